@@ -1,0 +1,18 @@
+/*
+ * espdiag/espdiag.h - the umbrella header: include this one.
+ *
+ * Thread safety: distinct handles (registries, models, reports) may be used
+ * from distinct threads at once; the library keeps no process-wide state.
+ * One handle used from several threads needs the caller's lock, except the
+ * read-only accessors of a finished ESP model or diagnosis report, which
+ * are safe to call concurrently.
+ */
+#ifndef ESPDIAG_ESPDIAG_H
+#define ESPDIAG_ESPDIAG_H
+
+#include <espdiag/common.h>
+#include <espdiag/version.h>
+#include <espdiag/backend.h>
+#include <espdiag/registry.h>
+
+#endif /* ESPDIAG_ESPDIAG_H */

@@ -1,0 +1,325 @@
+/*
+ * espdiag/registry.h - the registry view.
+ *
+ * A registry view mounts one or more sources (a .reg export, a regf hive,
+ * a user's backend) under path prefixes and serves them as one tree:
+ * case-insensitive paths (ASCII and Unicode simple case folding), "\"
+ * separators, and the aliases HKLM, HKCU, HKU and HKCR for
+ * HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, HKEY_USERS and HKEY_CLASSES_ROOT.
+ * When two sources hold the same key, the view shows their union: subkeys
+ * and values of the source mounted first come first, and a value name
+ * present in both is served from the first.
+ *
+ * Keys and values are objects owned by the view: a pointer to one stays
+ * valid until espdiag_registry_free(). Values keep Windows' raw bytes and
+ * type numbers whatever the source (REG_SZ data is UTF-16LE with its NUL,
+ * as in a hive); the getters below decode them.
+ *
+ * Names may hold NUL bytes (a hive can store them). Functions returning a
+ * name as a C string stop at the first NUL; the *_len functions give the
+ * full length.
+ *
+ * Format detection: a file is read by the reader whose bid wins: "regf"
+ * magic for a hive; a UTF-16LE BOM, a UTF-8 BOM, a regedit header
+ * ("Windows Registry Editor Version 5.00" or "REGEDIT4") or "[HKEY_" text
+ * for a .reg export. A .reg without a header is read as the lenient
+ * MDMDiagReport_RegistryDump.reg dialect.
+ */
+#ifndef ESPDIAG_REGISTRY_H
+#define ESPDIAG_REGISTRY_H
+
+#include <stdio.h>
+#include <espdiag/common.h>
+#include <espdiag/backend.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Windows registry value types (their Windows numbers). */
+typedef enum espdiag_reg_type {
+	ESPDIAG_REG_NONE = 0,
+	ESPDIAG_REG_SZ = 1,
+	ESPDIAG_REG_EXPAND_SZ = 2,
+	ESPDIAG_REG_BINARY = 3,
+	ESPDIAG_REG_DWORD = 4,
+	ESPDIAG_REG_DWORD_BIG_ENDIAN = 5,
+	ESPDIAG_REG_LINK = 6,
+	ESPDIAG_REG_MULTI_SZ = 7,
+	ESPDIAG_REG_RESOURCE_LIST = 8,
+	ESPDIAG_REG_FULL_RESOURCE_DESCRIPTOR = 9,
+	ESPDIAG_REG_RESOURCE_REQUIREMENTS_LIST = 10,
+	ESPDIAG_REG_QWORD = 11
+} espdiag_reg_type;
+
+/*
+ * espdiag_reg_type_name - "REG_SZ", ..., "REG_QWORD"; NULL for a type
+ * number Windows does not define (such values pass through unchanged).
+ * Ownership: static string.
+ */
+ESPDIAG_API const char *espdiag_reg_type_name(uint32_t type);
+
+/* Options for opening a source. Set up with ESPDIAG_OPEN_OPTIONS_INIT.
+ * Fields are only ever appended; version tells the library which exist. */
+typedef struct espdiag_open_options {
+	unsigned int version;
+	/* iconv name of the ANSI code page of a REGEDIT4 file; NULL means
+	 * "WINDOWS-1252". */
+	const char *codepage;
+	/* Largest input accepted, in bytes; 0 means the default (4 GiB). */
+	uint64_t max_input_size;
+} espdiag_open_options;
+
+#define ESPDIAG_OPEN_OPTIONS_VERSION 1
+#define ESPDIAG_OPEN_OPTIONS_INIT { ESPDIAG_OPEN_OPTIONS_VERSION, NULL, 0 }
+
+typedef struct espdiag_registry espdiag_registry;
+typedef struct espdiag_key espdiag_key;
+typedef struct espdiag_value espdiag_value;
+
+/*
+ * espdiag_registry_new - an empty view.
+ * Returns ESPDIAG_OK or ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_registry_free().
+ */
+ESPDIAG_API int espdiag_registry_new(espdiag_registry **out);
+
+/*
+ * espdiag_registry_free - frees the view, its sources (backends included)
+ * and every key, value and string it handed out. NULL is a no-op.
+ */
+ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg);
+
+/*
+ * espdiag_registry_open_file - detects the format of the file at path
+ * ("-" reads standard input), reads it and mounts it under prefix. A NULL
+ * prefix mounts where the source says: a .reg export at the root (it holds
+ * full paths), a hive at the prefix its base block or content implies.
+ * opts may be NULL for the defaults.
+ * Returns ESPDIAG_OK; ESPDIAG_EIO when the file cannot be read,
+ * ESPDIAG_EFORMAT when it is in no known format, ESPDIAG_EENCODING,
+ * ESPDIAG_ELIMIT, ESPDIAG_ENOMEM, ESPDIAG_EINVAL. On error the view is
+ * unchanged and espdiag_registry_errmsg() says what and where.
+ * Damaged but readable input is not an error: see the warning list.
+ * Ownership: the view keeps the source until espdiag_registry_free().
+ */
+ESPDIAG_API int espdiag_registry_open_file(espdiag_registry *reg, const char *path,
+                                           const char *prefix,
+                                           const espdiag_open_options *opts);
+
+/*
+ * espdiag_registry_open_memory - as espdiag_registry_open_file, for the
+ * size bytes at data. The bytes are NOT copied: they must stay valid and
+ * unchanged until espdiag_registry_free(reg). name labels the source in
+ * messages and may be NULL.
+ * Ownership: data stays the caller's.
+ */
+ESPDIAG_API int espdiag_registry_open_memory(espdiag_registry *reg, const void *data,
+                                             size_t size, const char *name,
+                                             const char *prefix,
+                                             const espdiag_open_options *opts);
+
+/*
+ * espdiag_registry_open_stdin - as espdiag_registry_open_file for standard
+ * input, read to its end.
+ * Ownership: the view keeps what it read until espdiag_registry_free().
+ */
+ESPDIAG_API int espdiag_registry_open_stdin(espdiag_registry *reg, const char *prefix,
+                                            const espdiag_open_options *opts);
+
+/*
+ * espdiag_registry_mount - mounts a backend (a user's or a built-in one)
+ * under prefix ("" or NULL: the backend's own "default_mount" property, else
+ * the root). The backend's root key becomes the key prefix names.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (bad prefix, missing required
+ * callback, unknown version) or ESPDIAG_ENOMEM.
+ * Ownership: on success the view owns backend and calls its free callback
+ * in espdiag_registry_free(); on error backend stays the caller's.
+ */
+ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix,
+                                       espdiag_backend *backend);
+
+/*
+ * espdiag_registry_errmsg - the message of the last failed call on this
+ * view ("" when none). Ownership: owned by reg; valid until the next call
+ * on reg or espdiag_registry_free(reg).
+ */
+ESPDIAG_API const char *espdiag_registry_errmsg(const espdiag_registry *reg);
+
+/* espdiag_registry_source_count - number of mounted sources. */
+ESPDIAG_API size_t espdiag_registry_source_count(const espdiag_registry *reg);
+
+/*
+ * espdiag_registry_source_property - a property of the index-th source:
+ * "path" (file path or the memory name), "prefix" (where it is mounted,
+ * "" for the root), "format" ("reg", "hive", ...), "encoding" ("utf-16le",
+ * "utf-8", "windows-1252", ...), "dialect" ("regedit5", "regedit4",
+ * "dump"); NULL when unknown.
+ * Ownership: owned by reg; valid until espdiag_registry_free(reg).
+ */
+ESPDIAG_API const char *espdiag_registry_source_property(const espdiag_registry *reg,
+                                                         size_t index,
+                                                         const char *name);
+
+/* espdiag_registry_warning_count - warnings collected from all sources so far. */
+ESPDIAG_API size_t espdiag_registry_warning_count(const espdiag_registry *reg);
+
+/*
+ * espdiag_registry_warning_at - the index-th warning (sources in mount
+ * order); NULL when out of range. The source's index is stored in *source
+ * when source is not NULL.
+ * Ownership: owned by reg; valid until espdiag_registry_free(reg).
+ */
+ESPDIAG_API const espdiag_warning *espdiag_registry_warning_at(const espdiag_registry *reg,
+                                                                size_t index,
+                                                                size_t *source);
+
+/*
+ * espdiag_registry_root - the view's root: the unnamed key above
+ * HKEY_LOCAL_MACHINE, HKEY_CURRENT_USER, ...
+ * Ownership: owned by reg; valid until espdiag_registry_free(reg).
+ */
+ESPDIAG_API const espdiag_key *espdiag_registry_root(espdiag_registry *reg);
+
+/*
+ * espdiag_registry_key - looks up a full path such as
+ * "HKLM\SOFTWARE\Microsoft" (case-insensitive; a leading, trailing or
+ * doubled "\" is ignored; "" is the root).
+ * Returns ESPDIAG_OK, ESPDIAG_NOTFOUND, or a negative error from a backend.
+ * Ownership: *out is owned by reg; valid until espdiag_registry_free(reg).
+ */
+ESPDIAG_API int espdiag_registry_key(const espdiag_key **out, espdiag_registry *reg,
+                                     const char *path);
+
+/*
+ * espdiag_key_subkey - looks up a path relative to key, as above.
+ * Ownership: *out is owned by the view.
+ */
+ESPDIAG_API int espdiag_key_subkey(const espdiag_key **out, const espdiag_key *key,
+                                   const char *relpath);
+
+/* espdiag_key_name - the key's name, NUL-terminated ("" for the root).
+ * Ownership: owned by the view. */
+ESPDIAG_API const char *espdiag_key_name(const espdiag_key *key);
+/* espdiag_key_name_len - the name's length in bytes, embedded NULs included. */
+ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key);
+
+/*
+ * espdiag_key_path - the key's full path with the root names spelled out
+ * ("HKEY_LOCAL_MACHINE\SOFTWARE\..."), in the spelling of the first source
+ * that named each key. Ownership: owned by the view.
+ */
+ESPDIAG_API const char *espdiag_key_path(const espdiag_key *key);
+
+/* espdiag_key_parent - the parent key; NULL for the root. Ownership: the view's. */
+ESPDIAG_API const espdiag_key *espdiag_key_parent(const espdiag_key *key);
+
+/*
+ * espdiag_key_last_write - the key's last-write time as a Windows FILETIME
+ * (100 ns since 1601-01-01 UTC). Returns ESPDIAG_OK or ESPDIAG_NOTFOUND
+ * when the source has none (a .reg export never has one).
+ */
+ESPDIAG_API int espdiag_key_last_write(const espdiag_key *key, uint64_t *out);
+
+/* espdiag_key_subkey_count - number of subkeys (0 when a backend fails). */
+ESPDIAG_API size_t espdiag_key_subkey_count(const espdiag_key *key);
+
+/*
+ * espdiag_key_subkey_at - the index-th subkey in source order.
+ * Returns ESPDIAG_OK, ESPDIAG_NOTFOUND (index out of range), or an error.
+ * Ownership: *out is owned by the view.
+ */
+ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key *key,
+                                      size_t index);
+
+/* espdiag_key_value_count - number of values of the key. */
+ESPDIAG_API size_t espdiag_key_value_count(const espdiag_key *key);
+
+/*
+ * espdiag_key_value_at - the index-th value in source order.
+ * Returns ESPDIAG_OK, ESPDIAG_NOTFOUND (out of range), or an error.
+ * Ownership: *out is owned by the view.
+ */
+ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_key *key,
+                                     size_t index);
+
+/*
+ * espdiag_key_value - the value named name (case-insensitive; NULL or ""
+ * is the default value).
+ * Returns ESPDIAG_OK or ESPDIAG_NOTFOUND. Ownership: *out is the view's.
+ */
+ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *key,
+                                  const char *name);
+
+/* espdiag_value_name - the value's name ("" for the default value). Ownership: the view's. */
+ESPDIAG_API const char *espdiag_value_name(const espdiag_value *value);
+/* espdiag_value_name_len - the name's length in bytes, embedded NULs included. */
+ESPDIAG_API size_t espdiag_value_name_len(const espdiag_value *value);
+/* espdiag_value_type - the Windows type number, unknown numbers included. */
+ESPDIAG_API uint32_t espdiag_value_type(const espdiag_value *value);
+/* espdiag_value_data - the raw bytes. Ownership: the view's. */
+ESPDIAG_API const unsigned char *espdiag_value_data(const espdiag_value *value);
+/* espdiag_value_size - the number of raw bytes. */
+ESPDIAG_API size_t espdiag_value_size(const espdiag_value *value);
+
+/*
+ * espdiag_value_get_dword - a REG_DWORD (little-endian) or
+ * REG_DWORD_BIG_ENDIAN of exactly 4 bytes.
+ * Returns ESPDIAG_OK or ESPDIAG_ETYPE.
+ */
+ESPDIAG_API int espdiag_value_get_dword(const espdiag_value *value, uint32_t *out);
+
+/*
+ * espdiag_value_get_qword - a REG_QWORD of exactly 8 bytes, or a REG_DWORD
+ * of 4 bytes widened. Returns ESPDIAG_OK or ESPDIAG_ETYPE.
+ */
+ESPDIAG_API int espdiag_value_get_qword(const espdiag_value *value, uint64_t *out);
+
+/*
+ * espdiag_value_get_string - a REG_SZ, REG_EXPAND_SZ or REG_LINK as UTF-8:
+ * the UTF-16LE data up to its first NUL (or its end when it has none; an
+ * odd last byte is ignored; a lone surrogate becomes U+FFFD).
+ * Returns ESPDIAG_OK, ESPDIAG_ETYPE or ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_free().
+ */
+ESPDIAG_API int espdiag_value_get_string(char **out, const espdiag_value *value);
+
+/*
+ * espdiag_value_get_multi_string - a REG_MULTI_SZ as a NULL-terminated
+ * array of UTF-8 strings (the list ends at an empty string or the data's
+ * end). *count (may be NULL) receives the number of strings.
+ * Returns ESPDIAG_OK, ESPDIAG_ETYPE or ESPDIAG_ENOMEM.
+ * Ownership: *out is one block; free it with a single espdiag_free().
+ */
+ESPDIAG_API int espdiag_value_get_multi_string(char ***out, size_t *count,
+                                               const espdiag_value *value);
+
+/*
+ * espdiag_value_get_binary - the raw bytes of a value of any type.
+ * Always ESPDIAG_OK. Ownership: *out is owned by the view.
+ */
+ESPDIAG_API int espdiag_value_get_binary(const unsigned char **out, size_t *size,
+                                         const espdiag_value *value);
+
+/* Flags for espdiag_registry_export(). */
+#define ESPDIAG_EXPORT_UTF16LE 0x1u /* UTF-16LE with a BOM, as regedit writes (default UTF-8, no BOM) */
+
+/*
+ * espdiag_registry_export - writes key and its whole subtree (the root:
+ * every key) as a regedit 5 export: the header, then "[path]" per key in
+ * source order, REG_SZ as "..." with \\ and \" escaped, a 4-byte REG_DWORD
+ * as dword:%08x, everything else as hex: or hex(N): bytes; lines end with
+ * CRLF. A key name holding a NUL byte is written with the NUL as "\0"
+ * (regedit has no spelling for it; such a key does not read back).
+ * Reading the output back gives the same keys, values, types and bytes.
+ * Returns ESPDIAG_OK, ESPDIAG_EIO (a write failed) or an error from a
+ * backend. Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_registry_export(espdiag_registry *reg, const espdiag_key *key,
+                                        uint32_t flags, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESPDIAG_REGISTRY_H */

@@ -1,0 +1,124 @@
+/*
+ * lib/internal.h - what every module of the library shares and nothing
+ * outside it sees: the error buffer, the arena, the growable warning list,
+ * the input blob, and the checked-size helpers.
+ */
+#ifndef ESPDIAG_INTERNAL_H
+#define ESPDIAG_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <espdiag/backend.h>
+#include <espdiag/registry.h>
+
+#if defined(__GNUC__)
+#define ESP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define ESP_PRINTF(f, a)
+#endif
+
+/* --- error buffer: the message of the last failure on a handle --- */
+typedef struct esp_err {
+	char msg[512];
+} esp_err;
+
+/* Formats into err (when err is not NULL) and returns status, so that
+ * "return esp_err_set(err, ESPDIAG_EFORMAT, ...);" reads naturally. */
+int esp_err_set(esp_err *err, int status, const char *fmt, ...) ESP_PRINTF(3, 4);
+
+/* --- arena: many small allocations freed at once --- */
+typedef struct esp_arena_block esp_arena_block;
+typedef struct esp_arena {
+	esp_arena_block *head;
+	size_t used;       /* bytes used in head */
+	size_t cap;        /* bytes available in head */
+	size_t total;      /* bytes allocated from the system, all blocks */
+} esp_arena;
+
+void esp_arena_init(esp_arena *a);
+/* Returns size bytes aligned for any type, or NULL when out of memory. */
+void *esp_arena_alloc(esp_arena *a, size_t size);
+void *esp_arena_memdup(esp_arena *a, const void *p, size_t size);
+/* Copies len bytes and appends a NUL. */
+char *esp_arena_strndup(esp_arena *a, const char *s, size_t len);
+void esp_arena_free(esp_arena *a);
+
+/* --- warnings --- */
+/* At most this many warnings are kept per list; later ones are counted and
+ * summed up in one last warning, so hostile input cannot grow memory. */
+#define ESP_MAX_WARNINGS 1000
+
+typedef struct esp_warnings {
+	espdiag_warning *items;
+	size_t count;
+	size_t cap;
+	uint64_t dropped;    /* warnings past ESP_MAX_WARNINGS */
+	esp_arena strings;   /* the messages */
+} esp_warnings;
+
+void esp_warnings_init(esp_warnings *w);
+/* Adds a warning; returns ESPDIAG_OK or ESPDIAG_ENOMEM. */
+int esp_warn(esp_warnings *w, uint64_t line, uint64_t column, uint64_t offset,
+             const char *fmt, ...) ESP_PRINTF(5, 6);
+/* Number of warnings including the summary of dropped ones. */
+size_t esp_warnings_count(const esp_warnings *w);
+const espdiag_warning *esp_warnings_at(esp_warnings *w, size_t index);
+void esp_warnings_free(esp_warnings *w);
+
+/* --- input blob: the bytes of one source and how to let them go --- */
+typedef struct esp_input esp_input;
+struct esp_input {
+	const unsigned char *data;
+	size_t size;
+	const char *name;                /* path or label, for messages */
+	/* Frees what holds data (unmaps, frees a buffer); NULL for the
+	 * caller's own memory. Called once, by whoever owns the input. */
+	void (*release)(esp_input *in);
+	/* Optional hint that data[0..upto) will not be read again, so a
+	 * mapped file's pages can leave memory. NULL when not useful. */
+	void (*consumed)(esp_input *in, size_t upto);
+	void *priv;
+	size_t priv_size;
+};
+
+/* Opens path ("-" = standard input) into *in: mmap for a regular file,
+ * read to the end otherwise. Fails with ESPDIAG_ELIMIT past max_size. */
+int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err);
+int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err);
+/* Wraps the caller's bytes (not copied, not freed). */
+void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name);
+/* Releases the input (idempotent). */
+void esp_input_release(esp_input *in);
+
+/* --- checked arithmetic --- */
+static inline bool esp_add_overflows(size_t a, size_t b, size_t *out)
+{
+	return __builtin_add_overflow(a, b, out);
+}
+static inline bool esp_mul_overflows(size_t a, size_t b, size_t *out)
+{
+	return __builtin_mul_overflow(a, b, out);
+}
+
+/* Little-endian loads (the data may be unaligned). */
+static inline uint16_t esp_le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t esp_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+static inline uint64_t esp_le64(const unsigned char *p)
+{
+	return (uint64_t)esp_le32(p) | ((uint64_t)esp_le32(p + 4) << 32);
+}
+
+/* Default cap on one input (open options max_input_size = 0). */
+#define ESP_DEFAULT_MAX_INPUT ((uint64_t)4 << 30)
+
+#endif /* ESPDIAG_INTERNAL_H */

@@ -1,0 +1,55 @@
+/*
+ * lib/memtree.h - an in-memory registry tree served through the backend
+ * ops table. The .reg reader builds one; the registry view uses one for
+ * the keys above mount points. Keys merge case-insensitively; children
+ * and values keep insertion order; all storage is arena-backed.
+ */
+#ifndef ESPDIAG_MEMTREE_H
+#define ESPDIAG_MEMTREE_H
+
+#include "internal.h"
+
+typedef struct esp_memtree esp_memtree;
+typedef uint32_t esp_mnode;      /* a key; the root is esp_memtree_root() */
+
+int esp_memtree_new(esp_memtree **out);
+/* Frees a tree that was never turned into a backend. */
+void esp_memtree_free(esp_memtree *t);
+
+esp_mnode esp_memtree_root(const esp_memtree *t);
+
+/* Finds the child named name (case-insensitive) of parent; with create,
+ * adds it (keeping this spelling) when absent. Returns ESPDIAG_OK,
+ * ESPDIAG_NOTFOUND (not found, create false), ESPDIAG_ENOMEM or
+ * ESPDIAG_ELIMIT (too many keys). */
+int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
+                      bool create, esp_mnode *out);
+
+/* Removes the child named name and its whole subtree. ESPDIAG_NOTFOUND
+ * when absent. */
+int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name,
+                             size_t len);
+
+/* Sets a value: a value of the same name (case-insensitive) is replaced
+ * in place (keeping its position), else one is appended. data is copied. */
+int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len,
+                          uint32_t type, const void *data, size_t size);
+
+/* Removes a value; ESPDIAG_NOTFOUND when absent. */
+int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name,
+                             size_t name_len);
+
+/* The warning list served by the backend's warning callbacks. */
+esp_warnings *esp_memtree_warnings(esp_memtree *t);
+
+/* Sets a property served by the backend's property callback ("format",
+ * "encoding", "dialect", "default_mount"); value is copied. */
+int esp_memtree_set_property(esp_memtree *t, const char *name, const char *value);
+
+/* Total bytes the tree holds (for the caller's size caps). */
+size_t esp_memtree_bytes(const esp_memtree *t);
+
+/* Turns the tree into a backend; the backend owns and frees the tree. */
+espdiag_backend *esp_memtree_backend(esp_memtree *t);
+
+#endif /* ESPDIAG_MEMTREE_H */

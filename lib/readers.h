@@ -1,0 +1,22 @@
+/*
+ * lib/readers.h - the built-in readers, as the registry view sees them:
+ * a bid on the first bytes (0 = not mine, higher wins) and an open that
+ * turns an input into a backend. Open takes ownership of the input in
+ * every case (it releases it when done with it, on error too).
+ */
+#ifndef ESPDIAG_READERS_H
+#define ESPDIAG_READERS_H
+
+#include "internal.h"
+
+/* .reg exports: regedit 5 / REGEDIT4 / the MDMDiagReport dump dialect. */
+int esp_regtext_bid(const unsigned char *data, size_t size);
+int esp_regtext_open(espdiag_backend **out, esp_input *in,
+                     const espdiag_open_options *opts, esp_err *err);
+
+/* regf hives. */
+int esp_regf_bid(const unsigned char *data, size_t size);
+int esp_regf_open(espdiag_backend **out, esp_input *in,
+                  const espdiag_open_options *opts, esp_err *err);
+
+#endif /* ESPDIAG_READERS_H */

@@ -1,0 +1,3 @@
+/* test-only regf writer: placeholder */
+#include "regf_writer.h"
+typedef int regf_writer_placeholder;

@@ -1,0 +1,14 @@
+/* tests/suites.h - one Check suite per module; check_main.c runs them all. */
+#ifndef TESTS_SUITES_H
+#define TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *suite_common(void);   /* check_common.c: status strings, version */
+Suite *suite_unicode(void);  /* check_unicode.c: UTF-8/16, case folding */
+Suite *suite_registry(void); /* check_registry.c: the view, mounts, getters, export */
+Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
+Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
+Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
+
+#endif
