@@ -1,0 +1,58 @@
+#!/bin/sh
+# bench/run.sh - "make bench" for the .reg reader: generates the input once
+# (deterministic, so a kept copy is as good as a new one), then runs
+# bench_reg on it. Run from the build directory, where make puts
+# bench/gen_dump and bench/bench_reg.
+#
+# Environment: BENCH_SIZE (bytes, default 104857600 = 100 MiB, the least
+# issue 2 allows for the targets), BENCH_RUNS (best of, default 3),
+# BENCH_DATA (directory for the input, default bench-data).
+set -eu
+
+size=${BENCH_SIZE:-104857600}
+runs=${BENCH_RUNS:-3}
+dir=${BENCH_DATA:-bench-data}
+if [ "$size" = 104857600 ]; then
+	name=dump-100M
+else
+	name=dump-$size
+fi
+file=$dir/$name.reg
+counts=$dir/$name.counts
+
+for prog in bench/gen_dump bench/bench_reg; do
+	if [ ! -x "$prog" ]; then
+		echo "run.sh: $prog not built; run 'make bench' from the build directory" >&2
+		exit 2
+	fi
+done
+if ! command -v iconv >/dev/null 2>&1; then
+	echo "run.sh: iconv not found; it is the yardstick" >&2
+	exit 2
+fi
+
+# The counts file is written last, so its presence says the input is whole.
+have=
+if [ -f "$file" ] && [ -f "$counts" ]; then
+	have=$(wc -c <"$file" | tr -d ' ')
+fi
+if [ "$have" != "$size" ]; then
+	mkdir -p "$dir"
+	rm -f "$counts"
+	echo "generating $file ($size bytes)"
+	bench/gen_dump -s "$size" "$file.tmp" >"$counts.tmp"
+	mv "$file.tmp" "$file"
+	mv "$counts.tmp" "$counts"
+else
+	echo "reusing $file ($size bytes)"
+fi
+
+# "keys=K values=V bytes=B"
+keys=$(sed -n 's/^keys=\([0-9]*\) .*/\1/p' "$counts")
+values=$(sed -n 's/.* values=\([0-9]*\) .*/\1/p' "$counts")
+if [ -z "$keys" ] || [ -z "$values" ]; then
+	echo "run.sh: $counts is damaged; delete it and run again" >&2
+	exit 2
+fi
+
+exec bench/bench_reg -n "$runs" --expect-keys "$keys" --expect-values "$values" "$file"
