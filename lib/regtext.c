@@ -1,18 +1,1424 @@
-/* lib/regtext.c - placeholder until the reader lands. */
+/*
+ * lib/regtext.c - the .reg text reader. It owns encoding detection
+ * (UTF-16LE, UTF-8, an ANSI code page through iconv), line splitting, and
+ * the grammars:
+ *   - a file that starts with a regedit header ("Windows Registry Editor
+ *     Version 5.00", "REGEDIT4", "REGEDIT") is read as Windows' `reg
+ *     import` reads it: a line Windows drops is dropped (with a warning),
+ *     a value Windows stores is stored with the same type and bytes;
+ *   - a file without a header is the MDMDiagReport_RegistryDump.reg dialect,
+ *     read leniently: indented lines, type prefixes in any case, REG_SZ
+ *     data written raw (the string runs to the last quote of the line).
+ * Every line is decoded into UTF-16 code units (the unit Windows parses
+ * in), so REG_SZ data of a UTF-16 file is never converted twice. The result
+ * is an in-memory tree (memtree.h).
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memtree.h"
 #include "readers.h"
+#include "unicode.h"
+
+/* Windows' limits: key path depth we accept, key name and value name length. */
+#define MAX_KEY_DEPTH 512
+#define MAX_KEY_NAME 255
+#define MAX_VALUE_NAME 16383
+/* How often the input is told which bytes will not be read again. */
+#define CONSUMED_STEP ((size_t)4 << 20)
+
+enum encoding { ENC_UTF16LE, ENC_UTF8, ENC_ANSI };
+
+enum dialect {
+	DIALECT_DUMP,     /* no header: the lenient MDMDiagReport dialect */
+	DIALECT_REGEDIT4, /* "REGEDIT4" */
+	DIALECT_REGEDIT5, /* "Windows Registry Editor Version 5.00" */
+	DIALECT_WIN31,    /* "REGEDIT": Windows 3.1 HKEY_CLASSES_ROOT lines */
+	DIALECT_IGNORED   /* "REGEDIT<anything>": Windows accepts it and imports nothing */
+};
+
+typedef struct u16buf {
+	uint16_t *v;
+	size_t len, cap;
+} u16buf;
+
+typedef struct bytebuf {
+	unsigned char *v;
+	size_t len, cap;
+} bytebuf;
+
+enum hex_result { HEX_DONE, HEX_MORE, HEX_FAIL };
+
+typedef struct parser {
+	esp_memtree *tree;
+	esp_warnings *warnings;
+	esp_input *in;
+	const unsigned char *data;
+	size_t size;             /* bytes to read (an odd UTF-16 byte excluded) */
+	enum encoding enc;
+	iconv_t cd;              /* ANSI code page -> UTF-16LE */
+	const char *codepage;
+	enum dialect dialect;
+	bool strict;             /* Windows' grammar (a header was found) */
+	bool hex_strings_utf16;  /* hex(1|2|7) bytes are UTF-16 already */
+	int status;              /* ESPDIAG_ENOMEM stops the reader */
+
+	size_t pos;              /* next byte to read */
+	size_t next_consumed;
+	uint64_t lineno;
+	size_t line_off, line_end; /* bytes of the current line, terminator excluded */
+	u16buf line;
+
+	bool have_key;
+	esp_mnode key;
+
+	/* A hex value whose line ended with a backslash. */
+	bool pending;
+	uint32_t ptype;
+	bytebuf pname;           /* the value name, UTF-8 */
+	bytebuf pdata;
+
+	size_t comp[MAX_KEY_DEPTH][2]; /* key path components (start, end) */
+	u16buf tmp;              /* an unescaped name or string */
+	bytebuf utf8;            /* a key name in UTF-8 */
+	bytebuf out;             /* value bytes */
+} parser;
+
+/* ------------------------------------------------------------------ */
+/* buffers */
+
+static bool grow(parser *p, void **v, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap : 256;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / elem) {
+			p->status = ESPDIAG_ENOMEM;
+			return false;
+		}
+		ncap *= 2;
+	}
+	void *nv = realloc(*v, ncap * elem);
+	if (nv == NULL) {
+		p->status = ESPDIAG_ENOMEM;
+		return false;
+	}
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+static bool u16_reserve(parser *p, u16buf *b, size_t need)
+{
+	return grow(p, (void **)&b->v, &b->cap, need, sizeof *b->v);
+}
+
+static bool bytes_reserve(parser *p, bytebuf *b, size_t need)
+{
+	return grow(p, (void **)&b->v, &b->cap, need, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* characters */
+
+static bool is_blank(uint16_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The C library's isspace set, which wcstoul skips. */
+static bool is_space(uint16_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int hex_value(uint16_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool is_high(uint16_t c)
+{
+	return c >= 0xD800 && c <= 0xDBFF;
+}
+
+static bool is_low(uint16_t c)
+{
+	return c >= 0xDC00 && c <= 0xDFFF;
+}
+
+static size_t skip_blank(const uint16_t *v, size_t i, size_t n)
+{
+	while (i < n && is_blank(v[i]))
+		i++;
+	return i;
+}
+
+/* v[i..] starts with the ASCII text s (case-insensitive when fold). */
+static bool starts_with(const uint16_t *v, size_t i, size_t n, const char *s, bool fold)
+{
+	for (; *s != '\0'; s++, i++) {
+		if (i >= n)
+			return false;
+		uint16_t c = v[i];
+		uint16_t d = (uint16_t)(unsigned char)*s;
+		if (fold) {
+			if (c >= 'A' && c <= 'Z')
+				c = (uint16_t)(c + 32);
+			if (d >= 'A' && d <= 'Z')
+				d = (uint16_t)(d + 32);
+		}
+		if (c != d)
+			return false;
+	}
+	return true;
+}
+
+/* Number of characters (code points) in v[0..n). */
+static size_t char_count(const uint16_t *v, size_t n)
+{
+	size_t chars = n;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (is_high(v[i]) && is_low(v[i + 1])) {
+			chars--;
+			i++;
+		}
+	}
+	return chars;
+}
+
+/* ------------------------------------------------------------------ */
+/* warnings */
+
+/* Converts up to 4 bytes of the code page; returns the UTF-16 units made,
+ * 0 when the bytes are not (yet) a whole character. */
+static size_t ansi_units(parser *p, const unsigned char *s, size_t k)
+{
+	char outbuf[16];
+	char *inb = (char *)(uintptr_t)s, *outb = outbuf;
+	size_t inleft = k, outleft = sizeof outbuf;
+	iconv(p->cd, NULL, NULL, NULL, NULL);
+	if (iconv(p->cd, &inb, &inleft, &outb, &outleft) == (size_t)-1 || inleft != 0)
+		return 0;
+	return (size_t)(outb - outbuf) / 2;
+}
+
+/* The 1-based column and the byte offset of unit idx of the current line. */
+static void locate(parser *p, size_t idx, uint64_t *col, uint64_t *off)
+{
+	if (p->enc == ENC_UTF16LE) {
+		size_t n = idx < p->line.len ? idx : p->line.len;
+		*col = (uint64_t)(char_count(p->line.v, n) + (idx - n)) + 1;
+		*off = (uint64_t)p->line_off + 2 * (uint64_t)idx;
+		return;
+	}
+	size_t b = p->line_off, units = 0;
+	uint64_t chars = 0;
+	while (units < idx && b < p->line_end) {
+		size_t k = 0, got = 0;
+		if (p->enc == ENC_UTF8) {
+			uint32_t cp;
+			k = esp_utf8_decode(p->data + b, p->line_end - b, &cp);
+			got = cp > 0xFFFF && k > 0 ? 2 : 1;
+		} else {
+			for (k = 1; k <= 4 && b + k <= p->line_end; k++)
+				if ((got = ansi_units(p, p->data + b, k)) != 0)
+					break;
+			if (got == 0)
+				k = 0;
+		}
+		if (k == 0) {
+			k = 1;
+			got = 1;
+		}
+		units += got;
+		chars++;
+		b += k;
+	}
+	*col = chars + (idx > units ? idx - units : 0) + 1;
+	*off = b;
+}
+
+static void warn_raw(parser *p, uint64_t line, uint64_t col, uint64_t off, const char *msg)
+{
+	if (esp_warn(p->warnings, line, col, off, "%s", msg) != ESPDIAG_OK)
+		p->status = ESPDIAG_ENOMEM;
+}
+
+/* A warning at unit idx of the current line. */
+static void warn(parser *p, size_t idx, const char *fmt, ...) ESP_PRINTF(3, 4);
+static void warn(parser *p, size_t idx, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	uint64_t col, off;
+	locate(p, idx, &col, &off);
+	warn_raw(p, p->lineno, col, off, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* line reading: lines end at CR, LF or CR LF, as Windows splits them */
+
+static bool push_unit(parser *p, uint16_t c)
+{
+	if (p->line.len == p->line.cap && !u16_reserve(p, &p->line, p->line.len + 1))
+		return false;
+	p->line.v[p->line.len++] = c;
+	return true;
+}
+
+static void nul_warning(parser *p, size_t idx, size_t off)
+{
+	uint64_t col = (uint64_t)char_count(p->line.v, p->line.len) + (idx - p->line.len) + 1;
+	warn_raw(p, p->lineno, col, off, "NUL character; the rest of the line is ignored");
+}
+
+static void read_utf16(parser *p)
+{
+	const unsigned char *s = p->data;
+	size_t i = p->pos, end = p->size;
+	uint16_t *v = p->line.v;
+	size_t n = 0, cap = p->line.cap;
+	bool cut = false;
+	for (; i + 1 < end; i += 2) {
+		uint16_t c = (uint16_t)(s[i] | (s[i + 1] << 8));
+		if (c <= '\r' || (c & 0xF800) == 0xD800) {
+			if (c == '\n' || c == '\r')
+				break;
+			if (c == 0) {
+				if (!cut) {
+					p->line.len = n;
+					nul_warning(p, n, i);
+				}
+				cut = true;
+			} else if ((c & 0xF800) == 0xD800) {
+				uint16_t d = i + 3 < end ? (uint16_t)(s[i + 2] | (s[i + 3] << 8)) : 0;
+				if (is_high(c) && is_low(d)) {
+					if (!cut) {
+						p->line.len = n;
+						if (!push_unit(p, c) || !push_unit(p, d))
+							return;
+						v = p->line.v;
+						cap = p->line.cap;
+						n += 2;
+					}
+					i += 2;
+					continue;
+				}
+				if (!cut) {
+					p->line.len = n;
+					uint64_t col = (uint64_t)char_count(v, n) + 1;
+					warn_raw(p, p->lineno, col, i,
+					         "lone UTF-16 surrogate replaced by U+FFFD");
+				}
+				c = ESP_REPLACEMENT_CHAR;
+			}
+		}
+		if (cut)
+			continue;
+		if (n == cap) {
+			p->line.len = n;
+			if (!u16_reserve(p, &p->line, n + 1))
+				return;
+			v = p->line.v;
+			cap = p->line.cap;
+		}
+		v[n++] = c;
+	}
+	p->line.len = n;
+	p->line_end = i;
+	if (i + 1 < end) {
+		uint16_t c = (uint16_t)(s[i] | (s[i + 1] << 8));
+		i += 2;
+		if (c == '\r' && i + 1 < end && s[i] == '\n' && s[i + 1] == 0)
+			i += 2;
+	}
+	p->pos = i;
+}
+
+static size_t line_end_8bit(const unsigned char *s, size_t i, size_t end)
+{
+	while (i < end && s[i] != '\n' && s[i] != '\r')
+		i++;
+	return i;
+}
+
+static void read_utf8(parser *p, size_t end)
+{
+	const unsigned char *s = p->data;
+	size_t i = p->pos;
+	uint64_t chars = 0;
+	bool cut = false;
+	while (i < end) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			if (c == 0 && !cut) {
+				nul_warning(p, p->line.len, i);
+				cut = true;
+			}
+			if (!cut && !push_unit(p, c))
+				return;
+			i++;
+			chars++;
+			continue;
+		}
+		uint32_t cp;
+		size_t k = esp_utf8_decode(s + i, end - i, &cp);
+		if (k == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+			if (!cut) {
+				char msg[64];
+				snprintf(msg, sizeof msg, "invalid UTF-8 byte 0x%02x replaced by U+FFFD", c);
+				warn_raw(p, p->lineno, chars + 1, i, msg);
+			}
+			cp = ESP_REPLACEMENT_CHAR;
+			k = k == 0 ? 1 : k;
+		}
+		if (!cut) {
+			if (cp > 0xFFFF) {
+				if (!push_unit(p, (uint16_t)(0xD800 + ((cp - 0x10000) >> 10))) ||
+				    !push_unit(p, (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF))))
+					return;
+			} else if (!push_unit(p, (uint16_t)cp)) {
+				return;
+			}
+		}
+		i += k;
+		chars++;
+	}
+}
+
+static void read_ansi(parser *p, size_t end)
+{
+	size_t len = end - p->pos;
+	if (len == 0)
+		return;
+	/* A code page character is at least one byte and at most two UTF-16 units. */
+	if (!bytes_reserve(p, &p->out, len * 4 + 8))
+		return;
+	char *inb = (char *)(uintptr_t)(p->data + p->pos);
+	char *outb = (char *)p->out.v;
+	size_t inleft = len, outleft = p->out.cap;
+	iconv(p->cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0) {
+		if (iconv(p->cd, &inb, &inleft, &outb, &outleft) != (size_t)-1)
+			break;
+		if (errno != EILSEQ && errno != EINVAL)
+			break;
+		size_t units = (size_t)(outb - (char *)p->out.v) / 2;
+		size_t off = (size_t)((const unsigned char *)inb - p->data);
+		char msg[96];
+		snprintf(msg, sizeof msg, "byte 0x%02x is not valid in %s; replaced by U+FFFD",
+		         p->data[off], p->codepage);
+		warn_raw(p, p->lineno, (uint64_t)units + 1, off, msg);
+		if (outleft < 2)
+			break;
+		*outb++ = (char)0xFD;
+		*outb++ = (char)0xFF;
+		outleft -= 2;
+		inb++;
+		inleft--;
+		iconv(p->cd, NULL, NULL, NULL, NULL);
+	}
+	iconv(p->cd, NULL, NULL, &outb, &outleft);
+	size_t units = (size_t)(outb - (char *)p->out.v) / 2;
+	if (!u16_reserve(p, &p->line, units))
+		return;
+	const unsigned char *o = p->out.v;
+	size_t n = 0;
+	for (size_t k = 0; k < units; k++) {
+		uint16_t c = (uint16_t)(o[2 * k] | (o[2 * k + 1] << 8));
+		if (c == 0) {
+			p->line.len = n;
+			nul_warning(p, n, p->pos + k);
+			break;
+		}
+		p->line.v[n++] = c;
+	}
+	p->line.len = n;
+}
+
+/* Reads the next line into p->line; false at the end of the input. */
+static bool read_line(parser *p)
+{
+	if (p->pos >= p->size || p->status != ESPDIAG_OK)
+		return false;
+	p->lineno++;
+	p->line_off = p->pos;
+	p->line.len = 0;
+	if (p->enc == ENC_UTF16LE) {
+		read_utf16(p);
+		return p->status == ESPDIAG_OK;
+	}
+	size_t end = line_end_8bit(p->data, p->pos, p->size);
+	if (p->enc == ENC_UTF8)
+		read_utf8(p, end);
+	else
+		read_ansi(p, end);
+	p->line_end = end;
+	if (end < p->size) {
+		end += (p->data[end] == '\r' && end + 1 < p->size && p->data[end + 1] == '\n') ? 2 : 1;
+	}
+	p->pos = end;
+	return p->status == ESPDIAG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* keys */
+
+static const struct {
+	const char *abbrev, *name;
+} root_keys[] = {
+	{ "HKLM", "HKEY_LOCAL_MACHINE" }, { "HKCU", "HKEY_CURRENT_USER" },
+	{ "HKCR", "HKEY_CLASSES_ROOT" },  { "HKU", "HKEY_USERS" },
+	{ "HKCC", "HKEY_CURRENT_CONFIG" },
+};
+
+/* The root key v[i..] names (case-insensitive, followed by "\" or the
+ * end, as reg.exe matches it); -1 when none. *after is past its name. */
+static int match_root(const uint16_t *v, size_t i, size_t end, size_t *after)
+{
+	for (size_t r = 0; r < sizeof root_keys / sizeof root_keys[0]; r++) {
+		const char *names[2] = { root_keys[r].abbrev, root_keys[r].name };
+		for (size_t k = 0; k < 2; k++) {
+			size_t len = strlen(names[k]);
+			if (starts_with(v, i, end, names[k], true) &&
+			    (i + len == end || v[i + len] == '\\')) {
+				*after = i + len;
+				return (int)r;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Converts units to UTF-8 in b. */
+static bool to_utf8(parser *p, bytebuf *b, const uint16_t *v, size_t n)
+{
+	if (!bytes_reserve(p, b, n * 3 + 1))
+		return false;
+	unsigned char *o = b->v;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = v[i];
+		if (c < 0x80) {
+			*o++ = (unsigned char)c;
+			continue;
+		}
+		if (is_high(v[i]) && i + 1 < n && is_low(v[i + 1])) {
+			c = 0x10000 + ((c - 0xD800) << 10) + (uint32_t)(v[i + 1] - 0xDC00);
+			i++;
+		}
+		o += esp_utf8_encode(c, (char *)o);
+	}
+	b->len = (size_t)(o - b->v);
+	return true;
+}
+
+/* Splits the key path v[i..end) into its "\\"-separated components,
+ * skipping empty ones as Windows does, into comp (start, end pairs).
+ * Returns the count, or -1 after a warning (too deep, a name too long). */
+static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
+                      size_t comp[][2])
+{
+	int count = 0;
+	for (size_t k = i; k < end;) {
+		while (k < end && v[k] == '\\')
+			k++;
+		size_t start = k;
+		while (k < end && v[k] != '\\')
+			k++;
+		if (k == start)
+			continue;
+		if (count == MAX_KEY_DEPTH) {
+			warn(p, start, "key path deeper than %d keys; line ignored", MAX_KEY_DEPTH);
+			return -1;
+		}
+		if (char_count(v + start, k - start) > MAX_KEY_NAME) {
+			warn(p, start, "key name longer than %d characters; line ignored",
+			     MAX_KEY_NAME);
+			return -1;
+		}
+		comp[count][0] = start;
+		comp[count][1] = k;
+		count++;
+	}
+	return count;
+}
+
+/* Finds (create: makes) the key of root r and the first count components. */
+static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int count,
+                     bool create, esp_mnode *out)
+{
+	const char *rname = root_keys[r].name;
+	esp_mnode node;
+	int rc = esp_memtree_child(p->tree, esp_memtree_root(p->tree), rname, strlen(rname),
+	                           create, &node);
+	for (int c = 0; rc == ESPDIAG_OK && c < count; c++) {
+		if (!to_utf8(p, &p->utf8, v + comp[c][0], comp[c][1] - comp[c][0]))
+			return p->status;
+		rc = esp_memtree_child(p->tree, node, (const char *)p->utf8.v, p->utf8.len, create,
+		                       &node);
+	}
+	if (rc == ESPDIAG_ENOMEM)
+		p->status = rc;
+	else if (rc == ESPDIAG_ELIMIT)
+		warn(p, comp[0][0], "too many keys; line ignored");
+	*out = node;
+	return rc;
+}
+
+/* "[-path]": deletes the key and its subtree (i is past the "-"). */
+static void delete_key(parser *p, size_t i, size_t end)
+{
+	size_t (*comp)[2] = p->comp;
+	const uint16_t *v = p->line.v;
+	size_t after;
+	int r;
+	p->have_key = false;
+	if (i >= end || (v[i] != 'H' && v[i] != 'h') || (r = match_root(v, i, end, &after)) < 0) {
+		warn(p, i, "key deletion does not name a root key; line ignored");
+		return;
+	}
+	int count = split_path(p, v, after, end, comp);
+	if (count < 0)
+		return;
+	if (count == 0) {
+		warn(p, i, "a root key cannot be deleted; line ignored");
+		return;
+	}
+	esp_mnode parent;
+	if (walk_path(p, r, v, comp, count - 1, false, &parent) != ESPDIAG_OK)
+		return;
+	if (!to_utf8(p, &p->utf8, v + comp[count - 1][0], comp[count - 1][1] - comp[count - 1][0]))
+		return;
+	int rc = esp_memtree_delete_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len);
+	if (rc < 0)
+		p->status = rc;
+}
+
+/* Opens (creates) the key named by v[i..end). */
+static void open_key(parser *p, size_t i, size_t end)
+{
+	size_t (*comp)[2] = p->comp;
+	const uint16_t *v = p->line.v;
+	size_t after;
+	p->have_key = false;
+	int r = match_root(v, i, end, &after);
+	if (r < 0) {
+		warn(p, i, "unknown root key; values up to the next key are ignored");
+		return;
+	}
+	int count = split_path(p, v, after, end, comp);
+	esp_mnode node;
+	if (count < 0 || walk_path(p, r, v, comp, count, true, &node) != ESPDIAG_OK)
+		return;
+	p->have_key = true;
+	p->key = node;
+}
+
+/* "[...]" (i is past the "["). Windows takes the name up to the LAST "]"
+ * of the line and, when the line is unusable, keeps the previous key
+ * open; the lenient dialect closes it instead. */
+static void key_line(parser *p, size_t i)
+{
+	const uint16_t *v = p->line.v;
+	size_t n = p->line.len;
+	if (i < n && is_blank(v[i])) {
+		warn(p, i, "key name starts with white space; line ignored");
+		if (!p->strict)
+			p->have_key = false;
+		return;
+	}
+	size_t close = n;
+	while (close > i && v[close - 1] != ']')
+		close--;
+	if (close == i) {
+		warn(p, n, "key name has no closing ']'; line ignored");
+		if (!p->strict)
+			p->have_key = false;
+		return;
+	}
+	close--;
+	size_t rest = skip_blank(v, close + 1, n);
+	if (rest < n && v[rest] != ';')
+		warn(p, rest, "text after the key name ignored");
+	if (close > i && v[i] == '-')
+		delete_key(p, i + 1, close);
+	else
+		open_key(p, i, close);
+}
+
+/* ------------------------------------------------------------------ */
+/* values */
+
+static void store(parser *p, uint32_t type, const void *data, size_t size)
+{
+	if (!p->have_key)
+		return;
+	int rc = esp_memtree_set_value(p->tree, p->key, (const char *)p->pname.v, p->pname.len,
+	                               type, data, size);
+	if (rc == ESPDIAG_ENOMEM)
+		p->status = rc;
+	else if (rc != ESPDIAG_OK)
+		warn(p, 0, "value not stored: %s", espdiag_strerror(rc));
+}
+
+/* REG_SZ from UTF-16 units: little-endian bytes plus the NUL. */
+static void store_units(parser *p, uint32_t type, const uint16_t *v, size_t n)
+{
+	if (!bytes_reserve(p, &p->out, 2 * n + 2))
+		return;
+	unsigned char *o = p->out.v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(o, v, 2 * n);
+#else
+	for (size_t k = 0; k < n; k++) {
+		o[2 * k] = (unsigned char)(v[k] & 0xFF);
+		o[2 * k + 1] = (unsigned char)(v[k] >> 8);
+	}
+#endif
+	o[2 * n] = 0;
+	o[2 * n + 1] = 0;
+	store(p, type, o, 2 * n + 2);
+}
+
+/* A quoted string with regedit's escapes, from after its opening quote
+ * at i, into p->tmp; *next is past the closing quote. */
+static bool unescape(parser *p, size_t i, size_t end, size_t *next)
+{
+	const uint16_t *v = p->line.v;
+	p->tmp.len = 0;
+	if (!u16_reserve(p, &p->tmp, end - i + 1))
+		return false;
+	uint16_t *o = p->tmp.v;
+	size_t n = 0;
+	for (size_t k = i; k < end; k++) {
+		uint16_t c = v[k];
+		if (c == '"') {
+			p->tmp.len = n;
+			*next = k + 1;
+			return true;
+		}
+		if (c == '\\') {
+			if (k + 1 >= end) {
+				warn(p, k, "backslash at the end of the line; line ignored");
+				return false;
+			}
+			c = v[++k];
+			switch (c) {
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case '0':
+				warn(p, k - 1, "\\0 in a string; line ignored");
+				return false;
+			case '\\':
+			case '"':
+				break;
+			default:
+				if (c < 0x80)
+					warn(p, k - 1, "unknown escape \\%c read as %c", (char)c, (char)c);
+				else
+					warn(p, k - 1, "unknown escape read as the character after \\");
+				break;
+			}
+		}
+		o[n++] = c;
+	}
+	warn(p, end, "missing closing quote; line ignored");
+	return false;
+}
+
+/* wcstoul(s, &e, 16) as Windows runs it (32-bit unsigned long): leading
+ * space, a sign, an optional 0x. False when nothing was converted. */
+static bool parse_ul(const uint16_t *v, size_t s, size_t n, size_t *e, uint32_t *val,
+                     bool *overflow)
+{
+	size_t q = s;
+	while (q < n && is_space(v[q]))
+		q++;
+	bool neg = false;
+	if (q < n && (v[q] == '+' || v[q] == '-')) {
+		neg = v[q] == '-';
+		q++;
+	}
+	if (q + 2 < n && v[q] == '0' && (v[q + 1] == 'x' || v[q + 1] == 'X') &&
+	    hex_value(v[q + 2]) >= 0)
+		q += 2;
+	uint64_t x = 0;
+	size_t start = q;
+	*overflow = false;
+	for (int d; q < n && (d = hex_value(v[q])) >= 0; q++) {
+		x = x * 16 + (uint64_t)d;
+		if (x > 0xFFFFFFFFu) {
+			*overflow = true;
+			x = 0xFFFFFFFFu;
+		}
+	}
+	if (q == start) {
+		*e = s;
+		*val = 0;
+		return false;
+	}
+	*e = q;
+	*val = neg && !*overflow ? (uint32_t)(0u - (uint32_t)x) : (uint32_t)x;
+	return true;
+}
+
+/* Comma-separated hex bytes v[s..end) appended to p->pdata. */
+static enum hex_result hex_bytes(parser *p, size_t s, size_t end)
+{
+	const uint16_t *v = p->line.v;
+	while (s < end) {
+		size_t e, q;
+		uint32_t val;
+		bool ovf;
+		if (!parse_ul(v, s, end, &e, &val, &ovf)) {
+			q = skip_blank(v, s, end);
+			if (q < end && v[q] == '\\') {
+				size_t r = skip_blank(v, q + 1, end);
+				if (r < end && v[r] != ';') {
+					warn(p, r, "text after the continuation backslash; value ignored");
+					return HEX_FAIL;
+				}
+				return HEX_MORE;
+			}
+			if (q < end && v[q] == ';')
+				return HEX_DONE;
+			warn(p, q, "expected a hex byte; value ignored");
+			return HEX_FAIL;
+		}
+		if (ovf || val > 0xFF) {
+			warn(p, s, "hex byte out of range; value ignored");
+			return HEX_FAIL;
+		}
+		if (p->pdata.len == p->pdata.cap &&
+		    !bytes_reserve(p, &p->pdata, p->pdata.len + 1))
+			return HEX_FAIL;
+		p->pdata.v[p->pdata.len++] = (unsigned char)val;
+		if (e < end && v[e] != ',') {
+			q = skip_blank(v, e, end);
+			if (q < end && v[q] != ';') {
+				warn(p, q, "expected ',' between hex bytes; value ignored");
+				return HEX_FAIL;
+			}
+			return HEX_DONE;
+		}
+		s = e < end ? e + 1 : e;
+	}
+	return HEX_DONE;
+}
+
+/* Bytes in the file's 8-bit encoding to UTF-16LE in p->out. */
+static bool bytes_to_utf16(parser *p, const unsigned char *s, size_t n)
+{
+	if (!bytes_reserve(p, &p->out, n * 4 + 8))
+		return false;
+	if (p->enc == ENC_UTF8) {
+		unsigned char *o = p->out.v;
+		for (size_t i = 0; i < n;) {
+			uint32_t cp;
+			size_t k = esp_utf8_decode(s + i, n - i, &cp);
+			if (k == 0) {
+				cp = ESP_REPLACEMENT_CHAR;
+				k = 1;
+			}
+			if (cp > 0xFFFF) {
+				uint32_t hi = 0xD800 + ((cp - 0x10000) >> 10), lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+				*o++ = (unsigned char)(hi & 0xFF);
+				*o++ = (unsigned char)(hi >> 8);
+				cp = lo;
+			}
+			*o++ = (unsigned char)(cp & 0xFF);
+			*o++ = (unsigned char)(cp >> 8);
+			i += k;
+		}
+		p->out.len = (size_t)(o - p->out.v);
+		return true;
+	}
+	char *inb = (char *)(uintptr_t)s, *outb = (char *)p->out.v;
+	size_t inleft = n, outleft = p->out.cap;
+	iconv(p->cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0 && iconv(p->cd, &inb, &inleft, &outb, &outleft) == (size_t)-1) {
+		if ((errno != EILSEQ && errno != EINVAL) || outleft < 2)
+			break;
+		*outb++ = (char)0xFD;
+		*outb++ = (char)0xFF;
+		outleft -= 2;
+		inb++;
+		inleft--;
+		iconv(p->cd, NULL, NULL, NULL, NULL);
+	}
+	iconv(p->cd, NULL, NULL, &outb, &outleft);
+	p->out.len = (size_t)(outb - (char *)p->out.v);
+	return true;
+}
+
+/* Stores the hex value collected in p->pdata. For REG_SZ, REG_EXPAND_SZ
+ * and REG_MULTI_SZ, Windows ends the data with a NUL when it lacks one
+ * and, in a file that is not UTF-16, reads the bytes as ANSI text and
+ * stores them as UTF-16. The lenient dialect keeps the bytes as written. */
+static void finish_hex(parser *p)
+{
+	uint32_t t = p->ptype;
+	bytebuf *d = &p->pdata;
+	p->pending = false;
+	if (!p->strict || (t != ESPDIAG_REG_SZ && t != ESPDIAG_REG_EXPAND_SZ &&
+	                   t != ESPDIAG_REG_MULTI_SZ) || d->len == 0) {
+		store(p, t, d->v, d->len);
+		return;
+	}
+	if (p->hex_strings_utf16) {
+		size_t sz = d->len, units = sz / 2;
+		if (units > 0 && (d->v[2 * units - 2] != 0 || d->v[2 * units - 1] != 0)) {
+			/* Windows writes a NUL unit after the last whole unit (over an
+			 * odd last byte) and adds two to the size. */
+			if (!bytes_reserve(p, d, sz + 3))
+				return;
+			d->v[2 * units] = 0;
+			d->v[2 * units + 1] = 0;
+			if (sz % 2 != 0)
+				d->v[sz + 1] = 0;
+			d->len = sz + 2;
+		}
+		store(p, t, d->v, d->len);
+		return;
+	}
+	if (d->v[d->len - 1] != 0) {
+		if (!bytes_reserve(p, d, d->len + 1))
+			return;
+		d->v[d->len++] = 0;
+	}
+	if (bytes_to_utf16(p, d->v, d->len))
+		store(p, t, p->out.v, p->out.len);
+}
+
+static void dword_data(parser *p, size_t j, size_t end)
+{
+	const uint16_t *v = p->line.v;
+	size_t q = skip_blank(v, j, end);
+	if (q >= end) {
+		warn(p, q, "dword without digits; line ignored");
+		return;
+	}
+	size_t d = q;
+	uint32_t x = 0;
+	for (int h; d < end && (h = hex_value(v[d])) >= 0; d++)
+		x = x * 16 + (uint32_t)h;
+	if (d - q > 8) {
+		warn(p, q, "dword with more than 8 hex digits; line ignored");
+		return;
+	}
+	size_t r = skip_blank(v, d, end);
+	if (r < end && v[r] != ';') {
+		warn(p, r, "bad dword: expected up to 8 hex digits; line ignored");
+		return;
+	}
+	unsigned char b[4] = { (unsigned char)(x & 0xFF), (unsigned char)((x >> 8) & 0xFF),
+		               (unsigned char)((x >> 16) & 0xFF), (unsigned char)(x >> 24) };
+	store(p, ESPDIAG_REG_DWORD, b, 4);
+}
+
+/* The data after "=" (v[j..end), trailing blanks trimmed). */
+static void value_data(parser *p, size_t j, size_t end)
+{
+	const uint16_t *v = p->line.v;
+	bool fold = !p->strict;
+	if (j >= end) {
+		warn(p, j, "missing value data; line ignored");
+		return;
+	}
+	if (v[j] == '-') {
+		size_t q = skip_blank(v, j + 1, end);
+		if (q < end && v[q] != ';') {
+			warn(p, q, "text after '=-'; line ignored");
+			return;
+		}
+		if (p->have_key) {
+			int rc = esp_memtree_delete_value(p->tree, p->key, (const char *)p->pname.v,
+			                                  p->pname.len);
+			if (rc < 0)
+				p->status = rc;
+		}
+		return;
+	}
+	if (v[j] == '"') {
+		size_t q;
+		if (p->strict) {
+			if (!unescape(p, j + 1, end, &q))
+				return;
+			q = skip_blank(v, q, end);
+			if (q < end && v[q] != ';') {
+				warn(p, q, "text after the closing quote; line ignored");
+				return;
+			}
+			store_units(p, ESPDIAG_REG_SZ, p->tmp.v, p->tmp.len);
+			return;
+		}
+		q = end;
+		while (q > j + 1 && v[q - 1] != '"')
+			q--;
+		if (q == j + 1) {
+			warn(p, end, "missing closing quote; line ignored");
+			return;
+		}
+		store_units(p, ESPDIAG_REG_SZ, v + j + 1, q - 1 - (j + 1));
+		return;
+	}
+	if (starts_with(v, j, end, "dword:", fold)) {
+		dword_data(p, j + 6, end);
+		return;
+	}
+	uint32_t type;
+	size_t k;
+	if (starts_with(v, j, end, "hex:", fold)) {
+		type = ESPDIAG_REG_BINARY;
+		k = j + 4;
+	} else if (starts_with(v, j, end, "hex(", fold)) {
+		size_t e;
+		uint32_t val;
+		bool ovf;
+		k = j + 4;
+		bool bad = k >= end || (k + 1 < end && (v[k + 1] == 'x' || v[k + 1] == 'X'));
+		if (!bad) {
+			parse_ul(v, k, end, &e, &val, &ovf);
+			bad = ovf || e + 1 >= end || v[e] != ')' || v[e + 1] != ':';
+		}
+		if (bad) {
+			warn(p, k, "bad type number in hex(N):; line ignored");
+			return;
+		}
+		type = val;
+		k = e + 2;
+	} else {
+		warn(p, j, "unknown value type; line ignored");
+		return;
+	}
+	p->ptype = type;
+	p->pdata.len = 0;
+	if (k >= end) {
+		store(p, type, NULL, 0);
+		return;
+	}
+	switch (hex_bytes(p, k, end)) {
+	case HEX_DONE:
+		finish_hex(p);
+		break;
+	case HEX_MORE:
+		p->pending = true;
+		break;
+	case HEX_FAIL:
+		break;
+	}
+}
+
+/* A value line; v[i] is '@' or the opening quote of the name. */
+static void value_line(parser *p, size_t i)
+{
+	const uint16_t *v = p->line.v;
+	size_t n = p->line.len, j;
+	const uint16_t *name = NULL;
+	size_t name_len = 0;
+	if (v[i] == '@') {
+		j = i + 1;
+	} else if (p->strict) {
+		if (!unescape(p, i + 1, n, &j))
+			return;
+		name = p->tmp.v;
+		name_len = p->tmp.len;
+	} else {
+		/* Dump names are raw too: the name runs to the first '"' that an
+		 * '=' follows. */
+		size_t q;
+		for (q = i + 1; q < n; q++) {
+			if (v[q] == '"') {
+				size_t r = skip_blank(v, q + 1, n);
+				if (r < n && v[r] == '=')
+					break;
+			}
+		}
+		if (q >= n) {
+			warn(p, i, "value name has no closing '\"' before '='; line ignored");
+			return;
+		}
+		name = v + i + 1;
+		name_len = q - (i + 1);
+		j = q + 1;
+	}
+	if (char_count(name, name_len) > MAX_VALUE_NAME) {
+		warn(p, i, "value name longer than %d characters; line ignored", MAX_VALUE_NAME);
+		return;
+	}
+	if (!to_utf8(p, &p->pname, name, name_len))
+		return;
+	j = skip_blank(v, j, n);
+	if (j >= n || v[j] != '=') {
+		warn(p, j, "expected '=' after the value name; line ignored");
+		return;
+	}
+	j = skip_blank(v, j + 1, n);
+	size_t end = n;
+	while (end > j && is_blank(v[end - 1]))
+		end--;
+	if (!p->have_key)
+		warn(p, i, "value outside of any key; ignored");
+	value_data(p, j, end);
+}
+
+/* A line while a hex value continues: blank and ';' lines are skipped.
+ * Windows drops the value, and the line, at anything but hex digits; the
+ * lenient dialect drops the value and reads the line as usual. */
+static bool continuation_line(parser *p)
+{
+	const uint16_t *v = p->line.v;
+	size_t n = p->line.len;
+	size_t i = skip_blank(v, 0, n);
+	if (i >= n || v[i] == ';')
+		return true;
+	if (hex_value(v[i]) < 0) {
+		warn(p, i, "continued hex value ended by a line that is not hex data; value ignored");
+		p->pending = false;
+		return p->strict;
+	}
+	if (!p->strict)
+		while (n > i && is_blank(v[n - 1]))
+			n--;
+	switch (hex_bytes(p, i, n)) {
+	case HEX_DONE:
+		finish_hex(p);
+		break;
+	case HEX_MORE:
+		break;
+	case HEX_FAIL:
+		p->pending = false;
+		break;
+	}
+	return true;
+}
+
+static void regedit_line(parser *p)
+{
+	if (p->pending && continuation_line(p))
+		return;
+	const uint16_t *v = p->line.v;
+	size_t n = p->line.len;
+	size_t i = skip_blank(v, 0, n);
+	if (i >= n)
+		return;
+	switch (v[i]) {
+	case '[':
+		key_line(p, i + 1);
+		break;
+	case '@':
+	case '"':
+		value_line(p, i);
+		break;
+	case ';':
+	case '#':
+		break;
+	default:
+		warn(p, i, "not a key, value or comment; line ignored");
+		break;
+	}
+}
+
+/* "HKEY_CLASSES_ROOT\path [=] data": the key's default value. */
+static void win31_line(parser *p)
+{
+	const uint16_t *v = p->line.v;
+	size_t n = p->line.len;
+	if (!starts_with(v, 0, n, "HKEY_CLASSES_ROOT", false))
+		return;
+	size_t k = 0;
+	while (k < n && !is_space(v[k]))
+		k++;
+	size_t d = skip_blank(v, k, n);
+	if (d < n && v[d] == '=')
+		d++;
+	if (d < n && v[d] == ' ')
+		d++;
+	open_key(p, 0, k);
+	p->pname.len = 0;
+	store_units(p, ESPDIAG_REG_SZ, v + d, n - d);
+}
+
+/* ------------------------------------------------------------------ */
+/* detection */
+
+static bool units_equal(const uint16_t *v, size_t n, const char *s)
+{
+	return strlen(s) == n && starts_with(v, 0, n, s, false);
+}
+
+static enum dialect header_dialect(const uint16_t *v, size_t n)
+{
+	size_t i = skip_blank(v, 0, n);
+	v += i;
+	n -= i;
+	if (units_equal(v, n, "REGEDIT"))
+		return DIALECT_WIN31;
+	if (units_equal(v, n, "REGEDIT4"))
+		return DIALECT_REGEDIT4;
+	size_t t = n;
+	while (t > 0 && is_blank(v[t - 1]))
+		t--;
+	if (units_equal(v, t, "Windows Registry Editor Version 5.00"))
+		return DIALECT_REGEDIT5;
+	if (starts_with(v, 0, n, "REGEDIT", false))
+		return DIALECT_IGNORED;
+	return DIALECT_DUMP;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t k = esp_utf8_decode(s + i, n - i, &cp);
+		if (k == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* An ASCII view of the first bytes: UTF-16LE without a BOM is narrowed. */
+static size_t ascii_head(const unsigned char *d, size_t n, unsigned char *out, size_t cap,
+                         bool *utf16)
+{
+	size_t m = 0;
+	*utf16 = n >= 4 && d[0] != 0 && d[0] < 0x80 && d[1] == 0 && d[3] == 0;
+	if (*utf16) {
+		for (size_t i = 0; i + 1 < n && m < cap && d[i + 1] == 0; i += 2)
+			out[m++] = d[i];
+	} else {
+		for (; m < n && m < cap; m++)
+			out[m] = d[m];
+	}
+	return m;
+}
+
+static bool head_starts(const unsigned char *h, size_t n, size_t i, const char *s, bool fold)
+{
+	for (; *s != '\0'; s++, i++) {
+		if (i >= n)
+			return false;
+		unsigned char c = h[i], d = (unsigned char)*s;
+		if (fold && c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - 32);
+		if (c != d)
+			return false;
+	}
+	return true;
+}
 
 int esp_regtext_bid(const unsigned char *data, size_t size)
 {
-	(void)data;
-	(void)size;
-	return 0;
+	if (size == 0)
+		return 1; /* an empty export is an empty tree */
+	if (size >= 2 && data[0] == 0xFF && data[1] == 0xFE)
+		return 100;
+	if (size >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
+		return 100;
+	unsigned char h[4096];
+	bool utf16;
+	size_t n = ascii_head(data, size, h, sizeof h, &utf16);
+	size_t i = 0;
+	while (i < n && (h[i] == ' ' || h[i] == '\t'))
+		i++;
+	if (head_starts(h, n, i, "REGEDIT", false) ||
+	    head_starts(h, n, i, "Windows Registry Editor", false))
+		return 100;
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	if (head_starts(h, n, i, "[HKEY_", true) || head_starts(h, n, i, "[-HKEY_", true))
+		return 50;
+	/* Text: no NUL and no control characters but white space. */
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = h[k];
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+			return 0;
+		if (c == 0x7F)
+			return 0;
+	}
+	if (utf16 && n < 2)
+		return 0;
+	return 10;
+}
+
+static void detect(parser *p, const espdiag_open_options *opts)
+{
+	const unsigned char *d = p->data;
+	size_t n = p->size;
+	p->codepage = opts != NULL && opts->version >= 1 && opts->codepage != NULL &&
+	                              *opts->codepage != '\0'
+	                      ? opts->codepage
+	                      : "WINDOWS-1252";
+	if (n >= 2 && d[0] == 0xFF && d[1] == 0xFE) {
+		p->enc = ENC_UTF16LE;
+		p->pos = 2;
+	} else if (n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF) {
+		p->enc = ENC_UTF8;
+		p->pos = 3;
+	} else {
+		unsigned char h[64];
+		bool utf16;
+		size_t m = ascii_head(d, n, h, sizeof h, &utf16);
+		if (utf16) {
+			p->enc = ENC_UTF16LE;
+		} else {
+			size_t i = 0;
+			while (i < m && (h[i] == ' ' || h[i] == '\t'))
+				i++;
+			/* Regedit 4 and 3.1 files are ANSI; anything else is UTF-8
+			 * when it is valid UTF-8. */
+			if (head_starts(h, m, i, "REGEDIT", false) || !valid_utf8(d, n))
+				p->enc = ENC_ANSI;
+			else
+				p->enc = ENC_UTF8;
+		}
+	}
+	if (p->enc == ENC_UTF16LE)
+		p->size = p->pos + ((n - p->pos) & ~(size_t)1);
+}
+
+static void run(parser *p)
+{
+	if (!read_line(p))
+		return;
+	p->dialect = header_dialect(p->line.v, p->line.len);
+	p->strict = p->dialect != DIALECT_DUMP;
+	/* hex(1|2|7) bytes are UTF-16 in a UTF-16 file, and in a UTF-8 regedit
+	 * 5 file (which Windows never writes, but our own export does). */
+	p->hex_strings_utf16 = p->enc == ENC_UTF16LE ||
+	                       (p->enc == ENC_UTF8 && p->dialect == DIALECT_REGEDIT5);
+	if (p->dialect == DIALECT_IGNORED) {
+		warn(p, skip_blank(p->line.v, 0, p->line.len),
+		     "unsupported regedit header; Windows imports nothing from this file");
+		return;
+	}
+	if (p->dialect == DIALECT_DUMP)
+		regedit_line(p);
+	p->next_consumed = p->pos + CONSUMED_STEP;
+	while (read_line(p)) {
+		if (p->dialect == DIALECT_WIN31)
+			win31_line(p);
+		else
+			regedit_line(p);
+		if (p->in->consumed != NULL && p->pos >= p->next_consumed) {
+			p->in->consumed(p->in, p->pos);
+			p->next_consumed = p->pos + CONSUMED_STEP;
+		}
+	}
+	if (p->status != ESPDIAG_OK)
+		return;
+	if (p->pending) {
+		/* Windows stores what it has read. */
+		warn(p, p->line.len, "the file ends inside a continued hex value");
+		finish_hex(p);
+	}
+}
+
+static const char *dialect_name(enum dialect d)
+{
+	switch (d) {
+	case DIALECT_REGEDIT4:
+		return "regedit4";
+	case DIALECT_REGEDIT5:
+		return "regedit5";
+	case DIALECT_WIN31:
+		return "regedit3";
+	case DIALECT_IGNORED:
+		return "regedit-unknown";
+	case DIALECT_DUMP:
+		break;
+	}
+	return "dump";
 }
 
 int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
-                  esp_err *err)
+                     esp_err *err)
 {
-	(void)out;
-	(void)opts;
+	parser p;
+	memset(&p, 0, sizeof p);
+	p.cd = (iconv_t)-1;
+	int rc = esp_memtree_new(&p.tree);
+	if (rc != ESPDIAG_OK) {
+		esp_input_release(in);
+		return esp_err_set(err, rc, "out of memory");
+	}
+	p.warnings = esp_memtree_warnings(p.tree);
+	p.in = in;
+	p.data = in->data;
+	p.size = in->size;
+	detect(&p, opts);
+	char encoding[64];
+	if (p.enc == ENC_ANSI) {
+		p.cd = iconv_open("UTF-16LE", p.codepage);
+		if (p.cd == (iconv_t)-1) {
+			rc = esp_err_set(err, ESPDIAG_EENCODING, "%s: unknown code page %s",
+			                 in->name != NULL ? in->name : "input", p.codepage);
+			esp_input_release(in);
+			esp_memtree_free(p.tree);
+			return rc;
+		}
+		size_t k = 0;
+		for (; p.codepage[k] != '\0' && k + 1 < sizeof encoding; k++) {
+			char c = p.codepage[k];
+			encoding[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		encoding[k] = '\0';
+	} else {
+		strcpy(encoding, p.enc == ENC_UTF16LE ? "utf-16le" : "utf-8");
+	}
+	size_t total = in->size;
+	run(&p);
+	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.size < total && total > 2) {
+		uint64_t col = (uint64_t)char_count(p.line.v, p.line.len) + 1;
+		warn_raw(&p, p.lineno, col, total - 1, "odd number of bytes in UTF-16 text; last byte ignored");
+	}
+	if (p.cd != (iconv_t)-1)
+		iconv_close(p.cd);
+	free(p.line.v);
+	free(p.tmp.v);
+	free(p.utf8.v);
+	free(p.out.v);
+	free(p.pname.v);
+	free(p.pdata.v);
 	esp_input_release(in);
-	return esp_err_set(err, ESPDIAG_EUNSUPPORTED, "reader not built yet");
+	if (p.status == ESPDIAG_OK) {
+		if (esp_memtree_set_property(p.tree, "format", "reg") != ESPDIAG_OK ||
+		    esp_memtree_set_property(p.tree, "encoding", encoding) != ESPDIAG_OK ||
+		    esp_memtree_set_property(p.tree, "dialect", dialect_name(p.dialect)) != ESPDIAG_OK)
+			p.status = ESPDIAG_ENOMEM;
+	}
+	if (p.status != ESPDIAG_OK) {
+		esp_memtree_free(p.tree);
+		return esp_err_set(err, p.status, "out of memory reading .reg text");
+	}
+	*out = esp_memtree_backend(p.tree);
+	if (*out == NULL) {
+		esp_memtree_free(p.tree);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
+	return ESPDIAG_OK;
 }
