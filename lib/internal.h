@@ -56,6 +56,8 @@ typedef struct esp_warnings {
 	size_t count;
 	size_t cap;
 	uint64_t dropped;    /* warnings past ESP_MAX_WARNINGS */
+	espdiag_warning summary; /* "N more warnings not kept", when dropped > 0 */
+	uint64_t summarised; /* the dropped count summary was written for */
 	esp_arena strings;   /* the messages */
 } esp_warnings;
 
@@ -117,6 +119,9 @@ static inline uint64_t esp_le64(const unsigned char *p)
 {
 	return (uint64_t)esp_le32(p) | ((uint64_t)esp_le32(p + 4) << 32);
 }
+
+/* Deepest key path any layer walks (Windows allows 512 levels). */
+#define ESP_MAX_DEPTH 512
 
 /* Default cap on one input (open options max_input_size = 0). */
 #define ESP_DEFAULT_MAX_INPUT ((uint64_t)4 << 30)

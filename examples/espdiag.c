@@ -1,0 +1,235 @@
+/* examples/espdiag.c - the espdiag command: dump, query (and, as they
+ * land, the ESP commands), over the public API only. See espdiag(1).
+ * Exit status: 0 success, 1 a finding of error severity or a key/value
+ * not found, 2 usage error, 3 an input could not be read at all. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <espdiag/espdiag.h>
+
+enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+
+typedef struct options {
+	const char *mount;
+	const char *format;
+	const char *encoding;
+	const char *key;
+	const char *codepage;
+} options;
+
+static const char usage_text[] =
+	"usage: espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
+	"       espdiag query [--mount PREFIX] FILE KEYPATH [VALUE]\n"
+	"       espdiag --version | --help\n"
+	"FILE may be \"-\" for standard input. Common options:\n"
+	"  --mount PREFIX     mount a hive under PREFIX instead of where it says\n"
+	"  --codepage NAME    ANSI code page of a REGEDIT4 file (default WINDOWS-1252)\n";
+
+/* Prints "espdiag: what[ "arg"]" and the usage; returns the usage status. */
+static int usage_error(const char *what, const char *arg)
+{
+	if (arg != NULL)
+		fprintf(stderr, "espdiag: %s \"%s\"\n%s", what, arg, usage_text);
+	else
+		fprintf(stderr, "espdiag: %s\n%s", what, usage_text);
+	return EXIT_USAGE;
+}
+
+static void print_warnings(const espdiag_registry *reg)
+{
+	size_t n = espdiag_registry_warning_count(reg);
+	for (size_t i = 0; i < n; i++) {
+		size_t src = 0;
+		const espdiag_warning *w = espdiag_registry_warning_at(reg, i, &src);
+		if (w == NULL)
+			continue;
+		const char *path = espdiag_registry_source_property(reg, src, "path");
+		if (w->line > 0)
+			fprintf(stderr, "espdiag: %s:%llu:%llu: warning: %s\n", path,
+			        (unsigned long long)w->line, (unsigned long long)w->column,
+			        w->message);
+		else
+			fprintf(stderr, "espdiag: %s: offset %llu: warning: %s\n", path,
+			        (unsigned long long)w->offset, w->message);
+	}
+}
+
+/* Opens one input; prints the error and returns NULL when it cannot be read. */
+static espdiag_registry *open_input(const char *path, const options *o)
+{
+	espdiag_registry *reg;
+	if (espdiag_registry_new(&reg) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: out of memory\n");
+		return NULL;
+	}
+	espdiag_open_options opts = ESPDIAG_OPEN_OPTIONS_INIT;
+	opts.codepage = o->codepage;
+	int rc = espdiag_registry_open_file(reg, path, o->mount, &opts);
+	if (rc != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s\n", espdiag_registry_errmsg(reg));
+		espdiag_registry_free(reg);
+		return NULL;
+	}
+	return reg;
+}
+
+static int cmd_dump(int argc, char **argv, const options *o)
+{
+	if (argc != 1)
+		return usage_error("dump takes one FILE", NULL);
+	uint32_t flags = 0;
+	if (o->encoding != NULL) {
+		if (strcmp(o->encoding, "utf-16le") == 0)
+			flags |= ESPDIAG_EXPORT_UTF16LE;
+		else if (strcmp(o->encoding, "utf-8") != 0)
+			return usage_error("unknown encoding", o->encoding);
+	}
+	espdiag_registry *reg = open_input(argv[0], o);
+	if (reg == NULL)
+		return EXIT_INPUT;
+	const espdiag_key *key = espdiag_registry_root(reg);
+	int status = EXIT_OK;
+	if (o->key != NULL && espdiag_registry_key(&key, reg, o->key) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s: key not found: %s\n", argv[0], o->key);
+		status = EXIT_FINDING;
+	} else if (espdiag_registry_export(reg, key, flags, stdout) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: writing the dump failed\n");
+		status = EXIT_INPUT;
+	}
+	print_warnings(reg);
+	espdiag_registry_free(reg);
+	return status;
+}
+
+/* Prints a value as reg.exe's query does: name, type, data. */
+static void print_value(const espdiag_value *v)
+{
+	uint32_t type = espdiag_value_type(v);
+	const char *tname = espdiag_reg_type_name(type);
+	const char *name = espdiag_value_name_len(v) ? espdiag_value_name(v) : "(Default)";
+	char tbuf[32];
+	if (tname == NULL) {
+		snprintf(tbuf, sizeof tbuf, "REG_0x%x", type);
+		tname = tbuf;
+	}
+	printf("    %s    %s    ", name, tname);
+	uint32_t d;
+	uint64_t q;
+	char *s;
+	char **list;
+	size_t count;
+	if (type != ESPDIAG_REG_QWORD && espdiag_value_get_dword(v, &d) == ESPDIAG_OK) {
+		printf("0x%x (%u)\n", d, d);
+	} else if (type == ESPDIAG_REG_QWORD && espdiag_value_get_qword(v, &q) == ESPDIAG_OK) {
+		printf("0x%llx (%llu)\n", (unsigned long long)q, (unsigned long long)q);
+	} else if (espdiag_value_get_string(&s, v) == ESPDIAG_OK) {
+		printf("%s\n", s);
+		espdiag_free(s);
+	} else if (espdiag_value_get_multi_string(&list, &count, v) == ESPDIAG_OK) {
+		for (size_t i = 0; i < count; i++)
+			printf("%s%s", i ? "\\0" : "", list[i]);
+		printf("\n");
+		espdiag_free(list);
+	} else {
+		const unsigned char *b = espdiag_value_data(v);
+		size_t n = espdiag_value_size(v);
+		for (size_t i = 0; i < n; i++)
+			printf("%02X", b[i]);
+		printf("\n");
+	}
+}
+
+static int cmd_query(int argc, char **argv, const options *o)
+{
+	if (argc < 2 || argc > 3)
+		return usage_error("query takes FILE KEYPATH [VALUE]", NULL);
+	espdiag_registry *reg = open_input(argv[0], o);
+	if (reg == NULL)
+		return EXIT_INPUT;
+	int status = EXIT_OK;
+	const espdiag_key *key;
+	const espdiag_value *v;
+	if (espdiag_registry_key(&key, reg, argv[1]) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s: key not found: %s\n", argv[0], argv[1]);
+		status = EXIT_FINDING;
+	} else if (argc == 3) {
+		if (espdiag_key_value(&v, key, argv[2]) != ESPDIAG_OK) {
+			fprintf(stderr, "espdiag: %s: value not found: %s\\%s\n", argv[0],
+			        espdiag_key_path(key), argv[2]);
+			status = EXIT_FINDING;
+		} else {
+			printf("%s\n", espdiag_key_path(key));
+			print_value(v);
+		}
+	} else {
+		printf("%s\n", espdiag_key_path(key));
+		size_t n = espdiag_key_value_count(key);
+		for (size_t i = 0; i < n; i++)
+			if (espdiag_key_value_at(&v, key, i) == ESPDIAG_OK)
+				print_value(v);
+		n = espdiag_key_subkey_count(key);
+		if (n > 0)
+			printf("\n");
+		for (size_t i = 0; i < n; i++) {
+			const espdiag_key *c;
+			if (espdiag_key_subkey_at(&c, key, i) == ESPDIAG_OK)
+				printf("%s\n", espdiag_key_path(c));
+		}
+	}
+	print_warnings(reg);
+	espdiag_registry_free(reg);
+	return status;
+}
+
+typedef int (*command_fn)(int argc, char **argv, const options *o);
+
+static const struct {
+	const char *name;
+	command_fn fn;
+} commands[] = {
+	{ "dump", cmd_dump },
+	{ "query", cmd_query },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "codepage", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	options o = { 0 };
+	int c;
+	/* Options may come before or after the command and its files. */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.mount = optarg; break;
+		case 'f': o.format = optarg; break;
+		case 'e': o.encoding = optarg; break;
+		case 'k': o.key = optarg; break;
+		case 'c': o.codepage = optarg; break;
+		case 'V':
+			printf("espdiag %s\n", espdiag_version());
+			return EXIT_OK;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command or FILE given", NULL);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			return commands[i].fn(argc - optind - 1, argv + optind + 1, &o);
+	return usage_error("unknown command", argv[optind]);
+}

@@ -1,0 +1,154 @@
+/* lib/arena.c - the arena allocator and the capped warning list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct esp_arena_block {
+	esp_arena_block *next;
+	max_align_t data[];
+};
+
+#define ARENA_MIN_BLOCK ((size_t)64 * 1024)
+#define ARENA_ALIGN (sizeof(max_align_t))
+
+void esp_arena_init(esp_arena *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void *esp_arena_alloc(esp_arena *a, size_t size)
+{
+	size_t rounded;
+	if (esp_add_overflows(size, ARENA_ALIGN - 1, &rounded))
+		return NULL;
+	rounded &= ~(ARENA_ALIGN - 1);
+	if (a->head == NULL || a->cap - a->used < rounded) {
+		/* Blocks grow with the arena so that big trees need few of them. */
+		size_t want = a->total / 4;
+		if (want < ARENA_MIN_BLOCK)
+			want = ARENA_MIN_BLOCK;
+		if (want > ((size_t)16 << 20))
+			want = (size_t)16 << 20;
+		if (want < rounded)
+			want = rounded;
+		size_t bytes;
+		if (esp_add_overflows(want, sizeof(esp_arena_block), &bytes))
+			return NULL;
+		esp_arena_block *b = malloc(bytes);
+		if (b == NULL)
+			return NULL;
+		b->next = a->head;
+		a->head = b;
+		a->used = 0;
+		a->cap = want;
+		a->total += bytes;
+	}
+	void *p = (char *)a->head->data + a->used;
+	a->used += rounded;
+	return p;
+}
+
+void *esp_arena_memdup(esp_arena *a, const void *p, size_t size)
+{
+	void *q = esp_arena_alloc(a, size ? size : 1);
+	if (q != NULL && size > 0)
+		memcpy(q, p, size);
+	return q;
+}
+
+char *esp_arena_strndup(esp_arena *a, const char *s, size_t len)
+{
+	size_t n;
+	if (esp_add_overflows(len, 1, &n))
+		return NULL;
+	char *q = esp_arena_alloc(a, n);
+	if (q != NULL) {
+		if (len > 0)
+			memcpy(q, s, len);
+		q[len] = '\0';
+	}
+	return q;
+}
+
+void esp_arena_free(esp_arena *a)
+{
+	esp_arena_block *b = a->head;
+	while (b != NULL) {
+		esp_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	memset(a, 0, sizeof *a);
+}
+
+void esp_warnings_init(esp_warnings *w)
+{
+	memset(w, 0, sizeof *w);
+	esp_arena_init(&w->strings);
+}
+
+int esp_warn(esp_warnings *w, uint64_t line, uint64_t column, uint64_t offset,
+             const char *fmt, ...)
+{
+	if (w->count >= ESP_MAX_WARNINGS) {
+		w->dropped++;
+		return ESPDIAG_OK;
+	}
+	if (w->count == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 16;
+		espdiag_warning *items = realloc(w->items, cap * sizeof *items);
+		if (items == NULL)
+			return ESPDIAG_ENOMEM;
+		w->items = items;
+		w->cap = cap;
+	}
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	const char *msg = esp_arena_strndup(&w->strings, buf, strlen(buf));
+	if (msg == NULL)
+		return ESPDIAG_ENOMEM;
+	espdiag_warning *it = &w->items[w->count++];
+	it->line = line;
+	it->column = column;
+	it->offset = offset;
+	it->message = msg;
+	return ESPDIAG_OK;
+}
+
+size_t esp_warnings_count(const esp_warnings *w)
+{
+	return w->count + (w->dropped > 0 ? 1 : 0);
+}
+
+const espdiag_warning *esp_warnings_at(esp_warnings *w, size_t index)
+{
+	if (index < w->count)
+		return &w->items[index];
+	if (index != w->count || w->dropped == 0)
+		return NULL;
+	/* The summary of dropped warnings is written when first asked for and
+	 * rewritten only when more were dropped since. */
+	if (w->summarised != w->dropped) {
+		char buf[128];
+		snprintf(buf, sizeof buf, "%llu more warnings not kept",
+		         (unsigned long long)w->dropped);
+		const char *msg = esp_arena_strndup(&w->strings, buf, strlen(buf));
+		if (msg == NULL)
+			return NULL;
+		w->summary.message = msg;
+		w->summarised = w->dropped;
+	}
+	return &w->summary;
+}
+
+void esp_warnings_free(esp_warnings *w)
+{
+	free(w->items);
+	esp_arena_free(&w->strings);
+	memset(w, 0, sizeof *w);
+}

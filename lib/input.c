@@ -1,0 +1,149 @@
+/* lib/input.c - getting a source's bytes: a mapped file, standard input
+ * read to its end, or the caller's memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void release_mapping(esp_input *in)
+{
+	if (in->priv != NULL)
+		munmap(in->priv, in->priv_size);
+}
+
+static void release_buffer(esp_input *in)
+{
+	free(in->priv);
+}
+
+/* Pages already parsed leave memory; the mapping stays valid (a later read
+ * would fault them back in from the file). */
+static void drop_mapped_pages(esp_input *in, size_t upto)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0 || in->priv == NULL)
+		return;
+	size_t len = upto - upto % (size_t)page;
+	if (len > 0)
+		madvise(in->priv, len, MADV_DONTNEED);
+}
+
+void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name)
+{
+	memset(in, 0, sizeof *in);
+	in->data = data;
+	in->size = size;
+	in->name = name != NULL ? name : "(memory)";
+}
+
+static int read_all(esp_input *in, int fd, const char *name, uint64_t max_size, esp_err *err)
+{
+	size_t cap = 1 << 16, len = 0;
+	unsigned char *buf = malloc(cap);
+	if (buf == NULL)
+		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", name);
+	for (;;) {
+		if (len == cap) {
+			unsigned char *bigger = realloc(buf, cap * 2);
+			if (bigger == NULL) {
+				free(buf);
+				return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", name);
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			return esp_err_set(err, ESPDIAG_EIO, "%s: %s", name, strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if ((uint64_t)len > max_size) {
+			free(buf);
+			return esp_err_set(err, ESPDIAG_ELIMIT,
+			                   "%s: input larger than the limit of %llu bytes", name,
+			                   (unsigned long long)max_size);
+		}
+	}
+	esp_input_wrap(in, buf, len, name);
+	in->priv = buf;
+	in->release = release_buffer;
+	return ESPDIAG_OK;
+}
+
+int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err)
+{
+	return read_all(in, STDIN_FILENO, "(standard input)", max_size, err);
+}
+
+int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err)
+{
+	if (strcmp(path, "-") == 0)
+		return esp_input_open_stdin(in, max_size, err);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return esp_err_set(err, ESPDIAG_EIO, "%s: is a directory", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		/* A pipe or a device: read it to its end. */
+		int rc = read_all(in, fd, path, max_size, err);
+		close(fd);
+		return rc;
+	}
+	if ((uint64_t)st.st_size > max_size || (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return esp_err_set(err, ESPDIAG_ELIMIT,
+		                   "%s: %llu bytes, larger than the limit of %llu bytes", path,
+		                   (unsigned long long)st.st_size, (unsigned long long)max_size);
+	}
+	size_t size = (size_t)st.st_size;
+	esp_input_wrap(in, "", 0, path);
+	if (size > 0) {
+		void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(e));
+		}
+		in->data = map;
+		in->size = size;
+		in->priv = map;
+		in->priv_size = size;
+		in->release = release_mapping;
+		in->consumed = drop_mapped_pages;
+	}
+	close(fd);
+	return ESPDIAG_OK;
+}
+
+void esp_input_release(esp_input *in)
+{
+	if (in == NULL)
+		return;
+	if (in->release != NULL)
+		in->release(in);
+	in->release = NULL;
+	in->consumed = NULL;
+	in->priv = NULL;
+	in->data = NULL;
+	in->size = 0;
+}

@@ -1,0 +1,82 @@
+#!/bin/sh
+# The espdiag command end to end: round trips, query output, exit codes.
+# Corpus checks run when ../shared/corpus exists and are skipped otherwise.
+set -u
+espdiag="$top_builddir/examples/espdiag"
+sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
+corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+# expect_exit CODE CMD...: runs CMD and checks its exit status.
+expect_exit() {
+	want=$1; shift
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$* exited $got, expected $want: $(cat "$tmp/err")"; fi
+}
+# roundtrip FILE: dump, dump the dump from stdin, compare bytes.
+roundtrip() {
+	"$espdiag" dump "$1" > "$tmp/a" 2> /dev/null &&
+	"$espdiag" dump - < "$tmp/a" > "$tmp/b" 2> /dev/null &&
+	cmp -s "$tmp/a" "$tmp/b" && ok || bad "dump round trip of $1"
+}
+
+expect_exit 0 "$espdiag" --version
+[ "$(cat "$tmp/out")" = "espdiag $(sed -n 's/^AC_INIT(\[libespdiag\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")" ] && ok || bad "--version prints $(cat "$tmp/out")"
+expect_exit 0 "$espdiag" --help
+expect_exit 2 "$espdiag"
+expect_exit 2 "$espdiag" frobnicate "$sample"
+expect_exit 2 "$espdiag" dump
+expect_exit 2 "$espdiag" dump --encoding=latin1 "$sample"
+expect_exit 3 "$espdiag" dump "$tmp/does-not-exist.reg"
+printf '\000\001\002\003\377\376\375' > "$tmp/binary"
+head -c 4096 /dev/urandom | tr -d '\377' >> "$tmp/binary"
+expect_exit 3 "$espdiag" dump "$tmp/binary"
+grep -q "not a registry file" "$tmp/err" && ok || bad "binary file message: $(cat "$tmp/err")"
+
+roundtrip "$sample"
+# UTF-16LE output reads back to the same export.
+"$espdiag" dump --encoding=utf-16le "$sample" > "$tmp/u16" && "$espdiag" dump "$tmp/u16" > "$tmp/u8" &&
+	"$espdiag" dump "$sample" | cmp -s - "$tmp/u8" && ok || bad "utf-16le dump reads back"
+[ "$(head -c 2 "$tmp/u16" | od -An -tx1 | tr -d ' ')" = "fffe" ] && ok || bad "utf-16le dump has a BOM"
+
+key='HKLM\SOFTWARE\Microsoft\Windows\Autopilot\EnrollmentStatusTracking\Device\Setup\Apps\PolicyProviders\Sidecar'
+expect_exit 0 "$espdiag" query "$sample" "$key" TrackingPoliciesCreated
+printf 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\Device\\Setup\\Apps\\PolicyProviders\\Sidecar\n    TrackingPoliciesCreated    REG_DWORD    0x1 (1)\n' > "$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" && ok || bad "query output: $(cat "$tmp/out")"
+expect_exit 1 "$espdiag" query "$sample" "$key" NoSuchValue
+expect_exit 1 "$espdiag" query "$sample" 'HKLM\SOFTWARE\NoSuchKey'
+expect_exit 0 "$espdiag" query "$sample" 'HKLM\SOFTWARE\Microsoft\Enrollments\{2F6E1C3A-9B1D-4E0F-8C2A-7D3B5E9A1F40}\FirstSync' CustomErrorText
+grep -qF '    CustomErrorText    REG_SZ    Setup stopped. Call the "Service Desk" (ext. 4400) or read \\intranet\it\autopilot.txt' "$tmp/out" && ok || bad "raw REG_SZ: $(cat "$tmp/out")"
+expect_exit 0 "$espdiag" dump --key 'hklm\software\microsoft\enrollments' "$sample"
+[ "$(grep -c '^\[' "$tmp/out")" -eq 3 ] && ok || bad "dump --key writes the subtree only"
+
+if [ -d "$corpus/esp" ]; then
+	for f in "$corpus"/esp/*.reg; do
+		roundtrip "$f"
+		# CustomErrorText reads back as written between its outer quotes.
+		line=$(iconv -f UTF-16LE -t UTF-8 "$f" | tr -d '\r' | grep '"CustomErrorText"=')
+		want=${line#*\"CustomErrorText\"=\"}
+		want=${want%\"}
+		case "$(iconv -f UTF-16LE -t UTF-8 "$f" | head -c 40)" in
+		*"Windows Registry Editor"*)
+			want=$(printf '%s' "$want" | sed 's/\\\\/\x01/g; s/\\"/"/g; s/\x01/\\/g') ;;
+		esac
+		enroll=$("$espdiag" query "$f" 'HKLM\SOFTWARE\Microsoft\Enrollments' | grep '^HKEY.*}$' | head -n 1)
+		"$espdiag" query "$f" "$enroll\\FirstSync" CustomErrorText > "$tmp/q"
+		got=$(sed -n 's/^    CustomErrorText    REG_SZ    //p' "$tmp/q")
+		[ "$got" = "$want" ] && ok || bad "CustomErrorText in $f: got [$got] want [$want]"
+	done
+	expect_exit 0 "$espdiag" query "$corpus/esp/device-app-failed.reg" \
+		'HKLM\SOFTWARE\Microsoft\Windows\Autopilot\EnrollmentStatusTracking\Device\Setup\Apps\PolicyProviders\Sidecar' TrackingPoliciesCreated
+	grep -q '^    TrackingPoliciesCreated    REG_DWORD    0x1 (1)$' "$tmp/out" && ok || bad "corpus query: $(cat "$tmp/out")"
+else
+	echo "note: $corpus is absent; corpus CLI checks are skipped"
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
