@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs what building and testing libespdiag needs on Debian 12, as root.
+# Used by the README's quick start and by .ci/run, so both stay the same.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config check \
+	libhivex-dev libhivex-bin libwin-hivex-perl \
+	valgrind groff-base mandoc python3 ca-certificates
