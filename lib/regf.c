@@ -1,18 +1,1406 @@
-/* lib/regf.c - placeholder until the reader lands. */
+/*
+ * lib/regf.c - the regf hive reader: a Windows NT registry hive (SYSTEM,
+ * SOFTWARE, NTUSER.DAT, ...) served through the backend ops table,
+ * straight from the input's bytes (a mapped file or the caller's buffer).
+ *
+ * Layout facts (libregf's format notes, msuhanov/regf, hivex): a 4096-byte
+ * base block, then hive bins ("hbin", 4096-byte multiples) holding cells.
+ * A cell is a signed 32-bit size (negative = allocated, size field
+ * included) and its data; every offset in the format is relative to the
+ * first bin (file offset 4096) and names the size field of a cell.
+ *
+ * Trust: nothing read from the file is used before it is checked. At open
+ * the bins are walked once and the start of every allocated cell that lies
+ * wholly inside its bin is marked in a bitmap; afterwards an offset is only
+ * followed when it names such a cell, so every later read is in bounds.
+ * Counts are capped by the size of the cell that holds the list, each key
+ * cell is adopted by one parent only (a list that loops back to an
+ * ancestor or shares a key is cut with a warning), depth is capped at 512
+ * levels, and the list entries examined in total are capped by the hive's
+ * size, so no input can make the reader loop, recurse or allocate without
+ * bound. Damaged keys, lists and values are skipped with a warning that
+ * names the file offset; the rest is still read.
+ *
+ * Laziness: a key's subkey and value lists are examined the first time the
+ * key is visited, so warnings about them appear as keys are visited. Names
+ * and data are handed out from the mapping; only names that need
+ * converting (UTF-16LE, or Latin-1 with bytes >= 0x80) and big data ("db")
+ * values are copied, once, into the backend's arena. Node ids are the file
+ * offsets of key cells.
+ *
+ * Names: a name with an embedded NUL keeps it (name_len covers it). A
+ * UTF-16LE name's lone surrogates become U+FFFD.
+ *
+ * Mount prefix ("default_mount"), first rule that gives one:
+ *   1. the base block's file name field (the last 32 characters of the path
+ *      Windows loaded the hive from), its last "\" component matched without
+ *      regard to case: SOFTWARE, SYSTEM, SAM, SECURITY, COMPONENTS ->
+ *      HKEY_LOCAL_MACHINE\<NAME>; BCD -> HKEY_LOCAL_MACHINE\BCD00000000;
+ *      DEFAULT -> HKEY_USERS\.DEFAULT; NTUSER.DAT -> HKEY_CURRENT_USER;
+ *      UsrClass.dat -> HKEY_CURRENT_USER\Software\Classes;
+ *   2. the content: a root holding Microsoft and Classes or Policies is a
+ *      SOFTWARE hive, one holding ControlSet001 and Select a SYSTEM hive;
+ *   3. the input's file name (its basename): first the whole name, then each
+ *      of its words (split at ".", "_", "-" and " ") by the table of rule 1
+ *      (NTUSER and UsrClass count as NTUSER.DAT and UsrClass.dat), so that
+ *      "regipy_SYSTEM" is a SYSTEM hive;
+ *   4. HKEY_LOCAL_MACHINE\<basename> ("\" in it replaced by "_");
+ *   5. none (an input without a name): the view mounts it at its root.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "readers.h"
+#include "unicode.h"
+
+#define REGF_BASE 4096u            /* the base block; offsets count from here */
+#define REGF_BIN_HEADER 32u
+#define REGF_NK_FIXED 76u          /* nk fields before the name */
+#define REGF_VK_FIXED 20u          /* vk fields before the name */
+#define REGF_SEGMENT 16344u        /* bytes of data per big-data segment */
+#define REGF_MAX_DEPTH 512u        /* Windows' own limit on key nesting */
+#define REGF_NONE 0xFFFFFFFFu      /* "no cell" in offset fields */
+
+#define NK_COMP_NAME 0x0020u       /* key name is Latin-1, not UTF-16LE */
+#define NK_HIVE_ENTRY 0x0004u      /* the hive's root key */
+#define VK_COMP_NAME 0x0001u       /* value name is Latin-1 */
+
+/* How a key's subkey list can be searched by hash. */
+enum { LIST_PLAIN, LIST_LF, LIST_LH };
+
+enum {
+	N_NAME = 1u,   /* name/name_len are set */
+	N_SUBS = 2u,   /* the subkey list was examined */
+	N_VALS = 4u    /* the value list was examined */
+};
+
+typedef struct regf_node regf_node;
+struct regf_node {
+	uint32_t off;              /* cell offset, relative to the first bin */
+	uint32_t depth;            /* root = 0 */
+	regf_node *parent;
+	unsigned flags;
+	const char *name;
+	size_t name_len;
+	/* Subkeys: entries of 8 bytes (LE offset, LE hash) or 4 (offset). */
+	const unsigned char *subs;
+	uint32_t nsubs;
+	uint8_t sub_stride;
+	uint8_t sub_kind;
+	/* Values: LE offsets of checked vk cells. */
+	const unsigned char *vals;
+	uint32_t nvals;
+};
+
+/* What a value needed converted or assembled, keyed by its vk cell. */
+typedef struct regf_vcache {
+	const char *name;
+	size_t name_len;
+	const unsigned char *data;
+	size_t size;
+	bool has_name, has_data;
+} regf_vcache;
+
+/* Open-addressing map from a cell offset (never 0) to a record. */
+typedef struct regf_map {
+	uint32_t *keys;
+	void **vals;
+	size_t cap;       /* a power of two, or 0 */
+	size_t count;
+	unsigned bits;
+} regf_map;
+
+typedef struct regf {
+	espdiag_backend base;     /* first: the view sees only this */
+	esp_input in;
+	const unsigned char *bins; /* data + 4096 */
+	uint32_t bins_size;        /* bytes of bins walked */
+	uint8_t *cells;            /* bit per 4 bytes: an allocated cell starts here */
+	uint8_t *adopted;          /* bit per 4 bytes: this key has a parent (or is the root) */
+	uint32_t root_off;
+	uint64_t work_left;        /* list entries the reader may still examine */
+	uint64_t big_left;         /* bytes of big data it may still assemble */
+	bool work_warned;
+	regf_map nodes;
+	regf_map vcache;
+	regf_node *last;           /* the node looked up last */
+	esp_arena arena;
+	esp_warnings warnings;
+	/* scratch space reused across calls */
+	unsigned char *tmp;
+	size_t tmp_cap;
+	char *scratch;
+	size_t scratch_cap;
+	char dialect[32];
+	char *file_base;           /* basename of in.name, or NULL */
+	const char *mount;
+	bool mount_done;
+} regf;
+
+#define FILE_OFF(rel) ((unsigned long long)(rel) + REGF_BASE)
+
+/* ------------------------------------------------------------------ */
+/* maps */
+
+static size_t map_slot(const regf_map *m, uint32_t key)
+{
+	return (size_t)((key * 2654435761u) >> (32 - m->bits));
+}
+
+static void *map_get(const regf_map *m, uint32_t key)
+{
+	if (m->cap == 0)
+		return NULL;
+	size_t mask = m->cap - 1;
+	for (size_t i = map_slot(m, key);; i = (i + 1) & mask) {
+		if (m->keys[i] == key)
+			return m->vals[i];
+		if (m->keys[i] == 0)
+			return NULL;
+	}
+}
+
+static int map_put(regf_map *m, uint32_t key, void *val)
+{
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		unsigned bits = m->cap ? m->bits + 1 : 8;
+		size_t cap = (size_t)1 << bits;
+		uint32_t *keys = calloc(cap, sizeof *keys);
+		void **vals = calloc(cap, sizeof *vals);
+		if (keys == NULL || vals == NULL) {
+			free(keys);
+			free(vals);
+			return ESPDIAG_ENOMEM;
+		}
+		regf_map n = { keys, vals, cap, 0, bits };
+		for (size_t i = 0; i < m->cap; i++) {
+			if (m->keys[i] == 0)
+				continue;
+			size_t j = map_slot(&n, m->keys[i]);
+			while (n.keys[j] != 0)
+				j = (j + 1) & (cap - 1);
+			n.keys[j] = m->keys[i];
+			n.vals[j] = m->vals[i];
+			n.count++;
+		}
+		free(m->keys);
+		free(m->vals);
+		*m = n;
+	}
+	size_t j = map_slot(m, key);
+	while (m->keys[j] != 0 && m->keys[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->keys[j] == 0)
+		m->count++;
+	m->keys[j] = key;
+	m->vals[j] = val;
+	return ESPDIAG_OK;
+}
+
+static void map_free(regf_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------------ */
+/* cells */
+
+static bool bit_test(const uint8_t *map, uint32_t rel)
+{
+	return (map[rel >> 5] >> ((rel >> 2) & 7)) & 1;
+}
+
+static void bit_set(uint8_t *map, uint32_t rel)
+{
+	map[rel >> 5] |= (uint8_t)(1u << ((rel >> 2) & 7));
+}
+
+/* The data of the allocated cell at rel (after its size field) and its
+ * length, or NULL when rel names no allocated cell. */
+static const unsigned char *cell(const regf *h, uint32_t rel, uint32_t *len)
+{
+	if (rel >= h->bins_size || (rel & 3) != 0 || !bit_test(h->cells, rel))
+		return NULL;
+	const unsigned char *p = h->bins + rel;
+	/* The walk at open checked that this cell lies inside its bin. */
+	*len = (uint32_t)(-(int64_t)(int32_t)esp_le32(p)) - 4;
+	return p + 4;
+}
+
+/* Why rel names no cell, for a warning. */
+static const char *cell_why(const regf *h, uint32_t rel)
+{
+	if (rel == REGF_NONE)
+		return "is not set";
+	if (rel >= h->bins_size)
+		return "is out of range";
+	return "does not start an allocated cell";
+}
+
+/* A key cell whose fixed fields and name lie inside it. */
+static const unsigned char *nk_cell(const regf *h, uint32_t rel, uint32_t *len)
+{
+	uint32_t n;
+	const unsigned char *p = cell(h, rel, &n);
+	if (p == NULL || n < REGF_NK_FIXED || p[0] != 'n' || p[1] != 'k' ||
+	    REGF_NK_FIXED + (uint32_t)esp_le16(p + 72) > n)
+		return NULL;
+	if (len != NULL)
+		*len = n;
+	return p;
+}
+
+static const unsigned char *vk_cell(const regf *h, uint32_t rel)
+{
+	uint32_t n;
+	const unsigned char *p = cell(h, rel, &n);
+	if (p == NULL || n < REGF_VK_FIXED || p[0] != 'v' || p[1] != 'k' ||
+	    REGF_VK_FIXED + (uint32_t)esp_le16(p + 2) > n)
+		return NULL;
+	return p;
+}
+
+/* Takes one unit from the work budget; false (after one warning) when it is
+ * spent. */
+static bool spend(regf *h, uint64_t units)
+{
+	if (h->work_left >= units) {
+		h->work_left -= units;
+		return true;
+	}
+	h->work_left = 0;
+	if (!h->work_warned)
+		esp_warn(&h->warnings, 0, 0, 0,
+		         "hive: work limit reached (more list entries than the hive can hold); "
+		         "the remaining lists are skipped");
+	h->work_warned = true;
+	return false;
+}
+
+static unsigned char *tmp_reserve(regf *h, size_t size)
+{
+	if (size > h->tmp_cap) {
+		size_t cap = h->tmp_cap ? h->tmp_cap : 4096;
+		while (cap < size)
+			cap *= 2;
+		unsigned char *p = realloc(h->tmp, cap);
+		if (p == NULL)
+			return NULL;
+		h->tmp = p;
+		h->tmp_cap = cap;
+	}
+	return h->tmp;
+}
+
+/* ------------------------------------------------------------------ */
+/* names */
+
+static bool all_ascii(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Converts a stored name to UTF-8 in out (room for 3 bytes per stored
+ * byte + 1); returns the length. */
+static size_t name_convert(char *out, const unsigned char *s, size_t n, bool latin1)
+{
+	size_t o = 0;
+	if (latin1) {
+		for (size_t i = 0; i < n; i++)
+			o += esp_utf8_encode(s[i], out + o);
+		return o;
+	}
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint32_t u = esp_le16(s + i);
+		if (u >= 0xD800 && u < 0xDC00 && i + 3 < n) {
+			uint32_t lo = esp_le16(s + i + 2);
+			if (lo >= 0xDC00 && lo < 0xE000) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				i += 2;
+			} else {
+				u = ESP_REPLACEMENT_CHAR;
+			}
+		} else if (u >= 0xD800 && u < 0xE000) {
+			u = ESP_REPLACEMENT_CHAR;
+		}
+		o += esp_utf8_encode(u, out + o);
+	}
+	return o;
+}
+
+/* The UTF-8 form of a stored name: the stored bytes when they are ASCII,
+ * else a conversion into buf (NULL: into the arena). */
+static int name_get(regf *h, const unsigned char *s, size_t n, bool latin1, bool to_arena,
+                    const char **out, size_t *out_len)
+{
+	if (latin1 && all_ascii(s, n)) {
+		*out = (const char *)s;
+		*out_len = n;
+		return ESPDIAG_OK;
+	}
+	size_t need = n * 3 + 1;
+	char *buf;
+	if (to_arena) {
+		buf = esp_arena_alloc(&h->arena, need);
+	} else {
+		if (need > h->scratch_cap) {
+			char *p = realloc(h->scratch, need);
+			if (p == NULL)
+				return ESPDIAG_ENOMEM;
+			h->scratch = p;
+			h->scratch_cap = need;
+		}
+		buf = h->scratch;
+	}
+	if (buf == NULL)
+		return ESPDIAG_ENOMEM;
+	size_t len = name_convert(buf, s, n, latin1);
+	buf[len] = '\0';
+	*out = buf;
+	*out_len = len;
+	return ESPDIAG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* nodes */
+
+static regf_node *node_new(regf *h, uint32_t off, regf_node *parent)
+{
+	regf_node *n = esp_arena_alloc(&h->arena, sizeof *n);
+	if (n == NULL)
+		return NULL;
+	memset(n, 0, sizeof *n);
+	n->off = off;
+	n->parent = parent;
+	n->depth = parent ? parent->depth + 1 : 0;
+	if (map_put(&h->nodes, off, n) != ESPDIAG_OK)
+		return NULL;
+	return n;
+}
+
+static regf_node *node_get(regf *h, espdiag_node id)
+{
+	if (id < REGF_BASE || id - REGF_BASE > UINT32_MAX)
+		return NULL;
+	uint32_t off = (uint32_t)(id - REGF_BASE);
+	if (h->last != NULL && h->last->off == off)
+		return h->last;
+	regf_node *n = map_get(&h->nodes, off);
+	if (n != NULL)
+		h->last = n;
+	return n;
+}
+
+static bool is_ancestor(const regf_node *n, uint32_t off)
+{
+	for (; n != NULL; n = n->parent)
+		if (n->off == off)
+			return true;
+	return false;
+}
+
+/* Collects the checked entries of one subkey list (and, for an ri list,
+ * of the lists it names) into h->tmp as 8-byte (offset, hash) records. */
+typedef struct sub_walk {
+	regf_node *key;
+	size_t count;      /* records in h->tmp */
+	size_t entries;    /* entries the lists hold, damaged ones included */
+	int kind;          /* LIST_* common to all lists, or -1 before the first */
+	bool direct;       /* one list, every entry kept: serve it from the mapping */
+} sub_walk;
+
+static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
+{
+	uint32_t len;
+	const unsigned char *p = cell(h, rel, &len);
+	unsigned long long at = FILE_OFF(w->key->off);
+	if (p == NULL || len < 4) {
+		w->direct = false;
+		return esp_warn(&h->warnings, 0, 0, p ? FILE_OFF(rel) : at,
+		                "key at 0x%llx: subkey list at 0x%llx %s; its subkeys are skipped",
+		                at, FILE_OFF(rel), p ? "is too small" : cell_why(h, rel));
+	}
+	int kind;
+	size_t stride;
+	if (p[0] == 'l' && p[1] == 'f') {
+		kind = LIST_LF;
+		stride = 8;
+	} else if (p[0] == 'l' && p[1] == 'h') {
+		kind = LIST_LH;
+		stride = 8;
+	} else if (p[0] == 'l' && p[1] == 'i') {
+		kind = LIST_PLAIN;
+		stride = 4;
+	} else if (p[0] == 'r' && p[1] == 'i') {
+		if (inside_ri) {
+			w->direct = false;
+			return ESPDIAG_OK; /* the caller warns */
+		}
+		kind = -2;
+		stride = 4;
+	} else {
+		w->direct = false;
+		return esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+		                "key at 0x%llx: subkey list at 0x%llx has the unknown signature "
+		                "0x%02x 0x%02x; its subkeys are skipped",
+		                at, FILE_OFF(rel), p[0], p[1]);
+	}
+	size_t count = esp_le16(p + 2);
+	size_t room = (len - 4) / stride;
+	if (count > room) {
+		esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+		         "subkey list at 0x%llx: count %zu is larger than its cell holds (%zu); "
+		         "only %zu read", FILE_OFF(rel), count, room, room);
+		count = room;
+		w->direct = false;
+	}
+	if (!spend(h, count)) {
+		w->direct = false;
+		return ESPDIAG_OK;
+	}
+	if (kind == -2) {
+		w->direct = false;
+		for (size_t i = 0; i < count; i++) {
+			uint32_t sub = esp_le32(p + 4 + 4 * i);
+			uint32_t slen;
+			const unsigned char *s = cell(h, sub, &slen);
+			if (s != NULL && slen >= 2 && s[0] == 'r' && s[1] == 'i') {
+				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+				         "subkey list at 0x%llx: ri list entry %zu points to another ri "
+				         "list at 0x%llx; skipped", FILE_OFF(rel), i, FILE_OFF(sub));
+				continue;
+			}
+			int rc = sub_list(h, w, sub, true);
+			if (rc != ESPDIAG_OK)
+				return rc;
+		}
+		return ESPDIAG_OK;
+	}
+	if (w->kind == -1)
+		w->kind = kind;
+	else if (w->kind != kind)
+		w->kind = LIST_PLAIN;
+	unsigned char *t = tmp_reserve(h, (w->count + count) * 8);
+	if (t == NULL)
+		return ESPDIAG_ENOMEM;
+	w->entries += count;
+	for (size_t i = 0; i < count; i++) {
+		const unsigned char *e = p + 4 + stride * i;
+		uint32_t child = esp_le32(e);
+		if (nk_cell(h, child, NULL) == NULL) {
+			esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+			         "key at 0x%llx: subkey list at 0x%llx entry %zu: 0x%llx %s; skipped",
+			         at, FILE_OFF(rel), i, FILE_OFF(child),
+			         cell(h, child, &len) ? "is not a key" : cell_why(h, child));
+			w->direct = false;
+			continue;
+		}
+		if (bit_test(h->adopted, child)) {
+			if (is_ancestor(w->key, child))
+				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+				         "key at 0x%llx: subkey 0x%llx is the key itself or one of its "
+				         "parents (a loop); skipped", at, FILE_OFF(child));
+			else
+				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+				         "key at 0x%llx: subkey 0x%llx is listed twice or under another "
+				         "key; skipped", at, FILE_OFF(child));
+			w->direct = false;
+			continue;
+		}
+		bit_set(h->adopted, child);
+		unsigned char *r = t + 8 * w->count++;
+		memcpy(r, e, 4);
+		if (stride == 8)
+			memcpy(r + 4, e + 4, 4);
+		else
+			memset(r + 4, 0, 4);
+	}
+	if (w->direct) {
+		/* Remember the list itself; used only if it stays the only one. */
+		w->key->subs = p + 4;
+		w->key->sub_stride = (uint8_t)stride;
+	}
+	return ESPDIAG_OK;
+}
+
+static int load_subkeys(regf *h, regf_node *n)
+{
+	if (n->flags & N_SUBS)
+		return ESPDIAG_OK;
+	n->flags |= N_SUBS;
+	n->subs = NULL;
+	n->nsubs = 0;
+	const unsigned char *nk = nk_cell(h, n->off, NULL);
+	uint32_t declared = esp_le32(nk + 20);
+	if (declared == 0)
+		return ESPDIAG_OK;
+	if (n->depth >= REGF_MAX_DEPTH)
+		return esp_warn(&h->warnings, 0, 0, FILE_OFF(n->off),
+		                "key at 0x%llx: nested deeper than %u levels; its subkeys are "
+		                "skipped", FILE_OFF(n->off), REGF_MAX_DEPTH);
+	sub_walk w = { n, 0, 0, -1, true };
+	int rc = sub_list(h, &w, esp_le32(nk + 28), false);
+	if (rc != ESPDIAG_OK) {
+		n->subs = NULL;
+		return rc;
+	}
+	if (w.entries != declared)
+		esp_warn(&h->warnings, 0, 0, FILE_OFF(n->off),
+		         "key at 0x%llx: declares %u subkeys but its lists hold %zu",
+		         FILE_OFF(n->off), declared, w.entries);
+	n->sub_kind = (uint8_t)(w.kind < 0 ? LIST_PLAIN : w.kind);
+	if (w.count > UINT32_MAX / 8) {
+		n->subs = NULL;
+		return ESPDIAG_ELIMIT;
+	}
+	if (w.direct && w.count > 0) {
+		n->nsubs = (uint32_t)w.count;
+		return ESPDIAG_OK;
+	}
+	n->sub_stride = 8;
+	n->nsubs = 0;
+	n->subs = NULL;
+	if (w.count == 0)
+		return ESPDIAG_OK;
+	unsigned char *copy = esp_arena_memdup(&h->arena, h->tmp, w.count * 8);
+	if (copy == NULL)
+		return ESPDIAG_ENOMEM;
+	n->subs = copy;
+	n->nsubs = (uint32_t)w.count;
+	return ESPDIAG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* values */
+
+static regf_vcache *vcache_get(regf *h, uint32_t off)
+{
+	regf_vcache *c = map_get(&h->vcache, off);
+	if (c != NULL)
+		return c;
+	c = esp_arena_alloc(&h->arena, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	memset(c, 0, sizeof *c);
+	if (map_put(&h->vcache, off, c) != ESPDIAG_OK)
+		return NULL;
+	return c;
+}
+
+/* Where a value's data lives. Returns false when the value is damaged
+ * beyond use. With warn, says what is wrong (done once, when the key's
+ * value list is examined). *big is set for a db value whose total size
+ * is *size (assembled by value_data). */
+static bool vk_data(regf *h, uint32_t rel, const unsigned char *vk, bool warn,
+                    const unsigned char **data, size_t *size, bool *big)
+{
+	uint32_t raw = esp_le32(vk + 4);
+	uint32_t len = raw & 0x7FFFFFFFu;
+	unsigned long long at = FILE_OFF(rel);
+	*big = false;
+	if (raw & 0x80000000u) {
+		if (len > 4) {
+			if (warn)
+				esp_warn(&h->warnings, 0, 0, at,
+				         "value at 0x%llx: inline data length %u is more than 4; "
+				         "truncated to 4", at, len);
+			len = 4;
+		}
+		*data = vk + 8;
+		*size = len;
+		return true;
+	}
+	if (len == 0) {
+		*data = vk + 8;
+		*size = 0;
+		return true;
+	}
+	uint32_t doff = esp_le32(vk + 8), clen;
+	const unsigned char *d = cell(h, doff, &clen);
+	if (d == NULL) {
+		if (warn)
+			esp_warn(&h->warnings, 0, 0, at,
+			         "value at 0x%llx: data offset 0x%llx %s; value skipped", at,
+			         FILE_OFF(doff), cell_why(h, doff));
+		return false;
+	}
+	if (len <= clen) {
+		*data = d;
+		*size = len;
+		return true;
+	}
+	if (clen >= 8 && d[0] == 'd' && d[1] == 'b') {
+		/* Big data: a list of segments of REGF_SEGMENT bytes each. */
+		uint32_t nseg = esp_le16(d + 2), loff = esp_le32(d + 4), llen;
+		const unsigned char *list = cell(h, loff, &llen);
+		if (list == NULL) {
+			if (warn)
+				esp_warn(&h->warnings, 0, 0, at,
+				         "value at 0x%llx: big data segment list 0x%llx %s; value "
+				         "skipped", at, FILE_OFF(loff), cell_why(h, loff));
+			return false;
+		}
+		if (nseg > llen / 4) {
+			if (warn)
+				esp_warn(&h->warnings, 0, 0, at,
+				         "value at 0x%llx: big data count %u is larger than its segment "
+				         "list holds (%u); only %u read", at, nseg, llen / 4, llen / 4);
+			nseg = llen / 4;
+		}
+		size_t total = 0;
+		for (uint32_t i = 0; i < nseg && total < len; i++) {
+			uint32_t soff = esp_le32(list + 4 * i), slen;
+			if (cell(h, soff, &slen) == NULL) {
+				if (warn)
+					esp_warn(&h->warnings, 0, 0, at,
+					         "value at 0x%llx: big data segment %u at 0x%llx %s; "
+					         "the data ends there", at, i, FILE_OFF(soff),
+					         cell_why(h, soff));
+				break;
+			}
+			size_t take = len - total;
+			if (take > REGF_SEGMENT)
+				take = REGF_SEGMENT;
+			if (take > slen)
+				take = slen;
+			total += take;
+		}
+		if (total < len && warn)
+			esp_warn(&h->warnings, 0, 0, at,
+			         "value at 0x%llx: big data holds %zu of the %u bytes declared", at,
+			         total, len);
+		*data = NULL;
+		*size = total;
+		*big = true;
+		return true;
+	}
+	if (warn)
+		esp_warn(&h->warnings, 0, 0, at,
+		         "value at 0x%llx: data length %u is larger than its data cell (%u bytes); "
+		         "truncated", at, len, clen);
+	*data = d;
+	*size = clen;
+	return true;
+}
+
+/* Assembles a big data value (once; cached). */
+static int big_data(regf *h, uint32_t rel, const unsigned char *vk, size_t total,
+                    const unsigned char **out)
+{
+	regf_vcache *c = vcache_get(h, rel);
+	if (c == NULL)
+		return ESPDIAG_ENOMEM;
+	if (c->has_data) {
+		*out = c->data;
+		return ESPDIAG_OK;
+	}
+	if (total > h->big_left) {
+		c->has_data = true;
+		c->data = (const unsigned char *)"";
+		c->size = 0;
+		*out = c->data;
+		return esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+		                "value at 0x%llx: big data past the hive's size limit; data skipped",
+		                FILE_OFF(rel));
+	}
+	h->big_left -= total;
+	unsigned char *buf = esp_arena_alloc(&h->arena, total ? total : 1);
+	if (buf == NULL)
+		return ESPDIAG_ENOMEM;
+	uint32_t clen, llen;
+	const unsigned char *d = cell(h, esp_le32(vk + 8), &clen);
+	const unsigned char *list = cell(h, esp_le32(d + 4), &llen);
+	size_t done = 0;
+	for (uint32_t i = 0; done < total; i++) {
+		uint32_t slen;
+		const unsigned char *s = cell(h, esp_le32(list + 4 * i), &slen);
+		size_t take = total - done;
+		if (take > REGF_SEGMENT)
+			take = REGF_SEGMENT;
+		if (take > slen)
+			take = slen;
+		memcpy(buf + done, s, take);
+		done += take;
+	}
+	c->data = buf;
+	c->size = total;
+	c->has_data = true;
+	*out = buf;
+	return ESPDIAG_OK;
+}
+
+static int load_values(regf *h, regf_node *n)
+{
+	if (n->flags & N_VALS)
+		return ESPDIAG_OK;
+	n->flags |= N_VALS;
+	n->vals = NULL;
+	n->nvals = 0;
+	const unsigned char *nk = nk_cell(h, n->off, NULL);
+	uint32_t count = esp_le32(nk + 36);
+	if (count == 0)
+		return ESPDIAG_OK;
+	uint32_t loff = esp_le32(nk + 40), llen;
+	unsigned long long at = FILE_OFF(n->off);
+	const unsigned char *list = cell(h, loff, &llen);
+	if (list == NULL)
+		return esp_warn(&h->warnings, 0, 0, at,
+		                "key at 0x%llx: value list 0x%llx %s; its values are skipped", at,
+		                FILE_OFF(loff), cell_why(h, loff));
+	if (count > llen / 4) {
+		esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+		         "value list at 0x%llx: count %u is larger than its cell holds (%u); "
+		         "only %u read", FILE_OFF(loff), count, llen / 4, llen / 4);
+		count = llen / 4;
+	}
+	if (!spend(h, count))
+		return ESPDIAG_OK;
+	unsigned char *t = NULL;
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t v = esp_le32(list + 4 * i);
+		const unsigned char *vk = vk_cell(h, v), *data;
+		size_t size;
+		bool big;
+		bool ok = vk != NULL && vk_data(h, v, vk, true, &data, &size, &big);
+		if (vk == NULL) {
+			uint32_t dummy;
+			esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+			         "key at 0x%llx: value list at 0x%llx entry %u: 0x%llx %s; skipped", at,
+			         FILE_OFF(loff), i, FILE_OFF(v),
+			         cell(h, v, &dummy) ? "is not a value" : cell_why(h, v));
+		}
+		if (!ok) {
+			if (t == NULL) {
+				t = tmp_reserve(h, (size_t)count * 4);
+				if (t == NULL)
+					return ESPDIAG_ENOMEM;
+				memcpy(t, list, (size_t)i * 4);
+			}
+			continue;
+		}
+		if (t != NULL)
+			memcpy(t + 4 * kept, list + 4 * i, 4);
+		kept++;
+	}
+	if (t == NULL) {
+		n->vals = list;
+	} else if (kept > 0) {
+		n->vals = esp_arena_memdup(&h->arena, t, (size_t)kept * 4);
+		if (n->vals == NULL)
+			return ESPDIAG_ENOMEM;
+	}
+	n->nvals = kept;
+	return ESPDIAG_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* ops */
+
+static int op_root(espdiag_backend *self, espdiag_node *out)
+{
+	regf *h = (regf *)self;
+	*out = FILE_OFF(h->root_off);
+	return ESPDIAG_OK;
+}
+
+static int op_subkey_count(espdiag_backend *self, espdiag_node key, size_t *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = load_subkeys(h, n);
+	*out = n->nsubs;
+	return rc < 0 ? rc : ESPDIAG_OK;
+}
+
+static regf_node *child_node(regf *h, regf_node *n, uint32_t off)
+{
+	regf_node *c = map_get(&h->nodes, off);
+	if (c == NULL)
+		c = node_new(h, off, n);
+	return c;
+}
+
+static int op_subkey_at(espdiag_backend *self, espdiag_node key, size_t index,
+                        espdiag_node *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = load_subkeys(h, n);
+	if (rc < 0)
+		return rc;
+	if (index >= n->nsubs)
+		return ESPDIAG_NOTFOUND;
+	uint32_t off = esp_le32(n->subs + index * n->sub_stride);
+	if (child_node(h, n, off) == NULL)
+		return ESPDIAG_ENOMEM;
+	*out = FILE_OFF(off);
+	return ESPDIAG_OK;
+}
+
+/* The lh hash of an ASCII name (Windows: h = 37 h + upcase(c)). */
+static uint32_t lh_hash(const char *s, size_t n)
+{
+	uint32_t x = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		x = x * 37 + c;
+	}
+	return x;
+}
+
+static bool lf_hint_matches(const unsigned char *hint, const char *s, size_t n)
+{
+	for (size_t i = 0; i < 4 && i < n; i++) {
+		unsigned a = hint[i], b = (unsigned char)s[i];
+		if (a >= 0x80)
+			return true; /* not an ASCII hint: no conclusion */
+		if (a >= 'a' && a <= 'z')
+			a -= 32;
+		if (b >= 'a' && b <= 'z')
+			b -= 32;
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+static int node_name(regf *h, regf_node *n, const char **out, size_t *len)
+{
+	if (!(n->flags & N_NAME)) {
+		const unsigned char *nk = nk_cell(h, n->off, NULL);
+		int rc = name_get(h, nk + REGF_NK_FIXED, esp_le16(nk + 72),
+		                  (esp_le16(nk + 2) & NK_COMP_NAME) != 0, true, &n->name,
+		                  &n->name_len);
+		if (rc != ESPDIAG_OK)
+			return rc;
+		n->flags |= N_NAME;
+	}
+	*out = n->name;
+	*len = n->name_len;
+	return ESPDIAG_OK;
+}
+
+static int op_subkey_find(espdiag_backend *self, espdiag_node key, const char *name,
+                          size_t name_len, espdiag_node *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = load_subkeys(h, n);
+	if (rc < 0)
+		return rc;
+	bool ascii = all_ascii((const unsigned char *)name, name_len);
+	uint32_t want = ascii ? lh_hash(name, name_len) : 0;
+	for (uint32_t i = 0; i < n->nsubs; i++) {
+		const unsigned char *e = n->subs + (size_t)i * n->sub_stride;
+		if (ascii && n->sub_kind == LIST_LH && esp_le32(e + 4) != want)
+			continue;
+		if (ascii && n->sub_kind == LIST_LF && !lf_hint_matches(e + 4, name, name_len))
+			continue;
+		uint32_t off = esp_le32(e);
+		const char *cn;
+		size_t cl;
+		regf_node *c = map_get(&h->nodes, off);
+		if (c != NULL) {
+			rc = node_name(h, c, &cn, &cl);
+		} else {
+			const unsigned char *nk = nk_cell(h, off, NULL);
+			rc = name_get(h, nk + REGF_NK_FIXED, esp_le16(nk + 72),
+			              (esp_le16(nk + 2) & NK_COMP_NAME) != 0, false, &cn, &cl);
+		}
+		if (rc != ESPDIAG_OK)
+			return rc;
+		if (esp_name_equal(cn, cl, name, name_len)) {
+			if (child_node(h, n, off) == NULL)
+				return ESPDIAG_ENOMEM;
+			*out = FILE_OFF(off);
+			return ESPDIAG_OK;
+		}
+	}
+	return ESPDIAG_NOTFOUND;
+}
+
+static int op_key_name(espdiag_backend *self, espdiag_node key, const char **out,
+                       size_t *out_len)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	return node_name(h, n, out, out_len);
+}
+
+static int op_key_last_write(espdiag_backend *self, espdiag_node key, uint64_t *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	*out = esp_le64(nk_cell(h, n->off, NULL) + 4);
+	return ESPDIAG_OK;
+}
+
+static int op_value_count(espdiag_backend *self, espdiag_node key, size_t *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = load_values(h, n);
+	*out = n->nvals;
+	return rc < 0 ? rc : ESPDIAG_OK;
+}
+
+static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
+                       espdiag_backend_value *out)
+{
+	regf *h = (regf *)self;
+	regf_node *n = node_get(h, key);
+	if (n == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = load_values(h, n);
+	if (rc < 0)
+		return rc;
+	if (index >= n->nvals)
+		return ESPDIAG_NOTFOUND;
+	uint32_t rel = esp_le32(n->vals + 4 * index);
+	const unsigned char *vk = vk_cell(h, rel), *data;
+	size_t nlen = esp_le16(vk + 2);
+	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big;
+	if (latin1 && all_ascii(vk + REGF_VK_FIXED, nlen)) {
+		out->name = (const char *)vk + REGF_VK_FIXED;
+		out->name_len = nlen;
+	} else {
+		regf_vcache *c = vcache_get(h, rel);
+		if (c == NULL)
+			return ESPDIAG_ENOMEM;
+		if (!c->has_name) {
+			rc = name_get(h, vk + REGF_VK_FIXED, nlen, latin1, true, &c->name,
+			              &c->name_len);
+			if (rc != ESPDIAG_OK)
+				return rc;
+			c->has_name = true;
+		}
+		out->name = c->name;
+		out->name_len = c->name_len;
+	}
+	out->type = esp_le32(vk + 12);
+	size_t size;
+	vk_data(h, rel, vk, false, &data, &size, &big);
+	if (big) {
+		rc = big_data(h, rel, vk, size, &data);
+		if (rc < 0)
+			return rc;
+		size = vcache_get(h, rel)->size;
+	}
+	out->data = data;
+	out->size = size;
+	return ESPDIAG_OK;
+}
+
+static size_t op_warning_count(espdiag_backend *self)
+{
+	return esp_warnings_count(&((regf *)self)->warnings);
+}
+
+static const espdiag_warning *op_warning_at(espdiag_backend *self, size_t index)
+{
+	return esp_warnings_at(&((regf *)self)->warnings, index);
+}
+
+/* ------------------------------------------------------------------ */
+/* mount prefix */
+
+static const struct {
+	const char *name;
+	const char *mount;
+} known_hives[] = {
+	{ "SOFTWARE", "HKEY_LOCAL_MACHINE\\SOFTWARE" },
+	{ "SYSTEM", "HKEY_LOCAL_MACHINE\\SYSTEM" },
+	{ "SAM", "HKEY_LOCAL_MACHINE\\SAM" },
+	{ "SECURITY", "HKEY_LOCAL_MACHINE\\SECURITY" },
+	{ "COMPONENTS", "HKEY_LOCAL_MACHINE\\COMPONENTS" },
+	{ "BCD", "HKEY_LOCAL_MACHINE\\BCD00000000" },
+	{ "DEFAULT", "HKEY_USERS\\.DEFAULT" },
+	{ "NTUSER.DAT", "HKEY_CURRENT_USER" },
+	{ "NTUSER", "HKEY_CURRENT_USER" },
+	{ "USRCLASS.DAT", "HKEY_CURRENT_USER\\Software\\Classes" },
+	{ "USRCLASS", "HKEY_CURRENT_USER\\Software\\Classes" },
+};
+
+static const char *known_mount(const char *s, size_t n, bool words_too)
+{
+	for (size_t i = 0; i < sizeof known_hives / sizeof known_hives[0]; i++) {
+		const char *k = known_hives[i].name;
+		if (strlen(k) != n)
+			continue;
+		/* bare NTUSER / USRCLASS only count as words of a file name */
+		if (!words_too && strchr(k, '.') == NULL &&
+		    (strcmp(k, "NTUSER") == 0 || strcmp(k, "USRCLASS") == 0))
+			continue;
+		size_t j = 0;
+		while (j < n) {
+			char c = s[j];
+			if (c >= 'a' && c <= 'z')
+				c = (char)(c - 32);
+			if (c != k[j])
+				break;
+			j++;
+		}
+		if (j == n)
+			return known_hives[i].mount;
+	}
+	return NULL;
+}
+
+static const char *mount_from_base_block(regf *h)
+{
+	const unsigned char *f = h->in.data + 48;
+	char name[33];
+	size_t n = 0;
+	for (size_t i = 0; i < 32; i++) {
+		uint16_t u = esp_le16(f + 2 * i);
+		if (u == 0)
+			break;
+		if (u == '\\' || u == '/') {
+			n = 0;
+			continue;
+		}
+		name[n++] = u < 0x80 ? (char)u : '?';
+	}
+	return n ? known_mount(name, n, false) : NULL;
+}
+
+static bool root_has(regf *h, const char *name)
+{
+	espdiag_node out;
+	return op_subkey_find(&h->base, FILE_OFF(h->root_off), name, strlen(name), &out) ==
+	       ESPDIAG_OK;
+}
+
+static const char *mount_from_file_name(regf *h)
+{
+	const char *b = h->file_base;
+	if (b == NULL || *b == '\0')
+		return NULL;
+	const char *m = known_mount(b, strlen(b), false);
+	for (const char *w = b; m == NULL && *w != '\0';) {
+		size_t n = strcspn(w, "._- ");
+		if (n > 0)
+			m = known_mount(w, n, true);
+		w += n;
+		if (*w != '\0')
+			w++;
+	}
+	if (m != NULL)
+		return m;
+	static const char hklm[] = "HKEY_LOCAL_MACHINE\\";
+	size_t blen = strlen(b);
+	char *s = esp_arena_alloc(&h->arena, sizeof hklm + blen);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, hklm, sizeof hklm - 1);
+	for (size_t i = 0; i <= blen; i++)
+		s[sizeof hklm - 1 + i] = b[i] == '\\' ? '_' : b[i];
+	return s;
+}
+
+static const char *default_mount(regf *h)
+{
+	if (h->mount_done)
+		return h->mount;
+	h->mount_done = true;
+	const char *m = mount_from_base_block(h);
+	if (m == NULL && root_has(h, "Microsoft") &&
+	    (root_has(h, "Classes") || root_has(h, "Policies")))
+		m = "HKEY_LOCAL_MACHINE\\SOFTWARE";
+	if (m == NULL && root_has(h, "ControlSet001") && root_has(h, "Select"))
+		m = "HKEY_LOCAL_MACHINE\\SYSTEM";
+	if (m == NULL)
+		m = mount_from_file_name(h);
+	h->mount = m;
+	return m;
+}
+
+static const char *op_property(espdiag_backend *self, const char *name)
+{
+	regf *h = (regf *)self;
+	if (strcmp(name, "format") == 0)
+		return "hive";
+	if (strcmp(name, "encoding") == 0)
+		return "utf-16le";
+	if (strcmp(name, "dialect") == 0)
+		return h->dialect;
+	if (strcmp(name, "default_mount") == 0)
+		return default_mount(h);
+	return NULL;
+}
+
+static void op_free(espdiag_backend *self)
+{
+	regf *h = (regf *)self;
+	if (h == NULL)
+		return;
+	map_free(&h->nodes);
+	map_free(&h->vcache);
+	free(h->cells);
+	free(h->adopted);
+	free(h->tmp);
+	free(h->scratch);
+	free(h->file_base);
+	esp_arena_free(&h->arena);
+	esp_warnings_free(&h->warnings);
+	esp_input_release(&h->in);
+	free(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* open */
 
 int esp_regf_bid(const unsigned char *data, size_t size)
 {
-	(void)data;
-	(void)size;
-	return 0;
+	return size >= 4 && memcmp(data, "regf", 4) == 0 ? 100 : 0;
+}
+
+/* Finds the next "hbin" at a 4096 boundary in [from, limit). */
+static uint64_t next_bin(const unsigned char *data, uint64_t from, uint64_t limit)
+{
+	for (uint64_t o = from; o + REGF_BIN_HEADER <= limit; o += 4096)
+		if (memcmp(data + o, "hbin", 4) == 0)
+			return o;
+	return limit;
+}
+
+/* Walks the cells of the bin at [bin, end) (file offsets) and marks the
+ * allocated ones. */
+static int walk_cells(regf *h, uint64_t bin, uint64_t end, uint32_t *root_guess)
+{
+	const unsigned char *data = h->in.data;
+	uint64_t c = bin + REGF_BIN_HEADER;
+	while (c + 4 <= end) {
+		int32_t raw = (int32_t)esp_le32(data + c);
+		int64_t len = raw < 0 ? -(int64_t)raw : (int64_t)raw;
+		if (len < 8 || (len & 3) != 0)
+			return esp_warn(&h->warnings, 0, 0, c,
+			                "cell at 0x%llx: bad size %d; the rest of its hbin at 0x%llx "
+			                "is skipped", (unsigned long long)c, raw,
+			                (unsigned long long)bin);
+		if (c + (uint64_t)len > end)
+			return esp_warn(&h->warnings, 0, 0, c,
+			                "cell at 0x%llx: size %lld runs past the end of its hbin at "
+			                "0x%llx; the rest of the hbin is skipped",
+			                (unsigned long long)c, (long long)len,
+			                (unsigned long long)bin);
+		if (raw < 0) {
+			uint32_t rel = (uint32_t)(c - REGF_BASE);
+			bit_set(h->cells, rel);
+			if (*root_guess == REGF_NONE && len >= 4 + REGF_NK_FIXED &&
+			    data[c + 4] == 'n' && data[c + 5] == 'k' &&
+			    (esp_le16(data + c + 6) & NK_HIVE_ENTRY))
+				*root_guess = rel;
+		}
+		c += (uint64_t)len;
+	}
+	return ESPDIAG_OK;
+}
+
+static int walk_bins(regf *h, uint64_t limit, uint32_t *root_guess)
+{
+	const unsigned char *data = h->in.data;
+	uint64_t off = REGF_BASE;
+	int rc = ESPDIAG_OK;
+	while (rc == ESPDIAG_OK && off + REGF_BIN_HEADER <= limit) {
+		if (memcmp(data + off, "hbin", 4) != 0) {
+			uint64_t next = next_bin(data, off + 4096, limit);
+			if (next >= limit)
+				return esp_warn(&h->warnings, 0, 0, off,
+				                "no hbin at 0x%llx and none after it; the rest of the "
+				                "hive is skipped", (unsigned long long)off);
+			rc = esp_warn(&h->warnings, 0, 0, off,
+			              "no hbin at 0x%llx; skipped to the next hbin at 0x%llx",
+			              (unsigned long long)off, (unsigned long long)next);
+			off = next;
+			continue;
+		}
+		uint32_t size = esp_le32(data + off + 8);
+		uint64_t extent = size;
+		if (size < 4096 || size % 4096 != 0) {
+			extent = next_bin(data, off + 4096, limit) - off;
+			rc = esp_warn(&h->warnings, 0, 0, off,
+			              "hbin at 0x%llx: size %u is not a multiple of 4096; read as %llu",
+			              (unsigned long long)off, size, (unsigned long long)extent);
+		} else if (off + extent > limit) {
+			extent = limit - off;
+			rc = esp_warn(&h->warnings, 0, 0, off,
+			              "hbin at 0x%llx: size %u runs past the end of the hive bins at "
+			              "0x%llx; read as %llu", (unsigned long long)off, size,
+			              (unsigned long long)limit, (unsigned long long)extent);
+		}
+		if (rc == ESPDIAG_OK && esp_le32(data + off + 4) != off - REGF_BASE)
+			rc = esp_warn(&h->warnings, 0, 0, off + 4,
+			              "hbin at 0x%llx: its offset field says 0x%x", (unsigned long long)off,
+			              esp_le32(data + off + 4));
+		if (rc == ESPDIAG_OK)
+			rc = walk_cells(h, off, off + extent, root_guess);
+		off += extent;
+	}
+	return rc;
+}
+
+static int check_base_block(regf *h, uint64_t *limit, esp_err *err)
+{
+	const unsigned char *d = h->in.data;
+	size_t size = h->in.size;
+	const char *name = h->in.name ? h->in.name : "(hive)";
+	if (size < REGF_BASE + REGF_BIN_HEADER || memcmp(d, "regf", 4) != 0)
+		return esp_err_set(err, ESPDIAG_EFORMAT,
+		                   "%s: not a regf hive (too small or no \"regf\" signature)", name);
+	uint32_t major = esp_le32(d + 20), minor = esp_le32(d + 24);
+	if (major != 1)
+		return esp_err_set(err, ESPDIAG_EFORMAT, "%s: regf version %u.%u is not supported",
+		                   name, major, minor);
+	snprintf(h->dialect, sizeof h->dialect, "regf %u.%u", major, minor);
+	uint32_t sum = 0;
+	for (size_t i = 0; i < 508; i += 4)
+		sum ^= esp_le32(d + i);
+	if (sum == 0)
+		sum = 1;
+	else if (sum == 0xFFFFFFFFu)
+		sum = 0xFFFFFFFEu;
+	uint32_t stored = esp_le32(d + 508);
+	int rc = ESPDIAG_OK;
+	if (stored != sum)
+		rc = esp_warn(&h->warnings, 0, 0, 508,
+		              "base block: checksum 0x%08x does not match the computed 0x%08x",
+		              stored, sum);
+	uint32_t seq1 = esp_le32(d + 4), seq2 = esp_le32(d + 8);
+	if (rc == ESPDIAG_OK && seq1 != seq2)
+		rc = esp_warn(&h->warnings, 0, 0, 4,
+		              "base block: sequence numbers %u and %u differ: the hive is dirty "
+		              "(its transaction logs are not applied)", seq1, seq2);
+	uint32_t type = esp_le32(d + 28);
+	if (rc == ESPDIAG_OK && type != 0)
+		rc = esp_warn(&h->warnings, 0, 0, 28,
+		              "base block: file type %u is not a primary hive (a transaction log?)",
+		              type);
+	uint64_t bins = esp_le32(d + 40);
+	uint64_t avail = size - REGF_BASE;
+	if (bins == 0 || bins % 4096 != 0 || bins > avail) {
+		uint64_t use = avail > UINT32_MAX ? UINT32_MAX - 4095 : avail;
+		use -= use % 4;
+		if (rc == ESPDIAG_OK)
+			rc = esp_warn(&h->warnings, 0, 0, 40,
+			              "base block: hive bins size %llu does not fit the file; %llu "
+			              "bytes read", (unsigned long long)bins, (unsigned long long)use);
+		bins = use;
+	}
+	*limit = REGF_BASE + bins;
+	return rc;
+}
+
+static char *base_name(const char *path)
+{
+	if (path == NULL || *path == '\0' || strcmp(path, "-") == 0 ||
+	    strcmp(path, "(memory)") == 0)
+		return NULL;
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	return *b ? strdup(b) : NULL;
 }
 
 int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                   esp_err *err)
 {
-	(void)out;
 	(void)opts;
-	esp_input_release(in);
-	return esp_err_set(err, ESPDIAG_EUNSUPPORTED, "reader not built yet");
+	*out = NULL;
+	regf *h = calloc(1, sizeof *h);
+	if (h == NULL) {
+		esp_input_release(in);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
+	h->in = *in;
+	/* The input is ours now: the caller's copy must not release it again. */
+	in->release = NULL;
+	in->consumed = NULL;
+	esp_arena_init(&h->arena);
+	esp_warnings_init(&h->warnings);
+	uint64_t limit = 0;
+	int rc = check_base_block(h, &limit, err);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return rc;
+	}
+	h->bins = h->in.data + REGF_BASE;
+	h->bins_size = (uint32_t)(limit - REGF_BASE);
+	size_t mapsize = (size_t)h->bins_size / 32 + 1;
+	h->cells = calloc(mapsize, 1);
+	h->adopted = calloc(mapsize, 1);
+	h->file_base = base_name(h->in.name);
+	if (h->cells == NULL || h->adopted == NULL) {
+		op_free(&h->base);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
+	uint32_t root_guess = REGF_NONE;
+	rc = walk_bins(h, limit, &root_guess);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return esp_err_set(err, rc, "out of memory");
+	}
+	const char *name = h->in.name ? h->in.name : "(hive)";
+	uint32_t root = esp_le32(h->in.data + 36);
+	if (nk_cell(h, root, NULL) == NULL) {
+		if (root_guess == REGF_NONE || nk_cell(h, root_guess, NULL) == NULL) {
+			rc = esp_err_set(err, ESPDIAG_EFORMAT,
+			                 "%s: root key offset 0x%llx %s and no root key was found",
+			                 name, FILE_OFF(root),
+			                 cell(h, root, &(uint32_t){ 0 }) ? "is not a key" :
+			                                                    cell_why(h, root));
+			op_free(&h->base);
+			return rc;
+		}
+		esp_warn(&h->warnings, 0, 0, 36,
+		         "base block: root key offset 0x%llx is not a key; using the root key "
+		         "found at 0x%llx", FILE_OFF(root), FILE_OFF(root_guess));
+		root = root_guess;
+	}
+	h->root_off = root;
+	bit_set(h->adopted, root);
+	/* Each list entry takes at least 4 bytes of some cell. */
+	h->work_left = (uint64_t)h->bins_size / 4 + 4096;
+	h->big_left = (uint64_t)h->bins_size * 2 + 65536;
+	if (node_new(h, root, NULL) == NULL) {
+		op_free(&h->base);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
+
+	espdiag_backend *b = &h->base;
+	b->version = ESPDIAG_BACKEND_VERSION;
+	b->root = op_root;
+	b->subkey_count = op_subkey_count;
+	b->subkey_at = op_subkey_at;
+	b->subkey_find = op_subkey_find;
+	b->key_name = op_key_name;
+	b->key_last_write = op_key_last_write;
+	b->value_count = op_value_count;
+	b->value_at = op_value_at;
+	b->warning_count = op_warning_count;
+	b->warning_at = op_warning_at;
+	b->property = op_property;
+	b->free = op_free;
+	*out = b;
+	return ESPDIAG_OK;
 }

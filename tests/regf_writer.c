@@ -1,3 +1,281 @@
-/* test-only regf writer: placeholder */
+/* tests/regf_writer.c - see regf_writer.h. Test-only: aborts on failure. */
 #include "regf_writer.h"
-typedef int regf_writer_placeholder;
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unicode.h"
+
+void rw_put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+void rw_put32(unsigned char *p, uint32_t v)
+{
+	rw_put16(p, (uint16_t)v);
+	rw_put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void reserve(rw_hive *w, size_t size)
+{
+	if (size <= w->cap)
+		return;
+	size_t cap = w->cap ? w->cap : 65536;
+	while (cap < size)
+		cap *= 2;
+	unsigned char *p = realloc(w->buf, cap);
+	if (p == NULL)
+		abort();
+	memset(p + w->cap, 0, cap - w->cap);
+	w->buf = p;
+	w->cap = cap;
+}
+
+/* Turns the unused tail of the current bin into one free cell. */
+static void close_bin(rw_hive *w)
+{
+	if (w->next < w->bin_end)
+		rw_put32(w->buf + w->next, (uint32_t)(w->bin_end - w->next));
+	w->next = w->bin_end;
+}
+
+static void open_bin(rw_hive *w, size_t need)
+{
+	size_t size = 4096;
+	while (size < need + 32)
+		size += 4096;
+	w->bin = w->size;
+	w->bin_end = w->bin + size;
+	reserve(w, w->bin_end);
+	unsigned char *h = w->buf + w->bin;
+	memcpy(h, "hbin", 4);
+	rw_put32(h + 4, (uint32_t)(w->bin - 4096));
+	rw_put32(h + 8, (uint32_t)size);
+	w->next = w->bin + 32;
+	w->size = w->bin_end;
+}
+
+void rw_init(rw_hive *w, unsigned minor)
+{
+	memset(w, 0, sizeof *w);
+	reserve(w, 4096);
+	unsigned char *b = w->buf;
+	memcpy(b, "regf", 4);
+	rw_put32(b + 4, 1);
+	rw_put32(b + 8, 1);
+	rw_put32(b + 12, 0xD53E8000u);
+	rw_put32(b + 16, 0x01D1A94Au);
+	rw_put32(b + 20, 1);
+	rw_put32(b + 24, minor);
+	rw_put32(b + 32, 1);
+	rw_put32(b + 44, 1);
+	const char *name = "test";
+	for (size_t i = 0; name[i]; i++)
+		rw_put16(b + 48 + 2 * i, (uint16_t)name[i]);
+	w->size = 4096;
+	open_bin(w, 0);
+}
+
+void rw_free(rw_hive *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+uint32_t rw_alloc(rw_hive *w, size_t data_size)
+{
+	size_t len = (data_size + 4 + 7) & ~(size_t)7;
+	if (w->next + len > w->bin_end) {
+		close_bin(w);
+		open_bin(w, len);
+	}
+	size_t at = w->next;
+	memset(w->buf + at, 0, len);
+	rw_put32(w->buf + at, (uint32_t)-(int32_t)len);
+	w->next += len;
+	return (uint32_t)(at - 4096);
+}
+
+unsigned char *rw_at(rw_hive *w, uint32_t off)
+{
+	return w->buf + 4096 + off + 4;
+}
+
+/* The stored form of a name: Latin-1 bytes as given, or UTF-16LE. */
+static unsigned char *stored_name(const char *name, size_t len, bool comp, size_t *out)
+{
+	unsigned char *s = NULL;
+	if (comp) {
+		s = malloc(len + 1);
+		if (s == NULL)
+			abort();
+		memcpy(s, name, len);
+		*out = len;
+		return s;
+	}
+	if (esp_utf8_to_utf16le(&s, out, name, len) != 0)
+		abort();
+	return s;
+}
+
+uint32_t rw_key(rw_hive *w, const char *name, size_t name_len, bool comp)
+{
+	size_t n;
+	unsigned char *s = stored_name(name, name_len, comp, &n);
+	uint32_t off = rw_alloc(w, 76 + n);
+	unsigned char *p = rw_at(w, off);
+	memcpy(p, "nk", 2);
+	rw_put16(p + 2, comp ? 0x20 : 0);
+	rw_put32(p + 4, 0xD53E8000u);
+	rw_put32(p + 8, 0x01D1A94Au);
+	rw_put32(p + 28, 0xFFFFFFFFu);
+	rw_put32(p + 32, 0xFFFFFFFFu);
+	rw_put32(p + 40, 0xFFFFFFFFu);
+	rw_put32(p + 44, 0xFFFFFFFFu);
+	rw_put32(p + 48, 0xFFFFFFFFu);
+	rw_put16(p + 72, (uint16_t)n);
+	memcpy(p + 76, s, n);
+	free(s);
+	return off;
+}
+
+uint32_t rw_key_s(rw_hive *w, const char *name)
+{
+	return rw_key(w, name, strlen(name), true);
+}
+
+void rw_set_subkeys(rw_hive *w, uint32_t key, uint32_t list, uint32_t count)
+{
+	unsigned char *p = rw_at(w, key);
+	rw_put32(p + 20, count);
+	rw_put32(p + 28, list);
+}
+
+static unsigned upper(unsigned c)
+{
+	return c >= 'a' && c <= 'z' ? c - 32 : c;
+}
+
+uint32_t rw_list(rw_hive *w, const char *kind, const uint32_t *items, size_t n)
+{
+	bool wide = kind[1] == 'f' || kind[1] == 'h';
+	uint32_t off = rw_alloc(w, 4 + n * (wide ? 8 : 4));
+	memcpy(rw_at(w, off), kind, 2);
+	rw_put16(rw_at(w, off) + 2, (uint16_t)n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *e = rw_at(w, off) + 4 + i * (wide ? 8 : 4);
+		rw_put32(e, items[i]);
+		if (!wide)
+			continue;
+		const unsigned char *nk = rw_at(w, items[i]);
+		size_t len = (size_t)nk[72] | (size_t)nk[73] << 8;
+		bool comp = (nk[2] & 0x20) != 0;
+		size_t step = comp ? 1 : 2;
+		if (kind[1] == 'f') {
+			for (size_t j = 0; j < 4 && j * step < len; j++)
+				e[4 + j] = nk[76 + j * step];
+		} else {
+			uint32_t h = 0;
+			for (size_t j = 0; j + step <= len; j += step) {
+				unsigned c = nk[76 + j];
+				if (!comp)
+					c |= (unsigned)nk[77 + j] << 8;
+				h = h * 37 + upper(c);
+			}
+			rw_put32(e + 4, h);
+		}
+	}
+	return off;
+}
+
+uint32_t rw_value(rw_hive *w, const char *name, size_t name_len, bool comp, uint32_t type,
+                  const void *data, size_t size)
+{
+	size_t n;
+	unsigned char *s = stored_name(name, name_len, comp, &n);
+	uint32_t off = rw_alloc(w, 20 + n), doff = 0;
+	const unsigned char *d = data;
+	if (size > 4 && size <= 16344) {
+		doff = rw_alloc(w, size);
+		memcpy(rw_at(w, doff), d, size);
+	} else if (size > 16344) {
+		size_t nseg = (size + 16343) / 16344;
+		uint32_t *segs = malloc(nseg * sizeof *segs);
+		if (segs == NULL)
+			abort();
+		for (size_t i = 0; i < nseg; i++) {
+			size_t take = size - i * 16344 < 16344 ? size - i * 16344 : 16344;
+			segs[i] = rw_alloc(w, take);
+			memcpy(rw_at(w, segs[i]), d + i * 16344, take);
+		}
+		uint32_t list = rw_alloc(w, 4 * nseg);
+		for (size_t i = 0; i < nseg; i++)
+			rw_put32(rw_at(w, list) + 4 * i, segs[i]);
+		free(segs);
+		doff = rw_alloc(w, 12);
+		memcpy(rw_at(w, doff), "db", 2);
+		rw_put16(rw_at(w, doff) + 2, (uint16_t)nseg);
+		rw_put32(rw_at(w, doff) + 4, list);
+	}
+	unsigned char *p = rw_at(w, off);
+	memcpy(p, "vk", 2);
+	rw_put16(p + 2, (uint16_t)n);
+	if (size <= 4) {
+		rw_put32(p + 4, 0x80000000u | (uint32_t)size);
+		memcpy(p + 8, d, size);
+	} else {
+		rw_put32(p + 4, (uint32_t)size);
+		rw_put32(p + 8, doff);
+	}
+	rw_put32(p + 12, type);
+	rw_put16(p + 16, comp ? 1 : 0);
+	memcpy(p + 20, s, n);
+	free(s);
+	return off;
+}
+
+uint32_t rw_value_s(rw_hive *w, const char *name, uint32_t type, const void *data,
+                    size_t size)
+{
+	return rw_value(w, name, strlen(name), true, type, data, size);
+}
+
+void rw_set_values(rw_hive *w, uint32_t key, const uint32_t *vals, size_t n)
+{
+	uint32_t list = rw_alloc(w, 4 * (n ? n : 1));
+	for (size_t i = 0; i < n; i++)
+		rw_put32(rw_at(w, list) + 4 * i, vals[i]);
+	unsigned char *p = rw_at(w, key);
+	rw_put32(p + 36, (uint32_t)n);
+	rw_put32(p + 40, list);
+}
+
+void rw_checksum(rw_hive *w)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i < 508; i += 4)
+		sum ^= get32(w->buf + i);
+	if (sum == 0)
+		sum = 1;
+	else if (sum == 0xFFFFFFFFu)
+		sum = 0xFFFFFFFEu;
+	rw_put32(w->buf + 508, sum);
+}
+
+void rw_finish(rw_hive *w, uint32_t root)
+{
+	unsigned char *p = rw_at(w, root);
+	rw_put16(p + 2, (uint16_t)(p[2] | p[3] << 8 | 0x0C));
+	close_bin(w);
+	rw_put32(w->buf + 36, root);
+	rw_put32(w->buf + 40, (uint32_t)(w->size - 4096));
+	rw_checksum(w);
+}
