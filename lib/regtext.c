@@ -70,7 +70,9 @@ typedef struct parser {
 	size_t next_consumed;
 	uint64_t lineno;
 	size_t line_off, line_end; /* bytes of the current line, terminator excluded */
-	u16buf line;
+	u16buf line;             /* storage for lines that need decoding */
+	const uint16_t *lv;      /* the current line: line.v, or the input itself */
+	size_t ln;               /* its length in units */
 
 	bool have_key;
 	esp_mnode key;
@@ -82,6 +84,13 @@ typedef struct parser {
 	bytebuf pdata;
 
 	size_t comp[MAX_KEY_DEPTH][2]; /* key path components (start, end) */
+	/* The last key opened: the next key line mostly shares a prefix
+	 * with it, whose lookups are skipped. */
+	bool kc_valid;
+	int kc_root, kc_count;
+	u16buf kc_text;                       /* its components, back to back */
+	size_t kc_end[MAX_KEY_DEPTH];         /* where component c ends in kc_text */
+	esp_mnode kc_node[MAX_KEY_DEPTH + 1]; /* [0] the root key, [c + 1] component c */
 	u16buf tmp;              /* an unescaped name or string */
 	bytebuf utf8;            /* a key name in UTF-8 */
 	bytebuf out;             /* value bytes */
@@ -217,8 +226,8 @@ static size_t ansi_units(parser *p, const unsigned char *s, size_t k)
 static void locate(parser *p, size_t idx, uint64_t *col, uint64_t *off)
 {
 	if (p->enc == ENC_UTF16LE) {
-		size_t n = idx < p->line.len ? idx : p->line.len;
-		*col = (uint64_t)(char_count(p->line.v, n) + (idx - n)) + 1;
+		size_t n = idx < p->ln ? idx : p->ln;
+		*col = (uint64_t)(char_count(p->lv, n) + (idx - n)) + 1;
 		*off = (uint64_t)p->line_off + 2 * (uint64_t)idx;
 		return;
 	}
@@ -339,6 +348,8 @@ static void read_utf16(parser *p)
 		v[n++] = c;
 	}
 	p->line.len = n;
+	p->lv = p->line.v;
+	p->ln = n;
 	p->line_end = i;
 	if (i + 1 < end) {
 		uint16_t c = (uint16_t)(s[i] | (s[i + 1] << 8));
@@ -347,6 +358,67 @@ static void read_utf16(parser *p)
 			i += 2;
 	}
 	p->pos = i;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define HOST_LE 1
+#else
+#define HOST_LE 0
+#endif
+
+/* The common UTF-16 line: no NUL, no surrogate. Scans four units at a
+ * time for a unit below 14 (CR, LF, NUL, ...) or a surrogate; on a
+ * little-endian host an aligned line is used in place, else copied.
+ * False when the line needs read_utf16(). */
+static bool read_utf16_fast(parser *p)
+{
+	const unsigned char *s = p->data;
+	size_t i = p->pos, end = p->size, k = i;
+	uint16_t c = 0;
+	for (;;) {
+		if (HOST_LE) {
+			const uint64_t ones = 0x0001000100010001u, highs = 0x8000800080008000u;
+			while (k + 8 <= end) {
+				uint64_t x, y;
+				memcpy(&x, s + k, 8);
+				y = (x & 0xF800F800F800F800u) ^ 0xD800D800D800D800u;
+				if ((((x - ones * 14) & ~x) | ((y - ones) & ~y)) & highs)
+					break;
+				k += 8;
+			}
+		}
+		while (k + 1 < end) {
+			c = (uint16_t)(s[k] | (s[k + 1] << 8));
+			if (c <= '\r' || (c & 0xF800) == 0xD800)
+				break;
+			k += 2;
+		}
+		if (k + 1 >= end || c == '\n' || c == '\r')
+			break;
+		if (c == 0 || (c & 0xF800) == 0xD800)
+			return false;
+		k += 2; /* a tab or another harmless control character */
+	}
+	size_t n = (k - i) / 2;
+	if (HOST_LE && ((uintptr_t)(s + i) & 1) == 0) {
+		p->lv = (const uint16_t *)(const void *)(s + i);
+	} else {
+		if (!u16_reserve(p, &p->line, n))
+			return true;
+		for (size_t u = 0; u < n; u++)
+			p->line.v[u] = (uint16_t)(s[i + 2 * u] | (s[i + 2 * u + 1] << 8));
+		p->line.len = n;
+		p->lv = p->line.v;
+	}
+	p->ln = n;
+	p->line_end = k;
+	if (k + 1 < end) {
+		k += 2;
+		if (c == '\r' && k + 1 < end && s[k] == '\n' && s[k + 1] == 0)
+			k += 2;
+	}
+	p->pos = k;
+	return true;
 }
 
 static size_t line_end_8bit(const unsigned char *s, size_t i, size_t end)
@@ -459,7 +531,8 @@ static bool read_line(parser *p)
 	p->line_off = p->pos;
 	p->line.len = 0;
 	if (p->enc == ENC_UTF16LE) {
-		read_utf16(p);
+		if (!read_utf16_fast(p))
+			read_utf16(p);
 		return p->status == ESPDIAG_OK;
 	}
 	size_t end = line_end_8bit(p->data, p->pos, p->size);
@@ -467,6 +540,8 @@ static bool read_line(parser *p)
 		read_utf8(p, end);
 	else
 		read_ansi(p, end);
+	p->lv = p->line.v;
+	p->ln = p->line.len;
 	p->line_end = end;
 	if (end < p->size) {
 		end += (p->data[end] == '\r' && end + 1 < p->size && p->data[end + 1] == '\n') ? 2 : 1;
@@ -557,24 +632,59 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
 	return count;
 }
 
-/* Finds (create: makes) the key of root r and the first count components. */
+/* Finds (create: makes) the key of root r and the first count components.
+ * Creating goes through the cache of the last key opened. */
 static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int count,
                      bool create, esp_mnode *out)
 {
-	const char *rname = root_keys[r].name;
 	esp_mnode node;
-	int rc = esp_memtree_child(p->tree, esp_memtree_root(p->tree), rname, strlen(rname),
-	                           create, &node);
-	for (int c = 0; rc == ESPDIAG_OK && c < count; c++) {
-		if (!to_utf8(p, &p->utf8, v + comp[c][0], comp[c][1] - comp[c][0]))
+	int c = 0, rc = ESPDIAG_OK;
+	if (create && p->kc_valid && p->kc_root == r) {
+		node = p->kc_node[0];
+		for (; c < count && c < p->kc_count; c++) {
+			size_t len = comp[c][1] - comp[c][0];
+			size_t from = c > 0 ? p->kc_end[c - 1] : 0;
+			if (len != p->kc_end[c] - from ||
+			    memcmp(v + comp[c][0], p->kc_text.v + from, len * sizeof *v) != 0)
+				break;
+			node = p->kc_node[c + 1];
+		}
+	} else {
+		const char *rname = root_keys[r].name;
+		rc = esp_memtree_child(p->tree, esp_memtree_root(p->tree), rname, strlen(rname),
+		                       create, &node);
+		if (create) {
+			p->kc_root = r;
+			p->kc_node[0] = node;
+		}
+	}
+	if (create) {
+		p->kc_valid = false;
+		p->kc_text.len = c > 0 ? p->kc_end[c - 1] : 0;
+	}
+	for (; rc == ESPDIAG_OK && c < count; c++) {
+		size_t len = comp[c][1] - comp[c][0];
+		if (!to_utf8(p, &p->utf8, v + comp[c][0], len))
 			return p->status;
 		rc = esp_memtree_child(p->tree, node, (const char *)p->utf8.v, p->utf8.len, create,
 		                       &node);
+		if (create && rc == ESPDIAG_OK) {
+			if (!u16_reserve(p, &p->kc_text, p->kc_text.len + len))
+				return p->status;
+			memcpy(p->kc_text.v + p->kc_text.len, v + comp[c][0], len * sizeof *v);
+			p->kc_text.len += len;
+			p->kc_end[c] = p->kc_text.len;
+			p->kc_node[c + 1] = node;
+		}
+	}
+	if (create && rc == ESPDIAG_OK) {
+		p->kc_valid = true;
+		p->kc_count = count;
 	}
 	if (rc == ESPDIAG_ENOMEM)
 		p->status = rc;
 	else if (rc == ESPDIAG_ELIMIT)
-		warn(p, comp[0][0], "too many keys; line ignored");
+		warn(p, count > 0 ? comp[0][0] : 0, "too many keys; line ignored");
 	*out = node;
 	return rc;
 }
@@ -583,7 +693,7 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 static void delete_key(parser *p, size_t i, size_t end)
 {
 	size_t (*comp)[2] = p->comp;
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	size_t after;
 	int r;
 	p->have_key = false;
@@ -604,6 +714,7 @@ static void delete_key(parser *p, size_t i, size_t end)
 	if (!to_utf8(p, &p->utf8, v + comp[count - 1][0], comp[count - 1][1] - comp[count - 1][0]))
 		return;
 	int rc = esp_memtree_delete_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len);
+	p->kc_valid = false;
 	if (rc < 0)
 		p->status = rc;
 }
@@ -612,7 +723,7 @@ static void delete_key(parser *p, size_t i, size_t end)
 static void open_key(parser *p, size_t i, size_t end)
 {
 	size_t (*comp)[2] = p->comp;
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	size_t after;
 	p->have_key = false;
 	int r = match_root(v, i, end, &after);
@@ -633,8 +744,8 @@ static void open_key(parser *p, size_t i, size_t end)
  * open; the lenient dialect closes it instead. */
 static void key_line(parser *p, size_t i)
 {
-	const uint16_t *v = p->line.v;
-	size_t n = p->line.len;
+	const uint16_t *v = p->lv;
+	size_t n = p->ln;
 	if (i < n && is_blank(v[i])) {
 		warn(p, i, "key name starts with white space; line ignored");
 		if (!p->strict)
@@ -698,7 +809,7 @@ static void store_units(parser *p, uint32_t type, const uint16_t *v, size_t n)
  * at i, into p->tmp; *next is past the closing quote. */
 static bool unescape(parser *p, size_t i, size_t end, size_t *next)
 {
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	p->tmp.len = 0;
 	if (!u16_reserve(p, &p->tmp, end - i + 1))
 		return false;
@@ -783,9 +894,20 @@ static bool parse_ul(const uint16_t *v, size_t s, size_t n, size_t *e, uint32_t 
 /* Comma-separated hex bytes v[s..end) appended to p->pdata. */
 static enum hex_result hex_bytes(parser *p, size_t s, size_t end)
 {
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	while (s < end) {
 		size_t e, q;
+		int h1, h2;
+		if (s + 1 < end && (h1 = hex_value(v[s])) >= 0 && (h2 = hex_value(v[s + 1])) >= 0 &&
+		    (s + 2 == end || v[s + 2] == ',')) {
+			/* the usual "xx," */
+			if (p->pdata.len == p->pdata.cap &&
+			    !bytes_reserve(p, &p->pdata, p->pdata.len + 1))
+				return HEX_FAIL;
+			p->pdata.v[p->pdata.len++] = (unsigned char)(h1 * 16 + h2);
+			s = s + 2 == end ? end : s + 3;
+			continue;
+		}
 		uint32_t val;
 		bool ovf;
 		if (!parse_ul(v, s, end, &e, &val, &ovf)) {
@@ -910,7 +1032,7 @@ static void finish_hex(parser *p)
 
 static void dword_data(parser *p, size_t j, size_t end)
 {
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	size_t q = skip_blank(v, j, end);
 	if (q >= end) {
 		warn(p, q, "dword without digits; line ignored");
@@ -937,7 +1059,7 @@ static void dword_data(parser *p, size_t j, size_t end)
 /* The data after "=" (v[j..end), trailing blanks trimmed). */
 static void value_data(parser *p, size_t j, size_t end)
 {
-	const uint16_t *v = p->line.v;
+	const uint16_t *v = p->lv;
 	bool fold = !p->strict;
 	if (j >= end) {
 		warn(p, j, "missing value data; line ignored");
@@ -1030,8 +1152,8 @@ static void value_data(parser *p, size_t j, size_t end)
 /* A value line; v[i] is '@' or the opening quote of the name. */
 static void value_line(parser *p, size_t i)
 {
-	const uint16_t *v = p->line.v;
-	size_t n = p->line.len, j;
+	const uint16_t *v = p->lv;
+	size_t n = p->ln, j;
 	const uint16_t *name = NULL;
 	size_t name_len = 0;
 	if (v[i] == '@') {
@@ -1085,8 +1207,8 @@ static void value_line(parser *p, size_t i)
  * lenient dialect drops the value and reads the line as usual. */
 static bool continuation_line(parser *p)
 {
-	const uint16_t *v = p->line.v;
-	size_t n = p->line.len;
+	const uint16_t *v = p->lv;
+	size_t n = p->ln;
 	size_t i = skip_blank(v, 0, n);
 	if (i >= n || v[i] == ';')
 		return true;
@@ -1115,8 +1237,8 @@ static void regedit_line(parser *p)
 {
 	if (p->pending && continuation_line(p))
 		return;
-	const uint16_t *v = p->line.v;
-	size_t n = p->line.len;
+	const uint16_t *v = p->lv;
+	size_t n = p->ln;
 	size_t i = skip_blank(v, 0, n);
 	if (i >= n)
 		return;
@@ -1140,8 +1262,8 @@ static void regedit_line(parser *p)
 /* "HKEY_CLASSES_ROOT\path [=] data": the key's default value. */
 static void win31_line(parser *p)
 {
-	const uint16_t *v = p->line.v;
-	size_t n = p->line.len;
+	const uint16_t *v = p->lv;
+	size_t n = p->ln;
 	if (!starts_with(v, 0, n, "HKEY_CLASSES_ROOT", false))
 		return;
 	size_t k = 0;
@@ -1305,14 +1427,14 @@ static void run(parser *p)
 {
 	if (!read_line(p))
 		return;
-	p->dialect = header_dialect(p->line.v, p->line.len);
+	p->dialect = header_dialect(p->lv, p->ln);
 	p->strict = p->dialect != DIALECT_DUMP;
 	/* hex(1|2|7) bytes are UTF-16 in a UTF-16 file, and in a UTF-8 regedit
 	 * 5 file (which Windows never writes, but our own export does). */
 	p->hex_strings_utf16 = p->enc == ENC_UTF16LE ||
 	                       (p->enc == ENC_UTF8 && p->dialect == DIALECT_REGEDIT5);
 	if (p->dialect == DIALECT_IGNORED) {
-		warn(p, skip_blank(p->line.v, 0, p->line.len),
+		warn(p, skip_blank(p->lv, 0, p->ln),
 		     "unsupported regedit header; Windows imports nothing from this file");
 		return;
 	}
@@ -1333,7 +1455,7 @@ static void run(parser *p)
 		return;
 	if (p->pending) {
 		/* Windows stores what it has read. */
-		warn(p, p->line.len, "the file ends inside a continued hex value");
+		warn(p, p->ln, "the file ends inside a continued hex value");
 		finish_hex(p);
 	}
 }
@@ -1393,12 +1515,13 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	size_t total = in->size;
 	run(&p);
 	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.size < total && total > 2) {
-		uint64_t col = (uint64_t)char_count(p.line.v, p.line.len) + 1;
+		uint64_t col = (uint64_t)char_count(p.lv, p.ln) + 1;
 		warn_raw(&p, p.lineno, col, total - 1, "odd number of bytes in UTF-16 text; last byte ignored");
 	}
 	if (p.cd != (iconv_t)-1)
 		iconv_close(p.cd);
 	free(p.line.v);
+	free(p.kc_text.v);
 	free(p.tmp.v);
 	free(p.utf8.v);
 	free(p.out.v);
