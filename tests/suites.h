@@ -10,5 +10,6 @@ Suite *suite_registry(void); /* check_registry.c: the view, mounts, getters, exp
 Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
 Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
+Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
 
 #endif

@@ -14,5 +14,6 @@
 #include <espdiag/version.h>
 #include <espdiag/backend.h>
 #include <espdiag/registry.h>
+#include <espdiag/esp.h>
 
 #endif /* ESPDIAG_ESPDIAG_H */

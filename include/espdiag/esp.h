@@ -1,0 +1,526 @@
+/*
+ * espdiag/esp.h - the typed ESP model, built from a registry view.
+ *
+ * espdiag_esp_load() reads the Enrollment Status Page evidence below
+ * HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft of a registry view, whatever its
+ * sources (a .reg dump at the root and a SOFTWARE hive mounted at
+ * HKEY_LOCAL_MACHINE\SOFTWARE give the same model):
+ *
+ *   Enrollments\{GUID} (+ FirstSync)                        enrollments
+ *   Provisioning\Diagnostics\Autopilot (+ EstablishedCorrelations)  autopilot
+ *   Windows\Autopilot\EnrollmentStatusTracking\
+ *     Device\DevicePreparation\PolicyProviders\<Name>       providers
+ *     Device\Setup, <UserSID>\Setup                         setups, apps
+ *     ESPTrackingInfo\Diagnostics[\<UserSID>]\<Category>\<timestamp>
+ *                                          and ...\<Category>\LastLoggedState
+ *                                                           snapshots
+ *   EnterpriseDesktopAppManagement\<SID>\MSI\<ProductCode>  MSI apps
+ *
+ * and derives the status of each phase (device preparation, device setup,
+ * each user's account setup), a flat item list, and the timeline of state
+ * changes.
+ *
+ * Objects. The model is an opaque handle. Its parts are structs owned by
+ * the model and handed out by const pointer: they stay valid and unchanged
+ * until espdiag_esp_free(). The library allocates them, so fields are only
+ * ever appended; never copy a struct by value into storage that outlives
+ * the library version. Strings are UTF-8, NUL-terminated; NULL means the
+ * value is absent.
+ *
+ * Raw and decoded. Every number read from the registry is kept raw (with a
+ * has_ flag saying whether the value was present and a DWORD); decoded
+ * views come from the *_name() functions and flag macros. A number the
+ * library does not know is kept and named "unknown".
+ *
+ * Evidence. Every part carries the full key path it came from (key), and
+ * where one value decides it, the value's name (value).
+ *
+ * Absent evidence is never success: a phase without evidence is "unknown".
+ * A user's apps come only from that user's SID keys.
+ *
+ * Timeline. ESPTrackingInfo holds one snapshot per category, context and
+ * time. The model keeps every snapshot (no de-duplication) and the list of
+ * changes: the snapshots of a context are taken in time order (key names
+ * parsed as ISO 8601 UTC, 0-7 fraction digits, leniently: "T" or " ", "Z",
+ * a numeric offset or none; unparsable names sort after parsed ones, by
+ * name; LastLoggedState comes last), and an item (context, category, value
+ * name) gives a change at its first snapshot and at every snapshot whose
+ * state differs from its previous one.
+ *
+ * espdiag_esp_timeline_write() writes the changes, one per line.
+ * Text (ESPDIAG_ESP_FORMAT_TEXT), fields separated by one space, the id last
+ * because it may hold spaces:
+ *
+ *   TIME PHASE CONTEXT CATEGORY KIND STATE(RAW) ID
+ *   2026-11-20T12:44:42.2820000Z device_setup device Sidecar win32_app in_progress(2) Win32App_..._1
+ *
+ * TIME is the parsed time as YYYY-MM-DDTHH:MM:SS.fffffffZ, or the raw key
+ * name when unparsable, or "LastLoggedState"; PHASE is device_setup
+ * (device context) or account_setup (user context); CONTEXT is "device" or
+ * the user's SID; CATEGORY is the raw category key name; STATE is the state
+ * name (see espdiag_esp_entry_state_name()) and RAW its number, or "-" when
+ * the value is no number.
+ *
+ * JSON (ESPDIAG_ESP_FORMAT_JSON), one object per line (JSON Lines):
+ *
+ *   {"time":"2026-11-20T12:44:42.2820000Z"|null,"timestamp":"<raw key name>",
+ *    "last_logged_state":false,"phase":"device_setup","context":"device",
+ *    "sid":null,"category":"sidecar","category_name":"Sidecar",
+ *    "kind":"win32_app","id":"...","state":"in_progress","state_raw":2|null,
+ *    "previous":"not_installed"|null,
+ *    "evidence":{"key":"HKEY_LOCAL_MACHINE\\...","value":"./Device/..."}}
+ */
+#ifndef ESPDIAG_ESP_H
+#define ESPDIAG_ESP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <espdiag/common.h>
+#include <espdiag/registry.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct espdiag_esp espdiag_esp;
+
+/* --- enums; each has a *_name() that returns a static string --- */
+
+/* Device-preparation provider InstallationState. */
+typedef enum espdiag_esp_provider_state {
+	ESPDIAG_ESP_PROVIDER_NOT_INSTALLED = 1,
+	ESPDIAG_ESP_PROVIDER_NOT_REQUIRED = 2,
+	ESPDIAG_ESP_PROVIDER_COMPLETED = 3,
+	ESPDIAG_ESP_PROVIDER_ERROR = 4
+} espdiag_esp_provider_state;
+/* "not_installed", "not_required", "completed", "error"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_provider_state_name(uint32_t state);
+
+/* Tracked app InstallationState (note: 2 differs from the provider's). */
+typedef enum espdiag_esp_app_state {
+	ESPDIAG_ESP_APP_NOT_INSTALLED = 1,
+	ESPDIAG_ESP_APP_IN_PROGRESS = 2,
+	ESPDIAG_ESP_APP_COMPLETED = 3,
+	ESPDIAG_ESP_APP_ERROR = 4
+} espdiag_esp_app_state;
+/* "not_installed", "in_progress", "completed", "error"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_app_state_name(uint32_t state);
+
+/* Tracked app RebootRequired. */
+typedef enum espdiag_esp_reboot {
+	ESPDIAG_ESP_REBOOT_NONE = 1,
+	ESPDIAG_ESP_REBOOT_SOFT = 2,
+	ESPDIAG_ESP_REBOOT_HARD = 3
+} espdiag_esp_reboot;
+/* "none", "soft", "hard"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_reboot_name(uint32_t reboot);
+
+/* EnterpriseDesktopAppManagement MSI Status. */
+typedef enum espdiag_esp_msi_status {
+	ESPDIAG_ESP_MSI_NONE = 0,
+	ESPDIAG_ESP_MSI_INITIALIZED = 10,
+	ESPDIAG_ESP_MSI_DOWNLOADING = 20,
+	ESPDIAG_ESP_MSI_DOWNLOAD_RETRY = 25,
+	ESPDIAG_ESP_MSI_DOWNLOAD_FAILED = 30,
+	ESPDIAG_ESP_MSI_DOWNLOADED = 40,
+	ESPDIAG_ESP_MSI_PENDING_USER_SESSION = 48,
+	ESPDIAG_ESP_MSI_ENFORCING = 50,
+	ESPDIAG_ESP_MSI_ENFORCEMENT_RETRY = 55,
+	ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED = 60,
+	ESPDIAG_ESP_MSI_SUCCESS = 70
+} espdiag_esp_msi_status;
+/* "none", "initialized", "downloading", "download_retry",
+ * "download_failed", "downloaded", "pending_user_session", "enforcing",
+ * "enforcement_retry", "enforcement_failed", "success"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_msi_status_name(uint32_t status);
+
+typedef enum espdiag_esp_phase {
+	ESPDIAG_ESP_PHASE_DEVICE_PREPARATION = 1,
+	ESPDIAG_ESP_PHASE_DEVICE_SETUP = 2,
+	ESPDIAG_ESP_PHASE_ACCOUNT_SETUP = 3
+} espdiag_esp_phase;
+/* "device_preparation", "device_setup", "account_setup"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_phase_name(uint32_t phase);
+
+typedef enum espdiag_esp_phase_status {
+	ESPDIAG_ESP_STATUS_UNKNOWN = 0,     /* no evidence either way */
+	ESPDIAG_ESP_STATUS_NOT_STARTED = 1, /* an earlier phase stopped, or no user key */
+	ESPDIAG_ESP_STATUS_IDENTIFYING = 2, /* a provider has not created its tracking policies */
+	ESPDIAG_ESP_STATUS_IN_PROGRESS = 3,
+	ESPDIAG_ESP_STATUS_COMPLETED = 4,
+	ESPDIAG_ESP_STATUS_FAILED = 5,
+	ESPDIAG_ESP_STATUS_SKIPPED = 6      /* FirstSync says the page is not shown */
+} espdiag_esp_phase_status;
+/* "unknown", "not_started", "identifying", "in_progress", "completed",
+ * "failed", "skipped"; other numbers "unknown". */
+ESPDIAG_API const char *espdiag_esp_phase_status_name(uint32_t status);
+
+typedef enum espdiag_esp_item_kind {
+	ESPDIAG_ESP_KIND_OTHER = 0,
+	ESPDIAG_ESP_KIND_WIN32_APP = 1,
+	ESPDIAG_ESP_KIND_MSI_APP = 2,
+	ESPDIAG_ESP_KIND_MODERN_APP = 3,
+	ESPDIAG_ESP_KIND_NETWORK_PROFILE = 4,
+	ESPDIAG_ESP_KIND_CERTIFICATE = 5,
+	ESPDIAG_ESP_KIND_POLICY = 6,
+	ESPDIAG_ESP_KIND_CONFIGMGR = 7
+} espdiag_esp_item_kind;
+/* "other", "win32_app", "msi_app", "modern_app", "network_profile",
+ * "certificate", "policy", "configmgr"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_item_kind_name(uint32_t kind);
+
+/* ESPTrackingInfo categories; the raw key name is kept beside it. */
+typedef enum espdiag_esp_category {
+	ESPDIAG_ESP_CAT_OTHER = 0,             /* a name the library does not know */
+	ESPDIAG_ESP_CAT_POLICIES = 1,          /* ExpectedPolicies */
+	ESPDIAG_ESP_CAT_MSI = 2,               /* ExpectedMSIAppPackages */
+	ESPDIAG_ESP_CAT_MODERN_APPS = 3,       /* ExpectedModernAppPackages */
+	ESPDIAG_ESP_CAT_NETWORK_PROFILES = 4,  /* ExpectedNetworkProfiles */
+	ESPDIAG_ESP_CAT_CERTIFICATES = 5,      /* ExpectedCertificateProfiles, ExpectedSCEPCerts, ExpectedPFXCerts */
+	ESPDIAG_ESP_CAT_SIDECAR = 6,           /* Sidecar (Win32 apps via the IME) */
+	ESPDIAG_ESP_CAT_LAST_LOGGED_STATE = 7  /* <Category>\LastLoggedState */
+} espdiag_esp_category;
+/* "other", "policies", "msi", "modern_apps", "network_profiles",
+ * "certificates", "sidecar", "last_logged_state"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_category_name(uint32_t category);
+
+/* Device-preparation provider kinds. */
+typedef enum espdiag_esp_provider_kind {
+	ESPDIAG_ESP_PROVIDER_OTHER = 0,
+	ESPDIAG_ESP_PROVIDER_SIDECAR = 1,  /* the Intune Management Extension */
+	ESPDIAG_ESP_PROVIDER_CONFIGMGR = 2
+} espdiag_esp_provider_kind;
+/* "other", "sidecar", "configmgr"; else "unknown". */
+ESPDIAG_API const char *espdiag_esp_provider_kind_name(uint32_t kind);
+
+/* FirstSync BlockInStatusPage flags. */
+#define ESPDIAG_ESP_BLOCK_ALLOW_RESET 0x1u    /* "Reset device" button */
+#define ESPDIAG_ESP_BLOCK_ALLOW_RETRY 0x2u    /* "Try again" button */
+#define ESPDIAG_ESP_BLOCK_ALLOW_CONTINUE 0x4u /* "Continue anyway" button */
+
+/* SyncFailureTimeout when FirstSync has none (the DMClient CSP default). */
+#define ESPDIAG_ESP_DEFAULT_TIMEOUT_MINUTES 60u
+
+/* Autopilot CloudAssignedOobeConfig bits. */
+#define ESPDIAG_ESP_OOBE_SKIP_CORTANA_OPT_IN 0x001u
+#define ESPDIAG_ESP_OOBE_USER_NOT_ADMIN 0x002u
+#define ESPDIAG_ESP_OOBE_SKIP_EXPRESS_SETTINGS 0x004u
+#define ESPDIAG_ESP_OOBE_SKIP_OEM_REGISTRATION 0x008u
+#define ESPDIAG_ESP_OOBE_SKIP_EULA 0x010u
+#define ESPDIAG_ESP_OOBE_TPM_ATTESTATION 0x020u
+#define ESPDIAG_ESP_OOBE_AAD_DEVICE_AUTH 0x040u
+#define ESPDIAG_ESP_OOBE_AAD_TPM_REQUIRED 0x080u
+#define ESPDIAG_ESP_OOBE_SKIP_WINDOWS_UPGRADE_UX 0x100u
+#define ESPDIAG_ESP_OOBE_ENABLE_PATCH_DOWNLOAD 0x200u
+#define ESPDIAG_ESP_OOBE_SKIP_KEYBOARD 0x400u
+/* The name of one OOBE bit ("skip_keyboard", ...); NULL for a bit the
+ * library does not know or a value that is not a single bit. */
+ESPDIAG_API const char *espdiag_esp_oobe_flag_name(uint32_t bit);
+
+/* CloudAssignedDomainJoinMethod: 1 is hybrid Azure AD join. */
+#define ESPDIAG_ESP_DOMAIN_JOIN_HYBRID 1u
+
+/* --- the parts --- */
+
+/* An optional DWORD: has is false when the value is absent or no DWORD. */
+typedef struct espdiag_esp_u32 {
+	uint32_t value;
+	bool has;
+} espdiag_esp_u32;
+
+/* Enrollments\{GUID}\FirstSync. */
+typedef struct espdiag_esp_first_sync {
+	const char *key;                     /* ...\FirstSync */
+	espdiag_esp_u32 skip_device_status_page;  /* raw */
+	espdiag_esp_u32 skip_user_status_page;    /* raw */
+	bool device_page_skipped;            /* raw present and nonzero (0xffffffff included) */
+	bool user_page_skipped;
+	espdiag_esp_u32 block_in_status_page;     /* raw; ESPDIAG_ESP_BLOCK_* flags */
+	espdiag_esp_u32 sync_failure_timeout;     /* raw, minutes */
+	uint32_t timeout_minutes;            /* raw, else ESPDIAG_ESP_DEFAULT_TIMEOUT_MINUTES */
+	bool timeout_is_default;             /* the value was absent */
+	espdiag_esp_u32 allow_collect_logs_button;
+	const char *custom_error_text;
+	espdiag_esp_u32 is_sync_done;
+	espdiag_esp_u32 is_server_provisioning_done;
+	espdiag_esp_u32 applications_duration;    /* seconds */
+	espdiag_esp_u32 policy_duration;          /* seconds */
+	espdiag_esp_u32 networking_duration;      /* seconds */
+	espdiag_esp_u32 certificates_duration;    /* seconds */
+	bool has_timestamp;                  /* Timestamp: 8 bytes (REG_BINARY or REG_QWORD) */
+	uint64_t timestamp_filetime;         /* raw: 100 ns since 1601-01-01 UTC */
+	int64_t timestamp_unix;              /* seconds since 1970-01-01 UTC */
+	uint32_t timestamp_100ns;            /* fraction, 0..9999999 */
+	const char *timestamp_utc;           /* "YYYY-MM-DDTHH:MM:SS.fffffffZ" */
+} espdiag_esp_first_sync;
+
+/* Enrollments\{GUID}. */
+typedef struct espdiag_esp_enrollment {
+	const char *key;
+	const char *guid;                    /* the key name as spelled */
+	const char *provider_id;             /* ProviderID, "MS DM Server" for Intune */
+	const char *upn;                     /* UPN */
+	const char *tenant_id;               /* AADTenantID */
+	espdiag_esp_u32 enrollment_type;
+	const espdiag_esp_first_sync *first_sync; /* NULL when there is none */
+} espdiag_esp_enrollment;
+
+/* Provisioning\Diagnostics\Autopilot. */
+typedef struct espdiag_esp_autopilot {
+	const char *key;                     /* NULL when the key is absent */
+	const char *tenant_id;               /* CloudAssignedTenantId */
+	const char *tenant_domain;           /* CloudAssignedTenantDomain */
+	const char *profile_name;            /* DeploymentProfileName */
+	espdiag_esp_u32 oobe_config;         /* CloudAssignedOobeConfig: ESPDIAG_ESP_OOBE_* */
+	espdiag_esp_u32 domain_join_method;  /* CloudAssignedDomainJoinMethod */
+	bool hybrid_join;                    /* domain_join_method is 1 */
+	const char *correlations_key;        /* ...\EstablishedCorrelations, NULL if absent */
+	const char *ztd_id;                  /* ZTDRegistrationID */
+	const char *ent_dm_id;               /* EntDMID */
+} espdiag_esp_autopilot;
+
+/* One value under TrackedResourceTypes ("Apps" = 1, ...). */
+typedef struct espdiag_esp_resource_type {
+	const char *name;
+	espdiag_esp_u32 value;
+} espdiag_esp_resource_type;
+
+/* Device\DevicePreparation\PolicyProviders\<Name>. */
+typedef struct espdiag_esp_provider {
+	const char *key;
+	const char *name;                    /* "Sidecar", "ConfigMgr", ... */
+	espdiag_esp_provider_kind kind;
+	espdiag_esp_u32 state;               /* InstallationState: espdiag_esp_provider_state */
+	espdiag_esp_u32 last_error;          /* LastError, an HRESULT */
+	espdiag_esp_u32 timeout;             /* Timeout */
+	const char *resource_types_key;      /* ...\TrackedResourceTypes, NULL if absent */
+	size_t resource_type_count;
+	const espdiag_esp_resource_type *resource_types;
+} espdiag_esp_provider;
+
+/* Setup\Apps\PolicyProviders\<P>. */
+typedef struct espdiag_esp_policy_provider {
+	const char *key;
+	const char *name;
+	espdiag_esp_u32 tracking_policies_created;
+} espdiag_esp_policy_provider;
+
+/* Setup\Apps\Tracking\<P>\<App>. */
+typedef struct espdiag_esp_app {
+	const char *key;
+	const char *id;                      /* the key name, e.g. Win32App_<guid>_<version> */
+	const char *provider;                /* <P>: "Sidecar", "ConfigMgr", ... */
+	espdiag_esp_item_kind kind;          /* win32_app, configmgr or other */
+	const char *app_guid;                /* parsed from Win32App_<guid>_<version>, else NULL */
+	espdiag_esp_u32 version;             /* parsed likewise */
+	espdiag_esp_u32 state;               /* InstallationState: espdiag_esp_app_state */
+	espdiag_esp_u32 reboot_required;     /* RebootRequired: espdiag_esp_reboot */
+	const char *tracking_uri;            /* TrackingUri */
+	const char *sid;                     /* NULL: device setup; else the user's SID */
+} espdiag_esp_app;
+
+/* Device\Setup or <UserSID>\Setup. */
+typedef struct espdiag_esp_setup {
+	const char *key;                     /* ...\Setup, NULL when absent */
+	const char *sid;                     /* NULL for the device */
+	espdiag_esp_u32 has_provisioning_completed; /* raw */
+	const char *apps_key;                /* ...\Setup\Apps, NULL when absent */
+	espdiag_esp_u32 locked;              /* Apps\Locked */
+	size_t policy_provider_count;
+	const espdiag_esp_policy_provider *const *policy_providers;
+	size_t app_count;
+	const espdiag_esp_app *const *apps;
+} espdiag_esp_setup;
+
+/* One value of a snapshot. */
+typedef struct espdiag_esp_entry {
+	const char *value;                   /* the value name: an OMA-DM URI as stored */
+	const char *id;                      /* the item id decoded from it */
+	espdiag_esp_item_kind kind;
+	espdiag_esp_u32 state;               /* raw; see espdiag_esp_entry_state_name() */
+} espdiag_esp_entry;
+
+/* ESPTrackingInfo\Diagnostics[\<SID>]\<Category>\<timestamp|LastLoggedState>. */
+typedef struct espdiag_esp_snapshot {
+	const char *key;
+	const char *sid;                     /* NULL: device context */
+	espdiag_esp_category category;       /* ESPDIAG_ESP_CAT_LAST_LOGGED_STATE for those */
+	espdiag_esp_category owner_category; /* the category key's own class, also for LastLoggedState */
+	const char *category_name;           /* the raw category key name */
+	bool last_logged_state;
+	const char *timestamp;               /* the raw key name */
+	bool time_valid;                     /* the key name parsed as a time */
+	int64_t time_unix;                   /* seconds since 1970 UTC, when time_valid */
+	uint32_t time_100ns;                 /* fraction, 0..9999999 */
+	size_t entry_count;
+	const espdiag_esp_entry *entries;
+} espdiag_esp_snapshot;
+
+/* EnterpriseDesktopAppManagement\<SID>\MSI\<ProductCode>. */
+typedef struct espdiag_esp_msi_app {
+	const char *key;
+	const char *sid;                     /* the SID key (S-0-0-00-... for the device) */
+	const char *product_code;            /* the key name */
+	espdiag_esp_u32 status;              /* Status: espdiag_esp_msi_status */
+	espdiag_esp_u32 last_error;          /* LastError, when present */
+	const char *download_url;            /* CurrentDownloadUrl */
+	bool is_ime;                         /* the IME's own package (IntuneWindowsAgent.msi): not a LOB app */
+} espdiag_esp_msi_app;
+
+/* A derived phase status. */
+typedef struct espdiag_esp_phase_info {
+	espdiag_esp_phase phase;
+	espdiag_esp_phase_status status;
+	const char *sid;                     /* account setup: the user's SID (NULL when no user key exists) */
+	const char *key;                     /* the key that decided it, NULL when none */
+} espdiag_esp_phase_info;
+
+/* A flat item (what the diagnosis and the JSON "items" list use). */
+typedef struct espdiag_esp_item {
+	espdiag_esp_item_kind kind;
+	const char *id;
+	const char *sid;                     /* NULL: device context */
+	espdiag_esp_phase phase;             /* device_setup or account_setup; device_preparation for none yet */
+	const char *state;                   /* state name ("completed", "success", "processed", ...) */
+	espdiag_esp_u32 state_raw;
+	bool is_ime;                         /* the IME's own MSI */
+	const char *key;                     /* evidence */
+	const char *value;
+} espdiag_esp_item;
+
+/* One line of the timeline: an entry whose state changed. */
+typedef struct espdiag_esp_change {
+	const espdiag_esp_snapshot *snapshot;
+	const espdiag_esp_entry *entry;
+	espdiag_esp_phase phase;
+	const espdiag_esp_entry *previous;   /* NULL at the item's first snapshot */
+} espdiag_esp_change;
+
+/* --- the model --- */
+
+/*
+ * espdiag_esp_load - builds the model from reg. Missing keys are not an
+ * error: the model then says "absent" or "unknown".
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL argument), ESPDIAG_ENOMEM, or a
+ * negative error a backend reported.
+ * Ownership: *out must be freed with espdiag_esp_free(). The model copies
+ * what it keeps, so reg may be freed first.
+ */
+ESPDIAG_API int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg);
+
+/* espdiag_esp_free - frees the model and every part it handed out. NULL is a no-op. */
+ESPDIAG_API void espdiag_esp_free(espdiag_esp *esp);
+
+/* espdiag_esp_errmsg - the message of the last failure ("" when none). Owned by esp. */
+ESPDIAG_API const char *espdiag_esp_errmsg(const espdiag_esp *esp);
+
+/* Warnings: evidence the model could not use (a value of the wrong type, a
+ * count past a cap). Owned by esp; valid until espdiag_esp_free(esp). */
+ESPDIAG_API size_t espdiag_esp_warning_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_warning *espdiag_esp_warning_at(const espdiag_esp *esp, size_t index);
+
+/* True when EnrollmentStatusTracking exists (Windows 10 1903 and later). */
+ESPDIAG_API bool espdiag_esp_has_tracking(const espdiag_esp *esp);
+
+/*
+ * Accessors. *_count gives the number of parts; *_at the index-th (NULL
+ * past the end). Parts come in key-name order (case-insensitive, as a hive
+ * stores subkeys), whatever order a .reg file wrote them in; values in a
+ * key keep their stored order. All returned pointers are owned by
+ * esp; valid until espdiag_esp_free(esp).
+ */
+ESPDIAG_API size_t espdiag_esp_enrollment_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_enrollment *espdiag_esp_enrollment_at(const espdiag_esp *esp, size_t index);
+/* The enrollment whose FirstSync settings apply: the first with ProviderID
+ * "MS DM Server" and a FirstSync key, else the first with a FirstSync key;
+ * NULL when none has one. */
+ESPDIAG_API const espdiag_esp_enrollment *espdiag_esp_primary_enrollment(const espdiag_esp *esp);
+
+/* Never NULL; its key is NULL when the Autopilot key is absent. */
+ESPDIAG_API const espdiag_esp_autopilot *espdiag_esp_autopilot_info(const espdiag_esp *esp);
+
+ESPDIAG_API size_t espdiag_esp_provider_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_provider *espdiag_esp_provider_at(const espdiag_esp *esp, size_t index);
+/* The provider named name (case-insensitive), NULL when there is none. */
+ESPDIAG_API const espdiag_esp_provider *espdiag_esp_provider_find(const espdiag_esp *esp, const char *name);
+
+/* Never NULL; its key is NULL when Device\Setup is absent. */
+ESPDIAG_API const espdiag_esp_setup *espdiag_esp_device_setup(const espdiag_esp *esp);
+/* Users: one per <UserSID> key under EnrollmentStatusTracking. */
+ESPDIAG_API size_t espdiag_esp_user_setup_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_setup *espdiag_esp_user_setup_at(const espdiag_esp *esp, size_t index);
+/* The user setup of sid (case-insensitive), NULL when there is none. */
+ESPDIAG_API const espdiag_esp_setup *espdiag_esp_user_setup_find(const espdiag_esp *esp, const char *sid);
+
+/* Snapshots: device context first, then each user's; by category, then key name. */
+ESPDIAG_API size_t espdiag_esp_snapshot_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_snapshot *espdiag_esp_snapshot_at(const espdiag_esp *esp, size_t index);
+
+/*
+ * espdiag_esp_entry_state_name - the state of a snapshot entry, read by
+ * its category: Sidecar entries use the app states ("not_installed",
+ * "in_progress", "completed", "error"), the Expected* categories 0
+ * "not_processed" and 1 "processed"; anything else "unknown". Static.
+ */
+ESPDIAG_API const char *espdiag_esp_entry_state_name(const espdiag_esp_snapshot *snapshot,
+                                                     const espdiag_esp_entry *entry);
+
+ESPDIAG_API size_t espdiag_esp_msi_app_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_msi_app *espdiag_esp_msi_app_at(const espdiag_esp *esp, size_t index);
+
+/* Phases: device preparation, device setup, then one account setup per
+ * user (a single one with sid NULL when no user key exists). */
+ESPDIAG_API size_t espdiag_esp_phase_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_phase_info *espdiag_esp_phase_at(const espdiag_esp *esp, size_t index);
+
+/*
+ * Items: every tracked app (device, then each user), every MSI app, and
+ * the policies, modern apps, network profiles and certificates of the
+ * latest timestamped snapshot of each context.
+ */
+ESPDIAG_API size_t espdiag_esp_item_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_item *espdiag_esp_item_at(const espdiag_esp *esp, size_t index);
+
+/* The timeline's changes, in time order (see the top of this header). */
+ESPDIAG_API size_t espdiag_esp_change_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_change *espdiag_esp_change_at(const espdiag_esp *esp, size_t index);
+
+/* --- output --- */
+
+#define ESPDIAG_ESP_FORMAT_TEXT 0u
+#define ESPDIAG_ESP_FORMAT_JSON 1u
+
+/*
+ * espdiag_esp_timeline_write - writes the changes in the given format (see
+ * the top of this header). Returns ESPDIAG_OK, ESPDIAG_EINVAL or
+ * ESPDIAG_EIO (a write failed). Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *out);
+
+/* Parts for espdiag_esp_write_json(). */
+#define ESPDIAG_ESP_JSON_ENROLLMENTS 0x1u
+#define ESPDIAG_ESP_JSON_AUTOPILOT 0x2u
+#define ESPDIAG_ESP_JSON_PHASES 0x4u
+#define ESPDIAG_ESP_JSON_ITEMS 0x8u
+#define ESPDIAG_ESP_JSON_ALL 0xfu
+
+/*
+ * espdiag_esp_write_json - writes the chosen parts as JSON object members,
+ * separated by commas, without the enclosing braces, so a caller can embed
+ * them in its own object:
+ *   "enrollments":[{...}],"autopilot":{...}|null,
+ *   "phases":[{"phase":"device_setup","status":"completed","sid":null,"key":...}],
+ *   "items":[{"kind":"win32_app","id":"...","context":"device","sid":null,
+ *             "phase":"device_setup","state":"completed","state_raw":3,
+ *             "ime":false,"evidence":"<key>","value":"InstallationState"}]
+ * Any bytes give valid JSON (control characters escaped, invalid UTF-8 as
+ * \ufffd). Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO.
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESPDIAG_ESP_H */

@@ -1,0 +1,271 @@
+/*
+ * lib/esp_write.c - the ESP model's output: the JSON members the report
+ * embeds, and the timeline as text or JSON Lines (formats in esp.h).
+ */
+#include "esp_private.h"
+
+#include <inttypes.h>
+
+#include "esp_time.h"
+#include "json.h"
+
+static void json_key(FILE *out, const char *name, bool *first)
+{
+	if (!*first)
+		putc(',', out);
+	*first = false;
+	fprintf(out, "\"%s\":", name);
+}
+
+static void json_u32(FILE *out, const char *name, espdiag_esp_u32 v, bool *first)
+{
+	json_key(out, name, first);
+	if (v.has)
+		fprintf(out, "%" PRIu32, v.value);
+	else
+		fputs("null", out);
+}
+
+static void json_str(FILE *out, const char *name, const char *s, bool *first)
+{
+	json_key(out, name, first);
+	esp_json_cstr(out, s);
+}
+
+static void json_bool(FILE *out, const char *name, bool b, bool *first)
+{
+	json_key(out, name, first);
+	fputs(b ? "true" : "false", out);
+}
+
+static void write_first_sync(FILE *out, const espdiag_esp_first_sync *f)
+{
+	bool first = true;
+	static const struct {
+		uint32_t flag;
+		const char *name;
+	} blocks[] = { { ESPDIAG_ESP_BLOCK_ALLOW_RESET, "allow_reset" },
+		       { ESPDIAG_ESP_BLOCK_ALLOW_RETRY, "allow_retry" },
+		       { ESPDIAG_ESP_BLOCK_ALLOW_CONTINUE, "allow_continue" } };
+	putc('{', out);
+	json_str(out, "key", f->key, &first);
+	json_u32(out, "skip_device_status_page", f->skip_device_status_page, &first);
+	json_u32(out, "skip_user_status_page", f->skip_user_status_page, &first);
+	json_bool(out, "device_page_skipped", f->device_page_skipped, &first);
+	json_bool(out, "user_page_skipped", f->user_page_skipped, &first);
+	json_u32(out, "block_in_status_page", f->block_in_status_page, &first);
+	json_key(out, "block_flags", &first);
+	putc('[', out);
+	bool fb = true;
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		if (f->block_in_status_page.has && (f->block_in_status_page.value & blocks[i].flag)) {
+			fprintf(out, "%s\"%s\"", fb ? "" : ",", blocks[i].name);
+			fb = false;
+		}
+	}
+	putc(']', out);
+	json_u32(out, "sync_failure_timeout", f->sync_failure_timeout, &first);
+	json_key(out, "timeout_minutes", &first);
+	fprintf(out, "%" PRIu32, f->timeout_minutes);
+	json_bool(out, "timeout_is_default", f->timeout_is_default, &first);
+	json_u32(out, "allow_collect_logs_button", f->allow_collect_logs_button, &first);
+	json_str(out, "custom_error_text", f->custom_error_text, &first);
+	json_u32(out, "is_sync_done", f->is_sync_done, &first);
+	json_u32(out, "is_server_provisioning_done", f->is_server_provisioning_done, &first);
+	json_u32(out, "applications_duration", f->applications_duration, &first);
+	json_u32(out, "policy_duration", f->policy_duration, &first);
+	json_u32(out, "networking_duration", f->networking_duration, &first);
+	json_u32(out, "certificates_duration", f->certificates_duration, &first);
+	json_str(out, "timestamp", f->has_timestamp ? f->timestamp_utc : NULL, &first);
+	json_key(out, "timestamp_filetime", &first);
+	if (f->has_timestamp)
+		fprintf(out, "%" PRIu64, f->timestamp_filetime);
+	else
+		fputs("null", out);
+	putc('}', out);
+}
+
+static void write_enrollments(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"enrollments\":[", out);
+	for (size_t i = 0; i < esp->enrollments.n; i++) {
+		const espdiag_esp_enrollment *e = esp->enrollments.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "guid", e->guid, &first);
+		json_str(out, "key", e->key, &first);
+		json_str(out, "provider_id", e->provider_id, &first);
+		json_str(out, "upn", e->upn, &first);
+		json_str(out, "tenant_id", e->tenant_id, &first);
+		json_u32(out, "enrollment_type", e->enrollment_type, &first);
+		json_key(out, "first_sync", &first);
+		if (e->first_sync)
+			write_first_sync(out, e->first_sync);
+		else
+			fputs("null", out);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void write_autopilot(FILE *out, const espdiag_esp *esp)
+{
+	const espdiag_esp_autopilot *a = &esp->autopilot;
+	bool first = true;
+	fputs("\"autopilot\":", out);
+	if (a->key == NULL) {
+		fputs("null", out);
+		return;
+	}
+	putc('{', out);
+	json_str(out, "key", a->key, &first);
+	json_str(out, "tenant_id", a->tenant_id, &first);
+	json_str(out, "tenant_domain", a->tenant_domain, &first);
+	json_str(out, "profile_name", a->profile_name, &first);
+	json_u32(out, "oobe_config", a->oobe_config, &first);
+	json_key(out, "oobe_flags", &first);
+	putc('[', out);
+	bool fb = true;
+	for (unsigned bit = 0; a->oobe_config.has && bit < 32; bit++) {
+		uint32_t mask = 1u << bit;
+		const char *name = espdiag_esp_oobe_flag_name(mask);
+		if (!(a->oobe_config.value & mask))
+			continue;
+		if (name != NULL)
+			fprintf(out, "%s\"%s\"", fb ? "" : ",", name);
+		else
+			fprintf(out, "%s\"0x%" PRIx32 "\"", fb ? "" : ",", mask);
+		fb = false;
+	}
+	putc(']', out);
+	json_u32(out, "domain_join_method", a->domain_join_method, &first);
+	json_bool(out, "hybrid_join", a->hybrid_join, &first);
+	json_str(out, "ztd_id", a->ztd_id, &first);
+	json_str(out, "ent_dm_id", a->ent_dm_id, &first);
+	putc('}', out);
+}
+
+static void write_phases(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"phases\":[", out);
+	for (size_t i = 0; i < esp->phases.n; i++) {
+		const espdiag_esp_phase_info *p = esp->phases.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "phase", espdiag_esp_phase_name(p->phase), &first);
+		json_str(out, "status", espdiag_esp_phase_status_name(p->status), &first);
+		json_str(out, "sid", p->sid, &first);
+		json_str(out, "evidence", p->key, &first);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void write_items(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"items\":[", out);
+	for (size_t i = 0; i < esp->items.n; i++) {
+		const espdiag_esp_item *it = esp->items.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "kind", espdiag_esp_item_kind_name(it->kind), &first);
+		json_str(out, "id", it->id, &first);
+		json_str(out, "context", it->sid ? "user" : "device", &first);
+		json_str(out, "sid", it->sid, &first);
+		json_str(out, "phase", espdiag_esp_phase_name(it->phase), &first);
+		json_str(out, "state", it->state, &first);
+		json_u32(out, "state_raw", it->state_raw, &first);
+		json_bool(out, "ime", it->is_ime, &first);
+		json_str(out, "evidence", it->key, &first);
+		json_str(out, "value", it->value, &first);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
+{
+	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_ALL) != 0)
+		return ESPDIAG_EINVAL;
+	bool first = true;
+	static void (*const writers[])(FILE *, const espdiag_esp *) = {
+		write_enrollments, write_autopilot, write_phases, write_items
+	};
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(parts & (1u << i)))
+			continue;
+		if (!first)
+			putc(',', out);
+		first = false;
+		writers[i](out, esp);
+	}
+	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
+}
+
+static void change_time(char buf[ESP_TIME_BUFSIZE], const espdiag_esp_snapshot *s)
+{
+	if (s->time_valid)
+		esp_time_format(buf, s->time_unix, s->time_100ns);
+	else
+		buf[0] = '\0';
+}
+
+static void write_change_text(FILE *out, const espdiag_esp_change *c)
+{
+	const espdiag_esp_snapshot *s = c->snapshot;
+	const espdiag_esp_entry *e = c->entry;
+	char buf[ESP_TIME_BUFSIZE];
+	change_time(buf, s);
+	fprintf(out, "%s %s %s %s %s %s(", s->time_valid ? buf : s->timestamp,
+	        espdiag_esp_phase_name(c->phase), s->sid ? s->sid : "device", s->category_name,
+	        espdiag_esp_item_kind_name(e->kind), espdiag_esp_entry_state_name(s, e));
+	if (e->state.has)
+		fprintf(out, "%" PRIu32, e->state.value);
+	else
+		putc('-', out);
+	fprintf(out, ") %s\n", e->id);
+}
+
+static void write_change_json(FILE *out, const espdiag_esp_change *c)
+{
+	const espdiag_esp_snapshot *s = c->snapshot;
+	const espdiag_esp_entry *e = c->entry;
+	char buf[ESP_TIME_BUFSIZE];
+	bool first = true;
+	change_time(buf, s);
+	putc('{', out);
+	json_str(out, "time", s->time_valid ? buf : NULL, &first);
+	json_str(out, "timestamp", s->timestamp, &first);
+	json_bool(out, "last_logged_state", s->last_logged_state, &first);
+	json_str(out, "phase", espdiag_esp_phase_name(c->phase), &first);
+	json_str(out, "context", s->sid ? "user" : "device", &first);
+	json_str(out, "sid", s->sid, &first);
+	json_str(out, "category", espdiag_esp_category_name(s->owner_category), &first);
+	json_str(out, "category_name", s->category_name, &first);
+	json_str(out, "kind", espdiag_esp_item_kind_name(e->kind), &first);
+	json_str(out, "id", e->id, &first);
+	json_str(out, "state", espdiag_esp_entry_state_name(s, e), &first);
+	json_u32(out, "state_raw", e->state, &first);
+	json_str(out, "previous", c->previous ? espdiag_esp_entry_state_name(s, c->previous) : NULL,
+	         &first);
+	json_key(out, "evidence", &first);
+	first = true;
+	putc('{', out);
+	json_str(out, "key", s->key, &first);
+	json_str(out, "value", e->value, &first);
+	fputs("}}\n", out);
+}
+
+int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *out)
+{
+	if (esp == NULL || out == NULL ||
+	    (format != ESPDIAG_ESP_FORMAT_TEXT && format != ESPDIAG_ESP_FORMAT_JSON))
+		return ESPDIAG_EINVAL;
+	for (size_t i = 0; i < esp->change_count; i++) {
+		if (format == ESPDIAG_ESP_FORMAT_JSON)
+			write_change_json(out, &esp->changes[i]);
+		else
+			write_change_text(out, &esp->changes[i]);
+	}
+	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
+}

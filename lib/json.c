@@ -1,0 +1,88 @@
+/*
+ * lib/json.c - JSON string escaping (see json.h). UTF-8 is validated here
+ * rather than trusted, because registry names and data come from hostile
+ * files and the output must parse whatever they hold.
+ */
+#include "json.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		v = c & 0x1fu;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		v = c & 0x0fu;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		v = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3fu);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+int esp_json_string(FILE *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	if (putc('"', out) == EOF)
+		return -1;
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_valid_len(p + i, len - i, &cp);
+		int rc;
+		if (n == 0) {
+			rc = fputs("\\ufffd", out);
+			n = 1;
+		} else if (cp == '"') {
+			rc = fputs("\\\"", out);
+		} else if (cp == '\\') {
+			rc = fputs("\\\\", out);
+		} else if (cp == '\n') {
+			rc = fputs("\\n", out);
+		} else if (cp == '\r') {
+			rc = fputs("\\r", out);
+		} else if (cp == '\t') {
+			rc = fputs("\\t", out);
+		} else if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029) {
+			rc = fprintf(out, "\\u%04x", (unsigned int)cp);
+		} else {
+			rc = fwrite(p + i, 1, n, out) == n ? 0 : EOF;
+		}
+		if (rc < 0)
+			return -1;
+		i += n;
+	}
+	return putc('"', out) == EOF ? -1 : 0;
+}
+
+int esp_json_cstr(FILE *out, const char *s)
+{
+	if (s == NULL)
+		return fputs("null", out) < 0 ? -1 : 0;
+	return esp_json_string(out, s, strlen(s));
+}
