@@ -22,6 +22,7 @@ typedef struct options {
 static const char usage_text[] =
 	"usage: espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
 	"       espdiag query [--mount PREFIX] FILE KEYPATH [VALUE]\n"
+	"       espdiag timeline [--format=text|json] [--mount PREFIX] FILE\n"
 	"       espdiag --version | --help\n"
 	"FILE may be \"-\" for standard input. Common options:\n"
 	"  --mount PREFIX     mount a hive under PREFIX instead of where it says\n"
@@ -183,6 +184,36 @@ static int cmd_query(int argc, char **argv, const options *o)
 	return status;
 }
 
+/* The ESPTrackingInfo state changes in time order (format: esp.h). */
+static int cmd_timeline(int argc, char **argv, const options *o)
+{
+	uint32_t format = ESPDIAG_ESP_FORMAT_TEXT;
+	if (argc != 1)
+		return usage_error("timeline takes one FILE", NULL);
+	if (o->format != NULL && strcmp(o->format, "json") == 0)
+		format = ESPDIAG_ESP_FORMAT_JSON;
+	else if (o->format != NULL && strcmp(o->format, "text") != 0)
+		return usage_error("unknown format", o->format);
+	espdiag_registry *reg = open_input(argv[0], o);
+	if (reg == NULL)
+		return EXIT_INPUT;
+	espdiag_esp *esp = NULL;
+	int status = EXIT_OK;
+	int rc = espdiag_esp_load(&esp, reg);
+	if (rc != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s: %s\n", argv[0], espdiag_strerror(rc));
+		status = EXIT_INPUT;
+	} else if (espdiag_esp_timeline_write(esp, format, stdout) != ESPDIAG_OK ||
+	           fflush(stdout) != 0) {
+		fprintf(stderr, "espdiag: writing the timeline failed\n");
+		status = EXIT_INPUT;
+	}
+	print_warnings(reg);
+	espdiag_esp_free(esp);
+	espdiag_registry_free(reg);
+	return status;
+}
+
 typedef int (*command_fn)(int argc, char **argv, const options *o);
 
 static const struct {
@@ -191,6 +222,7 @@ static const struct {
 } commands[] = {
 	{ "dump", cmd_dump },
 	{ "query", cmd_query },
+	{ "timeline", cmd_timeline },
 };
 
 int main(int argc, char **argv)
