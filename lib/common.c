@@ -61,3 +61,19 @@ int esp_err_set(esp_err *err, int status, const char *fmt, ...)
 	}
 	return status;
 }
+
+void esp_limits_from_options(esp_limits *out, const espdiag_open_options *o)
+{
+	static const espdiag_open_options none = ESPDIAG_OPEN_OPTIONS_INIT;
+	if (o == NULL)
+		o = &none;
+#define PICK(field, dflt) out->field = o->field != 0 ? o->field : (dflt)
+	PICK(max_input_size, ESP_DEFAULT_MAX_INPUT);
+	PICK(max_member_size, ESP_DEFAULT_MAX_MEMBER);
+	PICK(max_decompressed, ESP_DEFAULT_MAX_DECOMPRESSED);
+	PICK(max_keys, ESP_DEFAULT_MAX_KEYS);
+	PICK(max_values, ESP_DEFAULT_MAX_VALUES);
+	PICK(max_value_size, ESP_DEFAULT_MAX_VALUE_SIZE);
+	PICK(max_depth, ESP_MAX_DEPTH);
+#undef PICK
+}

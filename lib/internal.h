@@ -123,7 +123,21 @@ static inline uint64_t esp_le64(const unsigned char *p)
 /* Deepest key path any layer walks (Windows allows 512 levels). */
 #define ESP_MAX_DEPTH 512
 
-/* Default cap on one input (open options max_input_size = 0). */
+/* Defaults of the open options' caps (a 0 field means these). */
 #define ESP_DEFAULT_MAX_INPUT ((uint64_t)4 << 30)
+#define ESP_DEFAULT_MAX_MEMBER ((uint64_t)256 << 20)
+#define ESP_DEFAULT_MAX_DECOMPRESSED ((uint64_t)512 << 20)
+#define ESP_DEFAULT_MAX_KEYS ((uint64_t)16 << 20)
+#define ESP_DEFAULT_MAX_VALUES ((uint64_t)64 << 20)
+#define ESP_DEFAULT_MAX_VALUE_SIZE ((uint64_t)64 << 20)
+
+/* The caps in force: the options' fields with 0 replaced by the defaults. */
+typedef struct esp_limits {
+	uint64_t max_input_size, max_member_size, max_decompressed;
+	uint64_t max_keys, max_values, max_value_size;
+	uint32_t max_depth;
+} esp_limits;
+
+void esp_limits_from_options(esp_limits *out, const espdiag_open_options *opts);
 
 #endif /* ESPDIAG_INTERNAL_H */

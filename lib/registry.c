@@ -511,8 +511,9 @@ static int open_input(espdiag_registry *reg, esp_input *in, const char *label,
 
 static uint64_t max_input(const espdiag_open_options *opts)
 {
-	return (opts != NULL && opts->max_input_size != 0) ? opts->max_input_size
-	                                                    : ESP_DEFAULT_MAX_INPUT;
+	esp_limits lim;
+	esp_limits_from_options(&lim, opts);
+	return lim.max_input_size;
 }
 
 static int check_options(espdiag_registry *reg, const espdiag_open_options *opts)

@@ -66,12 +66,20 @@ typedef struct espdiag_open_options {
 	/* iconv name of the ANSI code page of a REGEDIT4 file; NULL means
 	 * "WINDOWS-1252". */
 	const char *codepage;
-	/* Largest input accepted, in bytes; 0 means the default (4 GiB). */
-	uint64_t max_input_size;
+	/* Resource caps. 0 means the default in brackets; a source that would
+	 * pass one is refused (input, archive caps) or read up to the cap with
+	 * a warning saying what was left out (keys, values, depth, value size). */
+	uint64_t max_input_size;   /* bytes of one input file [4 GiB] */
+	uint64_t max_member_size;  /* bytes of one archive member, decompressed [256 MiB] */
+	uint64_t max_decompressed; /* bytes decompressed from one archive in all [512 MiB] */
+	uint64_t max_keys;         /* keys read from one source [16 Mi] */
+	uint64_t max_values;       /* values read from one source [64 Mi] */
+	uint64_t max_value_size;   /* bytes of one value's data [64 MiB] */
+	uint32_t max_depth;        /* levels of keys below a source's root [512] */
 } espdiag_open_options;
 
 #define ESPDIAG_OPEN_OPTIONS_VERSION 1
-#define ESPDIAG_OPEN_OPTIONS_INIT { ESPDIAG_OPEN_OPTIONS_VERSION, NULL, 0 }
+#define ESPDIAG_OPEN_OPTIONS_INIT { ESPDIAG_OPEN_OPTIONS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 typedef struct espdiag_registry espdiag_registry;
 typedef struct espdiag_key espdiag_key;
