@@ -13,7 +13,12 @@
  * <= 1.5 x the file size. Exit status: 0 when every check passes, 1 when
  * one fails, 2 when the benchmark could not run.
  *
- * Usage: bench_reg [-n RUNS] [--expect-keys K] [--expect-values V] FILE
+ * The walk reads every key and value back (name, type, raw bytes) and sums
+ * a digest of each, which gen_dump computes too: equal counts, sizes and
+ * digest show the whole file went into the tree, byte for byte.
+ *
+ * Usage: bench_reg [-n RUNS] [--expect-keys K] [--expect-values V]
+ *                  [--expect-value-bytes B] [--expect-digest HEX] FILE
  *        bench_reg --once FILE     one parse and walk in this process,
  *                                   no fork (for perf or callgrind)
  */
@@ -43,7 +48,8 @@
 #define SPOT_KEY "HKLM\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\Device\\Setup\\Apps\\PolicyProviders\\Sidecar"
 #define SPOT_VALUE "TrackingPoliciesCreated"
 
-static void fatal(const char *fmt, ...)
+static _Noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,11 +82,31 @@ typedef struct result {
 	uint64_t keys;        /* keys below the root */
 	uint64_t values;
 	uint64_t value_bytes;
+	uint64_t digest;      /* sum of value_digest() over all values */
 	int spot_ok;          /* SPOT_KEY\SPOT_VALUE read back as DWORD 1 */
 } result;
 
-/* Counts keys (the root excluded), values and value bytes, with an
- * explicit stack so that depth costs nothing. */
+/* The digest of one value, as gen_dump computes it. */
+static uint64_t value_digest(const char *name, size_t name_len, uint32_t type,
+                             const unsigned char *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < name_len; i++)
+		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((type >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	h ^= size;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
+/* Counts keys (the root excluded), values and value bytes and sums the
+ * value digests, with an explicit stack so that depth costs nothing. */
 static int walk(espdiag_registry *reg, result *r)
 {
 	const espdiag_key **stack = NULL;
@@ -105,8 +131,11 @@ static int walk(espdiag_registry *reg, result *r)
 			rc = espdiag_key_value_at(&v, key, i);
 			if (rc != ESPDIAG_OK)
 				goto out;
+			size_t size = espdiag_value_size(v);
 			r->values++;
-			r->value_bytes += espdiag_value_size(v);
+			r->value_bytes += size;
+			r->digest += value_digest(espdiag_value_name(v), espdiag_value_name_len(v),
+			                          espdiag_value_type(v), espdiag_value_data(v), size);
 		}
 		size_t ns = espdiag_key_subkey_count(key);
 		if (n + ns > cap) {
@@ -347,17 +376,18 @@ static int once(const char *path)
 		return 2;
 	}
 	printf("parse %.3f s, walk %.3f s, free %.3f s: %" PRIu64 " keys, %" PRIu64
-	       " values, %" PRIu64 " value bytes, %" PRIu64 " warnings, peak RSS %ld KiB\n",
-	       r.parse_s, r.walk_s, r.free_s, r.keys, r.values, r.value_bytes, r.warnings,
-	       r.parse_rss_kib);
+	       " values, %" PRIu64 " value bytes, digest %016" PRIx64 ", %" PRIu64
+	       " warnings, peak RSS after the parse %ld KiB\n",
+	       r.parse_s, r.walk_s, r.free_s, r.keys, r.values, r.value_bytes, r.digest,
+	       r.warnings, r.parse_rss_kib);
 	return 0;
 }
 
-static uint64_t parse_count(const char *s)
+static uint64_t parse_count(const char *s, int base)
 {
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long long v = strtoull(s, &end, base);
 	if (errno || end == s || *end)
 		fatal("bad number '%s'", s);
 	return v;
@@ -367,18 +397,27 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int runs = 3, do_once = 0;
-	int64_t expect_keys = -1, expect_values = -1;
+	int64_t expect_keys = -1, expect_values = -1, expect_bytes = -1;
+	int have_digest = 0;
+	uint64_t expect_digest = 0;
 	static const char usage[] =
-		"usage: bench_reg [-n RUNS] [--expect-keys K] [--expect-values V] FILE\n"
+		"usage: bench_reg [-n RUNS] [--expect-keys K] [--expect-values V]\n"
+		"                 [--expect-value-bytes B] [--expect-digest HEX] FILE\n"
 		"       bench_reg --once FILE";
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
-			runs = (int)parse_count(argv[++i]);
+			runs = (int)parse_count(argv[++i], 10);
 		else if (!strcmp(argv[i], "--expect-keys") && i + 1 < argc)
-			expect_keys = (int64_t)parse_count(argv[++i]);
+			expect_keys = (int64_t)parse_count(argv[++i], 10);
 		else if (!strcmp(argv[i], "--expect-values") && i + 1 < argc)
-			expect_values = (int64_t)parse_count(argv[++i]);
+			expect_values = (int64_t)parse_count(argv[++i], 10);
+		else if (!strcmp(argv[i], "--expect-value-bytes") && i + 1 < argc)
+			expect_bytes = (int64_t)parse_count(argv[++i], 10);
+		else if (!strcmp(argv[i], "--expect-digest") && i + 1 < argc) {
+			expect_digest = parse_count(argv[++i], 16);
+			have_digest = 1;
+		}
 		else if (!strcmp(argv[i], "--once"))
 			do_once = 1;
 		else if (argv[i][0] == '-' || path)
@@ -428,7 +467,7 @@ int main(int argc, char **argv)
 		if (i == 0)
 			first = r;
 		else if (r.keys != first.keys || r.values != first.values ||
-		         r.value_bytes != first.value_bytes)
+		         r.value_bytes != first.value_bytes || r.digest != first.digest)
 			fatal("walk %d counted differently from walk 1", i + 1);
 		t_walk[i] = r.walk_s;
 		t_free[i] = r.free_s;
@@ -443,15 +482,16 @@ int main(int argc, char **argv)
 	printf("  file      %s\n", path);
 	printf("  size      %.0f bytes (%.1f MiB, %.1f MB)\n", size, mib, mb);
 	printf("  runs      best of %d; MB = 10^6 bytes, MiB = 2^20 bytes\n", runs);
-	printf("  tree      %" PRIu64 " keys, %" PRIu64 " values, %" PRIu64 " value bytes, %"
-	       PRIu64 " warnings\n\n", first.keys, first.values, first.value_bytes, first.warnings);
+	printf("  tree      %" PRIu64 " keys, %" PRIu64 " values, %" PRIu64 " value bytes, digest %016"
+	       PRIx64 ", %" PRIu64 " warnings\n\n", first.keys, first.values, first.value_bytes,
+	       first.digest, first.warnings);
 
 	printf("  %-36s %10s %10s %12s\n", "step", "best s", "worst s", "MB/s (best)");
 	printf("  %-36s %10.3f %10.3f %12.1f\n", "iconv -f UTF-16LE -t UTF-8",
 	       best_iconv, max_of(t_iconv, runs), mb / best_iconv);
 	printf("  %-36s %10.3f %10.3f %12.1f\n", "parse (registry_new + open_file)",
 	       best_parse, max_of(t_parse, runs), mb / best_parse);
-	printf("  %-36s %10.3f %10.3f\n", "walk (keys, values, value_at)", min_of(t_walk, runs),
+	printf("  %-36s %10.3f %10.3f\n", "walk (every key and value + digest)", min_of(t_walk, runs),
 	       max_of(t_walk, runs));
 	printf("  %-36s %10.3f %10.3f\n\n", "registry_free", min_of(t_free, runs),
 	       max_of(t_free, runs));
@@ -469,7 +509,9 @@ int main(int argc, char **argv)
 	int ok_rss = peak_parse <= RSS_FACTOR * size;
 	int ok_data = first.warnings == 0 && first.spot_ok &&
 	              (expect_keys < 0 || first.keys == (uint64_t)expect_keys) &&
-	              (expect_values < 0 || first.values == (uint64_t)expect_values);
+	              (expect_values < 0 || first.values == (uint64_t)expect_values) &&
+	              (expect_bytes < 0 || first.value_bytes == (uint64_t)expect_bytes) &&
+	              (!have_digest || first.digest == expect_digest);
 
 	printf("  target: parse time <= %.1f x iconv   %.3f s vs limit %.3f s (%.2f x)   %s\n",
 	       TIME_FACTOR, best_parse, TIME_FACTOR * best_iconv, best_parse / best_iconv,
@@ -482,6 +524,10 @@ int main(int argc, char **argv)
 		printf("keys %" PRIu64 "/%" PRId64 ", ", first.keys, expect_keys);
 	if (expect_values >= 0)
 		printf("values %" PRIu64 "/%" PRId64 ", ", first.values, expect_values);
+	if (expect_bytes >= 0)
+		printf("value bytes %" PRIu64 "/%" PRId64 ", ", first.value_bytes, expect_bytes);
+	if (have_digest)
+		printf("digest %s, ", first.digest == expect_digest ? "equal" : "DIFFERS");
 	printf("%" PRIu64 " warnings, spot value %s   %s\n", first.warnings,
 	       first.spot_ok ? "ok" : "wrong", verdict(ok_data));
 	for (int i = 0; i < 3 && (uint64_t)i < first.warnings; i++)

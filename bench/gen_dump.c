@@ -14,10 +14,13 @@
  * JSON with quotes, URLs, some non-ASCII), DWORDs, hex:, hex(2), hex(7)
  * and hex(b) values.
  *
- * On success it prints "keys=K values=V bytes=B" on standard output: K is
- * the number of distinct keys the file implies (ancestors included, the
- * unnamed root excluded), V the number of values. The benchmark checks the
- * parsed tree against them.
+ * On success it prints "keys=K values=V value_bytes=D digest=H bytes=B" on
+ * standard output: K is the number of distinct keys the file implies
+ * (ancestors included, the unnamed root excluded), V the number of values,
+ * D the sum of their raw data sizes (REG_SZ as UTF-16LE with its NUL) and
+ * H the order-free digest of every value (name, type, raw bytes) that
+ * bench_reg computes over the parsed tree (see value_digest()), B the file
+ * size. The benchmark checks the parsed tree against them.
  *
  * Usage: gen_dump [-s SIZE[k|M|G]] OUTPUT     (default 100M = 104857600)
  */
@@ -31,7 +34,8 @@
 
 #define DEFAULT_SIZE (100ull * 1024 * 1024)
 
-static void die(const char *fmt, ...)
+static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -159,6 +163,27 @@ static void put_utf16(buf *out, const unsigned char *s, size_t len)
 	out->n = (size_t)(d - out->p);
 }
 
+/* The digest of one value; bench_reg has the same function. The file's
+ * digest is the sum of its values' digests, so that walk order does not
+ * matter. */
+static uint64_t value_digest(const char *name, size_t name_len, uint32_t type,
+                             const unsigned char *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < name_len; i++)
+		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
+	h = (h ^ 0xff) * 0x100000001b3ull;
+	for (int i = 0; i < 4; i++)
+		h = (h ^ ((type >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	h ^= size;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
 /* --- the set of keys the file implies, for the expected key count ---
  * Open addressing over 64-bit FNV-1a hashes of the ASCII-lowercased path;
  * with a few hundred thousand keys a 64-bit collision is not a concern. */
@@ -252,6 +277,8 @@ typedef struct gen {
 	keyset keys;
 	uint64_t values;       /* values written (committed groups) */
 	uint64_t sec_values;   /* values in the current group */
+	uint64_t value_bytes, sec_value_bytes;
+	uint64_t digest, sec_digest;
 	unsigned area;         /* next AreaNNNN number */
 	unsigned clock;        /* seconds, for unique ESP timestamps */
 	/* The current group: one or more sections written (or dropped) as a
@@ -326,25 +353,45 @@ static void group_begin(gen *g)
 {
 	g->sec.n = 0;
 	g->sec_values = 0;
+	g->sec_value_bytes = 0;
+	g->sec_digest = 0;
 	g->nkeys = 0;
 }
 
-/* A value line up to and including "=". */
-static void value_name(gen *g, const char *name)
+/* A value line up to and including "=", and the value's share of the
+ * expected totals. */
+static void value_name(gen *g, const char *name, uint32_t type, const unsigned char *data,
+                       size_t size)
 {
 	buf_printf(&g->sec, " \"%s\"=", name);
 	g->sec_values++;
+	g->sec_value_bytes += size;
+	g->sec_digest += value_digest(name, strlen(name), type, data, size);
+}
+
+/* The raw bytes of a REG_SZ: UTF-16LE with its NUL, in g->tmp. */
+static void sz_bytes(gen *g, const char *s, size_t len)
+{
+	static const unsigned char nul[2] = { 0, 0 };
+
+	g->tmp.n = 0;
+	put_utf16(&g->tmp, (const unsigned char *)s, len);
+	buf_put(&g->tmp, nul, 2);
 }
 
 static void v_string(gen *g, const char *name, const char *data)
 {
-	value_name(g, name);
+	sz_bytes(g, data, strlen(data));
+	value_name(g, name, 1, g->tmp.p, g->tmp.n);
 	buf_printf(&g->sec, "\"%s\"\r\n", data);
 }
 
 static void v_dword(gen *g, const char *name, uint32_t v)
 {
-	value_name(g, name);
+	const unsigned char b[4] = { (unsigned char)v, (unsigned char)(v >> 8),
+	                             (unsigned char)(v >> 16), (unsigned char)(v >> 24) };
+
+	value_name(g, name, 4, b, 4);
 	buf_printf(&g->sec, "DWORD:%08" PRIx32 "\r\n", v);
 }
 
@@ -379,7 +426,7 @@ static void v_hex(gen *g, const char *name, unsigned type, const unsigned char *
 {
 	size_t start = g->sec.n;
 
-	value_name(g, name);
+	value_name(g, name, type, p, n);
 	if (type == 3)
 		buf_puts(&g->sec, "hex:");
 	else
@@ -698,6 +745,8 @@ static void section_commit(gen *g, FILE *f)
 	for (size_t i = 0; i < g->nkeys; i++)
 		keyset_add_section(&g->keys, g->keypath[i], g->keypath_len[i]);
 	g->values += g->sec_values;
+	g->value_bytes += g->sec_value_bytes;
+	g->digest += g->sec_digest;
 	if (fwrite(g->wide.p, 1, g->wide.n, f) != g->wide.n)
 		die("write failed: %s", strerror(errno));
 }
@@ -787,11 +836,14 @@ int main(int argc, char **argv)
 	uint64_t fill = (size - total - filler_overhead) / 2;
 	group_begin(&g);
 	section_begin(&g, "%s", filler_key);
-	value_name(&g, "Filler");
-	buf_puts(&g.sec, "\"");
-	buf_reserve(&g.sec, (size_t)fill);
+	g.tmp8.n = 0;
+	buf_reserve(&g.tmp8, (size_t)fill);
 	for (uint64_t i = 0; i < fill; i++)
-		g.sec.p[g.sec.n++] = (unsigned char)('a' + i % 26);
+		g.tmp8.p[g.tmp8.n++] = (unsigned char)('a' + i % 26);
+	sz_bytes(&g, (const char *)g.tmp8.p, g.tmp8.n);
+	value_name(&g, "Filler", 1, g.tmp.p, g.tmp.n);
+	buf_puts(&g.sec, "\"");
+	buf_put(&g.sec, g.tmp8.p, g.tmp8.n);
 	buf_puts(&g.sec, "\"\r\n");
 	section_encode(&g);
 	section_commit(&g, f);
@@ -801,6 +853,13 @@ int main(int argc, char **argv)
 		die("%s: %s", path, strerror(errno));
 	if (total != size)
 		die("internal error: wrote %" PRIu64 " bytes, wanted %" PRIu64, total, size);
-	printf("keys=%zu values=%" PRIu64 " bytes=%" PRIu64 "\n", g.keys.count, g.values, total);
+	printf("keys=%zu values=%" PRIu64 " value_bytes=%" PRIu64 " digest=%016" PRIx64
+	       " bytes=%" PRIu64 "\n", g.keys.count, g.values, g.value_bytes, g.digest, total);
+	free(g.sec.p);
+	free(g.wide.p);
+	free(g.tmp.p);
+	free(g.tmp8.p);
+	free(g.keys.h);
+	free(g.keys.section);
 	return 0;
 }

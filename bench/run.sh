@@ -31,9 +31,14 @@ if ! command -v iconv >/dev/null 2>&1; then
 	exit 2
 fi
 
-# The counts file is written last, so its presence says the input is whole.
+# "keys=K values=V value_bytes=D digest=H bytes=B", from gen_dump.
+field() {
+	[ -f "$counts" ] && tr ' ' '\n' <"$counts" | sed -n "s/^$1=//p"
+}
+
+# The counts file is written last, so a whole one says the input is whole.
 have=
-if [ -f "$file" ] && [ -f "$counts" ]; then
+if [ -f "$file" ] && [ -n "$(field digest)" ]; then
 	have=$(wc -c <"$file" | tr -d ' ')
 fi
 if [ "$have" != "$size" ]; then
@@ -47,12 +52,5 @@ else
 	echo "reusing $file ($size bytes)"
 fi
 
-# "keys=K values=V bytes=B"
-keys=$(sed -n 's/^keys=\([0-9]*\) .*/\1/p' "$counts")
-values=$(sed -n 's/.* values=\([0-9]*\) .*/\1/p' "$counts")
-if [ -z "$keys" ] || [ -z "$values" ]; then
-	echo "run.sh: $counts is damaged; delete it and run again" >&2
-	exit 2
-fi
-
-exec bench/bench_reg -n "$runs" --expect-keys "$keys" --expect-values "$values" "$file"
+exec bench/bench_reg -n "$runs" --expect-keys "$(field keys)" --expect-values "$(field values)" \
+	--expect-value-bytes "$(field value_bytes)" --expect-digest "$(field digest)" "$file"
