@@ -1099,6 +1099,9 @@ static void value_data(parser *p, size_t j, size_t end)
 			warn(p, end, "missing closing quote; line ignored");
 			return;
 		}
+		size_t r = skip_blank(v, q, end);
+		if (r < end && v[r] != ';')
+			warn(p, r, "text after the closing quote ignored");
 		store_units(p, ESPDIAG_REG_SZ, v + j + 1, q - 1 - (j + 1));
 		return;
 	}
@@ -1372,7 +1375,7 @@ int esp_regtext_bid(const unsigned char *data, size_t size)
 		return 100;
 	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
 		i++;
-	if (head_starts(h, n, i, "[HKEY_", true) || head_starts(h, n, i, "[-HKEY_", true))
+	if (head_starts(h, n, i, "[HK", true) || head_starts(h, n, i, "[-HK", true))
 		return 50;
 	/* Text: no NUL and no control characters but white space. */
 	for (size_t k = 0; k < n; k++) {
@@ -1514,9 +1517,13 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	}
 	size_t total = in->size;
 	run(&p);
-	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.size < total && total > 2) {
-		uint64_t col = (uint64_t)char_count(p.lv, p.ln) + 1;
-		warn_raw(&p, p.lineno, col, total - 1, "odd number of bytes in UTF-16 text; last byte ignored");
+	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.size < total) {
+		/* The dangling byte starts a line of its own after a line end. */
+		bool own_line = p.lineno == 0 || p.line_end < p.size;
+		uint64_t line = own_line ? p.lineno + 1 : p.lineno;
+		uint64_t col = own_line ? 1 : (uint64_t)char_count(p.lv, p.ln) + 1;
+		warn_raw(&p, line, col, total - 1,
+		         "odd number of bytes in UTF-16 text; last byte ignored");
 	}
 	if (p.cd != (iconv_t)-1)
 		iconv_close(p.cd);

@@ -1,7 +1,1096 @@
-/* tests/check_regtext.c - placeholder suite. */
+/*
+ * tests/check_regtext.c - the .reg reader (lib/regtext.c) through the
+ * public registry view: every grammar rule of regedit files, the lenient
+ * MDMDiagReport dump dialect, each encoding, every value type, warnings
+ * with their exact line, column and byte offset, damaged input (truncated,
+ * odd byte count, lone surrogate, NUL, binary), an empty file, a 10 MB
+ * line, caps, and a round trip through espdiag_registry_export().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "readers.h"
 #include "suites.h"
+#include "testutil.h"
+#include "unicode.h"
+
+#define V5 "Windows Registry Editor Version 5.00\r\n\r\n"
+#define KEY "[HKEY_CURRENT_USER\\Software\\T]\r\n"
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+static espdiag_registry *open_ok(const char *text)
+{
+	espdiag_registry *reg = tu_open_text(text);
+	ck_assert_msg(reg != NULL, "open failed for: %s", text);
+	return reg;
+}
+
+static const espdiag_value *value_of(espdiag_registry *reg, const char *path,
+                                     const char *name)
+{
+	const espdiag_key *k = NULL;
+	ck_assert_msg(espdiag_registry_key(&k, reg, path) == ESPDIAG_OK, "no key %s", path);
+	const espdiag_value *v = NULL;
+	int rc = espdiag_key_value(&v, k, name);
+	ck_assert_msg(rc == ESPDIAG_OK, "no value %s in %s", name, path);
+	return v;
+}
+
+static bool has_value(espdiag_registry *reg, const char *path, const char *name)
+{
+	const espdiag_key *k = NULL;
+	const espdiag_value *v = NULL;
+	return espdiag_registry_key(&k, reg, path) == ESPDIAG_OK &&
+	       espdiag_key_value(&v, k, name) == ESPDIAG_OK;
+}
+
+static bool has_key(espdiag_registry *reg, const char *path)
+{
+	const espdiag_key *k = NULL;
+	return espdiag_registry_key(&k, reg, path) == ESPDIAG_OK;
+}
+
+static void check_bytes(const espdiag_value *v, uint32_t type, const void *data, size_t size)
+{
+	ck_assert_uint_eq(espdiag_value_type(v), type);
+	ck_assert_uint_eq(espdiag_value_size(v), size);
+	if (size > 0)
+		ck_assert_mem_eq(espdiag_value_data(v), data, size);
+}
+
+/* A REG_SZ whose data is the UTF-16LE of utf8 plus its NUL. */
+static void check_sz(espdiag_registry *reg, const char *path, const char *name,
+                     const char *utf8)
+{
+	size_t n;
+	const unsigned char *u = tu_utf16(utf8, &n);
+	check_bytes(value_of(reg, path, name), ESPDIAG_REG_SZ, u, n);
+}
+
+static void check_dword(espdiag_registry *reg, const char *path, const char *name, uint32_t x)
+{
+	uint32_t got = 0;
+	const espdiag_value *v = value_of(reg, path, name);
+	ck_assert_uint_eq(espdiag_value_type(v), ESPDIAG_REG_DWORD);
+	ck_assert_int_eq(espdiag_value_get_dword(v, &got), ESPDIAG_OK);
+	ck_assert_uint_eq(got, x);
+}
+
+static void check_warning(espdiag_registry *reg, size_t index, uint64_t line, uint64_t col,
+                          uint64_t off, const char *words)
+{
+	const espdiag_warning *w = espdiag_registry_warning_at(reg, index, NULL);
+	ck_assert_msg(w != NULL, "no warning %zu", index);
+	ck_assert_msg(w->line == line && w->column == col && w->offset == off,
+	              "warning %zu at %llu:%llu @%llu (%s), want %llu:%llu @%llu", index,
+	              (unsigned long long)w->line, (unsigned long long)w->column,
+	              (unsigned long long)w->offset, w->message, (unsigned long long)line,
+	              (unsigned long long)col, (unsigned long long)off);
+	ck_assert_msg(strstr(w->message, words) != NULL, "warning %zu is \"%s\", want \"%s\"",
+	              index, w->message, words);
+}
+
+static const char *prop(espdiag_registry *reg, const char *name)
+{
+	const char *p = espdiag_registry_source_property(reg, 0, name);
+	return p != NULL ? p : "(null)";
+}
+
+/* BOM + UTF-16LE of utf8 (no terminator), malloc'd. */
+static unsigned char *utf16_file(const char *utf8, size_t *size)
+{
+	unsigned char *u = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(esp_utf8_to_utf16le(&u, &n, utf8, strlen(utf8)), 0);
+	unsigned char *f = malloc(n + 2);
+	f[0] = 0xFF;
+	f[1] = 0xFE;
+	memcpy(f + 2, u, n);
+	free(u);
+	*size = n + 2;
+	return f;
+}
+
+static espdiag_registry *open_with(const void *data, size_t size, const char *codepage,
+                                   int *status)
+{
+	espdiag_registry *reg = NULL;
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.codepage = codepage;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	*status = espdiag_registry_open_memory(reg, data, size, "test", NULL, &o);
+	return reg;
+}
+
+/* ------------------------------------------------------------------ */
+/* regedit grammar */
+
+START_TEST(test_value_types)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"sz\"=\"text\"\r\n"
+		"@=\"default\"\r\n"
+		"\"dw\"=dword:0000002a\r\n"
+		"\"bin\"=hex:01,ab,FF\r\n"
+		"\"none\"=hex(0):10,20\r\n"
+		"\"expand\"=hex(2):25,00,50,00,00,00\r\n"
+		"\"multi\"=hex(7):61,00,00,00,62,00,00,00,00,00\r\n"
+		"\"qw\"=hex(b):01,02,03,04,05,06,07,08\r\n"
+		"\"be\"=hex(5):00,00,00,01\r\n"
+		"\"big\"=hex(ffffffff):7f\r\n"
+		"\"empty\"=hex:\r\n"
+		"\"emptysz\"=\"\"\r\n");
+	const char *k = "HKCU\\Software\\T";
+	check_sz(reg, k, "sz", "text");
+	check_sz(reg, k, "", "default");
+	check_dword(reg, k, "dw", 42);
+	check_bytes(value_of(reg, k, "bin"), 3, "\x01\xab\xff", 3);
+	check_bytes(value_of(reg, k, "none"), 0, "\x10\x20", 2);
+	check_bytes(value_of(reg, k, "expand"), 2, "%\0P\0\0\0", 6);
+	check_bytes(value_of(reg, k, "multi"), 7, "a\0\0\0b\0\0\0\0\0", 10);
+	check_bytes(value_of(reg, k, "qw"), 11, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	check_bytes(value_of(reg, k, "be"), 5, "\0\0\0\x01", 4);
+	check_bytes(value_of(reg, k, "big"), 0xFFFFFFFFu, "\x7f", 1);
+	check_bytes(value_of(reg, k, "empty"), 3, NULL, 0);
+	check_bytes(value_of(reg, k, "emptysz"), 1, "\0\0", 2);
+	uint64_t q = 0;
+	ck_assert_int_eq(espdiag_value_get_qword(value_of(reg, k, "qw"), &q), ESPDIAG_OK);
+	ck_assert_uint_eq(q, 0x0807060504030201ull);
+	const espdiag_key *key;
+	ck_assert_int_eq(espdiag_registry_key(&key, reg, k), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_value_count(key), 12);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	ck_assert_str_eq(prop(reg, "format"), "reg");
+	ck_assert_str_eq(prop(reg, "encoding"), "utf-8");
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit5");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_keys_merge_in_order)
+{
+	espdiag_registry *reg = open_ok(
+		V5 "[HKEY_LOCAL_MACHINE\\Software\\A]\n\"x\"=\"1\"\n\"y\"=\"2\"\n"
+		"[HKEY_LOCAL_MACHINE\\Software\\B]\n"
+		"[hklm\\SOFTWARE\\a]\n\"x\"=\"3\"\n\"z\"=\"4\"\n"
+		"[HKLM\\Software\\A\\\\Sub\\]\n");
+	const espdiag_key *k;
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKLM\\Software"), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 2);
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKLM\\software\\a"), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_key_name(k), "A");
+	ck_assert_uint_eq(espdiag_key_value_count(k), 3);
+	const espdiag_value *v;
+	ck_assert_int_eq(espdiag_key_value_at(&v, k, 0), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_value_name(v), "x");
+	ck_assert_int_eq(espdiag_key_value_at(&v, k, 2), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_value_name(v), "z");
+	check_sz(reg, "HKLM\\Software\\A", "x", "3");
+	ck_assert(has_key(reg, "HKLM\\Software\\A\\Sub"));
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_root_aliases)
+{
+	espdiag_registry *reg = open_ok(
+		V5 "[HKCU\\a]\n[HKLM\\b]\n[HKCR\\c]\n[HKU\\d]\n[HKCC\\e]\n[hkey_users\\f]\n");
+	ck_assert(has_key(reg, "HKEY_CURRENT_USER\\a"));
+	ck_assert(has_key(reg, "HKEY_LOCAL_MACHINE\\b"));
+	ck_assert(has_key(reg, "HKEY_CLASSES_ROOT\\c"));
+	ck_assert(has_key(reg, "HKEY_USERS\\d"));
+	ck_assert(has_key(reg, "HKEY_CURRENT_CONFIG\\e"));
+	ck_assert(has_key(reg, "HKEY_USERS\\f"));
+	const espdiag_key *k;
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU"), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_key_name(k), "HKEY_CURRENT_USER");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_delete_key_and_value)
+{
+	espdiag_registry *reg = open_ok(
+		V5 "[HKCU\\A\\B\\C]\n\"v\"=\"1\"\n"
+		"[HKCU\\A\\D]\n\"w\"=\"2\"\n\"gone\"=\"3\"\n"
+		"[-HKCU\\a\\b]\n"
+		"\"after\"=\"lost\"\n"
+		"[HKCU\\A\\D]\n\"gone\"=-\n\"missing\"=-\n\"w\" = - ;comment\n"
+		"[-HKCU\\A\\Nothing]\n");
+	ck_assert(!has_key(reg, "HKCU\\A\\B"));
+	ck_assert(!has_key(reg, "HKCU\\A\\B\\C"));
+	ck_assert(has_key(reg, "HKCU\\A\\D"));
+	ck_assert(!has_value(reg, "HKCU\\A\\D", "gone"));
+	ck_assert(!has_value(reg, "HKCU\\A\\D", "w"));
+	/* A deletion closes the key: the value after it belongs nowhere. */
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 9, 1, 103, "outside of any key");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_delete_key_malformed)
+{
+	/* "[ -..." and "[- ..." delete nothing (Windows ignores them). */
+	espdiag_registry *reg = open_ok(V5 "[HKCU\\K]\n[ -HKCU\\K]\n[- HKCU\\K]\n[-HKCU]\n");
+	ck_assert(has_key(reg, "HKCU\\K"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	check_warning(reg, 0, 4, 2, 50, "white space");
+	check_warning(reg, 1, 5, 3, 62, "root key");
+	check_warning(reg, 2, 6, 3, 73, "root key cannot be deleted");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_string_escapes)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"a\"=\"q\\\"uote \\\\ back\"\r\n"
+		"\"b\"=\"line\\nfeed\\rret\"\r\n"
+		"\"na\\\"me\\\\\"=\"x\"\r\n"
+		"\"c\"=\"tab\\tx\"\r\n"
+		"\"d\"=\"nul\\0\"\r\n"
+		"\"e\"=\"end\\\r\n");
+	const char *k = "HKCU\\Software\\T";
+	check_sz(reg, k, "a", "q\"uote \\ back");
+	check_sz(reg, k, "b", "line\nfeed\rret");
+	check_sz(reg, k, "na\"me\\", "x");
+	check_sz(reg, k, "c", "tabtx");
+	ck_assert(!has_value(reg, k, "d"));
+	ck_assert(!has_value(reg, k, "e"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	/* line 7 starts at byte 134 */
+	check_warning(reg, 0, 7, 9, 142, "unknown escape \\t");
+	check_warning(reg, 1, 8, 9, 156, "\\0");
+	check_warning(reg, 2, 9, 9, 169, "backslash at the end");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_comments_and_blanks)
+{
+	espdiag_registry *reg = open_ok(
+		V5 "; a comment\n# another\n" KEY
+		"  \t\"a\" \t= \t\"x\" ;trailing\n"
+		"\"b\"=\"y\"#not a comment\n"
+		"\"c\"=dword:1 ;c\n"
+		"\"d\"=hex:01,02 ;c\n"
+		"\t@=\"def\"\t \n"
+		"garbage line\n");
+	const char *k = "HKCU\\Software\\T";
+	check_sz(reg, k, "a", "x");
+	ck_assert(!has_value(reg, k, "b"));
+	check_dword(reg, k, "c", 1);
+	check_bytes(value_of(reg, k, "d"), 3, "\x01\x02", 2);
+	check_sz(reg, k, "", "def");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+	check_warning(reg, 0, 7, 8, 126, "after the closing quote");
+	check_warning(reg, 1, 11, 1, 184, "not a key, value or comment");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_line_endings)
+{
+	/* CR LF, LF and a lone CR all end a line. */
+	espdiag_registry *reg = open_ok(
+		"Windows Registry Editor Version 5.00\r\n[HKCU\\E]\n\"a\"=\"1\"\r\"b\"=\"2\"\r\n"
+		"\"c\"=dword:zz\n");
+	check_sz(reg, "HKCU\\E", "a", "1");
+	check_sz(reg, "HKCU\\E", "b", "2");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 5, 11, 74, "bad dword");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_hex_continuation)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"a\"=hex:01,02,\\\n"
+		"  03,04,\\ ;comment\n"
+		"\n"
+		"; between\n"
+		"  05\n"
+		"\"b\"=hex(7):61,00,\\\n"
+		"\"lost\"=\"x\"\n"
+		"\"c\"=hex:01,\\\n"
+		"  02\\\n"
+		"\"d\"=hex:0a,\\ x\n");
+	const char *k = "HKCU\\Software\\T";
+	check_bytes(value_of(reg, k, "a"), 3, "\x01\x02\x03\x04\x05", 5);
+	/* Windows drops the value and the line that broke it off. */
+	ck_assert(!has_value(reg, k, "b"));
+	ck_assert(!has_value(reg, k, "lost"));
+	ck_assert(!has_value(reg, k, "c"));
+	ck_assert(!has_value(reg, k, "d"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	check_warning(reg, 0, 10, 1, 142, "not hex data");
+	check_warning(reg, 1, 12, 5, 170, "expected ',' between hex bytes");
+	check_warning(reg, 2, 13, 14, 185, "after the continuation backslash");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_hex_errors)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"a\"=hex:01,100\n"
+		"\"b\"=hex:01,,02\n"
+		"\"c\"=hex(100000000):01\n"
+		"\"d\"=hex(0x2):01\n"
+		"\"e\"=hex(2:01\n"
+		"\"f\"=qword:01\n"
+		"\"g\"=HEX:01\n"
+		"\"h\"=hex:0x1f,+2\n");
+	const char *k = "HKCU\\Software\\T";
+	for (const char *n = "abcdefg"; *n != '\0'; n++) {
+		char name[2] = { *n, 0 };
+		ck_assert_msg(!has_value(reg, k, name), "value %s stored", name);
+	}
+	check_bytes(value_of(reg, k, "h"), 3, "\x1f\x02", 2);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 7);
+	check_warning(reg, 0, 4, 12, 83, "out of range");
+	check_warning(reg, 1, 5, 12, 98, "expected a hex byte");
+	check_warning(reg, 2, 6, 9, 110, "bad type number");
+	check_warning(reg, 3, 7, 9, 132, "bad type number");
+	check_warning(reg, 4, 8, 9, 148, "bad type number");
+	check_warning(reg, 5, 9, 5, 157, "unknown value type");
+	check_warning(reg, 6, 10, 5, 170, "unknown value type");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_dword_rules)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"a\"=dword:ffffffff\n"
+		"\"b\"=dword:  12\n"
+		"\"c\"=dword:123456789\n"
+		"\"d\"=dword:\n"
+		"\"e\"=dword:0x1\n"
+		"\"f\"=DWORD:1\n");
+	const char *k = "HKCU\\Software\\T";
+	check_dword(reg, k, "a", 0xFFFFFFFFu);
+	check_dword(reg, k, "b", 0x12);
+	ck_assert(!has_value(reg, k, "c"));
+	ck_assert(!has_value(reg, k, "d"));
+	ck_assert(!has_value(reg, k, "e"));
+	/* Windows' prefixes are lower case; the dump dialect takes any case. */
+	ck_assert(!has_value(reg, k, "f"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 4);
+	check_warning(reg, 0, 6, 11, 116, "more than 8");
+	check_warning(reg, 1, 7, 11, 136, "dword without digits");
+	check_warning(reg, 2, 8, 12, 148, "bad dword");
+	check_warning(reg, 3, 9, 5, 155, "unknown value type");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_value_before_key_and_bad_keys)
+{
+	espdiag_registry *reg = open_ok(
+		V5 "\"early\"=\"x\"\n"
+		"[HKCU\\Good]\n"
+		"[HKCU\\Unterminated\n"
+		"\"kept\"=\"y\"\n"
+		"[HKEY_NOWHERE\\x]\n"
+		"\"dropped\"=\"z\"\n"
+		"[HKCU\\Tail] junk\n");
+	/* Windows keeps the key open after a line it cannot use. */
+	check_sz(reg, "HKCU\\Good", "kept", "y");
+	ck_assert(!has_key(reg, "HKCU\\Unterminated"));
+	ck_assert(!has_value(reg, "HKCU\\Good", "dropped"));
+	ck_assert(has_key(reg, "HKCU\\Tail"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 5);
+	check_warning(reg, 0, 3, 1, 40, "outside of any key");
+	check_warning(reg, 1, 5, 19, 82, "no closing ']'");
+	check_warning(reg, 2, 7, 2, 95, "unknown root key");
+	check_warning(reg, 3, 8, 1, 111, "outside of any key");
+	check_warning(reg, 4, 9, 13, 137, "text after the key name");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_name_rules)
+{
+	espdiag_registry *reg = open_ok(
+		V5 KEY
+		"\"\"=\"empty name is the default\"\n"
+		"\"  spaced  \"=\"1\"\n"
+		"\"NoEnd=\"2\"\n"
+		"NoQuotes=\"3\"\n"
+		"\"x\"\"=\"4\"\n"
+		"\"Case\"=\"5\"\n"
+		"\"CASE\"=\"6\"\n");
+	const char *k = "HKCU\\Software\\T";
+	check_sz(reg, k, "", "empty name is the default");
+	check_sz(reg, k, "  spaced  ", "1");
+	check_sz(reg, k, "case", "6");
+	const espdiag_key *key;
+	ck_assert_int_eq(espdiag_registry_key(&key, reg, k), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_value_count(key), 3);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	check_warning(reg, 0, 6, 9, 128, "expected '='");
+	check_warning(reg, 1, 7, 1, 131, "not a key, value or comment");
+	check_warning(reg, 2, 8, 4, 147, "expected '='");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_hex_strings_get_a_nul)
+{
+	/* Windows ends hex(1|2|7) data with a NUL when it lacks one. */
+	espdiag_registry *reg = open_ok(
+		V5 KEY "\"a\"=hex(2):41,00,42,00\n\"b\"=hex(7):41,00,00,00\n\"c\"=hex(1):41,00,42\n"
+		       "\"d\"=hex(3):41\n");
+	const char *k = "HKCU\\Software\\T";
+	check_bytes(value_of(reg, k, "a"), 2, "A\0B\0\0\0", 6);
+	check_bytes(value_of(reg, k, "b"), 7, "A\0\0\0", 4);
+	check_bytes(value_of(reg, k, "c"), 1, "A\0\0\0\0", 5);
+	check_bytes(value_of(reg, k, "d"), 3, "A", 1);
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_headers)
+{
+	/* REGEDIT4: ANSI; hex(2) bytes are ANSI text made UTF-16. */
+	espdiag_registry *reg = open_ok("  REGEDIT4\n[HKCU\\R4]\n\"a\"=hex(2):41,42\n");
+	check_bytes(value_of(reg, "HKCU\\R4", "a"), 2, "A\0B\0\0\0", 6);
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit4");
+	ck_assert_str_eq(prop(reg, "encoding"), "windows-1252");
+	tu_registry_free(reg);
+
+	/* "REGEDIT" + anything: Windows imports nothing. */
+	reg = open_ok("REGEDIT 4\n[HKCU\\R4]\n\"a\"=\"x\"\n");
+	ck_assert(!has_key(reg, "HKCU\\R4"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 1, 1, 0, "unsupported regedit header");
+	tu_registry_free(reg);
+
+	/* Windows 3.1: "REGEDIT", then HKEY_CLASSES_ROOT lines. */
+	reg = open_ok("REGEDIT\r\nHKEY_CLASSES_ROOT\\.txt = txtfile\r\n"
+	              "HKEY_CLASSES_ROOT\\txtfile\\shell  open \r\n ignored\r\n");
+	check_sz(reg, "HKCR\\.txt", "", "txtfile");
+	check_sz(reg, "HKCR\\txtfile\\shell", "", "open ");
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit3");
+	tu_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* encodings */
+
+START_TEST(test_utf16le_bom)
+{
+	size_t size;
+	unsigned char *f = utf16_file(V5 "[HKCU\\Gr\xc3\xbc\xc3\x9f" "e]\r\n"
+	                              "\"\xe2\x82\xac\"=\"\xf0\x9f\x98\x80 \xc3\xa9\"\r\n"
+	                              "\"x\"=hex(2):41,00\r\n",
+	                              &size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\GR\xc3\x9c\xc3\x9f" "E", "\xe2\x82\xac", "\xf0\x9f\x98\x80 \xc3\xa9");
+	check_bytes(value_of(reg, "HKCU\\Gr\xc3\xbc\xc3\x9f" "e", "x"), 2, "A\0\0\0", 4);
+	ck_assert_str_eq(prop(reg, "encoding"), "utf-16le");
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit5");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+	free(f);
+}
+END_TEST
+
+START_TEST(test_utf8_with_and_without_bom)
+{
+	const char *body = V5 "[HKCU\\Caf\xc3\xa9]\n\"n\xc3\xa9\"=\"\xc3\xa9t\xc3\xa9\"\n";
+	char with[256] = "\xef\xbb\xbf";
+	strcat(with, body);
+	for (int i = 0; i < 2; i++) {
+		espdiag_registry *reg = open_ok(i == 0 ? body : with);
+		check_sz(reg, "HKCU\\CAF\xc3\x89", "N\xc3\x89", "\xc3\xa9t\xc3\xa9");
+		ck_assert_str_eq(prop(reg, "encoding"), "utf-8");
+		ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+		tu_registry_free(reg);
+	}
+}
+END_TEST
+
+START_TEST(test_regedit4_windows_1252)
+{
+	/* 0xE9 is U+00E9 and 0x80 is U+20AC in Windows-1252. */
+	espdiag_registry *reg = open_ok("REGEDIT4\r\n\r\n[HKEY_CURRENT_USER\\Caf\xe9]\r\n"
+	                                "\"n\xe9\"=\"\xe9t\xe9 \x80\"\r\n");
+	check_sz(reg, "HKCU\\Caf\xc3\xa9", "n\xc3\xa9", "\xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+	ck_assert_str_eq(prop(reg, "encoding"), "windows-1252");
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit4");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_codepage_option)
+{
+	/* Windows-1251: 0xC0 is U+0410, 0xFF is U+044F. */
+	static const char text[] = "REGEDIT4\n[HKCU\\\xc0]\n\"\xff\"=\"\xc0\xff\"\n";
+	int rc;
+	espdiag_registry *reg = open_with(text, strlen(text), "CP1251", &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\\xd0\x90", "\xd1\x8f", "\xd0\x90\xd1\x8f");
+	ck_assert_str_eq(prop(reg, "encoding"), "cp1251");
+	espdiag_registry_free(reg);
+
+	reg = open_with(text, strlen(text), "NO-SUCH-CODEPAGE", &rc);
+	ck_assert_int_eq(rc, ESPDIAG_EENCODING);
+	ck_assert_ptr_nonnull(strstr(espdiag_registry_errmsg(reg), "NO-SUCH-CODEPAGE"));
+	espdiag_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_not_utf8_means_codepage)
+{
+	/* No header, no BOM, not UTF-8: the ANSI code page (the dump dialect). */
+	espdiag_registry *reg = open_ok("[HKCU\\X]\n \"a\"=\"\xe9\"\n");
+	check_sz(reg, "HKCU\\X", "a", "\xc3\xa9");
+	ck_assert_str_eq(prop(reg, "encoding"), "windows-1252");
+	ck_assert_str_eq(prop(reg, "dialect"), "dump");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_utf8_bom_bad_byte)
+{
+	espdiag_registry *reg = open_ok("\xef\xbb\xbf" V5 KEY "\"a\"=\"x\xffy\"\n");
+	check_sz(reg, "HKCU\\Software\\T", "a", "x\xef\xbf\xbdy");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	/* line 4 starts at byte 3 + 40 + 32 = 75; the bad byte is at 81 */
+	check_warning(reg, 0, 4, 7, 81, "invalid UTF-8 byte 0xff");
+	tu_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* the dump dialect */
+
+START_TEST(test_dump_dialect)
+{
+	size_t size;
+	unsigned char *f = utf16_file(
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\X]\r\n"
+		" \"CustomErrorText\"=\"Setup could not finish. Call the \"Help Desk\" on x1234 "
+		"or see \\\\fs01\\it\\esp.\"\r\n"
+		"    \"Four\"=DWORD:0000002A\r\n"
+		"\t\"Tab\"=dword:1\r\n"
+		"  \"Json\"=\"{\"a\":\"C:\\\\Temp\"}\"\r\n"
+		" \"Bin\"=HEX:01,02,\\\r\n"
+		"   03\r\n"
+		" \"Exp\"=hex(2):41,00\r\n"
+		" \"raw\\\"name\"=\"v\"\r\n"
+		" @=\"def\"\r\n",
+		&size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	const char *k = "HKLM\\SOFTWARE\\Microsoft\\X";
+	check_sz(reg, k, "CustomErrorText",
+	         "Setup could not finish. Call the \"Help Desk\" on x1234 or see "
+	         "\\\\fs01\\it\\esp.");
+	check_dword(reg, k, "Four", 42);
+	check_dword(reg, k, "Tab", 1);
+	check_sz(reg, k, "Json", "{\"a\":\"C:\\\\Temp\"}");
+	check_bytes(value_of(reg, k, "Bin"), 3, "\x01\x02\x03", 3);
+	/* the dump keeps hex bytes as written: no NUL added */
+	check_bytes(value_of(reg, k, "Exp"), 2, "A\0", 2);
+	check_sz(reg, k, "raw\\\"name", "v");
+	check_sz(reg, k, "", "def");
+	ck_assert_str_eq(prop(reg, "dialect"), "dump");
+	ck_assert_str_eq(prop(reg, "encoding"), "utf-16le");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+	free(f);
+}
+END_TEST
+
+START_TEST(test_dump_lenient_recovery)
+{
+	espdiag_registry *reg = open_ok(
+		"[HKCU\\D]\n"
+		" \"a\"=hex:01,\\\n"
+		" \"b\"=\"kept\"\n"
+		"[HKCU\\Broken\n"
+		" \"c\"=\"no key\"\n"
+		"[HKCU\\E]\n"
+		" \"d\"=\"unterminated\n"
+		" \"e\"=\"x\" junk\n");
+	/* The line that cut the value short is read as usual. */
+	ck_assert(!has_value(reg, "HKCU\\D", "a"));
+	check_sz(reg, "HKCU\\D", "b", "kept");
+	/* An unusable key line closes the key in the dump dialect. */
+	ck_assert(!has_value(reg, "HKCU\\D", "c"));
+	ck_assert(!has_value(reg, "HKCU\\E", "d"));
+	/* the string runs to the last quote of the line */
+	check_sz(reg, "HKCU\\E", "e", "x");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 5);
+	check_warning(reg, 0, 3, 2, 24, "not hex data");
+	check_warning(reg, 1, 4, 13, 47, "no closing ']'");
+	check_warning(reg, 2, 5, 2, 49, "outside of any key");
+	check_warning(reg, 3, 7, 19, 89, "missing closing quote");
+	check_warning(reg, 4, 8, 10, 99, "text after the closing quote ignored");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_corpus_custom_error_text)
+{
+	static const char *files[] = { "esp/device-app-failed.reg", "esp/mixed-msi-win32.reg",
+		                       "esp/success.reg", "esp/user-esp-skipped.reg" };
+	static const char *dialects[] = { "dump", "dump", "dump", "regedit5" };
+	const char *want = "Setup could not finish. Call the \"Help Desk\" on x1234 or see "
+	                   "\\\\fs01\\it\\esp.";
+	if (tu_corpus_path("esp") == NULL)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		espdiag_registry *reg = NULL;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_file(reg, tu_corpus_path(files[i]), NULL, NULL),
+		                 ESPDIAG_OK);
+		ck_assert_str_eq(prop(reg, "dialect"), dialects[i]);
+		ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+		const espdiag_key *k;
+		ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKLM\\SOFTWARE\\Microsoft\\Enrollments"),
+		                 ESPDIAG_OK);
+		bool found = false;
+		for (size_t s = 0; s < espdiag_key_subkey_count(k); s++) {
+			const espdiag_key *e, *fs;
+			const espdiag_value *v;
+			ck_assert_int_eq(espdiag_key_subkey_at(&e, k, s), ESPDIAG_OK);
+			if (espdiag_key_subkey(&fs, e, "FirstSync") != ESPDIAG_OK ||
+			    espdiag_key_value(&v, fs, "CustomErrorText") != ESPDIAG_OK)
+				continue;
+			char *text = NULL;
+			ck_assert_int_eq(espdiag_value_get_string(&text, v), ESPDIAG_OK);
+			ck_assert_str_eq(text, want);
+			espdiag_free(text);
+			found = true;
+		}
+		ck_assert_msg(found, "%s: no CustomErrorText", files[i]);
+		espdiag_registry_free(reg);
+	}
+}
+END_TEST
+
+START_TEST(test_corpus_tracking_policies)
+{
+	const char *path = tu_corpus_path("esp/device-app-failed.reg");
+	if (path == NULL)
+		return;
+	espdiag_registry *reg = NULL;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(reg, path, NULL, NULL), ESPDIAG_OK);
+	check_dword(reg,
+	            "HKLM\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\Device"
+	            "\\Setup\\Apps\\PolicyProviders\\Sidecar",
+	            "TrackingPoliciesCreated", 1);
+	espdiag_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* damaged input */
+
+START_TEST(test_truncated_file)
+{
+	/* Cut inside a string: what came before is kept. */
+	espdiag_registry *reg = open_ok(V5 KEY "\"a\"=\"whole\"\n\"b\"=\"cut sho");
+	check_sz(reg, "HKCU\\Software\\T", "a", "whole");
+	ck_assert(!has_value(reg, "HKCU\\Software\\T", "b"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 5, 13, 96, "missing closing quote");
+	tu_registry_free(reg);
+
+	/* Cut inside a continued hex value: Windows keeps the bytes read. */
+	reg = open_ok(V5 KEY "\"h\"=hex:01,02,\\\n  03,\\");
+	check_bytes(value_of(reg, "HKCU\\Software\\T", "h"), 3, "\x01\x02\x03", 3);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 5, 7, 94, "ends inside a continued hex value");
+	tu_registry_free(reg);
+
+	/* Cut inside a key line. */
+	reg = open_ok("[HKCU\\A]\n \"a\"=\"1\"\n[HKCU\\B");
+	check_sz(reg, "HKCU\\A", "a", "1");
+	ck_assert(!has_key(reg, "HKCU\\B"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 3, 8, 25, "no closing ']'");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_odd_byte_count)
+{
+	size_t size;
+	unsigned char *f = utf16_file("[HKCU\\O]\r\n \"a\"=\"1\"\r\n", &size);
+	unsigned char *g = malloc(size + 1);
+	memcpy(g, f, size);
+	g[size] = 'Z';
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(g, size + 1, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\O", "a", "1");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	/* the byte after the last line end: line 3, column 1 */
+	check_warning(reg, 0, 3, 1, size, "odd number of bytes");
+	tu_registry_free(reg);
+	free(f);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_lone_surrogate)
+{
+	size_t size;
+	unsigned char *f = utf16_file("[HKCU\\S]\r\n \"a\"=\"x?y\"\r\n", &size);
+	/* line 2 starts at unit 1 + 10 = byte 22; '?' is its 7th unit */
+	size_t at = 22 + 2 * 7;
+	ck_assert_uint_eq(f[at], '?');
+	f[at] = 0x00;
+	f[at + 1] = 0xD8;
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_bytes(value_of(reg, "HKCU\\S", "a"), 1, "x\0\xfd\xffy\0\0\0", 8);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 2, 8, at, "lone UTF-16 surrogate");
+	tu_registry_free(reg);
+	free(f);
+}
+END_TEST
+
+START_TEST(test_nul_in_line)
+{
+	static const char text[] = "[HKCU\\N]\n \"a\"=\"x\"\0junk\n \"b\"=\"y\"\n";
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(text, sizeof text - 1, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\N", "a", "x");
+	check_sz(reg, "HKCU\\N", "b", "y");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 2, 9, 17, "NUL character");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	int rc;
+	espdiag_registry *reg = tu_open_bytes("", 0, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_str_eq(prop(reg, "format"), "reg");
+	const espdiag_key *root = espdiag_registry_root(reg);
+	ck_assert_uint_eq(espdiag_key_subkey_count(root), 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+
+	/* a BOM alone, a header alone */
+	reg = tu_open_bytes("\xff\xfe", 2, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
+	tu_registry_free(reg);
+	reg = open_ok("Windows Registry Editor Version 5.00");
+	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_binary_file)
+{
+	unsigned char junk[4096];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof junk; i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (unsigned char)(x >> 16);
+	}
+	junk[10] = 0;
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(junk, sizeof junk, &rc);
+	ck_assert_ptr_null(reg);
+	ck_assert_int_eq(rc, ESPDIAG_EFORMAT);
+	static const unsigned char nuls[64];
+	reg = tu_open_bytes(nuls, sizeof nuls, &rc);
+	ck_assert_ptr_null(reg);
+	ck_assert_int_eq(rc, ESPDIAG_EFORMAT);
+}
+END_TEST
+
+START_TEST(test_bids)
+{
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"", 0), 1);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"\xff\xfe[\0", 4), 100);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"\xef\xbb\xbfx", 4), 100);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)" REGEDIT4\r\n", 11), 100);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)V5, strlen(V5)), 100);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"\r\n [hkey_x]", 11), 50);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"[\0H\0K\0E\0Y\0_\0", 12), 50);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"[HKCU\\x]", 9), 50);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"hello\n", 6), 10);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"regf\0\0\0\0", 8), 0);
+	ck_assert_int_eq(esp_regtext_bid((const unsigned char *)"ab\x01" "c", 4), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* limits */
+
+START_TEST(test_caps)
+{
+	size_t cap = 600 * 3 + 20000 + 1024;
+	char *text = malloc(cap);
+	strcpy(text, V5 "[HKCU");
+	for (int i = 0; i < 513; i++)
+		strcat(text, "\\k");
+	strcat(text, "]\n[HKCU\\");
+	size_t n = strlen(text);
+	memset(text + n, 'a', 256);
+	strcpy(text + n + 256, "]\n" KEY "\"");
+	n = strlen(text);
+	memset(text + n, 'v', 16384);
+	strcpy(text + n + 16384, "\"=\"x\"\n\"ok\"=\"y\"\n");
+	espdiag_registry *reg = open_ok(text);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	/* the 513th component starts at column 5 + 2 * 513 */
+	check_warning(reg, 0, 3, 1031, 1070, "deeper than 512");
+	check_warning(reg, 1, 4, 7, 1079, "longer than 255");
+	check_warning(reg, 2, 6, 1, 1369, "longer than 16383");
+	check_sz(reg, "HKCU\\Software\\T", "ok", "y");
+	/* The last depth the cap allows is kept. */
+	ck_assert(!has_key(reg, "HKCU\\k\\k"));
+	tu_registry_free(reg);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_ten_megabyte_line)
+{
+	const size_t big = 10u << 20;
+	const char *head = V5 KEY "\"big\"=\"";
+	size_t hn = strlen(head);
+	char *text = malloc(hn + big + 8);
+	memcpy(text, head, hn);
+	for (size_t i = 0; i < big; i++)
+		text[hn + i] = (char)('a' + i % 26);
+	strcpy(text + hn + big, "\"\n");
+	espdiag_registry *reg = open_ok(text);
+	const espdiag_value *v = value_of(reg, "HKCU\\Software\\T", "big");
+	ck_assert_uint_eq(espdiag_value_type(v), 1);
+	ck_assert_uint_eq(espdiag_value_size(v), 2 * big + 2);
+	const unsigned char *d = espdiag_value_data(v);
+	ck_assert_mem_eq(d, "a\0b\0c\0", 6);
+	ck_assert_uint_eq(d[2 * (big - 1)], (unsigned char)('a' + (big - 1) % 26));
+	ck_assert_uint_eq(d[2 * big], 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+	free(text);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* round trip */
+
+static void compare_keys(const espdiag_key *a, const espdiag_key *b)
+{
+	ck_assert_uint_eq(espdiag_key_name_len(a), espdiag_key_name_len(b));
+	ck_assert_mem_eq(espdiag_key_name(a), espdiag_key_name(b), espdiag_key_name_len(a));
+	size_t nv = espdiag_key_value_count(a);
+	ck_assert_uint_eq(nv, espdiag_key_value_count(b));
+	for (size_t i = 0; i < nv; i++) {
+		const espdiag_value *x, *y;
+		ck_assert_int_eq(espdiag_key_value_at(&x, a, i), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_key_value_at(&y, b, i), ESPDIAG_OK);
+		ck_assert_uint_eq(espdiag_value_name_len(x), espdiag_value_name_len(y));
+		ck_assert_mem_eq(espdiag_value_name(x), espdiag_value_name(y),
+		                 espdiag_value_name_len(x));
+		ck_assert_uint_eq(espdiag_value_type(x), espdiag_value_type(y));
+		ck_assert_uint_eq(espdiag_value_size(x), espdiag_value_size(y));
+		if (espdiag_value_size(x) > 0)
+			ck_assert_mem_eq(espdiag_value_data(x), espdiag_value_data(y),
+			                 espdiag_value_size(x));
+	}
+	size_t nk = espdiag_key_subkey_count(a);
+	ck_assert_uint_eq(nk, espdiag_key_subkey_count(b));
+	for (size_t i = 0; i < nk; i++) {
+		const espdiag_key *x, *y;
+		ck_assert_int_eq(espdiag_key_subkey_at(&x, a, i), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_key_subkey_at(&y, b, i), ESPDIAG_OK);
+		compare_keys(x, y);
+	}
+}
+
+static void round_trip(espdiag_registry *reg, uint32_t flags)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(espdiag_registry_export(reg, espdiag_registry_root(reg), flags, f),
+	                 ESPDIAG_OK);
+	fclose(f);
+	int rc;
+	espdiag_registry *again = tu_open_bytes(buf, len, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_registry_warning_count(again), 0);
+	ck_assert_str_eq(prop(again, "dialect"), "regedit5");
+	compare_keys(espdiag_registry_root(reg), espdiag_registry_root(again));
+	tu_registry_free(again);
+	free(buf);
+}
+
+START_TEST(test_round_trip)
+{
+	size_t size;
+	unsigned char *f = utf16_file(
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\R\\\xc3\xa9t\xc3\xa9]\r\n"
+		" \"CustomErrorText\"=\"Call the \"Help Desk\" or see \\\\fs01\\it.\"\r\n"
+		" \"n\xe2\x82\xac\"=\"\xf0\x9f\x98\x80\"\r\n"
+		" \"dw\"=DWORD:0000002a\r\n"
+		" \"bin\"=hex:00,ff\r\n"
+		" \"exp\"=hex(2):25,00,50,00,00,00\r\n"
+		" \"multi\"=hex(7):61,00,00,00,00,00\r\n"
+		" \"qw\"=hex(b):01,02,03,04,05,06,07,08\r\n"
+		" \"odd\"=hex(12345678):01,02,03\r\n"
+		" \"empty\"=hex:\r\n"
+		" @=\"\"\r\n"
+		"[HKEY_CURRENT_USER\\Software\\Empty]\r\n"
+		"[HKEY_USERS\\S-1-5-18\\A\\B]\r\n"
+		" \"x\"=\"line\\nnot an escape in the dump\"\r\n",
+		&size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	round_trip(reg, 0);
+	round_trip(reg, ESPDIAG_EXPORT_UTF16LE);
+	tu_registry_free(reg);
+	free(f);
+}
+END_TEST
+
+START_TEST(test_round_trip_corpus)
+{
+	static const char *files[] = { "esp/device-app-failed.reg", "esp/mixed-msi-win32.reg",
+		                       "esp/success.reg", "esp/user-esp-skipped.reg" };
+	if (tu_corpus_path("esp") == NULL)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		espdiag_registry *reg = NULL;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_file(reg, tu_corpus_path(files[i]), NULL, NULL),
+		                 ESPDIAG_OK);
+		round_trip(reg, 0);
+		round_trip(reg, ESPDIAG_EXPORT_UTF16LE);
+		espdiag_registry_free(reg);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* fixtures */
+
+START_TEST(test_fixtures)
+{
+	size_t size;
+	unsigned char *d = tu_read_file(tu_data_path("reg-dump-utf16.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(d, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_str_eq(prop(reg, "dialect"), "dump");
+	ck_assert_str_eq(prop(reg, "encoding"), "utf-16le");
+	check_sz(reg, "HKLM\\SOFTWARE\\Fixture", "Raw", "a \"quoted\" C:\\path\\");
+	check_dword(reg, "HKLM\\SOFTWARE\\Fixture", "Count", 3);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+	free(d);
+
+	d = tu_read_file(tu_data_path("reg-regedit4-cp1252.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	reg = tu_open_bytes(d, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_str_eq(prop(reg, "dialect"), "regedit4");
+	check_sz(reg, "HKCU\\Software\\Fixture", "Caf\xc3\xa9", "r\xc3\xa9sum\xc3\xa9");
+	check_bytes(value_of(reg, "HKCU\\Software\\Fixture", "Expand"), 2, "%\0\xe9\0%\0\0\0", 8);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	tu_registry_free(reg);
+	free(d);
+}
+END_TEST
 
 Suite *suite_regtext(void)
 {
-	return suite_create("regtext");
+	Suite *s = suite_create("regtext");
+	TCase *tc = tcase_create("grammar");
+	tcase_add_test(tc, test_value_types);
+	tcase_add_test(tc, test_keys_merge_in_order);
+	tcase_add_test(tc, test_root_aliases);
+	tcase_add_test(tc, test_delete_key_and_value);
+	tcase_add_test(tc, test_delete_key_malformed);
+	tcase_add_test(tc, test_string_escapes);
+	tcase_add_test(tc, test_comments_and_blanks);
+	tcase_add_test(tc, test_line_endings);
+	tcase_add_test(tc, test_hex_continuation);
+	tcase_add_test(tc, test_hex_errors);
+	tcase_add_test(tc, test_dword_rules);
+	tcase_add_test(tc, test_value_before_key_and_bad_keys);
+	tcase_add_test(tc, test_name_rules);
+	tcase_add_test(tc, test_hex_strings_get_a_nul);
+	tcase_add_test(tc, test_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("encodings");
+	tcase_add_test(tc, test_utf16le_bom);
+	tcase_add_test(tc, test_utf8_with_and_without_bom);
+	tcase_add_test(tc, test_regedit4_windows_1252);
+	tcase_add_test(tc, test_codepage_option);
+	tcase_add_test(tc, test_not_utf8_means_codepage);
+	tcase_add_test(tc, test_utf8_bom_bad_byte);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dump");
+	tcase_add_test(tc, test_dump_dialect);
+	tcase_add_test(tc, test_dump_lenient_recovery);
+	tcase_add_test(tc, test_corpus_custom_error_text);
+	tcase_add_test(tc, test_corpus_tracking_policies);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("damage");
+	tcase_add_test(tc, test_truncated_file);
+	tcase_add_test(tc, test_odd_byte_count);
+	tcase_add_test(tc, test_lone_surrogate);
+	tcase_add_test(tc, test_nul_in_line);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_binary_file);
+	tcase_add_test(tc, test_bids);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_caps);
+	tcase_add_test(tc, test_ten_megabyte_line);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("roundtrip");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_round_trip_corpus);
+	tcase_add_test(tc, test_fixtures);
+	suite_add_tcase(s, tc);
+	return s;
 }
