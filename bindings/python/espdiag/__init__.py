@@ -1,0 +1,43 @@
+"""espdiag - read Windows registry evidence and diagnose the Autopilot
+Enrollment Status Page (Python binding of libespdiag, through ctypes).
+
+    import espdiag
+    report = espdiag.diagnose("MDMDiagReport_RegistryDump.reg")
+    for f in report.findings:
+        print(f.severity, f.id, f.detail)
+
+    with espdiag.Esp.open("MDMDiagReport_RegistryDump.reg") as esp:
+        for app in esp.failed_apps:
+            print(app.id, app.state)
+
+The library is found by $ESPDIAG_LIBRARY, then ctypes.util.find_library,
+then the libdir recorded by `make install`, then "libespdiag.so.0"; its
+major version must match ABI_MAJOR.
+"""
+from ._lib import ABI_MAJOR, LIBRARY_VERSION
+from .diagnose import (DEFAULT_APP_MINUTES, ErrorInfo, Evidence, Finding, Outcome, Report,
+                       Rule, Severity, describe_error, diagnose, rules)
+from .errors import EspdiagError, Status
+from .esp import (App, AppState, Autopilot, Category, Change, Enrollment, Entry, Esp,
+                  FirstSync, Item, ItemKind, MsiApp, MsiStatus, Phase, PhaseInfo,
+                  PhaseStatus, PolicyProvider, Provider, ProviderKind, ProviderState,
+                  Reboot, Setup, Snapshot)
+from .registry import InputWarning, Key, Registry, RegType, Source, Value, reg_type_name
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The version of the loaded libespdiag ("MAJOR.MINOR.PATCH")."""
+    return LIBRARY_VERSION
+
+
+__all__ = [
+    "ABI_MAJOR", "App", "AppState", "Autopilot", "Category", "Change",
+    "DEFAULT_APP_MINUTES", "Enrollment", "Entry", "ErrorInfo", "Esp", "EspdiagError",
+    "Evidence", "Finding", "FirstSync", "InputWarning", "Item", "ItemKind", "Key",
+    "MsiApp", "MsiStatus", "Outcome", "Phase", "PhaseInfo", "PhaseStatus",
+    "PolicyProvider", "Provider", "ProviderKind", "ProviderState", "Reboot", "RegType",
+    "Registry", "Report", "Rule", "Setup", "Severity", "Snapshot", "Source", "Status",
+    "Value", "describe_error", "diagnose", "library_version", "reg_type_name", "rules",
+]

@@ -1,0 +1,216 @@
+"""espdiag.diagnose - rules over the ESP model: findings as dataclasses."""
+from __future__ import annotations
+
+import ctypes
+import enum
+import json
+import os
+from ctypes import byref, c_char_p, c_uint32, c_void_p
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Union
+
+from . import _lib
+from ._lib import check, lib, text
+from .errors import EspdiagError, Status
+from .esp import Esp, phase_name
+from .registry import Registry
+
+
+def _need() -> None:
+    if not _lib.HAS_DIAGNOSE:
+        raise EspdiagError(Status.EUNSUPPORTED,
+                           f"libespdiag {_lib.LIBRARY_VERSION} has no diagnosis")
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+
+class Outcome(enum.IntEnum):
+    UNKNOWN = 0
+    COMPLETED = 1
+    FAILED = 2
+    IN_PROGRESS = 3
+
+
+#: The per-app allowance of timeout-too-short when none is given (minutes).
+DEFAULT_APP_MINUTES = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A registry key (and value and data) that shows a finding."""
+    key: str
+    value: Optional[str] = None  # None: the key itself (or its absence) is the evidence
+    data: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str                     # the rule id: "app-install-failed", ...
+    severity: str               # "error", "warning", "info"
+    phase: Optional[str]        # "device_setup", ... or None
+    title: str
+    detail: str
+    remediation: str
+    evidence: tuple[Evidence, ...] = ()
+    sid: Optional[str] = None   # the user of an account-setup finding
+    error_code: Optional[int] = None  # the related HRESULT
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    code: int
+    symbol: Optional[str]
+    meaning: str
+    community_only: bool
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of diagnose(): self-contained, no handle to close."""
+    outcome: str                # "completed", "failed", "in_progress", "unknown"
+    errors: int
+    warnings: int
+    infos: int
+    findings: tuple[Finding, ...]
+    text: str = field(repr=False)   # the report for people (no colour)
+    _json: str = field(repr=False)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.errors > 0
+
+    @property
+    def rule_ids(self) -> list[str]:
+        """The ids of the findings, in report order."""
+        return [f.id for f in self.findings]
+
+    def by_id(self, rule_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.id == rule_id]
+
+    def to_json(self) -> str:
+        """The espdiag-report/1 JSON object, on one line (no final newline)."""
+        return self._json
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(self._json)
+
+
+def _finding(f: int) -> Finding:
+    evidence = tuple(
+        Evidence(text(lib.espdiag_finding_evidence_key(f, i)) or "",
+                 text(lib.espdiag_finding_evidence_value(f, i)),
+                 text(lib.espdiag_finding_evidence_data(f, i)))
+        for i in range(lib.espdiag_finding_evidence_count(f)))
+    code = c_uint32()
+    has_code = lib.espdiag_finding_error_code(byref(code), f) == Status.OK
+    phase = lib.espdiag_finding_phase(f)
+    return Finding(
+        id=text(lib.espdiag_finding_id(f)) or "",
+        severity=text(lib.espdiag_severity_name(lib.espdiag_finding_severity(f))) or "unknown",
+        phase=phase_name(phase) if phase else None,
+        title=text(lib.espdiag_finding_title(f)) or "",
+        detail=text(lib.espdiag_finding_detail(f)) or "",
+        remediation=text(lib.espdiag_finding_remediation(f)) or "",
+        evidence=evidence,
+        sid=text(lib.espdiag_finding_sid(f)),
+        error_code=int(code.value) if has_code else None)
+
+
+def _report(handle: int) -> Report:
+    out = c_void_p()
+    check(lib.espdiag_report_to_json(byref(out), handle))
+    js = _lib.take_string(out).rstrip("\n")
+    txt = _lib.capture(lambda f: lib.espdiag_report_write_text(handle, 0, f))
+    findings = tuple(_finding(lib.espdiag_report_finding_at(handle, i))
+                     for i in range(lib.espdiag_report_finding_count(handle)))
+    return Report(
+        outcome=text(lib.espdiag_outcome_name(lib.espdiag_report_outcome(handle))) or "unknown",
+        errors=int(lib.espdiag_report_severity_count(handle, Severity.ERROR)),
+        warnings=int(lib.espdiag_report_severity_count(handle, Severity.WARNING)),
+        infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO)),
+        findings=findings, text=txt.decode("utf-8", "replace"), _json=js)
+
+
+Source = Union[Esp, Registry, str, "os.PathLike[str]", bytes]
+
+
+def diagnose(source: Source, *, app_minutes: Optional[int] = None,
+             skip_rules: Optional[Iterable[str]] = None,
+             prefix: Optional[str] = None) -> Report:
+    """Runs the rules over an ESP model and returns the report.
+
+    source is an Esp, a Registry (the model is loaded from it), or a file
+    path or the bytes of a file (opened, read and closed here). app_minutes
+    is the per-app allowance of timeout-too-short; skip_rules leaves rules
+    out (an unknown id raises EspdiagError with ESPDIAG_EINVAL); prefix
+    mounts a hive there.
+    """
+    _need()
+    if isinstance(source, Esp):
+        return _diagnose_esp(source, source.registry, app_minutes, skip_rules)
+    if isinstance(source, Registry):
+        with Esp.load(source) as esp:
+            return _diagnose_esp(esp, source, app_minutes, skip_rules)
+    with Esp.open(source, prefix) as esp:
+        return _diagnose_esp(esp, esp.registry, app_minutes, skip_rules)
+
+
+def _diagnose_esp(esp: Esp, registry: Optional[Registry], app_minutes: Optional[int],
+                  skip_rules: Optional[Iterable[str]]) -> Report:
+    opts = _lib.DiagnoseOptions()
+    opts.version = _lib.DIAGNOSE_OPTIONS_VERSION
+    opts.app_minutes = app_minutes or 0
+    keep: list[Any] = []
+    if skip_rules is not None:
+        ids = [s.encode("utf-8") for s in skip_rules]
+        arr = (c_char_p * (len(ids) + 1))(*ids, None)
+        keep.append(arr)
+        opts.skip_rules = ctypes.cast(arr, ctypes.POINTER(c_char_p))
+    if registry is not None and not registry.closed:
+        opts.registry = registry.handle
+    out = c_void_p()
+    status = lib.espdiag_diagnose(byref(out), esp.handle, byref(opts))
+    if status < 0:
+        msg = text(lib.espdiag_esp_errmsg(esp.handle)) or _lib.strerror(status)
+        raise EspdiagError(status, msg)
+    try:
+        return _report(out.value)
+    finally:
+        lib.espdiag_report_free(out.value)
+
+
+def rules() -> list[Rule]:
+    """The rule catalogue, in catalogue order."""
+    _need()
+    out = []
+    for i in range(lib.espdiag_rule_count()):
+        r = lib.espdiag_rule_at(i).contents
+        out.append(Rule(text(r.id) or "", text(lib.espdiag_severity_name(r.severity)) or "",
+                        text(r.summary) or ""))
+    return out
+
+
+def describe_error(code: int) -> Optional[ErrorInfo]:
+    """What an HRESULT means in an ESP; None for a code the library does not know."""
+    _need()
+    out = ctypes.POINTER(_lib.ErrorInfo)()
+    status = check(lib.espdiag_error_describe(byref(out), code & 0xFFFFFFFF))
+    if status != Status.OK or not out:
+        return None
+    e = out.contents
+    return ErrorInfo(int(e.code), text(e.symbol), text(e.meaning) or "", bool(e.flags & 1))

@@ -1,0 +1,567 @@
+"""espdiag.esp - the ESP model (esp.h) as read-only Python objects.
+
+Esp.load() builds the model in the library and copies it into frozen
+dataclasses at once, so the objects outlive the handle; the handle itself is
+kept (until close()) for diagnose() and the JSON and timeline renderings.
+Optional DWORDs are int or None (None: the value was absent or no DWORD);
+every number is kept raw and named by the *_name properties.
+"""
+from __future__ import annotations
+
+import enum
+import json
+from ctypes import byref, c_void_p
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from . import _lib
+from ._lib import lib, text, u32
+from .errors import EspdiagError
+from .registry import InputWarning, PathLike, Registry
+
+
+class ProviderState(enum.IntEnum):
+    NOT_INSTALLED = 1
+    NOT_REQUIRED = 2
+    COMPLETED = 3
+    ERROR = 4
+
+
+class AppState(enum.IntEnum):
+    NOT_INSTALLED = 1
+    IN_PROGRESS = 2
+    COMPLETED = 3
+    ERROR = 4
+
+
+class Reboot(enum.IntEnum):
+    NONE = 1
+    SOFT = 2
+    HARD = 3
+
+
+class MsiStatus(enum.IntEnum):
+    NONE = 0
+    INITIALIZED = 10
+    DOWNLOADING = 20
+    DOWNLOAD_RETRY = 25
+    DOWNLOAD_FAILED = 30
+    DOWNLOADED = 40
+    PENDING_USER_SESSION = 48
+    ENFORCING = 50
+    ENFORCEMENT_RETRY = 55
+    ENFORCEMENT_FAILED = 60
+    SUCCESS = 70
+
+
+class Phase(enum.IntEnum):
+    DEVICE_PREPARATION = 1
+    DEVICE_SETUP = 2
+    ACCOUNT_SETUP = 3
+
+
+class PhaseStatus(enum.IntEnum):
+    UNKNOWN = 0
+    NOT_STARTED = 1
+    IDENTIFYING = 2
+    IN_PROGRESS = 3
+    COMPLETED = 4
+    FAILED = 5
+    SKIPPED = 6
+
+
+class ItemKind(enum.IntEnum):
+    OTHER = 0
+    WIN32_APP = 1
+    MSI_APP = 2
+    MODERN_APP = 3
+    NETWORK_PROFILE = 4
+    CERTIFICATE = 5
+    POLICY = 6
+    CONFIGMGR = 7
+
+
+class Category(enum.IntEnum):
+    OTHER = 0
+    POLICIES = 1
+    MSI = 2
+    MODERN_APPS = 3
+    NETWORK_PROFILES = 4
+    CERTIFICATES = 5
+    SIDECAR = 6
+    LAST_LOGGED_STATE = 7
+
+
+class ProviderKind(enum.IntEnum):
+    OTHER = 0
+    SIDECAR = 1
+    CONFIGMGR = 2
+
+
+#: FirstSync BlockInStatusPage flags.
+BLOCK_ALLOW_RESET = 0x1
+BLOCK_ALLOW_RETRY = 0x2
+BLOCK_ALLOW_CONTINUE = 0x4
+#: SyncFailureTimeout when FirstSync has none (minutes).
+DEFAULT_TIMEOUT_MINUTES = 60
+
+
+def _n(fn: Any, v: Optional[int]) -> Optional[str]:
+    return _lib.name_of(fn, v)
+
+
+def phase_name(phase: int) -> str:
+    return text(lib.espdiag_esp_phase_name(phase)) or "unknown"
+
+
+def oobe_flag_names(bits: int) -> list[str]:
+    """The names of the CloudAssignedOobeConfig bits set in bits that the
+    library knows ("skip_keyboard", ...)."""
+    out = []
+    for i in range(32):
+        if bits & (1 << i):
+            name = text(lib.espdiag_esp_oobe_flag_name(1 << i))
+            if name:
+                out.append(name)
+    return out
+
+
+@dataclass(frozen=True)
+class FirstSync:
+    key: str
+    skip_device_status_page: Optional[int]
+    skip_user_status_page: Optional[int]
+    device_page_skipped: bool
+    user_page_skipped: bool
+    block_in_status_page: Optional[int]
+    sync_failure_timeout: Optional[int]
+    timeout_minutes: int
+    timeout_is_default: bool
+    allow_collect_logs_button: Optional[int]
+    custom_error_text: Optional[str]
+    is_sync_done: Optional[int]
+    is_server_provisioning_done: Optional[int]
+    applications_duration: Optional[int]
+    policy_duration: Optional[int]
+    networking_duration: Optional[int]
+    certificates_duration: Optional[int]
+    timestamp_filetime: Optional[int]
+    timestamp_unix: Optional[int]
+    timestamp_100ns: Optional[int]
+    timestamp_utc: Optional[str]
+
+    @classmethod
+    def _from(cls, f: _lib.FirstSync) -> "FirstSync":
+        ts = f.has_timestamp
+        return cls(text(f.key) or "", u32(f.skip_device_status_page),
+                   u32(f.skip_user_status_page), bool(f.device_page_skipped),
+                   bool(f.user_page_skipped), u32(f.block_in_status_page),
+                   u32(f.sync_failure_timeout), int(f.timeout_minutes),
+                   bool(f.timeout_is_default), u32(f.allow_collect_logs_button),
+                   text(f.custom_error_text), u32(f.is_sync_done),
+                   u32(f.is_server_provisioning_done), u32(f.applications_duration),
+                   u32(f.policy_duration), u32(f.networking_duration),
+                   u32(f.certificates_duration),
+                   int(f.timestamp_filetime) if ts else None,
+                   int(f.timestamp_unix) if ts else None,
+                   int(f.timestamp_100ns) if ts else None,
+                   text(f.timestamp_utc) if ts else None)
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    key: str
+    guid: str
+    provider_id: Optional[str]
+    upn: Optional[str]
+    tenant_id: Optional[str]
+    enrollment_type: Optional[int]
+    first_sync: Optional[FirstSync]
+
+    @classmethod
+    def _from(cls, e: _lib.Enrollment) -> "Enrollment":
+        return cls(text(e.key) or "", text(e.guid) or "", text(e.provider_id), text(e.upn),
+                   text(e.tenant_id), u32(e.enrollment_type),
+                   FirstSync._from(e.first_sync.contents) if e.first_sync else None)
+
+
+@dataclass(frozen=True)
+class Autopilot:
+    key: Optional[str]  # None when the Autopilot key is absent
+    tenant_id: Optional[str]
+    tenant_domain: Optional[str]
+    profile_name: Optional[str]
+    oobe_config: Optional[int]
+    domain_join_method: Optional[int]
+    hybrid_join: bool
+    correlations_key: Optional[str]
+    ztd_id: Optional[str]
+    ent_dm_id: Optional[str]
+
+    @property
+    def oobe_flags(self) -> list[str]:
+        return oobe_flag_names(self.oobe_config or 0)
+
+    @classmethod
+    def _from(cls, a: _lib.Autopilot) -> "Autopilot":
+        return cls(text(a.key), text(a.tenant_id), text(a.tenant_domain),
+                   text(a.profile_name), u32(a.oobe_config), u32(a.domain_join_method),
+                   bool(a.hybrid_join), text(a.correlations_key), text(a.ztd_id),
+                   text(a.ent_dm_id))
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A device-preparation provider (Sidecar = the IME, ConfigMgr, ...)."""
+    key: str
+    name: str
+    kind: int
+    state: Optional[int]
+    last_error: Optional[int]
+    timeout: Optional[int]
+    resource_types_key: Optional[str]
+    resource_types: dict[str, Optional[int]]
+
+    @property
+    def kind_name(self) -> str:
+        return _n(lib.espdiag_esp_provider_kind_name, self.kind) or "unknown"
+
+    @property
+    def state_name(self) -> Optional[str]:
+        return _n(lib.espdiag_esp_provider_state_name, self.state)
+
+    @classmethod
+    def _from(cls, p: _lib.Provider) -> "Provider":
+        types = {text(p.resource_types[i].name) or "": u32(p.resource_types[i].value)
+                 for i in range(p.resource_type_count)}
+        return cls(text(p.key) or "", text(p.name) or "", int(p.kind), u32(p.state),
+                   u32(p.last_error), u32(p.timeout), text(p.resource_types_key), types)
+
+
+@dataclass(frozen=True)
+class PolicyProvider:
+    key: str
+    name: str
+    tracking_policies_created: Optional[int]
+
+
+@dataclass(frozen=True)
+class App:
+    """A tracked app: Setup\\Apps\\Tracking\\<Provider>\\<App>."""
+    key: str
+    id: str
+    provider: str
+    kind: int
+    app_guid: Optional[str]
+    version: Optional[int]
+    state: Optional[int]
+    reboot_required: Optional[int]
+    tracking_uri: Optional[str]
+    sid: Optional[str]  # None: device setup
+
+    @property
+    def kind_name(self) -> str:
+        return _n(lib.espdiag_esp_item_kind_name, self.kind) or "unknown"
+
+    @property
+    def state_name(self) -> Optional[str]:
+        return _n(lib.espdiag_esp_app_state_name, self.state)
+
+    @property
+    def reboot_name(self) -> Optional[str]:
+        return _n(lib.espdiag_esp_reboot_name, self.reboot_required)
+
+    @property
+    def failed(self) -> bool:
+        return self.state == AppState.ERROR
+
+    @classmethod
+    def _from(cls, a: _lib.App) -> "App":
+        return cls(text(a.key) or "", text(a.id) or "", text(a.provider) or "", int(a.kind),
+                   text(a.app_guid), u32(a.version), u32(a.state), u32(a.reboot_required),
+                   text(a.tracking_uri), text(a.sid))
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Device setup (sid None) or one user's account setup."""
+    key: Optional[str]  # None when the Setup key is absent
+    sid: Optional[str]
+    has_provisioning_completed: Optional[int]
+    apps_key: Optional[str]
+    locked: Optional[int]
+    policy_providers: tuple[PolicyProvider, ...]
+    apps: tuple[App, ...]
+
+    @classmethod
+    def _from(cls, s: _lib.Setup) -> "Setup":
+        pps = tuple(PolicyProvider(text(pp.key) or "", text(pp.name) or "",
+                                   u32(pp.tracking_policies_created))
+                    for pp in (s.policy_providers[i].contents
+                               for i in range(s.policy_provider_count)))
+        apps = tuple(App._from(s.apps[i].contents) for i in range(s.app_count))
+        return cls(text(s.key), text(s.sid), u32(s.has_provisioning_completed),
+                   text(s.apps_key), u32(s.locked), pps, apps)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One value of a snapshot: an item's state at that time."""
+    value: str          # the OMA-DM URI as stored
+    id: str             # the item id decoded from it
+    kind: int
+    state: Optional[int]
+    state_name: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """ESPTrackingInfo\\Diagnostics[\\<SID>]\\<Category>\\<timestamp|LastLoggedState>."""
+    key: str
+    sid: Optional[str]
+    category: int
+    owner_category: int
+    category_name: str
+    last_logged_state: bool
+    timestamp: str           # the raw key name
+    time_unix: Optional[int]  # None when the name is no time
+    time_100ns: Optional[int]
+    entries: tuple[Entry, ...]
+
+    @classmethod
+    def _from(cls, s: Any) -> "Snapshot":
+        c = s.contents
+        entries = []
+        for i in range(c.entry_count):
+            e = c.entries[i]
+            state = text(lib.espdiag_esp_entry_state_name(s, byref(e))) or "unknown"
+            entries.append(Entry(text(e.value) or "", text(e.id) or "", int(e.kind),
+                                 u32(e.state), state))
+        valid = bool(c.time_valid)
+        return cls(text(c.key) or "", text(c.sid), int(c.category), int(c.owner_category),
+                   text(c.category_name) or "", bool(c.last_logged_state),
+                   text(c.timestamp) or "", int(c.time_unix) if valid else None,
+                   int(c.time_100ns) if valid else None, tuple(entries))
+
+
+@dataclass(frozen=True)
+class MsiApp:
+    """EnterpriseDesktopAppManagement\\<SID>\\MSI\\<ProductCode>."""
+    key: str
+    sid: str
+    product_code: str
+    status: Optional[int]
+    last_error: Optional[int]
+    download_url: Optional[str]
+    is_ime: bool
+
+    @property
+    def status_name(self) -> Optional[str]:
+        return _n(lib.espdiag_esp_msi_status_name, self.status)
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    phase: str              # "device_preparation", "device_setup", "account_setup"
+    status: str             # "completed", "failed", ...
+    sid: Optional[str]
+    key: Optional[str]      # the key that decided it
+
+
+@dataclass(frozen=True)
+class Item:
+    """A flat item, as the diagnosis and the JSON "items" list see it."""
+    kind: str               # "win32_app", "msi_app", ...
+    id: str
+    sid: Optional[str]
+    phase: str
+    state: str
+    state_raw: Optional[int]
+    is_ime: bool
+    key: str
+    value: Optional[str]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A timeline line: an entry whose state changed."""
+    time: str               # the snapshot's raw timestamp key name
+    time_unix: Optional[int]
+    last_logged_state: bool
+    phase: str
+    sid: Optional[str]
+    category_name: str
+    kind: int
+    id: str
+    state: str
+    state_raw: Optional[int]
+    previous: Optional[str]
+    key: str
+    value: str
+
+
+class Esp:
+    """The ESP model of a registry view (espdiag_esp).
+
+    ``Esp.load(registry)`` builds it from an open view; ``Esp.open(path)``
+    opens the file too and keeps the view (for diagnose()'s input part).
+    Close it, or use it as a context manager.
+    """
+
+    def __init__(self, handle: int, registry: Optional[Registry] = None,
+                 own_registry: bool = False) -> None:
+        self._handle: Optional[int] = handle
+        self.registry = registry
+        self._own_registry = own_registry
+        self._read()
+
+    @classmethod
+    def load(cls, registry: Registry) -> "Esp":
+        out = c_void_p()
+        status = lib.espdiag_esp_load(byref(out), registry.handle)
+        if status < 0:
+            # A failed load frees what it built: the message is the view's.
+            raise EspdiagError(status, text(lib.espdiag_registry_errmsg(registry.handle))
+                               or _lib.strerror(status))
+        return cls(out.value, registry)
+
+    @classmethod
+    def open(cls, source: Union[PathLike, bytes], prefix: Optional[str] = None, *,
+             codepage: Optional[str] = None) -> "Esp":
+        reg = Registry.open(source, prefix, codepage=codepage)
+        try:
+            esp = cls.load(reg)
+        except BaseException:
+            reg.close()
+            raise
+        esp._own_registry = True
+        return esp
+
+    @property
+    def handle(self) -> int:
+        if not self._handle:
+            raise ValueError("the ESP model is closed")
+        return self._handle
+
+    @property
+    def closed(self) -> bool:
+        return not self._handle
+
+    def close(self) -> None:
+        if self._handle:
+            lib.espdiag_esp_free(self._handle)
+            self._handle = None
+        if self._own_registry and self.registry is not None:
+            self.registry.close()
+
+    def __enter__(self) -> "Esp":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def _read(self) -> None:
+        h = self.handle
+        self.has_tracking: bool = bool(lib.espdiag_esp_has_tracking(h))
+        self.warnings: list[InputWarning] = [
+            InputWarning._from(lib.espdiag_esp_warning_at(h, i).contents)
+            for i in range(lib.espdiag_esp_warning_count(h))]
+        self.enrollments: list[Enrollment] = [
+            Enrollment._from(lib.espdiag_esp_enrollment_at(h, i).contents)
+            for i in range(lib.espdiag_esp_enrollment_count(h))]
+        primary = lib.espdiag_esp_primary_enrollment(h)
+        self.primary_enrollment: Optional[Enrollment] = None
+        if primary:
+            guid = text(primary.contents.key)
+            self.primary_enrollment = next(e for e in self.enrollments if e.key == guid)
+        self.autopilot: Autopilot = Autopilot._from(lib.espdiag_esp_autopilot_info(h).contents)
+        self.providers: list[Provider] = [
+            Provider._from(lib.espdiag_esp_provider_at(h, i).contents)
+            for i in range(lib.espdiag_esp_provider_count(h))]
+        self.device_setup: Setup = Setup._from(lib.espdiag_esp_device_setup(h).contents)
+        self.user_setups: list[Setup] = [
+            Setup._from(lib.espdiag_esp_user_setup_at(h, i).contents)
+            for i in range(lib.espdiag_esp_user_setup_count(h))]
+        self.snapshots: list[Snapshot] = [
+            Snapshot._from(lib.espdiag_esp_snapshot_at(h, i))
+            for i in range(lib.espdiag_esp_snapshot_count(h))]
+        self.msi_apps: list[MsiApp] = []
+        for i in range(lib.espdiag_esp_msi_app_count(h)):
+            m = lib.espdiag_esp_msi_app_at(h, i).contents
+            self.msi_apps.append(MsiApp(text(m.key) or "", text(m.sid) or "",
+                                        text(m.product_code) or "", u32(m.status),
+                                        u32(m.last_error), text(m.download_url),
+                                        bool(m.is_ime)))
+        self.phases: list[PhaseInfo] = []
+        for i in range(lib.espdiag_esp_phase_count(h)):
+            p = lib.espdiag_esp_phase_at(h, i).contents
+            self.phases.append(PhaseInfo(
+                phase_name(p.phase),
+                text(lib.espdiag_esp_phase_status_name(p.status)) or "unknown",
+                text(p.sid), text(p.key)))
+        self.items: list[Item] = []
+        for i in range(lib.espdiag_esp_item_count(h)):
+            it = lib.espdiag_esp_item_at(h, i).contents
+            self.items.append(Item(
+                text(lib.espdiag_esp_item_kind_name(it.kind)) or "unknown",
+                text(it.id) or "", text(it.sid), phase_name(it.phase),
+                text(it.state) or "unknown", u32(it.state_raw), bool(it.is_ime),
+                text(it.key) or "", text(it.value)))
+        self.changes: list[Change] = []
+        for i in range(lib.espdiag_esp_change_count(h)):
+            c = lib.espdiag_esp_change_at(h, i).contents
+            snap, entry = c.snapshot, c.entry
+            s, e = snap.contents, entry.contents
+            prev = (text(lib.espdiag_esp_entry_state_name(snap, c.previous))
+                    if c.previous else None)
+            self.changes.append(Change(
+                text(s.timestamp) or "", int(s.time_unix) if s.time_valid else None,
+                bool(s.last_logged_state), phase_name(c.phase), text(s.sid),
+                text(s.category_name) or "", int(e.kind), text(e.id) or "",
+                text(lib.espdiag_esp_entry_state_name(snap, entry)) or "unknown",
+                u32(e.state), prev, text(s.key) or "", text(e.value) or ""))
+
+    # --- derived views ---
+
+    @property
+    def setups(self) -> list[Setup]:
+        """Device setup, then each user's account setup."""
+        return [self.device_setup] + self.user_setups
+
+    @property
+    def apps(self) -> list[App]:
+        """Every tracked app: device setup's, then each user's."""
+        return [a for s in self.setups for a in s.apps]
+
+    @property
+    def failed_apps(self) -> list[App]:
+        return [a for a in self.apps if a.failed]
+
+    def provider(self, name: str) -> Optional[Provider]:
+        return next((p for p in self.providers if p.name.lower() == name.lower()), None)
+
+    def user_setup(self, sid: str) -> Optional[Setup]:
+        return next((s for s in self.user_setups if (s.sid or "").lower() == sid.lower()),
+                    None)
+
+    # --- renderings ---
+
+    def to_json(self) -> str:
+        """The model as one JSON object: enrollments, autopilot, phases, items."""
+        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, 0xF, f))
+        return "{" + body.decode("utf-8") + "}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(self.to_json())
+
+    def timeline_text(self) -> str:
+        """The timeline as espdiag timeline prints it."""
+        return _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 0, f)).decode()
+
+    def timeline_json(self) -> list[dict[str, Any]]:
+        """The timeline as a list of JSON objects (one per change)."""
+        data = _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 1, f))
+        return [json.loads(line) for line in data.decode().splitlines() if line]
