@@ -1,11 +1,12 @@
-/* examples/espdiag.c - the espdiag command: dump, query (and, as they
- * land, the ESP commands), over the public API only. See espdiag(1).
+/* examples/espdiag.c - the espdiag command: diagnose (the default), rules,
+ * timeline, dump, query, over the public API only. See espdiag(1).
  * Exit status: 0 success, 1 a finding of error severity or a key/value
  * not found, 2 usage error, 3 an input could not be read at all. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <espdiag/espdiag.h>
 
@@ -20,7 +21,9 @@ typedef struct options {
 } options;
 
 static const char usage_text[] =
-	"usage: espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
+	"usage: espdiag [diagnose] [--format=text|json] [--mount PREFIX] FILE...\n"
+	"       espdiag rules [--format=text|json]\n"
+	"       espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
 	"       espdiag query [--mount PREFIX] FILE KEYPATH [VALUE]\n"
 	"       espdiag timeline [--format=text|json] [--mount PREFIX] FILE\n"
 	"       espdiag --version | --help\n"
@@ -214,12 +217,125 @@ static int cmd_timeline(int argc, char **argv, const options *o)
 	return status;
 }
 
+/* Diagnoses one input; returns its exit status. */
+static int diagnose_one(const char *path, const options *o, bool json, int colour)
+{
+	espdiag_registry *reg = open_input(path, o);
+	if (reg == NULL)
+		return EXIT_INPUT;
+	espdiag_esp *esp = NULL;
+	espdiag_report *report = NULL;
+	espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	opts.registry = reg;
+	int status = EXIT_OK;
+	int rc = espdiag_esp_load(&esp, reg);
+	if (rc == ESPDIAG_OK)
+		rc = espdiag_diagnose(&report, esp, &opts);
+	if (rc != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s: %s\n", path, espdiag_strerror(rc));
+		status = EXIT_INPUT;
+	} else {
+		rc = json ? espdiag_report_write_json(report, stdout)
+		          : espdiag_report_write_text(report, colour, stdout);
+		if (rc != ESPDIAG_OK || fflush(stdout) != 0) {
+			fprintf(stderr, "espdiag: writing the report failed\n");
+			status = EXIT_INPUT;
+		} else if (espdiag_report_has_errors(report)) {
+			status = EXIT_FINDING;
+		}
+	}
+	if (!json)
+		print_warnings(reg);
+	espdiag_report_free(report);
+	espdiag_esp_free(esp);
+	espdiag_registry_free(reg);
+	return status;
+}
+
+/* Findings for each FILE (JSON: one object per line). The worst status
+ * wins: an unreadable input (3) over an error finding (1). */
+static int cmd_diagnose(int argc, char **argv, const options *o)
+{
+	bool json = false;
+	if (argc < 1)
+		return usage_error("diagnose takes one or more FILEs", NULL);
+	if (o->format != NULL && strcmp(o->format, "json") == 0)
+		json = true;
+	else if (o->format != NULL && strcmp(o->format, "text") != 0)
+		return usage_error("unknown format", o->format);
+	const char *no_colour = getenv("NO_COLOR");
+	int colour = !json && isatty(STDOUT_FILENO) && (no_colour == NULL || *no_colour == '\0');
+	int status = EXIT_OK;
+	for (int i = 0; i < argc; i++) {
+		if (!json && i > 0)
+			putchar('\n');
+		int st = diagnose_one(argv[i], o, json, colour);
+		if (st > status)
+			status = st;
+	}
+	return status;
+}
+
+/* A JSON string of our own ASCII text (rule ids and summaries). */
+static void put_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned)(unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* The rule catalogue. */
+static int cmd_rules(int argc, char **argv, const options *o)
+{
+	(void)argv;
+	if (argc != 0)
+		return usage_error("rules takes no FILE", NULL);
+	bool json = o->format != NULL && strcmp(o->format, "json") == 0;
+	if (o->format != NULL && !json && strcmp(o->format, "text") != 0)
+		return usage_error("unknown format", o->format);
+	size_t n = espdiag_rule_count();
+	if (json)
+		fputs("{\"schema\":\"espdiag-rules/1\",\"rules\":[", stdout);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_rule *r = espdiag_rule_at(i);
+		if (json) {
+			fputs(i ? ",{\"id\":" : "{\"id\":", stdout);
+			put_json_string(r->id);
+			printf(",\"severity\":\"%s\",\"summary\":", espdiag_severity_name(r->severity));
+			put_json_string(r->summary);
+			putchar('}');
+		} else {
+			printf("%-30s %-8s %s\n", r->id, espdiag_severity_name(r->severity), r->summary);
+		}
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INPUT;
+}
+
+/* A word that is no command is a FILE of the default command when it
+ * names an existing file or looks like a path; else it is a typo. */
+static bool looks_like_file(const char *word)
+{
+	return strcmp(word, "-") == 0 || strchr(word, '/') != NULL || strchr(word, '.') != NULL ||
+	       access(word, F_OK) == 0;
+}
+
 typedef int (*command_fn)(int argc, char **argv, const options *o);
 
 static const struct {
 	const char *name;
 	command_fn fn;
 } commands[] = {
+	{ "diagnose", cmd_diagnose },
+	{ "rules", cmd_rules },
 	{ "dump", cmd_dump },
 	{ "query", cmd_query },
 	{ "timeline", cmd_timeline },
@@ -263,5 +379,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
 			return commands[i].fn(argc - optind - 1, argv + optind + 1, &o);
+	if (looks_like_file(argv[optind]))
+		return cmd_diagnose(argc - optind, argv + optind, &o);
 	return usage_error("unknown command", argv[optind]);
 }

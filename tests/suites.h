@@ -11,5 +11,6 @@ Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
 Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
+Suite *suite_diagnose(void); /* check_diagnose.c: rules, findings, text and JSON reports */
 
 #endif

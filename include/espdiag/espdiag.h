@@ -15,5 +15,6 @@
 #include <espdiag/backend.h>
 #include <espdiag/registry.h>
 #include <espdiag/esp.h>
+#include <espdiag/diagnose.h>
 
 #endif /* ESPDIAG_ESPDIAG_H */

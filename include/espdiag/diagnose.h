@@ -1,0 +1,249 @@
+/*
+ * espdiag/diagnose.h - the diagnosis: rules over the ESP model give
+ * findings (id, severity, phase, evidence, remedy), rendered as text for
+ * people or as JSON for programs.
+ *
+ * The rule catalogue is a public contract: rule ids (below, and through
+ * espdiag_rule_count()/espdiag_rule_at()) are never reused or renamed; new
+ * rules get new ids. A rule fires only on evidence it can point at: every
+ * finding carries the registry keys (and value names and data) that show it.
+ *
+ *   no-esp-data                     error    no FirstSync and no EnrollmentStatusTracking
+ *   os-too-old-for-win32-tracking   info     FirstSync but no EnrollmentStatusTracking
+ *   phase-skipped                   info     SkipDeviceStatusPage / SkipUserStatusPage set
+ *   ime-install-failed              error    the Sidecar (IME) provider is in state 4
+ *   provider-install-failed         error    another device-preparation provider is in state 4
+ *   provider-not-installed          warning  a device-preparation provider is still 1
+ *   tracking-policies-missing       error    a Setup\Apps\PolicyProviders\<P> lacks
+ *                                            TrackingPoliciesCreated = 1 (and that setup
+ *                                            has not completed)
+ *   app-install-failed              error    a tracked app is in state 4 (one per app)
+ *   app-install-incomplete          warning  a setup has not completed and apps are 1 or 2
+ *   account-setup-not-started       warning  user ESP on, device setup finished (completed
+ *                                            or not shown), and no user SID key exists
+ *   mixed-msi-win32                 warning  one phase tracks LOB MSI apps (not the IME's
+ *                                            own package) and Win32 apps
+ *   timeout-too-short               warning  SyncFailureTimeout < tracked apps of a phase
+ *                                            x the per-app allowance
+ *   msi-install-failed              error    an MSI app has Status 30 or 60, or its
+ *                                            ExpectedMSIAppPackages entry never reached
+ *                                            "processed" in a phase that has ended
+ *   cert-profile-pending            error    a certificate profile is not processed in
+ *                                            the last snapshot
+ *   network-profile-pending         error    a Wi-Fi/VPN profile likewise
+ *   modern-app-pending              warning  a Store app likewise
+ *   reboot-required                 info     a tracked app asks for a soft or hard reboot
+ *   esp-completed                   info     every phase completed or was not shown, at
+ *                                            least one completed, and no error finding
+ *   input-damaged                   warning  the reader (or the model) left warnings
+ *
+ * Order. Findings without a phase come first, then device preparation,
+ * device setup and account setup (users in the model's order); within one
+ * phase errors, then warnings, then infos; otherwise in rule order.
+ *
+ * The report is self-contained: espdiag_diagnose() copies what it renders
+ * (the model's enrollments, Autopilot profile, phases and items, and the
+ * registry's source properties and warnings), so the model and the
+ * registry may be freed before the report.
+ *
+ * JSON (espdiag_report_write_json()), one object on one line, ending in a
+ * newline (JSON Lines):
+ *
+ *   {"schema":"espdiag-report/1","tool":{"name":"espdiag","version":"0.1.0"},
+ *    "input":{"path":"...","format":"reg","encoding":"utf-16le","dialect":"dump",
+ *             "warnings":[{"line":1,"column":1,"offset":0,"message":"..."}]},
+ *    "summary":{"outcome":"failed","errors":1,"warnings":0,"infos":0},
+ *    "enrollments":[...],"autopilot":{...}|null,"phases":[...],"items":[...],
+ *    "findings":[{"id":"app-install-failed","severity":"error",
+ *                 "phase":"device_setup"|null,"title":"...","detail":"...",
+ *                 "remediation":"...",
+ *                 "evidence":[{"key":"HKEY_LOCAL_MACHINE\\...","value":"InstallationState"|null,
+ *                              "data":"4 (error)"|null}],
+ *                 "sid":"S-1-12-1-..."|null,"error_code":"0x80070643"|null}]}
+ *
+ * "enrollments", "autopilot", "phases" and "items" are the ESP model's
+ * (espdiag_esp_write_json()). "input" describes the first source of the
+ * registry given in the options (its members are null, and "warnings"
+ * empty, when none was given); "warnings" lists the warnings of every
+ * source. Strings are valid JSON whatever bytes the input held (control
+ * characters escaped, invalid UTF-8 as \ufffd).
+ */
+#ifndef ESPDIAG_DIAGNOSE_H
+#define ESPDIAG_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <espdiag/common.h>
+#include <espdiag/registry.h>
+#include <espdiag/esp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct espdiag_report espdiag_report;
+typedef struct espdiag_finding espdiag_finding;
+
+typedef enum espdiag_severity {
+	ESPDIAG_SEVERITY_INFO = 1,
+	ESPDIAG_SEVERITY_WARNING = 2,
+	ESPDIAG_SEVERITY_ERROR = 3
+} espdiag_severity;
+/* "info", "warning", "error"; else "unknown". Static. */
+ESPDIAG_API const char *espdiag_severity_name(uint32_t severity);
+
+typedef enum espdiag_outcome {
+	ESPDIAG_OUTCOME_UNKNOWN = 0,     /* no ESP evidence, or not enough to say */
+	ESPDIAG_OUTCOME_COMPLETED = 1,   /* esp-completed fired */
+	ESPDIAG_OUTCOME_FAILED = 2,      /* an error finding or a failed phase */
+	ESPDIAG_OUTCOME_IN_PROGRESS = 3  /* a phase is still running or has not started */
+} espdiag_outcome;
+/* "unknown", "completed", "failed", "in_progress"; else "unknown". Static. */
+ESPDIAG_API const char *espdiag_outcome_name(uint32_t outcome);
+
+/* --- the rule catalogue --- */
+
+typedef struct espdiag_rule {
+	const char *id;               /* "app-install-failed", ... */
+	espdiag_severity severity;
+	const char *summary;          /* one line: when it fires */
+} espdiag_rule;
+
+/* espdiag_rule_count - the number of rules in the catalogue. */
+ESPDIAG_API size_t espdiag_rule_count(void);
+/* espdiag_rule_at - the index-th rule (catalogue order), NULL past the end.
+ * Ownership: static; do not free. */
+ESPDIAG_API const espdiag_rule *espdiag_rule_at(size_t index);
+/* espdiag_rule_find - the rule with this id, NULL when none. Static. */
+ESPDIAG_API const espdiag_rule *espdiag_rule_find(const char *id);
+
+/* --- known error codes --- */
+
+/* The meaning is reported by the community (forums, blogs), not
+ * documented by Microsoft. */
+#define ESPDIAG_ERROR_COMMUNITY_ONLY 0x1u
+
+typedef struct espdiag_error_info {
+	uint32_t code;                /* the HRESULT */
+	const char *symbol;           /* "ERROR_INSTALL_FAILURE", ...; NULL when none */
+	const char *meaning;          /* one or two sentences, English */
+	uint32_t flags;               /* ESPDIAG_ERROR_* */
+} espdiag_error_info;
+
+/*
+ * espdiag_error_describe - what an HRESULT (such as a provider's LastError)
+ * means in an ESP.
+ * Returns ESPDIAG_OK with *out set, ESPDIAG_NOTFOUND (*out NULL) for a code
+ * the library does not know, ESPDIAG_EINVAL when out is NULL.
+ * Ownership: *out is static; do not free.
+ */
+ESPDIAG_API int espdiag_error_describe(const espdiag_error_info **out, uint32_t code);
+
+/* --- diagnosing --- */
+
+/* Options for espdiag_diagnose(). Set up with ESPDIAG_DIAGNOSE_OPTIONS_INIT.
+ * Fields are only ever appended; version tells the library which exist. */
+typedef struct espdiag_diagnose_options {
+	unsigned int version;
+	/* Minutes each tracked app may take (timeout-too-short); 0 means the
+	 * default, ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES. */
+	unsigned int app_minutes;
+	/* Rules to leave out: a NULL-terminated list of ids, and/or a comma
+	 * separated list of ids (spaces around ids ignored). NULL for none. An
+	 * id the catalogue does not hold is an error (ESPDIAG_EINVAL). */
+	const char *const *skip_rules;
+	const char *skip_rules_csv;
+	/* The registry the model was loaded from, or NULL: its sources'
+	 * properties and warnings give the JSON "input" part and input-damaged. */
+	const espdiag_registry *registry;
+} espdiag_diagnose_options;
+
+#define ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES 3u
+#define ESPDIAG_DIAGNOSE_OPTIONS_VERSION 1
+#define ESPDIAG_DIAGNOSE_OPTIONS_INIT { ESPDIAG_DIAGNOSE_OPTIONS_VERSION, 0, NULL, NULL, NULL }
+
+/*
+ * espdiag_diagnose - runs every rule (but the skipped ones) over esp.
+ * opts may be NULL for the defaults.
+ * Returns ESPDIAG_OK; ESPDIAG_EINVAL (NULL out or esp, unknown options
+ * version, unknown rule id to skip), ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_report_free(); it keeps no
+ * pointer into esp, opts or the registry (see the top of this header).
+ */
+ESPDIAG_API int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
+                                 const espdiag_diagnose_options *opts);
+
+/* espdiag_report_free - frees the report and everything it handed out. NULL is a no-op. */
+ESPDIAG_API void espdiag_report_free(espdiag_report *report);
+
+ESPDIAG_API espdiag_outcome espdiag_report_outcome(const espdiag_report *report);
+/* The number of findings of that severity. */
+ESPDIAG_API size_t espdiag_report_severity_count(const espdiag_report *report,
+                                                 espdiag_severity severity);
+/* True when a finding of error severity exists (the command's exit status 1). */
+ESPDIAG_API bool espdiag_report_has_errors(const espdiag_report *report);
+
+/*
+ * Findings, in report order (see the top of this header); *_at gives NULL
+ * past the end. Every pointer and string returned below is owned by the
+ * report; valid until espdiag_report_free(report).
+ */
+ESPDIAG_API size_t espdiag_report_finding_count(const espdiag_report *report);
+ESPDIAG_API const espdiag_finding *espdiag_report_finding_at(const espdiag_report *report,
+                                                             size_t index);
+
+ESPDIAG_API const char *espdiag_finding_id(const espdiag_finding *finding);
+ESPDIAG_API espdiag_severity espdiag_finding_severity(const espdiag_finding *finding);
+/* The phase (espdiag_esp_phase), or 0 when the finding belongs to none. */
+ESPDIAG_API uint32_t espdiag_finding_phase(const espdiag_finding *finding);
+/* The user's SID of an account-setup finding; NULL for the device or none. */
+ESPDIAG_API const char *espdiag_finding_sid(const espdiag_finding *finding);
+ESPDIAG_API const char *espdiag_finding_title(const espdiag_finding *finding);
+ESPDIAG_API const char *espdiag_finding_detail(const espdiag_finding *finding);
+ESPDIAG_API const char *espdiag_finding_remediation(const espdiag_finding *finding);
+/* The related HRESULT: ESPDIAG_OK with *out set, ESPDIAG_NOTFOUND when the
+ * finding has none, ESPDIAG_EINVAL on NULL arguments. */
+ESPDIAG_API int espdiag_finding_error_code(uint32_t *out, const espdiag_finding *finding);
+
+/* Evidence: the key path; the value name (NULL when the key itself, or its
+ * absence, is the evidence); the data as text (NULL when none). NULL past
+ * the end. */
+ESPDIAG_API size_t espdiag_finding_evidence_count(const espdiag_finding *finding);
+ESPDIAG_API const char *espdiag_finding_evidence_key(const espdiag_finding *finding, size_t index);
+ESPDIAG_API const char *espdiag_finding_evidence_value(const espdiag_finding *finding,
+                                                       size_t index);
+ESPDIAG_API const char *espdiag_finding_evidence_data(const espdiag_finding *finding,
+                                                      size_t index);
+
+/* --- renderings --- */
+
+/*
+ * espdiag_report_write_text - the report for people: a summary line, the
+ * findings without a phase, then each phase with its status and findings,
+ * details, remedies and evidence indented. colour nonzero adds ANSI colour
+ * (the caller decides: a tty and no NO_COLOR).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO (a write failed).
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_report_write_text(const espdiag_report *report, int colour, FILE *out);
+
+/*
+ * espdiag_report_write_json - the report as one JSON object on one line
+ * with a final newline (see the top of this header).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO.
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_report_write_json(const espdiag_report *report, FILE *out);
+
+/*
+ * espdiag_report_to_json - as espdiag_report_write_json, into a string.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_free().
+ */
+ESPDIAG_API int espdiag_report_to_json(char **out, const espdiag_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ESPDIAG_DIAGNOSE_H */

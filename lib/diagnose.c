@@ -1,0 +1,1212 @@
+/*
+ * lib/diagnose.c - the rule catalogue and the rules: each reads the ESP
+ * model and adds a finding only when it can name the keys that show it.
+ * Renderings and accessors live in report.c.
+ */
+#include "diagnose_private.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const espdiag_rule diag_rules[RULE_COUNT] = {
+	{ "no-esp-data", ESPDIAG_SEVERITY_ERROR,
+	  "neither an Enrollments\\*\\FirstSync key nor EnrollmentStatusTracking exists" },
+	{ "os-too-old-for-win32-tracking", ESPDIAG_SEVERITY_INFO,
+	  "FirstSync exists but EnrollmentStatusTracking does not (before Windows 10 1903)" },
+	{ "phase-skipped", ESPDIAG_SEVERITY_INFO,
+	  "SkipDeviceStatusPage or SkipUserStatusPage is set: that phase is not shown" },
+	{ "ime-install-failed", ESPDIAG_SEVERITY_ERROR,
+	  "the Sidecar (IME) device-preparation provider is in state 4" },
+	{ "provider-install-failed", ESPDIAG_SEVERITY_ERROR,
+	  "another device-preparation provider is in state 4" },
+	{ "provider-not-installed", ESPDIAG_SEVERITY_WARNING,
+	  "a device-preparation provider is still in state 1 (not installed)" },
+	{ "tracking-policies-missing", ESPDIAG_SEVERITY_ERROR,
+	  "a Setup\\Apps\\PolicyProviders\\<P> key lacks TrackingPoliciesCreated = 1" },
+	{ "app-install-failed", ESPDIAG_SEVERITY_ERROR, "a tracked app is in state 4 (error)" },
+	{ "app-install-incomplete", ESPDIAG_SEVERITY_WARNING,
+	  "provisioning has not completed and tracked apps are still 1 or 2" },
+	{ "account-setup-not-started", ESPDIAG_SEVERITY_WARNING,
+	  "user ESP is on, device setup finished, and no user SID key exists" },
+	{ "mixed-msi-win32", ESPDIAG_SEVERITY_WARNING,
+	  "one phase tracks both LOB (MSI) apps and Win32 apps" },
+	{ "timeout-too-short", ESPDIAG_SEVERITY_WARNING,
+	  "SyncFailureTimeout is less than the tracked apps of a phase x the per-app allowance" },
+	{ "msi-install-failed", ESPDIAG_SEVERITY_ERROR,
+	  "an MSI app has Status 30 or 60, or its tracking entry never reached processed" },
+	{ "cert-profile-pending", ESPDIAG_SEVERITY_ERROR,
+	  "a SCEP/PFX certificate profile is not installed in the last snapshot" },
+	{ "network-profile-pending", ESPDIAG_SEVERITY_ERROR,
+	  "a Wi-Fi/VPN profile is not installed in the last snapshot" },
+	{ "modern-app-pending", ESPDIAG_SEVERITY_WARNING,
+	  "a Store app is not installed in the last snapshot" },
+	{ "reboot-required", ESPDIAG_SEVERITY_INFO, "a tracked app asks for a soft or hard reboot" },
+	{ "esp-completed", ESPDIAG_SEVERITY_INFO,
+	  "every phase that ran completed and nothing failed" },
+	{ "input-damaged", ESPDIAG_SEVERITY_WARNING,
+	  "the reader skipped damaged parts of the input; findings may be incomplete" },
+};
+
+size_t espdiag_rule_count(void)
+{
+	return RULE_COUNT;
+}
+
+const espdiag_rule *espdiag_rule_at(size_t index)
+{
+	return index < RULE_COUNT ? &diag_rules[index] : NULL;
+}
+
+static int rule_index(const char *id, size_t len)
+{
+	for (size_t i = 0; i < RULE_COUNT; i++)
+		if (strlen(diag_rules[i].id) == len && strncmp(diag_rules[i].id, id, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+const espdiag_rule *espdiag_rule_find(const char *id)
+{
+	int i = id ? rule_index(id, strlen(id)) : -1;
+	return i < 0 ? NULL : &diag_rules[i];
+}
+
+/* The device's own SID under EnterpriseDesktopAppManagement. */
+#define DEVICE_MSI_SID "S-0-0-00-0000000000-0000000000-000000000-000"
+#define MAX_DAMAGE_EVIDENCE 20
+
+/* --- the run: the report being built and what the rules share --- */
+
+typedef struct run {
+	espdiag_report *r;
+	const espdiag_esp *esp;
+	const espdiag_esp_first_sync *fs; /* of the primary enrollment, or NULL */
+	unsigned int app_minutes;
+	bool skip[RULE_COUNT];
+	size_t seq;
+	bool error_seen;                  /* an error rule fired, skipped or not */
+	int rc;                           /* first ENOMEM */
+} run;
+
+static const char *vfmt(run *x, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	char *s = n < 0 ? NULL : esp_arena_alloc(&x->r->arena, (size_t)n + 1);
+	if (s == NULL) {
+		x->rc = ESPDIAG_ENOMEM;
+		return "";
+	}
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+/* printf into the report's arena; "" (and x->rc set) when out of memory. */
+static const char *fmt(run *x, const char *f, ...) ESP_PRINTF(2, 3);
+static const char *fmt(run *x, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	const char *s = vfmt(x, f, ap);
+	va_end(ap);
+	return s;
+}
+
+static const char *dup(run *x, const char *s)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = esp_arena_strndup(&x->r->arena, s, strlen(s));
+	if (d == NULL)
+		x->rc = ESPDIAG_ENOMEM;
+	return d;
+}
+
+/* A growable string for lists in details. */
+typedef struct sbuf {
+	char *s;
+	size_t n, cap;
+	bool failed;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *f, ...) ESP_PRINTF(2, 3);
+static void sb_add(sbuf *b, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	if (n < 0 || b->failed) {
+		b->failed = true;
+		return;
+	}
+	if (b->n + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 128) + (size_t)n;
+		char *s = realloc(b->s, cap);
+		if (s == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	va_start(ap, f);
+	vsnprintf(b->s + b->n, b->cap - b->n, f, ap);
+	va_end(ap);
+	b->n += (size_t)n;
+}
+
+/* Moves the buffer's text into the arena and frees the buffer. */
+static const char *sb_take(run *x, sbuf *b)
+{
+	const char *s = "";
+	if (b->failed)
+		x->rc = ESPDIAG_ENOMEM;
+	else if (b->s != NULL)
+		s = dup(x, b->s);
+	free(b->s);
+	memset(b, 0, sizeof *b);
+	return s ? s : "";
+}
+
+static size_t user_order(const espdiag_esp *esp, const char *sid)
+{
+	size_t n = espdiag_esp_phase_count(esp), u = 0;
+	if (sid == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
+		if (p->phase != ESPDIAG_ESP_PHASE_ACCOUNT_SETUP)
+			continue;
+		if (p->sid && strcasecmp(p->sid, sid) == 0)
+			return u;
+		u++;
+	}
+	return u;
+}
+
+/* A new finding of rule in phase (0: none) for sid; NULL when skipped or out of memory. */
+static espdiag_finding *add(run *x, size_t rule, uint32_t phase, const char *sid,
+                            const char *title, const char *detail, const char *remediation)
+{
+	espdiag_report *r = x->r;
+	if (diag_rules[rule].severity == ESPDIAG_SEVERITY_ERROR)
+		x->error_seen = true;
+	if (x->skip[rule] || x->rc != ESPDIAG_OK)
+		return NULL;
+	espdiag_finding *f = esp_arena_alloc(&r->arena, sizeof *f);
+	if (f == NULL)
+		goto nomem;
+	memset(f, 0, sizeof *f);
+	if (r->finding_count == r->finding_cap) {
+		size_t cap = r->finding_cap ? r->finding_cap * 2 : 16;
+		espdiag_finding **v = realloc(r->findings, cap * sizeof *v);
+		if (v == NULL)
+			goto nomem;
+		r->findings = v;
+		r->finding_cap = cap;
+	}
+	r->findings[r->finding_count++] = f;
+	f->rule = rule;
+	f->phase = phase;
+	f->sid = dup(x, sid);
+	f->user = user_order(x->esp, sid);
+	f->seq = x->seq++;
+	f->title = title;
+	f->detail = detail;
+	f->remediation = remediation;
+	return f;
+nomem:
+	x->rc = ESPDIAG_ENOMEM;
+	return NULL;
+}
+
+/* Adds evidence (strings copied); a NULL finding is ignored. */
+static void ev(run *x, espdiag_finding *f, const char *key, const char *value, const char *data)
+{
+	if (f == NULL || x->rc != ESPDIAG_OK)
+		return;
+	if (f->evidence_count == f->evidence_cap) {
+		size_t cap = f->evidence_cap ? f->evidence_cap * 2 : 4;
+		diag_evidence *v = realloc(f->evidence, cap * sizeof *v);
+		if (v == NULL) {
+			x->rc = ESPDIAG_ENOMEM;
+			return;
+		}
+		f->evidence = v;
+		f->evidence_cap = cap;
+	}
+	diag_evidence *e = &f->evidence[f->evidence_count++];
+	e->key = dup(x, key ? key : "");
+	e->value = dup(x, value);
+	e->data = dup(x, data);
+}
+
+static void set_code(espdiag_finding *f, uint32_t code)
+{
+	if (f != NULL) {
+		f->has_code = true;
+		f->code = code;
+	}
+}
+
+/* "3 (completed)" for a present DWORD, NULL when absent. */
+static const char *u32_text(run *x, espdiag_esp_u32 v, const char *(*name)(uint32_t))
+{
+	if (!v.has)
+		return NULL;
+	if (name == NULL)
+		return fmt(x, "%" PRIu32, v.value);
+	return fmt(x, "%" PRIu32 " (%s)", v.value, name(v.value));
+}
+
+/* "0x80070643 (ERROR_INSTALL_FAILURE: Fatal error ...)" for details. */
+static const char *code_text(run *x, uint32_t code)
+{
+	const espdiag_error_info *info;
+	if (espdiag_error_describe(&info, code) != ESPDIAG_OK)
+		return fmt(x, "0x%08" PRIx32 " (not a code the library knows)", code);
+	return fmt(x, "0x%08" PRIx32 " (%s%s%s%s)", code, info->symbol ? info->symbol : "",
+	           info->symbol ? ": " : "", info->meaning,
+	           (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY)
+	               ? " This meaning is community-reported, not documented by Microsoft."
+	               : "");
+}
+
+static const char *context_text(run *x, const char *sid)
+{
+	return sid ? fmt(x, "account setup of user %s", sid) : "device setup";
+}
+
+static uint32_t context_phase(const char *sid)
+{
+	return sid ? ESPDIAG_ESP_PHASE_ACCOUNT_SETUP : ESPDIAG_ESP_PHASE_DEVICE_SETUP;
+}
+
+static bool same_sid(const char *a, const char *b)
+{
+	return a == b || (a && b && strcasecmp(a, b) == 0);
+}
+
+/* The status of the phase of a context (device setup, or a user's account setup). */
+static uint32_t context_status(const espdiag_esp *esp, const char *sid)
+{
+	size_t n = espdiag_esp_phase_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
+		if (p->phase == context_phase(sid) && same_sid(p->sid, sid))
+			return p->status;
+	}
+	return ESPDIAG_ESP_STATUS_UNKNOWN;
+}
+
+static const char *app_name(run *x, const espdiag_esp_app *a)
+{
+	if (a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL) {
+		if (a->version.has)
+			return fmt(x, "Win32 app %s (version %" PRIu32 ")", a->app_guid,
+			           a->version.value);
+		return fmt(x, "Win32 app %s", a->app_guid);
+	}
+	return fmt(x, "%s app %s", a->provider ? a->provider : "tracked", a->id);
+}
+
+/* Every setup: the device's, then each user's. */
+static size_t setup_count(const espdiag_esp *esp)
+{
+	return 1 + espdiag_esp_user_setup_count(esp);
+}
+
+static const espdiag_esp_setup *setup_at(const espdiag_esp *esp, size_t i)
+{
+	return i == 0 ? espdiag_esp_device_setup(esp) : espdiag_esp_user_setup_at(esp, i - 1);
+}
+
+/* The MSI app whose product code is id, NULL when none. */
+static const espdiag_esp_msi_app *msi_find(const espdiag_esp *esp, const char *id)
+{
+	size_t n = espdiag_esp_msi_app_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_msi_app *m = espdiag_esp_msi_app_at(esp, i);
+		if (m->product_code && id && strcasecmp(m->product_code, id) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* An ExpectedMSIAppPackages entry is a LOB app when its product code names
+ * an MSI app that is not the IME's own package; without that key there is
+ * no evidence either way, and it is not counted. */
+static bool entry_is_lob(const espdiag_esp *esp, const espdiag_esp_entry *e)
+{
+	const espdiag_esp_msi_app *m = msi_find(esp, e->id);
+	return e->kind == ESPDIAG_ESP_KIND_MSI_APP && m != NULL && !m->is_ime;
+}
+
+static bool is_msi_snapshot(const espdiag_esp_snapshot *s)
+{
+	return s->owner_category == ESPDIAG_ESP_CAT_MSI && !s->last_logged_state;
+}
+
+/* --- the rules --- */
+
+static void rule_presence(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	bool tracking = espdiag_esp_has_tracking(esp);
+	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
+	static const char est[] =
+		"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking";
+	if (e == NULL && !tracking) {
+		espdiag_finding *f = add(
+			x, RULE_NO_ESP_DATA, 0, NULL, "No Enrollment Status Page data in this input",
+			"Neither an Enrollments\\{GUID}\\FirstSync key nor the EnrollmentStatusTracking "
+			"key exists: this is not the registry of a device that ran the ESP, or not the "
+			"right file (a SOFTWARE hive or MDMDiagReport_RegistryDump.reg is needed).",
+			"Collect the evidence again on the device: mdmdiagnosticstool.exe -area Autopilot "
+			"-cab C:\\temp\\autopilot.cab, and diagnose the MDMDiagReport_RegistryDump.reg "
+			"inside, or the device's Windows\\System32\\config\\SOFTWARE hive.");
+		ev(x, f, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Enrollments\\*\\FirstSync", NULL,
+		   "absent");
+		ev(x, f, est, NULL, "absent");
+	} else if (e != NULL && !tracking) {
+		espdiag_finding *f = add(
+			x, RULE_OS_TOO_OLD, 0, NULL,
+			"Windows does not track the IME and Win32 apps in the ESP",
+			"FirstSync exists but EnrollmentStatusTracking does not: Windows before 10 1903 "
+			"does not track the Intune Management Extension or Win32 apps, so the page "
+			"cannot wait for them and this input holds no app states.",
+			"Update the Windows image to a supported release (Windows 10 1903 or later) "
+			"before enrolling, or do not rely on the ESP for Win32 apps on this device.");
+		ev(x, f, e->first_sync->key, NULL, "present");
+		ev(x, f, est, NULL, "absent");
+	}
+}
+
+static void rule_phase_skipped(run *x)
+{
+	const espdiag_esp_first_sync *fs = x->fs;
+	if (fs == NULL)
+		return;
+	if (fs->device_page_skipped) {
+		espdiag_finding *f = add(
+			x, RULE_PHASE_SKIPPED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL,
+			"The device phases of the ESP are not shown",
+			"SkipDeviceStatusPage is set: device preparation and device setup are not "
+			"shown, and the page does not wait for the device's apps and policies.",
+			"Nothing to do if intended; otherwise set \"Block device use until all apps and "
+			"profiles are installed\" in the ESP profile assigned to this device.");
+		ev(x, f, fs->key, "SkipDeviceStatusPage",
+		   fmt(x, "0x%08" PRIx32, fs->skip_device_status_page.value));
+	}
+	if (fs->user_page_skipped) {
+		espdiag_finding *f = add(
+			x, RULE_PHASE_SKIPPED, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP, NULL,
+			"The account setup phase of the ESP is not shown",
+			"SkipUserStatusPage is set: account setup is not shown, and the user's apps "
+			"and policies install after the desktop appears.",
+			"Nothing to do if intended (often set by a custom OMA-URI "
+			"./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/SkipUserStatusPage); "
+			"otherwise remove that setting.");
+		ev(x, f, fs->key, "SkipUserStatusPage",
+		   fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value));
+	}
+}
+
+static void rule_providers(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t n = espdiag_esp_provider_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_provider *p = espdiag_esp_provider_at(esp, i);
+		if (!p->state.has)
+			continue;
+		const char *state = u32_text(x, p->state, espdiag_esp_provider_state_name);
+		const char *err = p->last_error.has
+		                      ? fmt(x, " LastError is %s.", code_text(x, p->last_error.value))
+		                      : " No LastError was recorded.";
+		espdiag_finding *f = NULL;
+		if (p->state.value == ESPDIAG_ESP_PROVIDER_ERROR &&
+		    p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR) {
+			f = add(x, RULE_IME_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL,
+			        "The Intune Management Extension (Sidecar) failed to install",
+			        fmt(x,
+			            "Device preparation provider %s is in InstallationState 4 (error): "
+			            "without the IME no Win32 app or script can install.%s",
+			            p->name, err),
+			        "The IME arrives as an MSI (IntuneWindowsAgent.msi) over the MDM channel: "
+			        "check that the device reaches the Intune endpoints "
+			        "(*.manage.microsoft.com) without a blocking proxy, that the user is "
+			        "licensed, then read the IME's MSI status under "
+			        "EnterpriseDesktopAppManagement and the "
+			        "DeviceManagement-Enterprise-Diagnostics-Provider event log.");
+		} else if (p->state.value == ESPDIAG_ESP_PROVIDER_ERROR) {
+			f = add(x, RULE_PROVIDER_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
+			        NULL, fmt(x, "Device-preparation provider %s failed to install", p->name),
+			        fmt(x, "Device preparation provider %s is in InstallationState 4 (error).%s",
+			            p->name, err),
+			        p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
+			            ? "Check the ConfigMgr client deployment (the ccmsetup command line in "
+			              "the Intune app) and C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log; the "
+			              "client must reach its management point or cloud management gateway."
+			            : "Check the provider's own logs and its assignment in Intune.");
+		} else if (p->state.value == ESPDIAG_ESP_PROVIDER_NOT_INSTALLED) {
+			f = add(x, RULE_PROVIDER_NOT_INSTALLED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
+			        NULL, fmt(x, "Device-preparation provider %s is not installed", p->name),
+			        fmt(x,
+			            "Device preparation provider %s is still in InstallationState 1 (not "
+			            "installed): the ESP waits for it until its timeout.",
+			            p->name),
+			        p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
+			            ? "ccmsetup never ran: check that the ConfigMgr client app is assigned "
+			              "to the device with the right command line, and "
+			              "C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log if it exists."
+			        : p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR
+			            ? "The IME has not arrived yet: check that a Win32 app, script or "
+			              "remediation is assigned, the device reaches *.manage.microsoft.com, "
+			              "and the IntuneWindowsAgent.msi status under "
+			              "EnterpriseDesktopAppManagement."
+			            : "Check that the provider is assigned and can install.");
+		}
+		if (f == NULL)
+			continue;
+		ev(x, f, p->key, "InstallationState", state);
+		if (p->last_error.has) {
+			ev(x, f, p->key, "LastError", fmt(x, "0x%08" PRIx32, p->last_error.value));
+			set_code(f, p->last_error.value);
+		}
+	}
+}
+
+static void rule_tracking_policies(run *x)
+{
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL || s->key == NULL)
+			continue;
+		if (s->has_provisioning_completed.has && s->has_provisioning_completed.value == 1)
+			continue;
+		for (size_t j = 0; j < s->policy_provider_count; j++) {
+			const espdiag_esp_policy_provider *pp = s->policy_providers[j];
+			if (pp->tracking_policies_created.has && pp->tracking_policies_created.value == 1)
+				continue;
+			espdiag_finding *f = add(
+				x, RULE_TRACKING_POLICIES_MISSING, context_phase(s->sid), s->sid,
+				fmt(x, "Provider %s has not created its tracking policies (%s)", pp->name,
+				    context_text(x, s->sid)),
+				fmt(x,
+				    "In %s, Setup\\Apps\\PolicyProviders\\%s has no TrackingPoliciesCreated "
+				    "= 1: the provider has not told the ESP which apps to track, so the page "
+				    "sits on \"Identifying\" until it does or the timeout expires.",
+				    context_text(x, s->sid), pp->name),
+				"The provider (for Sidecar, the Intune Management Extension) must be "
+				"installed and running and reach Intune: check its service and log "
+				"(C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
+				"IntuneManagementExtension.log); a restart of the service or the device "
+				"often lets it finish.");
+			ev(x, f, pp->key, "TrackingPoliciesCreated",
+			   pp->tracking_policies_created.has
+			       ? fmt(x, "%" PRIu32, pp->tracking_policies_created.value)
+			       : "absent");
+		}
+	}
+}
+
+static void rule_apps(run *x)
+{
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL)
+			continue;
+		for (size_t j = 0; j < s->app_count; j++) {
+			const espdiag_esp_app *a = s->apps[j];
+			if (!a->state.has || a->state.value != ESPDIAG_ESP_APP_ERROR)
+				continue;
+			const char *name = app_name(x, a);
+			espdiag_finding *f = add(
+				x, RULE_APP_INSTALL_FAILED, context_phase(a->sid), a->sid,
+				fmt(x, "%s failed to install", name),
+				fmt(x,
+				    "In %s, the tracked app %s (provider %s) is in InstallationState 4 "
+				    "(error): the ESP stops here unless \"Continue anyway\" is allowed.",
+				    context_text(x, a->sid), a->id, a->provider ? a->provider : "?"),
+				a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
+				    ? fmt(x,
+				          "Open the app %s in Intune (Apps > All apps; the id is in the "
+				          "app's address) and its device install status; on the device, "
+				          "read C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
+				          "AppWorkload.log (or IntuneManagementExtension.log) for its exit "
+				          "code. Fix the install command, detection rule or requirements, "
+				          "or remove the app from the ESP's blocking apps.",
+				          a->app_guid)
+				    : "Check the app's deployment in its provider (for ConfigMgr, the task "
+				      "sequence and smsts.log) and remove it from the ESP's blocking apps "
+				      "if it cannot install during setup.");
+			ev(x, f, a->key, "InstallationState",
+			   u32_text(x, a->state, espdiag_esp_app_state_name));
+		}
+	}
+}
+
+static void rule_incomplete(run *x)
+{
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL || s->key == NULL)
+			continue;
+		if (s->has_provisioning_completed.has && s->has_provisioning_completed.value == 1)
+			continue;
+		size_t pending = 0;
+		sbuf b = { 0 };
+		for (size_t j = 0; j < s->app_count; j++) {
+			const espdiag_esp_app *a = s->apps[j];
+			if (a->state.has && (a->state.value == ESPDIAG_ESP_APP_NOT_INSTALLED ||
+			                     a->state.value == ESPDIAG_ESP_APP_IN_PROGRESS)) {
+				sb_add(&b, "%s%s (%s)", pending ? ", " : "", a->id,
+				       espdiag_esp_app_state_name(a->state.value));
+				pending++;
+			}
+		}
+		if (pending == 0) {
+			free(b.s);
+			continue;
+		}
+		const char *list = sb_take(x, &b);
+		espdiag_finding *f = add(
+			x, RULE_APP_INSTALL_INCOMPLETE, context_phase(s->sid), s->sid,
+			fmt(x, "%zu tracked app%s not installed yet (%s)", pending,
+			    pending == 1 ? "" : "s", context_text(x, s->sid)),
+			fmt(x,
+			    "%s has not completed (HasProvisioningCompleted is not 1) and these apps "
+			    "are still not installed or installing: %s.",
+			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", list),
+			"If the ESP is still running, wait; if it timed out, look at these apps "
+			"first: their download (size, delivery optimization), install time and "
+			"dependencies, and the IME log.");
+		ev(x, f, s->key, "HasProvisioningCompleted",
+		   s->has_provisioning_completed.has
+		       ? fmt(x, "%" PRIu32, s->has_provisioning_completed.value)
+		       : "absent");
+		for (size_t j = 0; j < s->app_count; j++) {
+			const espdiag_esp_app *a = s->apps[j];
+			if (a->state.has && (a->state.value == ESPDIAG_ESP_APP_NOT_INSTALLED ||
+			                     a->state.value == ESPDIAG_ESP_APP_IN_PROGRESS))
+				ev(x, f, a->key, "InstallationState",
+				   u32_text(x, a->state, espdiag_esp_app_state_name));
+		}
+	}
+}
+
+static void rule_account_not_started(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	const espdiag_esp_first_sync *fs = x->fs;
+	if (fs == NULL || fs->user_page_skipped || !espdiag_esp_has_tracking(esp) ||
+	    espdiag_esp_user_setup_count(esp) != 0)
+		return;
+	/* While device setup runs no user has signed in: absence proves nothing. */
+	uint32_t dev = context_status(esp, NULL);
+	if (dev != ESPDIAG_ESP_STATUS_COMPLETED && dev != ESPDIAG_ESP_STATUS_SKIPPED)
+		return;
+	const espdiag_esp_autopilot *ap = espdiag_esp_autopilot_info(esp);
+	espdiag_finding *f = add(
+		x, RULE_ACCOUNT_SETUP_NOT_STARTED, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP, NULL,
+		"Account setup has not started: no user is tracked",
+		fmt(x,
+		    "The user phase of the ESP is on and device setup %s, but "
+		    "EnrollmentStatusTracking holds no user SID key: no user has reached account "
+		    "setup.%s",
+		    dev == ESPDIAG_ESP_STATUS_COMPLETED ? "completed" : "was not shown",
+		    ap->hybrid_join
+		        ? " The Autopilot profile is a hybrid Azure AD join: the user gets no "
+		          "primary refresh token until Azure AD Connect syncs the device, up to 40 "
+		          "minutes."
+		        : ""),
+		ap->hybrid_join
+		    ? "Check that Azure AD Connect syncs the OU of the device's computer object and "
+		      "wait for (or start) a delta sync before the user signs in; the device must "
+		      "reach a domain controller."
+		    : "Let the user sign in: account setup starts at the first sign-in. If a user "
+		      "signed in, collect the logs again after the sign-in.");
+	ev(x, f, fs->key, "SkipUserStatusPage",
+	   fs->skip_user_status_page.has ? fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value)
+	                                 : "absent");
+	const espdiag_esp_setup *d = espdiag_esp_device_setup(esp);
+	if (d->key)
+		ev(x, f, d->key, "HasProvisioningCompleted",
+		   d->has_provisioning_completed.has
+		       ? fmt(x, "%" PRIu32, d->has_provisioning_completed.value)
+		       : "absent");
+	ev(x, f,
+	   "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\"
+	   "<UserSID>",
+	   NULL, "absent");
+	if (ap->hybrid_join)
+		ev(x, f, ap->key, "CloudAssignedDomainJoinMethod",
+		   fmt(x, "%" PRIu32, ap->domain_join_method.value));
+}
+
+/* Distinct LOB product codes tracked in a context, with the entry that shows each. */
+typedef struct lob {
+	const espdiag_esp_snapshot *s;
+	const espdiag_esp_entry *e;
+} lob;
+
+/* Collects the LOB MSI entries of sid's context into a malloc'd array. */
+static size_t collect_lob(run *x, const char *sid, lob **out)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t n = 0, cap = 0;
+	lob *v = NULL;
+	size_t ns = espdiag_esp_snapshot_count(esp);
+	for (size_t i = 0; i < ns; i++) {
+		const espdiag_esp_snapshot *s = espdiag_esp_snapshot_at(esp, i);
+		if (!is_msi_snapshot(s) || !same_sid(s->sid, sid))
+			continue;
+		for (size_t j = 0; j < s->entry_count; j++) {
+			const espdiag_esp_entry *e = &s->entries[j];
+			if (!entry_is_lob(esp, e))
+				continue;
+			bool seen = false;
+			for (size_t k = 0; k < n && !seen; k++)
+				seen = strcasecmp(v[k].e->id, e->id) == 0;
+			if (seen)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				lob *w = realloc(v, cap * sizeof *w);
+				if (w == NULL) {
+					x->rc = ESPDIAG_ENOMEM;
+					free(v);
+					*out = NULL;
+					return 0;
+				}
+				v = w;
+			}
+			v[n].s = s;
+			v[n].e = e;
+			n++;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+static void rule_mixed(run *x)
+{
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL)
+			continue;
+		const espdiag_esp_app *win32 = NULL;
+		size_t nwin32 = 0;
+		for (size_t j = 0; j < s->app_count; j++) {
+			if (s->apps[j]->kind == ESPDIAG_ESP_KIND_WIN32_APP) {
+				if (win32 == NULL)
+					win32 = s->apps[j];
+				nwin32++;
+			}
+		}
+		if (win32 == NULL)
+			continue;
+		lob *v;
+		size_t n = collect_lob(x, s->sid, &v);
+		if (n == 0) {
+			free(v);
+			continue;
+		}
+		sbuf b = { 0 };
+		for (size_t k = 0; k < n; k++)
+			sb_add(&b, "%s%s", k ? ", " : "", v[k].e->id);
+		const char *list = sb_take(x, &b);
+		espdiag_finding *f = add(
+			x, RULE_MIXED_MSI_WIN32, context_phase(s->sid), s->sid,
+			fmt(x, "LOB MSI apps and Win32 apps are tracked together (%s)",
+			    context_text(x, s->sid)),
+			fmt(x,
+			    "%s tracks %zu LOB MSI app%s (%s) and %zu Win32 app%s. Windows Installer "
+			    "(TrustedInstaller) runs one install at a time: an MSI pushed over the MDM "
+			    "channel and a Win32 app installed by the IME can collide "
+			    "(0x80070652, another installation in progress) and stall or fail the page.",
+			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", n,
+			    n == 1 ? "" : "s", list, nwin32, nwin32 == 1 ? "" : "s"),
+			"Repackage the LOB MSI apps as Win32 apps (.intunewin), so the IME installs "
+			"every app in sequence, or take them out of the ESP's blocking apps.");
+		for (size_t k = 0; k < n; k++)
+			ev(x, f, v[k].s->key, v[k].e->value,
+			   u32_text(x, v[k].e->state, NULL));
+		ev(x, f, win32->key, "InstallationState",
+		   u32_text(x, win32->state, espdiag_esp_app_state_name));
+		free(v);
+	}
+}
+
+static void rule_timeout(run *x)
+{
+	const espdiag_esp_first_sync *fs = x->fs;
+	if (fs == NULL)
+		return;
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL || s->key == NULL)
+			continue;
+		lob *v;
+		size_t nlob = collect_lob(x, s->sid, &v);
+		free(v);
+		size_t apps = s->app_count + nlob;
+		uint64_t need = (uint64_t)apps * x->app_minutes;
+		if (apps == 0 || need <= fs->timeout_minutes)
+			continue;
+		espdiag_finding *f = add(
+			x, RULE_TIMEOUT_TOO_SHORT, context_phase(s->sid), s->sid,
+			fmt(x, "The ESP timeout (%" PRIu32 " min) is short for the %zu apps of %s",
+			    fs->timeout_minutes, apps, context_text(x, s->sid)),
+			fmt(x,
+			    "%s tracks %zu app%s (%zu by its providers, %zu LOB MSI); at %u minutes "
+			    "each they may need %" PRIu64 " minutes, more than the %" PRIu32
+			    " minutes of SyncFailureTimeout%s.",
+			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", apps,
+			    apps == 1 ? "" : "s", s->app_count, nlob, x->app_minutes, need,
+			    fs->timeout_minutes, fs->timeout_is_default ? " (absent: the default)" : ""),
+			"Raise \"Show an error when installation takes longer than specified number of "
+			"minutes\" in the ESP profile, or block on fewer apps and let the others "
+			"install after setup.");
+		ev(x, f, fs->key, "SyncFailureTimeout",
+		   fs->sync_failure_timeout.has ? fmt(x, "%" PRIu32, fs->sync_failure_timeout.value)
+		                                : "absent");
+		ev(x, f, s->apps_key ? s->apps_key : s->key, NULL,
+		   fmt(x, "%zu tracked apps, %zu LOB MSI apps", s->app_count, nlob));
+	}
+}
+
+static void rule_msi(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t n = espdiag_esp_msi_app_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_msi_app *m = espdiag_esp_msi_app_at(esp, i);
+		if (!m->status.has || (m->status.value != ESPDIAG_ESP_MSI_DOWNLOAD_FAILED &&
+		                       m->status.value != ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
+			continue;
+		const char *sid = m->sid && strcasecmp(m->sid, DEVICE_MSI_SID) != 0 ? m->sid : NULL;
+		bool dl = m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED;
+		espdiag_finding *f = add(
+			x, RULE_MSI_INSTALL_FAILED, context_phase(sid), sid,
+			fmt(x, "%s %s failed to %s", m->is_ime ? "The IME's MSI" : "MSI app",
+			    m->product_code, dl ? "download" : "install"),
+			fmt(x, "In %s, the MSI %s has Status %" PRIu32 " (%s).%s%s%s",
+			    context_text(x, sid), m->product_code, m->status.value,
+			    espdiag_esp_msi_status_name(m->status.value),
+			    m->last_error.has ? fmt(x, " LastError is %s.", code_text(x, m->last_error.value))
+			                      : "",
+			    m->download_url ? " It downloads from " : "",
+			    m->download_url ? fmt(x, "%s.", m->download_url) : ""),
+			dl ? "Check that the device reaches the download address (proxy, firewall, "
+			     "TLS inspection) and that the package is still published in Intune."
+			   : "Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log "
+			     "and the MSI's own log for the error; for a LOB app, consider packaging it "
+			     "as a Win32 app (.intunewin) so the IME installs it with retries and logs.");
+		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
+		if (m->last_error.has) {
+			ev(x, f, m->key, "LastError", fmt(x, "0x%08" PRIx32, m->last_error.value));
+			set_code(f, m->last_error.value);
+		}
+	}
+
+	/* Tracking entries that never reached processed, in a phase that has
+	 * ended: the ESP went on (or stopped) without them. */
+	size_t ns = espdiag_esp_snapshot_count(esp);
+	for (size_t i = 0; i < ns; i++) {
+		const espdiag_esp_snapshot *s = espdiag_esp_snapshot_at(esp, i);
+		if (!is_msi_snapshot(s))
+			continue;
+		uint32_t st = context_status(esp, s->sid);
+		if (st != ESPDIAG_ESP_STATUS_COMPLETED && st != ESPDIAG_ESP_STATUS_FAILED)
+			continue;
+		for (size_t j = 0; j < s->entry_count; j++) {
+			const espdiag_esp_entry *e = &s->entries[j];
+			if (e->kind != ESPDIAG_ESP_KIND_MSI_APP)
+				continue;
+			/* Look at the item once: at its first snapshot; skip if any
+			 * snapshot has it processed or an earlier one was seen. */
+			bool first = true, processed = false;
+			const espdiag_esp_snapshot *last = s;
+			const espdiag_esp_entry *last_e = e;
+			for (size_t k = 0; k < ns; k++) {
+				const espdiag_esp_snapshot *t = espdiag_esp_snapshot_at(esp, k);
+				if (!is_msi_snapshot(t) || !same_sid(t->sid, s->sid))
+					continue;
+				for (size_t l = 0; l < t->entry_count; l++) {
+					const espdiag_esp_entry *g = &t->entries[l];
+					if (strcasecmp(g->id, e->id) != 0)
+						continue;
+					if (k < i || (k == i && l < j))
+						first = false;
+					if (g->state.has && g->state.value == 1)
+						processed = true;
+					last = t;
+					last_e = g;
+				}
+			}
+			if (!first || processed || !last_e->state.has)
+				continue;
+			const espdiag_esp_msi_app *m = msi_find(esp, e->id);
+			if (m != NULL && m->status.has &&
+			    (m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED ||
+			     m->status.value == ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
+				continue; /* already reported from its Status */
+			espdiag_finding *f = add(
+				x, RULE_MSI_INSTALL_FAILED, context_phase(s->sid), s->sid,
+				fmt(x, "%s %s never finished installing",
+				    m && m->is_ime ? "The IME's MSI" : "MSI app", e->id),
+				fmt(x,
+				    "In %s, which has %s, the ExpectedMSIAppPackages entry of %s never "
+				    "reached 1 (processed) in any snapshot.%s",
+				    context_text(x, s->sid),
+				    st == ESPDIAG_ESP_STATUS_FAILED ? "failed" : "completed", e->id,
+				    m && m->status.has
+				        ? fmt(x, " Its Status is %" PRIu32 " (%s).", m->status.value,
+				              espdiag_esp_msi_status_name(m->status.value))
+				        : ""),
+				"Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log "
+				"for this product code, and the app's install status in Intune.");
+			ev(x, f, last->key, last_e->value, u32_text(x, last_e->state, NULL));
+			if (m != NULL && m->status.has)
+				ev(x, f, m->key, "Status",
+				   u32_text(x, m->status, espdiag_esp_msi_status_name));
+		}
+	}
+}
+
+static void rule_pending_items(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t n = espdiag_esp_item_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_item *it = espdiag_esp_item_at(esp, i);
+		if (!it->state_raw.has || it->state_raw.value == 1)
+			continue;
+		size_t rule;
+		const char *what, *remedy;
+		switch (it->kind) {
+		case ESPDIAG_ESP_KIND_CERTIFICATE:
+			rule = RULE_CERT_PROFILE_PENDING;
+			what = "Certificate profile";
+			remedy = "Check the SCEP/PKCS profile's status in Intune, the health of the "
+			         "certificate connector (NDES or PKCS), and that the trusted root "
+			         "certificate profile goes to the same group.";
+			break;
+		case ESPDIAG_ESP_KIND_NETWORK_PROFILE:
+			rule = RULE_NETWORK_PROFILE_PENDING;
+			what = "Network profile";
+			remedy = "Check the Wi-Fi/VPN profile's status in Intune; a profile that needs a "
+			         "certificate waits for it, and a user-assigned profile applies only in "
+			         "account setup.";
+			break;
+		case ESPDIAG_ESP_KIND_MODERN_APP:
+			rule = RULE_MODERN_APP_PENDING;
+			what = "Store app";
+			remedy = "Check the app's install status in Intune and that the device reaches "
+			         "the Microsoft Store; use the Microsoft Store app (new) type rather than "
+			         "the retired Store for Business.";
+			break;
+		default:
+			continue;
+		}
+		espdiag_finding *f = add(
+			x, rule, context_phase(it->sid), it->sid,
+			fmt(x, "%s %s is not installed (%s)", what, it->id, context_text(x, it->sid)),
+			fmt(x,
+			    "In the last ESPTrackingInfo snapshot of %s, %s %s is in state %" PRIu32
+			    " (%s), not 1 (processed).",
+			    context_text(x, it->sid), what, it->id, it->state_raw.value, it->state),
+			remedy);
+		ev(x, f, it->key, it->value, u32_text(x, it->state_raw, NULL));
+	}
+}
+
+static void rule_reboot(run *x)
+{
+	for (size_t i = 0; i < setup_count(x->esp); i++) {
+		const espdiag_esp_setup *s = setup_at(x->esp, i);
+		if (s == NULL)
+			continue;
+		for (size_t j = 0; j < s->app_count; j++) {
+			const espdiag_esp_app *a = s->apps[j];
+			if (!a->reboot_required.has ||
+			    (a->reboot_required.value != ESPDIAG_ESP_REBOOT_SOFT &&
+			     a->reboot_required.value != ESPDIAG_ESP_REBOOT_HARD))
+				continue;
+			bool hard = a->reboot_required.value == ESPDIAG_ESP_REBOOT_HARD;
+			espdiag_finding *f = add(
+				x, RULE_REBOOT_REQUIRED, context_phase(a->sid), a->sid,
+				fmt(x, "%s asks for a %s restart", app_name(x, a), hard ? "hard" : "soft"),
+				fmt(x, "In %s, the tracked app %s has RebootRequired %" PRIu32 " (%s).",
+				    context_text(x, a->sid), a->id, a->reboot_required.value,
+				    hard ? "hard" : "soft"),
+				hard ? "The ESP restarts the device for it; a restart in account setup "
+				       "sends the user back to the sign-in screen. Set the app's restart "
+				       "behaviour to \"No specific action\" if it is not needed."
+				     : "A soft restart waits until the end of the ESP; nothing to do unless "
+				       "the app needs it earlier.");
+			ev(x, f, a->key, "RebootRequired",
+			   u32_text(x, a->reboot_required, espdiag_esp_reboot_name));
+		}
+	}
+}
+
+static void rule_completed(run *x, bool errors)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t n = espdiag_esp_phase_count(esp), completed = 0;
+	if (errors || n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
+		if (p->status == ESPDIAG_ESP_STATUS_COMPLETED)
+			completed++;
+		else if (p->status != ESPDIAG_ESP_STATUS_SKIPPED)
+			return;
+	}
+	if (completed == 0)
+		return;
+	espdiag_finding *f =
+		add(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
+		    "Every phase that ran completed and no rule found an error.",
+		    "Nothing to do for the ESP; look at the warnings, if any, for what may slow "
+		    "the next deployment.");
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
+		if (p->key != NULL)
+			ev(x, f, p->key, NULL,
+			   fmt(x, "%s%s%s: %s", espdiag_esp_phase_name(p->phase), p->sid ? " " : "",
+			       p->sid ? p->sid : "", espdiag_esp_phase_status_name(p->status)));
+	}
+}
+
+static void damage_evidence(run *x, espdiag_finding *f, const char *where,
+                            const espdiag_warning *w)
+{
+	const char *pos = w->line ? fmt(x, "line %" PRIu64 ", column %" PRIu64, w->line, w->column)
+	                          : fmt(x, "offset %" PRIu64, w->offset);
+	ev(x, f, where, pos, w->message);
+}
+
+static void rule_damaged(run *x, const espdiag_registry *reg)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t nr = reg ? espdiag_registry_warning_count(reg) : 0;
+	size_t nm = espdiag_esp_warning_count(esp);
+	if (nr + nm == 0)
+		return;
+	espdiag_finding *f = add(
+		x, RULE_INPUT_DAMAGED, 0, NULL, "The input is damaged; findings may be incomplete",
+		fmt(x,
+		    "The reader left %zu warning%s and the ESP model %zu: damaged or unusable parts "
+		    "were skipped, so evidence may be missing.",
+		    nr, nr == 1 ? "" : "s", nm),
+		"Collect the registry again (mdmdiagnosticstool.exe -area Autopilot -cab ...) and "
+		"do not edit or re-encode the .reg; for a hive, copy it from a shadow copy or "
+		"with reg save.");
+	size_t kept = 0;
+	for (size_t i = 0; i < nr && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
+		size_t src = 0;
+		const espdiag_warning *w = espdiag_registry_warning_at(reg, i, &src);
+		const char *path = espdiag_registry_source_property(reg, src, "path");
+		if (w != NULL)
+			damage_evidence(x, f, path ? path : "input", w);
+	}
+	for (size_t i = 0; i < nm && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
+		const espdiag_warning *w = espdiag_esp_warning_at(esp, i);
+		if (w != NULL)
+			ev(x, f, "ESP model", NULL, w->message);
+	}
+	if (nr + nm > kept)
+		ev(x, f, "input", NULL, fmt(x, "%zu more warnings", nr + nm - kept));
+}
+
+/* --- options, order, outcome --- */
+
+static int parse_skips(run *x, const espdiag_diagnose_options *o)
+{
+	for (size_t i = 0; o->skip_rules && o->skip_rules[i]; i++) {
+		int k = rule_index(o->skip_rules[i], strlen(o->skip_rules[i]));
+		if (k < 0)
+			return ESPDIAG_EINVAL;
+		x->skip[k] = true;
+	}
+	const char *p = o->skip_rules_csv;
+	while (p && *p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *end = p;
+		while (*end && *end != ',')
+			end++;
+		const char *e = end;
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (e > p) {
+			int k = rule_index(p, (size_t)(e - p));
+			if (k < 0)
+				return ESPDIAG_EINVAL;
+			x->skip[k] = true;
+		}
+		p = end;
+	}
+	return ESPDIAG_OK;
+}
+
+static int finding_cmp(const void *a, const void *b)
+{
+	const espdiag_finding *f = *(const espdiag_finding *const *)a;
+	const espdiag_finding *g = *(const espdiag_finding *const *)b;
+	if (f->phase != g->phase)
+		return f->phase < g->phase ? -1 : 1;
+	if (f->user != g->user)
+		return f->user < g->user ? -1 : 1;
+	espdiag_severity fs = diag_rules[f->rule].severity, gs = diag_rules[g->rule].severity;
+	if (fs != gs)
+		return fs > gs ? -1 : 1;
+	return f->seq < g->seq ? -1 : f->seq > g->seq;
+}
+
+static void finish(run *x)
+{
+	espdiag_report *r = x->r;
+	const espdiag_esp *esp = x->esp;
+	qsort(r->findings, r->finding_count, sizeof *r->findings, finding_cmp);
+	bool no_data = false, completed = false, failed = false, running = false;
+	for (size_t i = 0; i < r->finding_count; i++) {
+		const espdiag_finding *f = r->findings[i];
+		switch (diag_rules[f->rule].severity) {
+		case ESPDIAG_SEVERITY_ERROR: r->errors++; failed = true; break;
+		case ESPDIAG_SEVERITY_WARNING: r->warnings_n++; break;
+		default: r->infos++; break;
+		}
+		no_data |= f->rule == RULE_NO_ESP_DATA;
+		completed |= f->rule == RULE_ESP_COMPLETED;
+	}
+	size_t n = espdiag_esp_phase_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t st = espdiag_esp_phase_at(esp, i)->status;
+		failed |= st == ESPDIAG_ESP_STATUS_FAILED;
+		running |= st == ESPDIAG_ESP_STATUS_IN_PROGRESS ||
+		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
+	}
+	r->outcome = no_data     ? ESPDIAG_OUTCOME_UNKNOWN
+	             : failed    ? ESPDIAG_OUTCOME_FAILED
+	             : completed ? ESPDIAG_OUTCOME_COMPLETED
+	             : running   ? ESPDIAG_OUTCOME_IN_PROGRESS
+	                         : ESPDIAG_OUTCOME_UNKNOWN;
+}
+
+/* Copies what the renderings need from the model and the registry. */
+static int copy_context(run *x, const espdiag_registry *reg)
+{
+	espdiag_report *r = x->r;
+	const espdiag_esp *esp = x->esp;
+	size_t n = espdiag_esp_phase_count(esp);
+	r->phases = n ? esp_arena_alloc(&r->arena, n * sizeof *r->phases) : NULL;
+	if (n && r->phases == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
+		r->phases[i].phase = p->phase;
+		r->phases[i].status = p->status;
+		r->phases[i].sid = dup(x, p->sid);
+		r->phases[i].key = dup(x, p->key);
+	}
+	r->phase_count = n;
+
+	size_t len = 0;
+	FILE *mem = open_memstream(&r->model_json, &len);
+	if (mem == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL, mem);
+	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
+		rc = ESPDIAG_ENOMEM;
+	if (rc != ESPDIAG_OK)
+		return rc == ESPDIAG_EIO ? ESPDIAG_ENOMEM : rc;
+	r->model_json_len = len;
+
+	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
+		r->has_input = true;
+		r->path = dup(x, espdiag_registry_source_property(reg, 0, "path"));
+		r->format = dup(x, espdiag_registry_source_property(reg, 0, "format"));
+		r->encoding = dup(x, espdiag_registry_source_property(reg, 0, "encoding"));
+		r->dialect = dup(x, espdiag_registry_source_property(reg, 0, "dialect"));
+	}
+	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
+	r->warnings = nw ? esp_arena_alloc(&r->arena, nw * sizeof *r->warnings) : NULL;
+	if (nw && r->warnings == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < nw; i++) {
+		const espdiag_warning *w = espdiag_registry_warning_at(reg, i, NULL);
+		if (w == NULL)
+			continue;
+		espdiag_warning *c = &r->warnings[r->warning_count++];
+		*c = *w;
+		c->message = dup(x, w->message ? w->message : "");
+	}
+	return x->rc;
+}
+
+int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
+                     const espdiag_diagnose_options *opts)
+{
+	static const espdiag_diagnose_options defaults = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	if (out == NULL)
+		return ESPDIAG_EINVAL;
+	*out = NULL;
+	if (esp == NULL)
+		return ESPDIAG_EINVAL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version < 1 || opts->version > ESPDIAG_DIAGNOSE_OPTIONS_VERSION)
+		return ESPDIAG_EINVAL;
+	run x = { 0 };
+	x.esp = esp;
+	x.app_minutes = opts->app_minutes ? opts->app_minutes : ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES;
+	int rc = parse_skips(&x, opts);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	espdiag_report *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return ESPDIAG_ENOMEM;
+	esp_arena_init(&r->arena);
+	x.r = r;
+	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
+	x.fs = e ? e->first_sync : NULL;
+
+	rule_presence(&x);
+	rule_phase_skipped(&x);
+	rule_providers(&x);
+	rule_tracking_policies(&x);
+	rule_apps(&x);
+	rule_incomplete(&x);
+	rule_account_not_started(&x);
+	rule_mixed(&x);
+	rule_timeout(&x);
+	rule_msi(&x);
+	rule_pending_items(&x);
+	rule_reboot(&x);
+	/* esp-completed looks at every error, also those of skipped rules:
+	 * leaving a rule out must not turn a failure into a success. */
+	rule_completed(&x, x.error_seen);
+	rule_damaged(&x, opts->registry);
+	if (x.rc == ESPDIAG_OK)
+		x.rc = copy_context(&x, opts->registry);
+	if (x.rc != ESPDIAG_OK) {
+		rc = x.rc;
+		espdiag_report_free(r);
+		return rc;
+	}
+	finish(&x);
+	*out = r;
+	return ESPDIAG_OK;
+}

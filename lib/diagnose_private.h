@@ -1,0 +1,85 @@
+/*
+ * lib/diagnose_private.h - the report handle, shared by diagnose.c (the
+ * rules) and report.c (accessors and renderings). Nothing else sees it.
+ */
+#ifndef ESPDIAG_DIAGNOSE_PRIVATE_H
+#define ESPDIAG_DIAGNOSE_PRIVATE_H
+
+#include <espdiag/diagnose.h>
+
+#include "internal.h"
+
+/* Rule indexes: the catalogue order of diagnose.c's table. */
+enum {
+	RULE_NO_ESP_DATA,
+	RULE_OS_TOO_OLD,
+	RULE_PHASE_SKIPPED,
+	RULE_IME_INSTALL_FAILED,
+	RULE_PROVIDER_INSTALL_FAILED,
+	RULE_PROVIDER_NOT_INSTALLED,
+	RULE_TRACKING_POLICIES_MISSING,
+	RULE_APP_INSTALL_FAILED,
+	RULE_APP_INSTALL_INCOMPLETE,
+	RULE_ACCOUNT_SETUP_NOT_STARTED,
+	RULE_MIXED_MSI_WIN32,
+	RULE_TIMEOUT_TOO_SHORT,
+	RULE_MSI_INSTALL_FAILED,
+	RULE_CERT_PROFILE_PENDING,
+	RULE_NETWORK_PROFILE_PENDING,
+	RULE_MODERN_APP_PENDING,
+	RULE_REBOOT_REQUIRED,
+	RULE_ESP_COMPLETED,
+	RULE_INPUT_DAMAGED,
+	RULE_COUNT
+};
+
+extern const espdiag_rule diag_rules[RULE_COUNT];
+
+typedef struct diag_evidence {
+	const char *key;
+	const char *value;
+	const char *data;
+} diag_evidence;
+
+struct espdiag_finding {
+	size_t rule;                 /* RULE_* */
+	uint32_t phase;              /* espdiag_esp_phase, 0 for none */
+	const char *sid;
+	size_t user;                 /* order of the sid among the users */
+	size_t seq;                  /* creation order */
+	const char *title;
+	const char *detail;
+	const char *remediation;
+	bool has_code;
+	uint32_t code;
+	diag_evidence *evidence;     /* malloc'd */
+	size_t evidence_count;
+	size_t evidence_cap;
+};
+
+/* A copy of one phase of the model. */
+typedef struct diag_phase {
+	uint32_t phase;
+	uint32_t status;
+	const char *sid;
+	const char *key;
+} diag_phase;
+
+struct espdiag_report {
+	esp_arena arena;             /* every string and finding */
+	espdiag_finding **findings;  /* malloc'd, report order */
+	size_t finding_count;
+	size_t finding_cap;
+	diag_phase *phases;          /* arena */
+	size_t phase_count;
+	char *model_json;            /* malloc'd: the model's JSON members */
+	size_t model_json_len;
+	bool has_input;
+	const char *path, *format, *encoding, *dialect;
+	espdiag_warning *warnings;   /* arena, messages in the arena */
+	size_t warning_count;
+	espdiag_outcome outcome;
+	size_t errors, warnings_n, infos;
+};
+
+#endif /* ESPDIAG_DIAGNOSE_PRIVATE_H */

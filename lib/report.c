@@ -1,0 +1,393 @@
+/*
+ * lib/report.c - the diagnosis report: its accessors and its two
+ * renderings, text for people and JSON for programs (the shape is in
+ * diagnose.h and DESIGN.md; the JSON strings go through json.c so any
+ * input bytes give valid JSON).
+ */
+#include "diagnose_private.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <espdiag/version.h>
+
+#include "json.h"
+
+const char *espdiag_severity_name(uint32_t severity)
+{
+	switch (severity) {
+	case ESPDIAG_SEVERITY_INFO: return "info";
+	case ESPDIAG_SEVERITY_WARNING: return "warning";
+	case ESPDIAG_SEVERITY_ERROR: return "error";
+	default: return "unknown";
+	}
+}
+
+const char *espdiag_outcome_name(uint32_t outcome)
+{
+	switch (outcome) {
+	case ESPDIAG_OUTCOME_COMPLETED: return "completed";
+	case ESPDIAG_OUTCOME_FAILED: return "failed";
+	case ESPDIAG_OUTCOME_IN_PROGRESS: return "in_progress";
+	default: return "unknown";
+	}
+}
+
+void espdiag_report_free(espdiag_report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->finding_count; i++)
+		free(r->findings[i]->evidence);
+	free(r->findings);
+	free(r->model_json);
+	esp_arena_free(&r->arena);
+	free(r);
+}
+
+espdiag_outcome espdiag_report_outcome(const espdiag_report *r)
+{
+	return r ? r->outcome : ESPDIAG_OUTCOME_UNKNOWN;
+}
+
+size_t espdiag_report_severity_count(const espdiag_report *r, espdiag_severity severity)
+{
+	if (r == NULL)
+		return 0;
+	switch (severity) {
+	case ESPDIAG_SEVERITY_ERROR: return r->errors;
+	case ESPDIAG_SEVERITY_WARNING: return r->warnings_n;
+	case ESPDIAG_SEVERITY_INFO: return r->infos;
+	default: return 0;
+	}
+}
+
+bool espdiag_report_has_errors(const espdiag_report *r)
+{
+	return r != NULL && r->errors > 0;
+}
+
+size_t espdiag_report_finding_count(const espdiag_report *r)
+{
+	return r ? r->finding_count : 0;
+}
+
+const espdiag_finding *espdiag_report_finding_at(const espdiag_report *r, size_t index)
+{
+	return r && index < r->finding_count ? r->findings[index] : NULL;
+}
+
+const char *espdiag_finding_id(const espdiag_finding *f)
+{
+	return f ? diag_rules[f->rule].id : NULL;
+}
+
+espdiag_severity espdiag_finding_severity(const espdiag_finding *f)
+{
+	return f ? diag_rules[f->rule].severity : ESPDIAG_SEVERITY_INFO;
+}
+
+uint32_t espdiag_finding_phase(const espdiag_finding *f)
+{
+	return f ? f->phase : 0;
+}
+
+const char *espdiag_finding_sid(const espdiag_finding *f)
+{
+	return f ? f->sid : NULL;
+}
+
+const char *espdiag_finding_title(const espdiag_finding *f)
+{
+	return f ? f->title : NULL;
+}
+
+const char *espdiag_finding_detail(const espdiag_finding *f)
+{
+	return f ? f->detail : NULL;
+}
+
+const char *espdiag_finding_remediation(const espdiag_finding *f)
+{
+	return f ? f->remediation : NULL;
+}
+
+int espdiag_finding_error_code(uint32_t *out, const espdiag_finding *f)
+{
+	if (out == NULL || f == NULL)
+		return ESPDIAG_EINVAL;
+	if (!f->has_code)
+		return ESPDIAG_NOTFOUND;
+	*out = f->code;
+	return ESPDIAG_OK;
+}
+
+size_t espdiag_finding_evidence_count(const espdiag_finding *f)
+{
+	return f ? f->evidence_count : 0;
+}
+
+const char *espdiag_finding_evidence_key(const espdiag_finding *f, size_t i)
+{
+	return f && i < f->evidence_count ? f->evidence[i].key : NULL;
+}
+
+const char *espdiag_finding_evidence_value(const espdiag_finding *f, size_t i)
+{
+	return f && i < f->evidence_count ? f->evidence[i].value : NULL;
+}
+
+const char *espdiag_finding_evidence_data(const espdiag_finding *f, size_t i)
+{
+	return f && i < f->evidence_count ? f->evidence[i].data : NULL;
+}
+
+/* --- text --- */
+
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[1;31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+
+typedef struct pen {
+	FILE *out;
+	int colour;
+} pen;
+
+static void paint(const pen *p, const char *colour, const char *text)
+{
+	if (p->colour)
+		fprintf(p->out, "%s%s%s", colour, text, C_RESET);
+	else
+		fputs(text, p->out);
+}
+
+static const char *severity_colour(espdiag_severity s)
+{
+	return s == ESPDIAG_SEVERITY_ERROR ? C_RED : s == ESPDIAG_SEVERITY_WARNING ? C_YELLOW : C_CYAN;
+}
+
+static const char *status_colour(uint32_t status)
+{
+	switch (status) {
+	case ESPDIAG_ESP_STATUS_COMPLETED: return C_GREEN;
+	case ESPDIAG_ESP_STATUS_FAILED: return C_RED;
+	case ESPDIAG_ESP_STATUS_IN_PROGRESS:
+	case ESPDIAG_ESP_STATUS_IDENTIFYING: return C_YELLOW;
+	default: return C_BOLD;
+	}
+}
+
+/* A state name for people: "in_progress" -> "in progress". */
+static void human(const pen *p, const char *colour, const char *name)
+{
+	char buf[64];
+	size_t i = 0;
+	for (; name[i] && i + 1 < sizeof buf; i++)
+		buf[i] = name[i] == '_' ? ' ' : name[i];
+	buf[i] = '\0';
+	paint(p, colour, buf);
+}
+
+static void plural(FILE *out, size_t n, const char *word)
+{
+	fprintf(out, "%zu %s%s", n, word, n == 1 ? "" : "s");
+}
+
+static void text_finding(const pen *p, const espdiag_finding *f)
+{
+	FILE *out = p->out;
+	espdiag_severity s = diag_rules[f->rule].severity;
+	fputs("  ", out);
+	char tag[16];
+	snprintf(tag, sizeof tag, "[%s]", espdiag_severity_name(s));
+	paint(p, severity_colour(s), tag);
+	fprintf(out, " %s: %s\n", diag_rules[f->rule].id, f->title);
+	fprintf(out, "    %s\n", f->detail);
+	fputs("    ", out);
+	paint(p, C_BOLD, "What to do:");
+	fprintf(out, " %s\n", f->remediation);
+	if (f->evidence_count == 0)
+		return;
+	fputs("    Evidence:\n", out);
+	for (size_t i = 0; i < f->evidence_count; i++) {
+		const diag_evidence *e = &f->evidence[i];
+		fprintf(out, "      %s\n", e->key);
+		if (e->value != NULL && e->data != NULL)
+			fprintf(out, "        %s = %s\n", e->value, e->data);
+		else if (e->value != NULL || e->data != NULL)
+			fprintf(out, "        %s\n", e->value ? e->value : e->data);
+	}
+}
+
+static const char *phase_title(uint32_t phase)
+{
+	switch (phase) {
+	case ESPDIAG_ESP_PHASE_DEVICE_PREPARATION: return "Device preparation";
+	case ESPDIAG_ESP_PHASE_DEVICE_SETUP: return "Device setup";
+	case ESPDIAG_ESP_PHASE_ACCOUNT_SETUP: return "Account setup";
+	default: return "Other";
+	}
+}
+
+int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
+{
+	if (r == NULL || out == NULL)
+		return ESPDIAG_EINVAL;
+	pen p = { out, colour };
+	bool *shown = r->finding_count ? calloc(r->finding_count, sizeof *shown) : NULL;
+	if (r->finding_count && shown == NULL)
+		return ESPDIAG_ENOMEM;
+
+	if (r->path != NULL)
+		fprintf(out, "%s: ", r->path);
+	paint(&p, r->outcome == ESPDIAG_OUTCOME_FAILED      ? C_RED
+	          : r->outcome == ESPDIAG_OUTCOME_COMPLETED ? C_GREEN
+	                                                    : C_YELLOW,
+	      espdiag_outcome_name(r->outcome));
+	fputs(" - ", out);
+	plural(out, r->errors, "error");
+	fputs(", ", out);
+	plural(out, r->warnings_n, "warning");
+	fputs(", ", out);
+	plural(out, r->infos, "info");
+	fputs("\n", out);
+
+	bool general = false;
+	for (size_t i = 0; i < r->finding_count; i++) {
+		if (r->findings[i]->phase != 0)
+			continue;
+		if (!general)
+			paint(&p, C_BOLD, "General\n");
+		general = true;
+		text_finding(&p, r->findings[i]);
+		shown[i] = true;
+	}
+	size_t user = 0;
+	for (size_t k = 0; k < r->phase_count; k++) {
+		const diag_phase *ph = &r->phases[k];
+		size_t u = ph->phase == ESPDIAG_ESP_PHASE_ACCOUNT_SETUP ? user++ : 0;
+		paint(&p, C_BOLD, phase_title(ph->phase));
+		if (ph->sid != NULL)
+			fprintf(out, " (%s)", ph->sid);
+		fputs(": ", out);
+		human(&p, status_colour(ph->status), espdiag_esp_phase_status_name(ph->status));
+		fputs("\n", out);
+		for (size_t i = 0; i < r->finding_count; i++) {
+			const espdiag_finding *f = r->findings[i];
+			if (!shown[i] && f->phase == ph->phase && f->user == u) {
+				text_finding(&p, f);
+				shown[i] = true;
+			}
+		}
+	}
+	bool other = false;
+	for (size_t i = 0; i < r->finding_count; i++) {
+		if (shown[i])
+			continue;
+		if (!other)
+			paint(&p, C_BOLD, "Other\n");
+		other = true;
+		text_finding(&p, r->findings[i]);
+	}
+	free(shown);
+	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
+}
+
+/* --- JSON --- */
+
+static void json_member(FILE *out, const char *name, const char *value, bool comma)
+{
+	fprintf(out, "%s\"%s\":", comma ? "," : "", name);
+	esp_json_cstr(out, value);
+}
+
+static void json_finding(FILE *out, const espdiag_finding *f)
+{
+	const espdiag_rule *rule = &diag_rules[f->rule];
+	putc('{', out);
+	json_member(out, "id", rule->id, false);
+	json_member(out, "severity", espdiag_severity_name(rule->severity), true);
+	json_member(out, "phase", f->phase ? espdiag_esp_phase_name(f->phase) : NULL, true);
+	json_member(out, "title", f->title, true);
+	json_member(out, "detail", f->detail, true);
+	json_member(out, "remediation", f->remediation, true);
+	fputs(",\"evidence\":[", out);
+	for (size_t i = 0; i < f->evidence_count; i++) {
+		const diag_evidence *e = &f->evidence[i];
+		fputs(i ? ",{" : "{", out);
+		json_member(out, "key", e->key, false);
+		json_member(out, "value", e->value, true);
+		json_member(out, "data", e->data, true);
+		putc('}', out);
+	}
+	putc(']', out);
+	json_member(out, "sid", f->sid, true);
+	fputs(",\"error_code\":", out);
+	if (f->has_code)
+		fprintf(out, "\"0x%08" PRIx32 "\"", f->code);
+	else
+		fputs("null", out);
+	putc('}', out);
+}
+
+int espdiag_report_write_json(const espdiag_report *r, FILE *out)
+{
+	if (r == NULL || out == NULL)
+		return ESPDIAG_EINVAL;
+	fputs("{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":", out);
+	esp_json_cstr(out, espdiag_version());
+	fputs("},\"input\":{", out);
+	json_member(out, "path", r->path, false);
+	json_member(out, "format", r->format, true);
+	json_member(out, "encoding", r->encoding, true);
+	json_member(out, "dialect", r->dialect, true);
+	fputs(",\"warnings\":[", out);
+	for (size_t i = 0; i < r->warning_count; i++) {
+		const espdiag_warning *w = &r->warnings[i];
+		fprintf(out, "%s{\"line\":%" PRIu64 ",\"column\":%" PRIu64 ",\"offset\":%" PRIu64,
+		        i ? "," : "", w->line, w->column, w->offset);
+		json_member(out, "message", w->message, true);
+		putc('}', out);
+	}
+	fprintf(out,
+	        "]},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"
+	        "\"infos\":%zu},",
+	        espdiag_outcome_name(r->outcome), r->errors, r->warnings_n, r->infos);
+	if (r->model_json_len)
+		fwrite(r->model_json, 1, r->model_json_len, out);
+	fputs(",\"findings\":[", out);
+	for (size_t i = 0; i < r->finding_count; i++) {
+		if (i)
+			putc(',', out);
+		json_finding(out, r->findings[i]);
+	}
+	fputs("]}\n", out);
+	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
+}
+
+int espdiag_report_to_json(char **out, const espdiag_report *r)
+{
+	if (out == NULL)
+		return ESPDIAG_EINVAL;
+	*out = NULL;
+	if (r == NULL)
+		return ESPDIAG_EINVAL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc = espdiag_report_write_json(r, mem);
+	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
+		rc = ESPDIAG_ENOMEM;
+	if (rc != ESPDIAG_OK) {
+		free(buf);
+		return rc == ESPDIAG_EIO ? ESPDIAG_ENOMEM : rc;
+	}
+	*out = buf;
+	return ESPDIAG_OK;
+}
