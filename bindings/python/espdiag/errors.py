@@ -26,7 +26,10 @@ class EspdiagError(Exception):
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
-        self.status = status
+        try:
+            self.status: int = Status(status)
+        except ValueError:
+            self.status = status
         self.message = message
 
     @property

@@ -1,0 +1,128 @@
+"""diagnose(): findings and evidence as dataclasses, JSON, options, catalogue."""
+import json
+import unittest
+
+import espdiag
+from espdiag import Esp, EspdiagError, Evidence, Finding, Registry, Status, diagnose
+
+from support import ESP_KEY, FAILED_APP, SAMPLE, data
+
+# The rule ids DESIGN.md makes a public contract.
+CATALOGUE = [
+    "no-esp-data", "os-too-old-for-win32-tracking", "phase-skipped", "ime-install-failed",
+    "provider-install-failed", "provider-not-installed", "tracking-policies-missing",
+    "app-install-failed", "app-install-incomplete", "account-setup-not-started",
+    "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
+    "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
+    "input-damaged"]
+
+
+class TestSample(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.report = diagnose(SAMPLE)
+
+    def test_outcome(self):
+        r = self.report
+        self.assertEqual(r.outcome, "failed")
+        self.assertTrue(r.has_errors)
+        self.assertEqual(r.errors, 1)
+        self.assertEqual(r.errors + r.warnings + r.infos, len(r.findings))
+        self.assertNotIn("esp-completed", r.rule_ids)
+        self.assertNotIn("no-esp-data", r.rule_ids)
+
+    def test_failed_app_finding(self):
+        (f,) = self.report.by_id("app-install-failed")
+        self.assertIsInstance(f, Finding)
+        self.assertEqual((f.severity, f.phase, f.sid), ("error", "device_setup", None))
+        self.assertTrue(f.is_error)
+        self.assertIn(FAILED_APP, f.detail)
+        self.assertTrue(f.title and f.remediation)
+        self.assertEqual(f.evidence[0], Evidence(
+            ESP_KEY + r"\Device\Setup\Apps\Tracking\Sidecar" + "\\" + FAILED_APP,
+            "InstallationState", "4 (error)"))
+        # The findings are ordered: the error of device setup comes first.
+        self.assertEqual(self.report.findings[0], f)
+
+    def test_json(self):
+        js = self.report.to_json()
+        self.assertNotIn("\n", js)
+        d = self.report.to_dict()
+        self.assertEqual(d["schema"], "espdiag-report/1")
+        self.assertEqual(d["tool"], {"name": "espdiag", "version": espdiag.library_version()})
+        self.assertEqual(d["input"]["path"], SAMPLE)
+        self.assertEqual((d["input"]["format"], d["input"]["encoding"], d["input"]["dialect"]),
+                         ("reg", "utf-16le", "dump"))
+        self.assertEqual(d["summary"], {"outcome": "failed", "errors": self.report.errors,
+                                        "warnings": self.report.warnings,
+                                        "infos": self.report.infos})
+        self.assertEqual([f["id"] for f in d["findings"]], self.report.rule_ids)
+        self.assertEqual(d["findings"][0]["evidence"][0]["data"], "4 (error)")
+
+    def test_text(self):
+        self.assertIn("[error] app-install-failed", self.report.text)
+        self.assertNotIn("\x1b[", self.report.text)
+
+
+class TestInputs(unittest.TestCase):
+    def test_esp_registry_bytes_give_the_same_findings(self):
+        want = diagnose(SAMPLE).rule_ids
+        with Esp.open(SAMPLE) as esp:
+            self.assertEqual(diagnose(esp).rule_ids, want)
+        with Registry.open(SAMPLE) as reg:
+            self.assertEqual(diagnose(reg).rule_ids, want)
+        with open(SAMPLE, "rb") as fh:
+            r = diagnose(fh.read())
+        self.assertEqual(r.rule_ids, want)
+        self.assertEqual(r.to_dict()["input"]["path"], "(memory)")
+
+    def test_skip_rules(self):
+        r = diagnose(SAMPLE, skip_rules=["app-install-failed"])
+        self.assertNotIn("app-install-failed", r.rule_ids)
+        with self.assertRaises(EspdiagError) as cm:
+            diagnose(SAMPLE, skip_rules=["no-such-rule"])
+        self.assertEqual(cm.exception.status, Status.EINVAL)
+
+    def test_ime_failed_with_error_code(self):
+        r = diagnose(data("esp-prep-failed.reg"))
+        (f,) = r.by_id("ime-install-failed")
+        self.assertEqual((f.severity, f.phase, f.error_code), ("error", "device_preparation", 0x800705B4))
+        self.assertEqual(r.outcome, "failed")
+
+    def test_no_esp_data(self):
+        r = diagnose(data("esp-absent.reg"))
+        self.assertEqual(r.rule_ids, ["no-esp-data"])
+        self.assertEqual(r.outcome, "unknown")
+        self.assertIsNone(r.findings[0].phase)
+
+    def test_user_finding_has_sid(self):
+        r = diagnose(data("esp-users.reg"))
+        (f,) = r.by_id("tracking-policies-missing")
+        self.assertEqual((f.phase, f.sid), ("account_setup", "s-1-12-1-200"))
+
+    def test_app_minutes(self):
+        # 60 minutes for 3 tracked apps: short only with a large allowance.
+        self.assertNotIn("timeout-too-short", diagnose(SAMPLE).rule_ids)
+        self.assertIn("timeout-too-short", diagnose(SAMPLE, app_minutes=30).rule_ids)
+
+
+class TestCatalogue(unittest.TestCase):
+    def test_rules(self):
+        rules = espdiag.rules()
+        self.assertEqual([r.id for r in rules], CATALOGUE)
+        sev = {r.id: r.severity for r in rules}
+        self.assertEqual(sev["app-install-failed"], "error")
+        self.assertEqual(sev["mixed-msi-win32"], "warning")
+        self.assertEqual(sev["esp-completed"], "info")
+        self.assertTrue(all(r.summary for r in rules))
+
+    def test_describe_error(self):
+        e = espdiag.describe_error(0x80070643)
+        self.assertEqual((e.code, e.symbol), (0x80070643, "ERROR_INSTALL_FAILURE"))
+        self.assertTrue(e.meaning)
+        self.assertIsNotNone(espdiag.describe_error(0x800705B4))
+        self.assertIsNone(espdiag.describe_error(0x12345678))
+
+
+if __name__ == "__main__":
+    unittest.main()
