@@ -1114,6 +1114,9 @@ static int load_all(espdiag_esp *esp, espdiag_registry *reg)
 		finish_setup(esp->users.v[i]);
 	if ((rc = derive_phases(esp)) || (rc = derive_items(esp)) || (rc = derive_changes(esp)))
 		return rc;
+	/* Build the lazy "N more warnings" summary now, so that reading a
+	 * finished model never writes to it (concurrent readers are allowed). */
+	esp_warnings_at(&esp->warnings, esp->warnings.count);
 	return ESPDIAG_OK;
 }
 
@@ -1173,7 +1176,7 @@ size_t espdiag_esp_warning_count(const espdiag_esp *esp)
 
 const espdiag_warning *espdiag_esp_warning_at(const espdiag_esp *esp, size_t index)
 {
-	/* esp_warnings_at takes a non-const list but does not change it. */
+	/* No write happens here: espdiag_esp_load() built the summary. */
 	return esp ? esp_warnings_at((esp_warnings *)&esp->warnings, index) : NULL;
 }
 

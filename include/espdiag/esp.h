@@ -380,7 +380,7 @@ typedef struct espdiag_esp_item {
 	espdiag_esp_item_kind kind;
 	const char *id;
 	const char *sid;                     /* NULL: device context */
-	espdiag_esp_phase phase;             /* device_setup or account_setup; device_preparation for none yet */
+	espdiag_esp_phase phase;             /* device_setup (device context) or account_setup (a user) */
 	const char *state;                   /* state name ("completed", "success", "processed", ...) */
 	espdiag_esp_u32 state_raw;
 	bool is_ime;                         /* the IME's own MSI */
