@@ -50,6 +50,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "readers.h"
 #include "unicode.h"
@@ -69,29 +71,25 @@
 /* How a key's subkey list can be searched by hash. */
 enum { LIST_PLAIN, LIST_LF, LIST_LH };
 
+/* What is known of a key cell (one byte per key cell, by rank). */
 enum {
-	N_NAME = 1u,   /* name/name_len are set */
-	N_SUBS = 2u,   /* the subkey list was examined */
-	N_VALS = 4u    /* the value list was examined */
+	N_ADOPTED = 1u, /* listed by its parent (or the root): reachable once */
+	N_SUBS = 2u,    /* its subkey lists were examined */
+	N_VALS = 4u,    /* its value list was examined */
+	N_SIDE = 8u     /* it has a side record */
 };
 
-typedef struct regf_node regf_node;
-struct regf_node {
-	uint32_t off;              /* cell offset, relative to the first bin */
-	uint32_t depth;            /* root = 0 */
-	regf_node *parent;
-	unsigned flags;
+/* What a key needs beyond the mapping (rare: filtered lists, a converted
+ * name), keyed by its cell offset. */
+typedef struct regf_side {
+	const unsigned char *subs; /* 8-byte (LE offset, LE hash) records */
+	const unsigned char *vals; /* LE offsets of checked vk cells */
 	const char *name;
 	size_t name_len;
-	/* Subkeys: entries of 8 bytes (LE offset, LE hash) or 4 (offset). */
-	const unsigned char *subs;
-	uint32_t nsubs;
-	uint8_t sub_stride;
+	uint32_t nsubs, nvals;
 	uint8_t sub_kind;
-	/* Values: LE offsets of checked vk cells. */
-	const unsigned char *vals;
-	uint32_t nvals;
-};
+	bool subs_set, vals_set, name_set;
+} regf_side;
 
 /* What a value needed converted or assembled, keyed by its vk cell. */
 typedef struct regf_vcache {
@@ -116,15 +114,20 @@ typedef struct regf {
 	esp_input in;
 	const unsigned char *bins; /* data + 4096 */
 	uint32_t bins_size;        /* bytes of bins walked */
-	uint8_t *cells;            /* bit per 4 bytes: an allocated cell starts here */
-	uint8_t *adopted;          /* bit per 4 bytes: this key has a parent (or is the root) */
+	uint64_t *cells;           /* bit per 8 bytes: an allocated cell starts here */
+	uint64_t *keys;            /* bit per 8 bytes: ... and it is a key ("nk") */
+	uint32_t *key_rank;        /* per word of keys: key cells in the words before */
+	uint32_t *parent;          /* per key cell: rank + 1 of its parent, 0 for none */
+	uint8_t *nflags;           /* per key cell: N_* */
+	espdiag_node last_id;      /* the node node_get resolved last, and its rank */
+	int64_t last_rank;
+	size_t nkeys;
 	uint32_t root_off;
 	uint64_t work_left;        /* list entries the reader may still examine */
 	uint64_t big_left;         /* bytes of big data it may still assemble */
 	bool work_warned;
-	regf_map nodes;
 	regf_map vcache;
-	regf_node *last;           /* the node looked up last */
+	regf_map side;
 	esp_arena arena;
 	esp_warnings warnings;
 	/* scratch space reused across calls */
@@ -208,21 +211,21 @@ static void map_free(regf_map *m)
 /* ------------------------------------------------------------------ */
 /* cells */
 
-static bool bit_test(const uint8_t *map, uint32_t rel)
+static bool bit_test(const uint64_t *map, uint32_t rel)
 {
-	return (map[rel >> 5] >> ((rel >> 2) & 7)) & 1;
+	return (map[rel >> 9] >> ((rel >> 3) & 63)) & 1;
 }
 
-static void bit_set(uint8_t *map, uint32_t rel)
+static void bit_set(uint64_t *map, uint32_t rel)
 {
-	map[rel >> 5] |= (uint8_t)(1u << ((rel >> 2) & 7));
+	map[rel >> 9] |= (uint64_t)1 << ((rel >> 3) & 63);
 }
 
 /* The data of the allocated cell at rel (after its size field) and its
  * length, or NULL when rel names no allocated cell. */
 static const unsigned char *cell(const regf *h, uint32_t rel, uint32_t *len)
 {
-	if (rel >= h->bins_size || (rel & 3) != 0 || !bit_test(h->cells, rel))
+	if (rel >= h->bins_size || (rel & 7) != 0 || !bit_test(h->cells, rel))
 		return NULL;
 	const unsigned char *p = h->bins + rel;
 	/* The walk at open checked that this cell lies inside its bin. */
@@ -368,58 +371,115 @@ static int name_get(regf *h, const unsigned char *s, size_t n, bool latin1, bool
 }
 
 /* ------------------------------------------------------------------ */
-/* nodes */
+/* keys */
 
-static regf_node *node_new(regf *h, uint32_t off, regf_node *parent)
+/* The rank of the key cell at rel among all key cells, or -1 when rel
+ * names no key cell. */
+static int64_t key_rank(const regf *h, uint32_t rel)
 {
-	regf_node *n = esp_arena_alloc(&h->arena, sizeof *n);
-	if (n == NULL)
-		return NULL;
-	memset(n, 0, sizeof *n);
-	n->off = off;
-	n->parent = parent;
-	n->depth = parent ? parent->depth + 1 : 0;
-	if (map_put(&h->nodes, off, n) != ESPDIAG_OK)
-		return NULL;
-	return n;
+	if (rel >= h->bins_size || (rel & 7) != 0 || !bit_test(h->keys, rel))
+		return -1;
+	uint32_t w = rel >> 9;
+	uint64_t below = h->keys[w] & (((uint64_t)1 << ((rel >> 3) & 63)) - 1);
+	return (int64_t)h->key_rank[w] + __builtin_popcountll(below);
 }
 
-static regf_node *node_get(regf *h, espdiag_node id)
+/* The rank of a node id the view passes in (one this backend handed out),
+ * or -1. */
+static int64_t node_get(regf *h, espdiag_node id)
 {
+	/* The view asks about one key several times in a row. */
+	if (id == h->last_id)
+		return h->last_rank;
 	if (id < REGF_BASE || id - REGF_BASE > UINT32_MAX)
-		return NULL;
-	uint32_t off = (uint32_t)(id - REGF_BASE);
-	if (h->last != NULL && h->last->off == off)
-		return h->last;
-	regf_node *n = map_get(&h->nodes, off);
-	if (n != NULL)
-		h->last = n;
-	return n;
+		return -1;
+	int64_t r = key_rank(h, (uint32_t)(id - REGF_BASE));
+	if (r < 0 || !(h->nflags[r] & N_ADOPTED))
+		return -1;
+	h->last_id = id;
+	h->last_rank = r;
+	return r;
 }
 
-static bool is_ancestor(const regf_node *n, uint32_t off)
+static bool is_ancestor(const regf *h, uint32_t rank, uint32_t other)
 {
-	for (; n != NULL; n = n->parent)
-		if (n->off == off)
+	for (uint32_t p = rank + 1, steps = 0; p != 0 && steps <= REGF_MAX_DEPTH + 1; steps++) {
+		if (p - 1 == other)
 			return true;
+		p = h->parent[p - 1];
+	}
 	return false;
+}
+
+static uint32_t depth_of(const regf *h, uint32_t rank)
+{
+	uint32_t d = 0;
+	for (uint32_t p = h->parent[rank]; p != 0 && d <= REGF_MAX_DEPTH; p = h->parent[p - 1])
+		d++;
+	return d;
+}
+
+/* The side record of a key (what the mapping cannot serve), created on
+ * demand. */
+static regf_side *side_of(regf *h, uint32_t rank, uint32_t off, bool create)
+{
+	if (h->nflags[rank] & N_SIDE)
+		return map_get(&h->side, off);
+	if (!create)
+		return NULL;
+	regf_side *s = esp_arena_alloc(&h->arena, sizeof *s);
+	if (s == NULL || map_put(&h->side, off, s) != ESPDIAG_OK)
+		return NULL;
+	memset(s, 0, sizeof *s);
+	h->nflags[rank] |= N_SIDE;
+	return s;
+}
+
+/* A key's checked subkeys: entries of stride bytes, each starting with
+ * the LE offset of a key cell. */
+typedef struct sub_view {
+	const unsigned char *e;
+	uint32_t n;
+	uint8_t stride;
+	uint8_t kind;
+} sub_view;
+
+/* The subkeys once load_subkeys ran: from the side record when the lists
+ * needed filtering, else straight from the key's one list. */
+static void subs_of(regf *h, uint32_t rank, uint32_t off, sub_view *v)
+{
+	regf_side *s = side_of(h, rank, off, false);
+	if (s != NULL && s->subs_set) {
+		*v = (sub_view){ s->subs, s->nsubs, 8, s->sub_kind };
+		return;
+	}
+	const unsigned char *nk = nk_cell(h, off, NULL);
+	*v = (sub_view){ NULL, 0, 8, LIST_PLAIN };
+	if (esp_le32(nk + 20) == 0)
+		return;
+	uint32_t len;
+	const unsigned char *l = cell(h, esp_le32(nk + 28), &len);
+	v->e = l + 4;
+	v->n = esp_le16(l + 2);
+	v->stride = l[1] == 'i' ? 4 : 8;
+	v->kind = l[1] == 'h' ? LIST_LH : l[1] == 'f' ? LIST_LF : LIST_PLAIN;
 }
 
 /* Collects the checked entries of one subkey list (and, for an ri list,
  * of the lists it names) into h->tmp as 8-byte (offset, hash) records. */
 typedef struct sub_walk {
-	regf_node *key;
-	size_t count;      /* records in h->tmp */
-	size_t entries;    /* entries the lists hold, damaged ones included */
-	int kind;          /* LIST_* common to all lists, or -1 before the first */
-	bool direct;       /* one list, every entry kept: serve it from the mapping */
+	uint32_t rank, off;  /* the key */
+	size_t count;        /* records in h->tmp */
+	size_t entries;      /* entries the lists hold, damaged ones included */
+	int kind;            /* LIST_* common to all lists, or -1 before the first */
+	bool direct;         /* one list, every entry kept: serve it from the mapping */
 } sub_walk;
 
 static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 {
 	uint32_t len;
 	const unsigned char *p = cell(h, rel, &len);
-	unsigned long long at = FILE_OFF(w->key->off);
+	unsigned long long at = FILE_OFF(w->off);
 	if (p == NULL || len < 4) {
 		w->direct = false;
 		return esp_warn(&h->warnings, 0, 0, p ? FILE_OFF(rel) : at,
@@ -437,11 +497,7 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 	} else if (p[0] == 'l' && p[1] == 'i') {
 		kind = LIST_PLAIN;
 		stride = 4;
-	} else if (p[0] == 'r' && p[1] == 'i') {
-		if (inside_ri) {
-			w->direct = false;
-			return ESPDIAG_OK; /* the caller warns */
-		}
+	} else if (p[0] == 'r' && p[1] == 'i' && !inside_ri) {
 		kind = -2;
 		stride = 4;
 	} else {
@@ -493,7 +549,8 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 	for (size_t i = 0; i < count; i++) {
 		const unsigned char *e = p + 4 + stride * i;
 		uint32_t child = esp_le32(e);
-		if (nk_cell(h, child, NULL) == NULL) {
+		int64_t c = nk_cell(h, child, NULL) ? key_rank(h, child) : -1;
+		if (c < 0) {
 			esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
 			         "key at 0x%llx: subkey list at 0x%llx entry %zu: 0x%llx %s; skipped",
 			         at, FILE_OFF(rel), i, FILE_OFF(child),
@@ -501,8 +558,8 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 			w->direct = false;
 			continue;
 		}
-		if (bit_test(h->adopted, child)) {
-			if (is_ancestor(w->key, child))
+		if (h->nflags[c] & N_ADOPTED) {
+			if (is_ancestor(h, w->rank, (uint32_t)c))
 				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
 				         "key at 0x%llx: subkey 0x%llx is the key itself or one of its "
 				         "parents (a loop); skipped", at, FILE_OFF(child));
@@ -513,7 +570,8 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 			w->direct = false;
 			continue;
 		}
-		bit_set(h->adopted, child);
+		h->nflags[c] |= N_ADOPTED;
+		h->parent[c] = w->rank + 1;
 		unsigned char *r = t + 8 * w->count++;
 		memcpy(r, e, 4);
 		if (stride == 8)
@@ -521,59 +579,53 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 		else
 			memset(r + 4, 0, 4);
 	}
-	if (w->direct) {
-		/* Remember the list itself; used only if it stays the only one. */
-		w->key->subs = p + 4;
-		w->key->sub_stride = (uint8_t)stride;
-	}
 	return ESPDIAG_OK;
 }
 
-static int load_subkeys(regf *h, regf_node *n)
+/* Examines a key's subkey lists once: adopts the subkeys, and keeps a
+ * filtered copy in the side record when the lists cannot be served as
+ * they are. */
+static int load_subkeys(regf *h, uint32_t rank, uint32_t off)
 {
-	if (n->flags & N_SUBS)
+	if (h->nflags[rank] & N_SUBS)
 		return ESPDIAG_OK;
-	n->flags |= N_SUBS;
-	n->subs = NULL;
-	n->nsubs = 0;
-	const unsigned char *nk = nk_cell(h, n->off, NULL);
+	h->nflags[rank] |= N_SUBS;
+	const unsigned char *nk = nk_cell(h, off, NULL);
 	uint32_t declared = esp_le32(nk + 20);
 	if (declared == 0)
 		return ESPDIAG_OK;
-	if (n->depth >= REGF_MAX_DEPTH)
-		return esp_warn(&h->warnings, 0, 0, FILE_OFF(n->off),
-		                "key at 0x%llx: nested deeper than %u levels; its subkeys are "
-		                "skipped", FILE_OFF(n->off), REGF_MAX_DEPTH);
-	sub_walk w = { n, 0, 0, -1, true };
-	int rc = sub_list(h, &w, esp_le32(nk + 28), false);
+	sub_walk w = { rank, off, 0, 0, -1, true };
+	int rc = ESPDIAG_OK;
+	if (depth_of(h, rank) >= REGF_MAX_DEPTH) {
+		w.direct = false;
+		rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(off),
+		              "key at 0x%llx: nested deeper than %u levels; its subkeys are "
+		              "skipped", FILE_OFF(off), REGF_MAX_DEPTH);
+	} else {
+		rc = sub_list(h, &w, esp_le32(nk + 28), false);
+		if (rc == ESPDIAG_OK && w.entries != declared)
+			rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(off),
+			              "key at 0x%llx: declares %u subkeys but its lists hold %zu",
+			              FILE_OFF(off), declared, w.entries);
+	}
 	if (rc != ESPDIAG_OK) {
-		n->subs = NULL;
-		return rc;
+		w.direct = false;
+		w.count = 0;
 	}
-	if (w.entries != declared)
-		esp_warn(&h->warnings, 0, 0, FILE_OFF(n->off),
-		         "key at 0x%llx: declares %u subkeys but its lists hold %zu",
-		         FILE_OFF(n->off), declared, w.entries);
-	n->sub_kind = (uint8_t)(w.kind < 0 ? LIST_PLAIN : w.kind);
-	if (w.count > UINT32_MAX / 8) {
-		n->subs = NULL;
-		return ESPDIAG_ELIMIT;
-	}
-	if (w.direct && w.count > 0) {
-		n->nsubs = (uint32_t)w.count;
+	if (w.direct)
 		return ESPDIAG_OK;
-	}
-	n->sub_stride = 8;
-	n->nsubs = 0;
-	n->subs = NULL;
-	if (w.count == 0)
-		return ESPDIAG_OK;
-	unsigned char *copy = esp_arena_memdup(&h->arena, h->tmp, w.count * 8);
-	if (copy == NULL)
+	regf_side *s = side_of(h, rank, off, true);
+	if (s == NULL)
 		return ESPDIAG_ENOMEM;
-	n->subs = copy;
-	n->nsubs = (uint32_t)w.count;
-	return ESPDIAG_OK;
+	s->subs_set = true;
+	s->sub_kind = (uint8_t)(w.kind < 0 ? LIST_PLAIN : w.kind);
+	if (w.count > 0) {
+		s->subs = esp_arena_memdup(&h->arena, h->tmp, w.count * 8);
+		if (s->subs == NULL)
+			return ESPDIAG_ENOMEM;
+		s->nsubs = (uint32_t)w.count;
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -735,35 +787,58 @@ static int big_data(regf *h, uint32_t rel, const unsigned char *vk, size_t total
 	return ESPDIAG_OK;
 }
 
-static int load_values(regf *h, regf_node *n)
+/* A key's checked values: LE offsets of vk cells. */
+static void vals_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
+                    uint32_t *n)
 {
-	if (n->flags & N_VALS)
+	regf_side *s = side_of(h, rank, off, false);
+	if (s != NULL && s->vals_set) {
+		*list = s->vals;
+		*n = s->nvals;
+		return;
+	}
+	const unsigned char *nk = nk_cell(h, off, NULL);
+	uint32_t len;
+	*n = esp_le32(nk + 36);
+	*list = *n ? cell(h, esp_le32(nk + 40), &len) : NULL;
+}
+
+/* Examines a key's value list once; keeps a filtered copy in the side
+ * record when the list cannot be served as it is. */
+static int load_values(regf *h, uint32_t rank, uint32_t off)
+{
+	if (h->nflags[rank] & N_VALS)
 		return ESPDIAG_OK;
-	n->flags |= N_VALS;
-	n->vals = NULL;
-	n->nvals = 0;
-	const unsigned char *nk = nk_cell(h, n->off, NULL);
+	h->nflags[rank] |= N_VALS;
+	const unsigned char *nk = nk_cell(h, off, NULL);
 	uint32_t count = esp_le32(nk + 36);
 	if (count == 0)
 		return ESPDIAG_OK;
-	uint32_t loff = esp_le32(nk + 40), llen;
-	unsigned long long at = FILE_OFF(n->off);
+	uint32_t loff = esp_le32(nk + 40), llen = 0;
+	unsigned long long at = FILE_OFF(off);
 	const unsigned char *list = cell(h, loff, &llen);
-	if (list == NULL)
-		return esp_warn(&h->warnings, 0, 0, at,
-		                "key at 0x%llx: value list 0x%llx %s; its values are skipped", at,
-		                FILE_OFF(loff), cell_why(h, loff));
-	if (count > llen / 4) {
-		esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
-		         "value list at 0x%llx: count %u is larger than its cell holds (%u); "
-		         "only %u read", FILE_OFF(loff), count, llen / 4, llen / 4);
+	bool direct = true;
+	int rc = ESPDIAG_OK;
+	if (list == NULL) {
+		rc = esp_warn(&h->warnings, 0, 0, at,
+		              "key at 0x%llx: value list 0x%llx %s; its values are skipped", at,
+		              FILE_OFF(loff), cell_why(h, loff));
+		count = 0;
+		direct = false;
+	} else if (count > llen / 4) {
+		rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+		              "value list at 0x%llx: count %u is larger than its cell holds (%u); "
+		              "only %u read", FILE_OFF(loff), count, llen / 4, llen / 4);
 		count = llen / 4;
+		direct = false;
 	}
-	if (!spend(h, count))
-		return ESPDIAG_OK;
+	if (count > 0 && !spend(h, count)) {
+		count = 0;
+		direct = false;
+	}
 	unsigned char *t = NULL;
 	uint32_t kept = 0;
-	for (uint32_t i = 0; i < count; i++) {
+	for (uint32_t i = 0; rc == ESPDIAG_OK && i < count; i++) {
 		uint32_t v = esp_le32(list + 4 * i);
 		const unsigned char *vk = vk_cell(h, v), *data;
 		size_t size;
@@ -771,10 +846,10 @@ static int load_values(regf *h, regf_node *n)
 		bool ok = vk != NULL && vk_data(h, v, vk, true, &data, &size, &big);
 		if (vk == NULL) {
 			uint32_t dummy;
-			esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
-			         "key at 0x%llx: value list at 0x%llx entry %u: 0x%llx %s; skipped", at,
-			         FILE_OFF(loff), i, FILE_OFF(v),
-			         cell(h, v, &dummy) ? "is not a value" : cell_why(h, v));
+			rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+			              "key at 0x%llx: value list at 0x%llx entry %u: 0x%llx %s; skipped",
+			              at, FILE_OFF(loff), i, FILE_OFF(v),
+			              cell(h, v, &dummy) ? "is not a value" : cell_why(h, v));
 		}
 		if (!ok) {
 			if (t == NULL) {
@@ -783,21 +858,26 @@ static int load_values(regf *h, regf_node *n)
 					return ESPDIAG_ENOMEM;
 				memcpy(t, list, (size_t)i * 4);
 			}
+			direct = false;
 			continue;
 		}
 		if (t != NULL)
 			memcpy(t + 4 * kept, list + 4 * i, 4);
 		kept++;
 	}
-	if (t == NULL) {
-		n->vals = list;
-	} else if (kept > 0) {
-		n->vals = esp_arena_memdup(&h->arena, t, (size_t)kept * 4);
-		if (n->vals == NULL)
+	if (direct && rc == ESPDIAG_OK)
+		return ESPDIAG_OK;
+	regf_side *s = side_of(h, rank, off, true);
+	if (s == NULL)
+		return ESPDIAG_ENOMEM;
+	s->vals_set = true;
+	if (rc == ESPDIAG_OK && kept > 0) {
+		s->vals = esp_arena_memdup(&h->arena, t ? t : list, (size_t)kept * 4);
+		if (s->vals == NULL)
 			return ESPDIAG_ENOMEM;
+		s->nvals = kept;
 	}
-	n->nvals = kept;
-	return ESPDIAG_OK;
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -810,41 +890,36 @@ static int op_root(espdiag_backend *self, espdiag_node *out)
 	return ESPDIAG_OK;
 }
 
+#define KEY_ARGS(h, key, rank, off)                                  \
+	int64_t rank##_ = node_get(h, key);                          \
+	if (rank##_ < 0)                                             \
+		return ESPDIAG_EINVAL;                               \
+	uint32_t rank = (uint32_t)rank##_, off = (uint32_t)(key - REGF_BASE)
+
 static int op_subkey_count(espdiag_backend *self, espdiag_node key, size_t *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	int rc = load_subkeys(h, n);
-	*out = n->nsubs;
+	KEY_ARGS(h, key, rank, off);
+	int rc = load_subkeys(h, rank, off);
+	sub_view v;
+	subs_of(h, rank, off, &v);
+	*out = v.n;
 	return rc < 0 ? rc : ESPDIAG_OK;
-}
-
-static regf_node *child_node(regf *h, regf_node *n, uint32_t off)
-{
-	regf_node *c = map_get(&h->nodes, off);
-	if (c == NULL)
-		c = node_new(h, off, n);
-	return c;
 }
 
 static int op_subkey_at(espdiag_backend *self, espdiag_node key, size_t index,
                         espdiag_node *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	int rc = load_subkeys(h, n);
+	KEY_ARGS(h, key, rank, off);
+	int rc = load_subkeys(h, rank, off);
 	if (rc < 0)
 		return rc;
-	if (index >= n->nsubs)
+	sub_view v;
+	subs_of(h, rank, off, &v);
+	if (index >= v.n)
 		return ESPDIAG_NOTFOUND;
-	uint32_t off = esp_le32(n->subs + index * n->sub_stride);
-	if (child_node(h, n, off) == NULL)
-		return ESPDIAG_ENOMEM;
-	*out = FILE_OFF(off);
+	*out = FILE_OFF(esp_le32(v.e + index * v.stride));
 	return ESPDIAG_OK;
 }
 
@@ -877,19 +952,35 @@ static bool lf_hint_matches(const unsigned char *hint, const char *s, size_t n)
 	return true;
 }
 
-static int node_name(regf *h, regf_node *n, const char **out, size_t *len)
+/* A key's name as UTF-8: from the mapping when it is ASCII, else converted
+ * once into the side record (to_side) or into scratch space. */
+static int key_name_of(regf *h, uint32_t rank, uint32_t off, bool to_side, const char **out,
+                       size_t *out_len)
 {
-	if (!(n->flags & N_NAME)) {
-		const unsigned char *nk = nk_cell(h, n->off, NULL);
-		int rc = name_get(h, nk + REGF_NK_FIXED, esp_le16(nk + 72),
-		                  (esp_le16(nk + 2) & NK_COMP_NAME) != 0, true, &n->name,
-		                  &n->name_len);
-		if (rc != ESPDIAG_OK)
-			return rc;
-		n->flags |= N_NAME;
+	const unsigned char *nk = nk_cell(h, off, NULL);
+	size_t n = esp_le16(nk + 72);
+	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0;
+	if (latin1 && all_ascii(nk + REGF_NK_FIXED, n)) {
+		*out = (const char *)nk + REGF_NK_FIXED;
+		*out_len = n;
+		return ESPDIAG_OK;
 	}
-	*out = n->name;
-	*len = n->name_len;
+	regf_side *s = side_of(h, rank, off, to_side);
+	if (s != NULL && s->name_set) {
+		*out = s->name;
+		*out_len = s->name_len;
+		return ESPDIAG_OK;
+	}
+	if (!to_side)
+		return name_get(h, nk + REGF_NK_FIXED, n, latin1, false, out, out_len);
+	if (s == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc = name_get(h, nk + REGF_NK_FIXED, n, latin1, true, &s->name, &s->name_len);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	s->name_set = true;
+	*out = s->name;
+	*out_len = s->name_len;
 	return ESPDIAG_OK;
 }
 
@@ -897,37 +988,28 @@ static int op_subkey_find(espdiag_backend *self, espdiag_node key, const char *n
                           size_t name_len, espdiag_node *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	int rc = load_subkeys(h, n);
+	KEY_ARGS(h, key, rank, off);
+	int rc = load_subkeys(h, rank, off);
 	if (rc < 0)
 		return rc;
+	sub_view v;
+	subs_of(h, rank, off, &v);
 	bool ascii = all_ascii((const unsigned char *)name, name_len);
 	uint32_t want = ascii ? lh_hash(name, name_len) : 0;
-	for (uint32_t i = 0; i < n->nsubs; i++) {
-		const unsigned char *e = n->subs + (size_t)i * n->sub_stride;
-		if (ascii && n->sub_kind == LIST_LH && esp_le32(e + 4) != want)
+	for (uint32_t i = 0; i < v.n; i++) {
+		const unsigned char *e = v.e + (size_t)i * v.stride;
+		if (ascii && v.kind == LIST_LH && esp_le32(e + 4) != want)
 			continue;
-		if (ascii && n->sub_kind == LIST_LF && !lf_hint_matches(e + 4, name, name_len))
+		if (ascii && v.kind == LIST_LF && !lf_hint_matches(e + 4, name, name_len))
 			continue;
-		uint32_t off = esp_le32(e);
+		uint32_t child = esp_le32(e);
 		const char *cn;
 		size_t cl;
-		regf_node *c = map_get(&h->nodes, off);
-		if (c != NULL) {
-			rc = node_name(h, c, &cn, &cl);
-		} else {
-			const unsigned char *nk = nk_cell(h, off, NULL);
-			rc = name_get(h, nk + REGF_NK_FIXED, esp_le16(nk + 72),
-			              (esp_le16(nk + 2) & NK_COMP_NAME) != 0, false, &cn, &cl);
-		}
+		rc = key_name_of(h, (uint32_t)key_rank(h, child), child, false, &cn, &cl);
 		if (rc != ESPDIAG_OK)
 			return rc;
 		if (esp_name_equal(cn, cl, name, name_len)) {
-			if (child_node(h, n, off) == NULL)
-				return ESPDIAG_ENOMEM;
-			*out = FILE_OFF(off);
+			*out = FILE_OFF(child);
 			return ESPDIAG_OK;
 		}
 	}
@@ -938,30 +1020,28 @@ static int op_key_name(espdiag_backend *self, espdiag_node key, const char **out
                        size_t *out_len)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	return node_name(h, n, out, out_len);
+	KEY_ARGS(h, key, rank, off);
+	return key_name_of(h, rank, off, true, out, out_len);
 }
 
 static int op_key_last_write(espdiag_backend *self, espdiag_node key, uint64_t *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	*out = esp_le64(nk_cell(h, n->off, NULL) + 4);
+	KEY_ARGS(h, key, rank, off);
+	(void)rank;
+	*out = esp_le64(nk_cell(h, off, NULL) + 4);
 	return ESPDIAG_OK;
 }
 
 static int op_value_count(espdiag_backend *self, espdiag_node key, size_t *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	int rc = load_values(h, n);
-	*out = n->nvals;
+	KEY_ARGS(h, key, rank, off);
+	int rc = load_values(h, rank, off);
+	const unsigned char *list;
+	uint32_t n;
+	vals_of(h, rank, off, &list, &n);
+	*out = n;
 	return rc < 0 ? rc : ESPDIAG_OK;
 }
 
@@ -969,15 +1049,16 @@ static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
                        espdiag_backend_value *out)
 {
 	regf *h = (regf *)self;
-	regf_node *n = node_get(h, key);
-	if (n == NULL)
-		return ESPDIAG_EINVAL;
-	int rc = load_values(h, n);
+	KEY_ARGS(h, key, rank, off);
+	int rc = load_values(h, rank, off);
 	if (rc < 0)
 		return rc;
-	if (index >= n->nvals)
+	const unsigned char *list;
+	uint32_t n;
+	vals_of(h, rank, off, &list, &n);
+	if (index >= n)
 		return ESPDIAG_NOTFOUND;
-	uint32_t rel = esp_le32(n->vals + 4 * index);
+	uint32_t rel = esp_le32(list + 4 * index);
 	const unsigned char *vk = vk_cell(h, rel), *data;
 	size_t nlen = esp_le16(vk + 2);
 	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big;
@@ -1155,10 +1236,13 @@ static void op_free(espdiag_backend *self)
 	regf *h = (regf *)self;
 	if (h == NULL)
 		return;
-	map_free(&h->nodes);
 	map_free(&h->vcache);
 	free(h->cells);
-	free(h->adopted);
+	free(h->keys);
+	free(h->key_rank);
+	free(h->parent);
+	free(h->nflags);
+	map_free(&h->side);
 	free(h->tmp);
 	free(h->scratch);
 	free(h->file_base);
@@ -1174,6 +1258,27 @@ static void op_free(espdiag_backend *self)
 int esp_regf_bid(const unsigned char *data, size_t size)
 {
 	return size >= 4 && memcmp(data, "regf", 4) == 0 ? 100 : 0;
+}
+
+/* Asks the kernel to map [p, p + size) in one go: the reader touches all
+ * of it, and one call costs far less than a page fault per page. A hint
+ * only (Linux 5.14+); ignored where unsupported. */
+static void populate(const void *p, size_t size, bool write)
+{
+#if defined(__linux__)
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0 || size < 16 * (size_t)page)
+		return;
+	uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	uintptr_t end = ((uintptr_t)p + size) & ~((uintptr_t)page - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, write ? 23 /* MADV_POPULATE_WRITE */
+		                                                : 22 /* MADV_POPULATE_READ */);
+#else
+	(void)p;
+	(void)size;
+	(void)write;
+#endif
 }
 
 /* Finds the next "hbin" at a 4096 boundary in [from, limit). */
@@ -1194,7 +1299,7 @@ static int walk_cells(regf *h, uint64_t bin, uint64_t end, uint32_t *root_guess)
 	while (c + 4 <= end) {
 		int32_t raw = (int32_t)esp_le32(data + c);
 		int64_t len = raw < 0 ? -(int64_t)raw : (int64_t)raw;
-		if (len < 8 || (len & 3) != 0)
+		if (len < 8 || (len & 7) != 0)
 			return esp_warn(&h->warnings, 0, 0, c,
 			                "cell at 0x%llx: bad size %d; the rest of its hbin at 0x%llx "
 			                "is skipped", (unsigned long long)c, raw,
@@ -1208,10 +1313,11 @@ static int walk_cells(regf *h, uint64_t bin, uint64_t end, uint32_t *root_guess)
 		if (raw < 0) {
 			uint32_t rel = (uint32_t)(c - REGF_BASE);
 			bit_set(h->cells, rel);
-			if (*root_guess == REGF_NONE && len >= 4 + REGF_NK_FIXED &&
-			    data[c + 4] == 'n' && data[c + 5] == 'k' &&
-			    (esp_le16(data + c + 6) & NK_HIVE_ENTRY))
-				*root_guess = rel;
+			if (len >= 4 + REGF_NK_FIXED && data[c + 4] == 'n' && data[c + 5] == 'k') {
+				bit_set(h->keys, rel);
+				if (*root_guess == REGF_NONE && (esp_le16(data + c + 6) & NK_HIVE_ENTRY))
+					*root_guess = rel;
+			}
 		}
 		c += (uint64_t)len;
 	}
@@ -1346,19 +1452,35 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	}
 	h->bins = h->in.data + REGF_BASE;
 	h->bins_size = (uint32_t)(limit - REGF_BASE);
-	size_t mapsize = (size_t)h->bins_size / 32 + 1;
-	h->cells = calloc(mapsize, 1);
-	h->adopted = calloc(mapsize, 1);
+	populate(h->in.data, (size_t)limit, false);
+	size_t words = (size_t)h->bins_size / 512 + 1;
+	h->cells = calloc(words, sizeof *h->cells);
+	h->keys = calloc(words, sizeof *h->keys);
+	h->key_rank = malloc(words * sizeof *h->key_rank);
 	h->file_base = base_name(h->in.name);
-	if (h->cells == NULL || h->adopted == NULL) {
+	if (h->cells == NULL || h->keys == NULL || h->key_rank == NULL) {
 		op_free(&h->base);
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	}
+	populate(h->cells, words * sizeof *h->cells, true);
+	populate(h->keys, words * sizeof *h->keys, true);
 	uint32_t root_guess = REGF_NONE;
 	rc = walk_bins(h, limit, &root_guess);
 	if (rc != ESPDIAG_OK) {
 		op_free(&h->base);
 		return esp_err_set(err, rc, "out of memory");
+	}
+	size_t nkeys = 0;
+	for (size_t i = 0; i < words; i++) {
+		h->key_rank[i] = (uint32_t)nkeys;
+		nkeys += (size_t)__builtin_popcountll(h->keys[i]);
+	}
+	h->nkeys = nkeys;
+	h->parent = calloc(nkeys ? nkeys : 1, sizeof *h->parent);
+	h->nflags = calloc(nkeys ? nkeys : 1, 1);
+	if (h->parent == NULL || h->nflags == NULL) {
+		op_free(&h->base);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	}
 	const char *name = h->in.name ? h->in.name : "(hive)";
 	uint32_t root = esp_le32(h->in.data + 36);
@@ -1378,14 +1500,10 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 		root = root_guess;
 	}
 	h->root_off = root;
-	bit_set(h->adopted, root);
+	h->nflags[key_rank(h, root)] = N_ADOPTED;
 	/* Each list entry takes at least 4 bytes of some cell. */
 	h->work_left = (uint64_t)h->bins_size / 4 + 4096;
 	h->big_left = (uint64_t)h->bins_size * 2 + 65536;
-	if (node_new(h, root, NULL) == NULL) {
-		op_free(&h->base);
-		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
-	}
 
 	espdiag_backend *b = &h->base;
 	b->version = ESPDIAG_BACKEND_VERSION;
