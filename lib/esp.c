@@ -964,24 +964,27 @@ static int derive_items(espdiag_esp *esp)
 		              m->status, m->key, "Status", m->is_ime);
 	}
 	/* The latest snapshot of each (context, category name) for the
-	 * categories that no other key tracks. */
-	for (size_t i = 0; i < esp->snapshots.n && rc == ESPDIAG_OK; i++) {
-		const espdiag_esp_snapshot *s = esp->snapshots.v[i];
-		if (s->last_logged_state || s->category == ESPDIAG_ESP_CAT_SIDECAR ||
-		    s->category == ESPDIAG_ESP_CAT_MSI || s->category == ESPDIAG_ESP_CAT_OTHER)
-			continue;
-		bool latest = true;
-		for (size_t j = 0; j < esp->snapshots.n && latest; j++) {
+	 * categories that no other key tracks. A category's snapshots were
+	 * loaded one after another, sharing the sid and name strings, so one
+	 * linear pass over those runs finds each latest. */
+	size_t n = esp->snapshots.n;
+	for (size_t i = 0, j; i < n && rc == ESPDIAG_OK; i = j) {
+		const espdiag_esp_snapshot *first = esp->snapshots.v[i], *best = NULL;
+		for (j = i; j < n; j++) {
 			const espdiag_esp_snapshot *t = esp->snapshots.v[j];
-			if (j != i && !t->last_logged_state && same_sid(s->sid, t->sid) &&
-			    strcasecmp(s->category_name, t->category_name) == 0 &&
-			    (later(t, s) || (j > i && !later(s, t))))
-				latest = false;
+			if (t->sid != first->sid || t->category_name != first->category_name)
+				break;
+			if (!t->last_logged_state && (best == NULL || !later(best, t)))
+				best = t;
 		}
-		for (size_t j = 0; latest && j < s->entry_count && rc == ESPDIAG_OK; j++) {
-			const espdiag_esp_entry *e = &s->entries[j];
-			rc = add_item(esp, e->kind, e->id, s->sid, espdiag_esp_entry_state_name(s, e),
-			              e->state, s->key, e->value, false);
+		espdiag_esp_category c = first->owner_category;
+		if (best == NULL || c == ESPDIAG_ESP_CAT_SIDECAR || c == ESPDIAG_ESP_CAT_MSI ||
+		    c == ESPDIAG_ESP_CAT_OTHER)
+			continue;
+		for (size_t k = 0; k < best->entry_count && rc == ESPDIAG_OK; k++) {
+			const espdiag_esp_entry *e = &best->entries[k];
+			rc = add_item(esp, e->kind, e->id, best->sid, espdiag_esp_entry_state_name(best, e),
+			              e->state, best->key, e->value, false);
 		}
 	}
 	return rc;
