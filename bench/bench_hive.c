@@ -104,8 +104,13 @@ static int walk_file(const char *path, walk_counts *c)
 		espdiag_registry_free(reg);
 		return rc;
 	}
-	walk_key(espdiag_registry_root(reg), c);
-	c->keys--; /* the view's unnamed root is no key of the hive */
+	/* from the hive's own root, where it is mounted */
+	const char *prefix = espdiag_registry_source_property(reg, 0, "prefix");
+	const espdiag_key *root = espdiag_registry_root(reg);
+	if (prefix != NULL && *prefix != '\0' &&
+	    espdiag_registry_key(&root, reg, prefix) != ESPDIAG_OK)
+		root = espdiag_registry_root(reg);
+	walk_key(root, c);
 	c->warnings = espdiag_registry_warning_count(reg);
 	espdiag_registry_free(reg);
 	return ESPDIAG_OK;
