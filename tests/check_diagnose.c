@@ -1,9 +1,12 @@
 /* tests/check_diagnose.c - the diagnosis: the rule catalogue, the error
  * table, each rule on a fixture where it must fire and on its nearest
- * neighbour where it must not, both renderings byte for byte, and the
- * shared corpus expectations. */
+ * neighbour where it must not, both renderings byte for byte, escaping,
+ * options, and the shared corpus expectations (.reg and hive). */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <espdiag/espdiag.h>
 
@@ -18,23 +21,644 @@ static const char *const catalogue[] = {
 	"network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
 	"input-damaged",
 };
+#define NRULES (sizeof catalogue / sizeof catalogue[0])
+
+/* A diagnosed input: the registry, the model and the report. */
+typedef struct diag {
+	espdiag_registry *reg;
+	espdiag_esp *esp;
+	espdiag_report *report;
+} diag;
+
+static void diag_open_path(diag *d, const char *path, const espdiag_diagnose_options *opts)
+{
+	ck_assert_int_eq(espdiag_registry_new(&d->reg), ESPDIAG_OK);
+	int rc = espdiag_registry_open_file(d->reg, path, NULL, NULL);
+	ck_assert_msg(rc == ESPDIAG_OK, "%s: %s", path, espdiag_registry_errmsg(d->reg));
+	ck_assert_int_eq(espdiag_esp_load(&d->esp, d->reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	if (opts != NULL)
+		o = *opts;
+	o.registry = d->reg;
+	ck_assert_int_eq(espdiag_diagnose(&d->report, d->esp, &o), ESPDIAG_OK);
+}
+
+static void diag_open(diag *d, const char *fixture, const espdiag_diagnose_options *opts)
+{
+	diag_open_path(d, tu_data_path(fixture), opts);
+}
+
+static void diag_close(diag *d)
+{
+	espdiag_report_free(d->report);
+	espdiag_esp_free(d->esp);
+	espdiag_registry_free(d->reg);
+}
+
+/* How many findings of the report carry id. */
+static size_t count_id(const espdiag_report *r, const char *id)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < espdiag_report_finding_count(r); i++)
+		n += strcmp(espdiag_finding_id(espdiag_report_finding_at(r, i)), id) == 0;
+	return n;
+}
+
+/* The first finding with id (asserted present). */
+static const espdiag_finding *find_id(const espdiag_report *r, const char *id)
+{
+	for (size_t i = 0; i < espdiag_report_finding_count(r); i++) {
+		const espdiag_finding *f = espdiag_report_finding_at(r, i);
+		if (strcmp(espdiag_finding_id(f), id) == 0)
+			return f;
+	}
+	ck_abort_msg("no %s finding", id);
+	return NULL;
+}
+
+/* "a,b" of the report's ids, for messages. */
+static const char *ids(const espdiag_report *r)
+{
+	static char buf[1024];
+	buf[0] = '\0';
+	for (size_t i = 0; i < espdiag_report_finding_count(r); i++) {
+		if (i)
+			strncat(buf, ",", sizeof buf - strlen(buf) - 1);
+		strncat(buf, espdiag_finding_id(espdiag_report_finding_at(r, i)),
+		        sizeof buf - strlen(buf) - 1);
+	}
+	return buf;
+}
 
 START_TEST(test_catalogue)
 {
-	size_t n = sizeof catalogue / sizeof catalogue[0];
-	ck_assert_uint_eq(espdiag_rule_count(), n);
-	for (size_t i = 0; i < n; i++) {
+	ck_assert_uint_eq(espdiag_rule_count(), NRULES);
+	for (size_t i = 0; i < NRULES; i++) {
 		const espdiag_rule *r = espdiag_rule_at(i);
 		ck_assert_ptr_nonnull(r);
 		ck_assert_str_eq(r->id, catalogue[i]);
 		ck_assert_ptr_eq(espdiag_rule_find(catalogue[i]), r);
 		ck_assert(r->summary[0] != '\0');
 	}
-	ck_assert_ptr_null(espdiag_rule_at(n));
+	ck_assert_ptr_null(espdiag_rule_at(NRULES));
 	ck_assert_ptr_null(espdiag_rule_find("no-such-rule"));
+	ck_assert_ptr_null(espdiag_rule_find(NULL));
 	ck_assert_int_eq(espdiag_rule_find("no-esp-data")->severity, ESPDIAG_SEVERITY_ERROR);
 	ck_assert_int_eq(espdiag_rule_find("phase-skipped")->severity, ESPDIAG_SEVERITY_INFO);
 	ck_assert_int_eq(espdiag_rule_find("mixed-msi-win32")->severity, ESPDIAG_SEVERITY_WARNING);
+	ck_assert_str_eq(espdiag_severity_name(ESPDIAG_SEVERITY_ERROR), "error");
+	ck_assert_str_eq(espdiag_severity_name(0), "unknown");
+	ck_assert_str_eq(espdiag_outcome_name(ESPDIAG_OUTCOME_IN_PROGRESS), "in_progress");
+	ck_assert_str_eq(espdiag_outcome_name(99), "unknown");
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	static const uint32_t known[] = { 0x800705b4u, 0x801c0003u, 0x80070774u, 0x801c03f3u,
+		                          0x80070643u, 0x80070002u, 0x80070005u, 0x87d1041cu,
+		                          0x80073cf9u, 0x81036502u };
+	const espdiag_error_info *info;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		ck_assert_int_eq(espdiag_error_describe(&info, known[i]), ESPDIAG_OK);
+		ck_assert_uint_eq(info->code, known[i]);
+		ck_assert(info->meaning[0] != '\0');
+	}
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x80070643u), ESPDIAG_OK);
+	ck_assert_str_eq(info->symbol, "ERROR_INSTALL_FAILURE");
+	ck_assert_uint_eq(info->flags, 0);
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x81036502u), ESPDIAG_OK);
+	ck_assert_uint_eq(info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY, ESPDIAG_ERROR_COMMUNITY_ONLY);
+	ck_assert_ptr_nonnull(strstr(info->meaning, "app"));
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x800705b4u), ESPDIAG_OK);
+	ck_assert_ptr_nonnull(strstr(info->meaning, "Securing your hardware"));
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x80070774u), ESPDIAG_OK);
+	ck_assert_ptr_nonnull(strstr(info->meaning, "Assign user"));
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x12345678u), ESPDIAG_NOTFOUND);
+	ck_assert_ptr_null(info);
+	ck_assert_int_eq(espdiag_error_describe(NULL, 0x80070643u), ESPDIAG_EINVAL);
+}
+END_TEST
+
+/* Each rule: a fixture where it fires (exactly count times) and its
+ * nearest neighbour where it must not. */
+static const struct {
+	const char *rule;
+	const char *fires;
+	size_t count;
+	const char *quiet;
+} pairs[] = {
+	{ "no-esp-data", "diag-empty.reg", 1, "diag-old-os.reg" },
+	{ "os-too-old-for-win32-tracking", "diag-old-os.reg", 1, "diag-empty.reg" },
+	{ "os-too-old-for-win32-tracking", "diag-old-os.reg", 1, "diag-ok.reg" },
+	{ "phase-skipped", "diag-skip.reg", 1, "diag-no-user.reg" },
+	{ "ime-install-failed", "diag-ime-failed.reg", 1, "diag-configmgr-failed.reg" },
+	{ "provider-install-failed", "diag-configmgr-failed.reg", 1, "diag-ime-failed.reg" },
+	{ "provider-install-failed", "diag-configmgr-failed.reg", 1, "diag-configmgr-pending.reg" },
+	{ "provider-not-installed", "diag-configmgr-pending.reg", 1, "diag-configmgr-failed.reg" },
+	{ "tracking-policies-missing", "diag-identifying.reg", 1, "diag-ok.reg" },
+	{ "app-install-failed", "diag-app-failed.reg", 1, "diag-ok.reg" },
+	{ "app-install-incomplete", "diag-in-progress.reg", 1, "diag-ok.reg" },
+	{ "account-setup-not-started", "diag-no-user.reg", 1, "diag-skip.reg" },
+	{ "account-setup-not-started", "diag-no-user.reg", 1, "diag-in-progress.reg" },
+	{ "mixed-msi-win32", "diag-mixed.reg", 1, "diag-ok.reg" },
+	{ "timeout-too-short", "diag-timeout.reg", 1, "diag-ok.reg" },
+	{ "msi-install-failed", "diag-msi-failed.reg", 1, "diag-mixed.reg" },
+	{ "cert-profile-pending", "diag-profiles-pending.reg", 1, "diag-ok.reg" },
+	{ "network-profile-pending", "diag-profiles-pending.reg", 1, "diag-ok.reg" },
+	{ "modern-app-pending", "diag-profiles-pending.reg", 1, "diag-ok.reg" },
+	{ "reboot-required", "diag-reboot.reg", 1, "diag-ok.reg" },
+	{ "esp-completed", "diag-ok.reg", 1, "diag-app-failed.reg" },
+	{ "input-damaged", "diag-damaged.reg", 1, "diag-ok.reg" },
+};
+
+START_TEST(test_rule_pair)
+{
+	diag d = { 0 };
+	diag_open(&d, pairs[_i].fires, NULL);
+	ck_assert_msg(count_id(d.report, pairs[_i].rule) == pairs[_i].count,
+	              "%s on %s: got %s", pairs[_i].rule, pairs[_i].fires, ids(d.report));
+	diag_close(&d);
+	diag_open(&d, pairs[_i].quiet, NULL);
+	ck_assert_msg(count_id(d.report, pairs[_i].rule) == 0, "%s fired on %s: %s",
+	              pairs[_i].rule, pairs[_i].quiet, ids(d.report));
+	diag_close(&d);
+}
+END_TEST
+
+/* Every rule has a pair above. */
+START_TEST(test_every_rule_paired)
+{
+	for (size_t i = 0; i < NRULES; i++) {
+		bool found = false;
+		for (size_t j = 0; j < sizeof pairs / sizeof pairs[0]; j++)
+			found |= strcmp(pairs[j].rule, catalogue[i]) == 0;
+		ck_assert_msg(found, "rule %s has no fixture pair", catalogue[i]);
+	}
+}
+END_TEST
+
+/* The exact findings of each fixture: nothing fires beyond its evidence. */
+static const struct {
+	const char *fixture;
+	const char *ids;
+	espdiag_outcome outcome;
+} exact[] = {
+	{ "diag-ok.reg", "esp-completed", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-empty.reg", "no-esp-data", ESPDIAG_OUTCOME_UNKNOWN },
+	{ "diag-old-os.reg", "os-too-old-for-win32-tracking", ESPDIAG_OUTCOME_UNKNOWN },
+	{ "diag-skip.reg", "esp-completed,phase-skipped", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-ime-failed.reg", "ime-install-failed", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-configmgr-failed.reg", "provider-install-failed", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-configmgr-pending.reg", "provider-not-installed", ESPDIAG_OUTCOME_IN_PROGRESS },
+	{ "diag-identifying.reg", "tracking-policies-missing", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-app-failed.reg", "app-install-failed", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-in-progress.reg", "app-install-incomplete", ESPDIAG_OUTCOME_IN_PROGRESS },
+	{ "diag-no-user.reg", "account-setup-not-started", ESPDIAG_OUTCOME_IN_PROGRESS },
+	{ "diag-mixed.reg", "esp-completed,mixed-msi-win32", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-timeout.reg", "esp-completed,timeout-too-short", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-msi-failed.reg", "msi-install-failed", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-profiles-pending.reg",
+	  "network-profile-pending,cert-profile-pending,modern-app-pending",
+	  ESPDIAG_OUTCOME_FAILED },
+	{ "diag-reboot.reg", "esp-completed,reboot-required", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-damaged.reg", "input-damaged,esp-completed", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-render.reg", "app-install-failed,phase-skipped", ESPDIAG_OUTCOME_FAILED },
+};
+
+START_TEST(test_exact_findings)
+{
+	diag d = { 0 };
+	diag_open(&d, exact[_i].fixture, NULL);
+	ck_assert_msg(strcmp(ids(d.report), exact[_i].ids) == 0, "%s: %s", exact[_i].fixture,
+	              ids(d.report));
+	ck_assert_int_eq(espdiag_report_outcome(d.report), exact[_i].outcome);
+	diag_close(&d);
+}
+END_TEST
+
+START_TEST(test_finding_details)
+{
+	diag d = { 0 };
+	uint32_t code = 0;
+	/* One finding per failed app, naming it, its phase and its user. */
+	diag_open(&d, "diag-app-failed.reg", NULL);
+	const espdiag_finding *f = find_id(d.report, "app-install-failed");
+	ck_assert_int_eq(espdiag_finding_severity(f), ESPDIAG_SEVERITY_ERROR);
+	ck_assert_uint_eq(espdiag_finding_phase(f), ESPDIAG_ESP_PHASE_ACCOUNT_SETUP);
+	ck_assert_str_eq(espdiag_finding_sid(f), "S-1-12-1-1111-2222-3333-4444");
+	ck_assert_str_eq(espdiag_finding_title(f),
+	                 "Win32 app bbbbbbbb-0000-4000-8000-000000000002 (version 3) failed to install");
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "S-1-12-1-1111-2222-3333-4444"));
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_remediation(f), "AppWorkload.log"));
+	ck_assert_int_eq(espdiag_finding_error_code(&code, f), ESPDIAG_NOTFOUND);
+	ck_assert_uint_eq(espdiag_finding_evidence_count(f), 1);
+	ck_assert_str_eq(espdiag_finding_evidence_key(f, 0),
+	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\"
+	                 "EnrollmentStatusTracking\\S-1-12-1-1111-2222-3333-4444\\Setup\\Apps\\"
+	                 "Tracking\\Sidecar\\Win32App_bbbbbbbb-0000-4000-8000-000000000002_3");
+	ck_assert_str_eq(espdiag_finding_evidence_value(f, 0), "InstallationState");
+	ck_assert_str_eq(espdiag_finding_evidence_data(f, 0), "4 (error)");
+	ck_assert_ptr_null(espdiag_finding_evidence_key(f, 1));
+	ck_assert(espdiag_report_has_errors(d.report));
+	ck_assert_uint_eq(espdiag_report_severity_count(d.report, ESPDIAG_SEVERITY_ERROR), 1);
+	diag_close(&d);
+
+	/* The provider's LastError is decoded and exposed. */
+	diag_open(&d, "diag-ime-failed.reg", NULL);
+	f = find_id(d.report, "ime-install-failed");
+	ck_assert_uint_eq(espdiag_finding_phase(f), ESPDIAG_ESP_PHASE_DEVICE_PREPARATION);
+	ck_assert_int_eq(espdiag_finding_error_code(&code, f), ESPDIAG_OK);
+	ck_assert_uint_eq(code, 0x80070643u);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "0x80070643 (ERROR_INSTALL_FAILURE"));
+	ck_assert_str_eq(espdiag_finding_evidence_value(f, 1), "LastError");
+	ck_assert_str_eq(espdiag_finding_evidence_data(f, 1), "0x80070643");
+	diag_close(&d);
+
+	diag_open(&d, "diag-configmgr-failed.reg", NULL);
+	f = find_id(d.report, "provider-install-failed");
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_title(f), "ConfigMgr"));
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "Assign user"));
+	diag_close(&d);
+
+	/* The MSI names its product code and error. */
+	diag_open(&d, "diag-msi-failed.reg", NULL);
+	f = find_id(d.report, "msi-install-failed");
+	ck_assert_uint_eq(espdiag_finding_phase(f), ESPDIAG_ESP_PHASE_DEVICE_SETUP);
+	ck_assert_ptr_null(espdiag_finding_sid(f));
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_title(f), "{00000000-0000-0000-0000-00000000000B}"));
+	ck_assert_int_eq(espdiag_finding_error_code(&code, f), ESPDIAG_OK);
+	ck_assert_uint_eq(code, 0x80070643u);
+	diag_close(&d);
+
+	/* Hybrid join is named as the likely cause. */
+	diag_open(&d, "diag-no-user.reg", NULL);
+	f = find_id(d.report, "account-setup-not-started");
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "Azure AD Connect"));
+	diag_close(&d);
+
+	/* Each pending profile names itself. */
+	diag_open(&d, "diag-profiles-pending.reg", NULL);
+	ck_assert_str_eq(espdiag_finding_title(find_id(d.report, "cert-profile-pending")),
+	                 "Certificate profile CorpCert is not installed (device setup)");
+	ck_assert_str_eq(espdiag_finding_title(find_id(d.report, "network-profile-pending")),
+	                 "Network profile CorpWiFi is not installed (device setup)");
+	diag_close(&d);
+
+	/* Damage: the reader's warning is the evidence, with its line. */
+	diag_open(&d, "diag-damaged.reg", NULL);
+	f = find_id(d.report, "input-damaged");
+	ck_assert_uint_eq(espdiag_finding_phase(f), 0);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_evidence_value(f, 0), "line "));
+	diag_close(&d);
+}
+END_TEST
+
+/* Findings without a phase first, then by phase, then errors before warnings before infos. */
+START_TEST(test_order)
+{
+	static const char *const files[] = { "diag-damaged.reg", "diag-render.reg",
+		                             "diag-profiles-pending.reg", "diag-skip.reg" };
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+		diag d = { 0 };
+		diag_open(&d, files[k], NULL);
+		for (size_t i = 1; i < espdiag_report_finding_count(d.report); i++) {
+			const espdiag_finding *a = espdiag_report_finding_at(d.report, i - 1);
+			const espdiag_finding *b = espdiag_report_finding_at(d.report, i);
+			ck_assert(espdiag_finding_phase(a) <= espdiag_finding_phase(b));
+			if (espdiag_finding_phase(a) == espdiag_finding_phase(b))
+				ck_assert(espdiag_finding_severity(a) >= espdiag_finding_severity(b));
+		}
+		diag_close(&d);
+	}
+}
+END_TEST
+
+START_TEST(test_options)
+{
+	diag d = { 0 };
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	/* 2 apps x 2 minutes fit in 5 minutes; x 3 do not. */
+	o.app_minutes = 2;
+	diag_open(&d, "diag-timeout.reg", &o);
+	ck_assert_uint_eq(count_id(d.report, "timeout-too-short"), 0);
+	diag_close(&d);
+	o.app_minutes = 3;
+	diag_open(&d, "diag-timeout.reg", &o);
+	ck_assert_uint_eq(count_id(d.report, "timeout-too-short"), 1);
+	diag_close(&d);
+
+	/* Leaving rules out, by list and by comma string. */
+	static const char *const skip[] = { "phase-skipped", NULL };
+	o = (espdiag_diagnose_options)ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.skip_rules = skip;
+	diag_open(&d, "diag-skip.reg", &o);
+	ck_assert_str_eq(ids(d.report), "esp-completed");
+	diag_close(&d);
+	o.skip_rules = NULL;
+	o.skip_rules_csv = " esp-completed , phase-skipped";
+	diag_open(&d, "diag-skip.reg", &o);
+	ck_assert_str_eq(ids(d.report), "");
+	diag_close(&d);
+
+	/* Leaving out the error rule does not make the ESP completed. */
+	o.skip_rules_csv = "app-install-failed";
+	diag_open(&d, "diag-app-failed.reg", &o);
+	ck_assert_str_eq(ids(d.report), "");
+	ck_assert_int_eq(espdiag_report_outcome(d.report), ESPDIAG_OUTCOME_FAILED);
+	diag_close(&d);
+
+	/* Bad arguments. */
+	espdiag_registry *reg;
+	espdiag_esp *esp;
+	espdiag_report *r = (espdiag_report *)&o;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(reg, tu_data_path("diag-ok.reg"), NULL, NULL),
+	                 ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+	o.skip_rules_csv = "esp-completed,no-such-rule";
+	ck_assert_int_eq(espdiag_diagnose(&r, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_ptr_null(r);
+	o.skip_rules_csv = NULL;
+	o.version = 99;
+	ck_assert_int_eq(espdiag_diagnose(&r, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_diagnose(&r, NULL, NULL), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_diagnose(NULL, esp, NULL), ESPDIAG_EINVAL);
+	/* No registry: no input part, no input-damaged, same findings. */
+	ck_assert_int_eq(espdiag_diagnose(&r, esp, NULL), ESPDIAG_OK);
+	ck_assert_str_eq(ids(r), "esp-completed");
+	char *json = NULL;
+	ck_assert_int_eq(espdiag_report_to_json(&json, r), ESPDIAG_OK);
+	ck_assert_ptr_nonnull(strstr(json, "\"input\":{\"path\":null,\"format\":null,\"encoding\":"
+	                                   "null,\"dialect\":null,\"warnings\":[]}"));
+	espdiag_free(json);
+	/* The report outlives the model and the registry. */
+	espdiag_esp_free(esp);
+	espdiag_registry_free(reg);
+	ck_assert_str_eq(espdiag_finding_id(espdiag_report_finding_at(r, 0)), "esp-completed");
+	ck_assert_int_eq(espdiag_report_to_json(&json, r), ESPDIAG_OK);
+	espdiag_free(json);
+	espdiag_report_free(r);
+	espdiag_report_free(NULL);
+	ck_assert_int_eq(espdiag_report_to_json(NULL, r), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_report_write_json(NULL, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_report_write_text(NULL, 0, stdout), ESPDIAG_EINVAL);
+}
+END_TEST
+
+/* Replaces every "@PATH@" and "@VERSION@" of tmpl; malloc'd. */
+static char *expand(const char *tmpl, const char *path)
+{
+	size_t cap = strlen(tmpl) * 2 + 4096, n = 0;
+	char *out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	while (*tmpl) {
+		const char *sub = NULL;
+		size_t skip = 0;
+		if (strncmp(tmpl, "@PATH@", 6) == 0)
+			sub = path, skip = 6;
+		else if (strncmp(tmpl, "@VERSION@", 9) == 0)
+			sub = espdiag_version(), skip = 9;
+		if (sub != NULL) {
+			ck_assert(n + strlen(sub) < cap);
+			memcpy(out + n, sub, strlen(sub));
+			n += strlen(sub);
+			tmpl += skip;
+		} else {
+			ck_assert(n + 1 < cap);
+			out[n++] = *tmpl++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* What a writer produced, as a malloc'd string. */
+static char *render(const espdiag_report *r, int text, int colour)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(mem);
+	int rc = text ? espdiag_report_write_text(r, colour, mem) : espdiag_report_write_json(r, mem);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	fclose(mem);
+	return buf;
+}
+
+static const char render_text[] =
+	"@PATH@: failed - 1 error, 0 warnings, 1 info\n"
+	"Device preparation: completed\n"
+	"Device setup: failed\n"
+	"  [error] app-install-failed: Win32 app aaaaaaaa-0000-4000-8000-000000000001 (version 1) failed to install\n"
+	"    In device setup, the tracked app Win32App_aaaaaaaa-0000-4000-8000-000000000001_1 (provider Sidecar) is in InstallationState 4 (error): the ESP stops here unless \"Continue anyway\" is allowed.\n"
+	"    What to do: Open the app aaaaaaaa-0000-4000-8000-000000000001 in Intune (Apps > All apps; the id is in the app's address) and its device install status; on the device, read C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\AppWorkload.log (or IntuneManagementExtension.log) for its exit code. Fix the install command, detection rule or requirements, or remove the app from the ESP's blocking apps.\n"
+	"    Evidence:\n"
+	"      HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\Device\\Setup\\Apps\\Tracking\\Sidecar\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\n"
+	"        InstallationState = 4 (error)\n"
+	"Account setup: skipped\n"
+	"  [info] phase-skipped: The account setup phase of the ESP is not shown\n"
+	"    SkipUserStatusPage is set: account setup is not shown, and the user's apps and policies install after the desktop appears.\n"
+	"    What to do: Nothing to do if intended (often set by a custom OMA-URI ./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/SkipUserStatusPage); otherwise remove that setting.\n"
+	"    Evidence:\n"
+	"      HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Enrollments\\{11111111-2222-3333-4444-555555555555}\\FirstSync\n"
+	"        SkipUserStatusPage = 0xffffffff\n";
+
+static const char render_json[] =
+	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"input\":{\"p"
+	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"warnings\":[]},\"sum"
+	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1},\"enrollments\":[{\"guid\":\"{11"
+	"111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enr"
+	"ollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,\"upn\":null,\"tenant_"
+	"id\":null,\"enrollment_type\":null,\"first_sync\":{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Micro"
+	"soft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"skip_device_statu"
+	"s_page\":null,\"skip_user_status_page\":4294967295,\"device_page_skipped\":false,\"user_page_s"
+	"kipped\":true,\"block_in_status_page\":null,\"block_flags\":[],\"sync_failure_timeout\":null,\"t"
+	"imeout_minutes\":60,\"timeout_is_default\":true,\"allow_collect_logs_button\":null,\"custom_er"
+	"ror_text\":null,\"is_sync_done\":null,\"is_server_provisioning_done\":null,\"applications_dura"
+	"tion\":null,\"policy_duration\":null,\"networking_duration\":null,\"certificates_duration\":nul"
+	"l,\"timestamp\":null,\"timestamp_filetime\":null}}],\"autopilot\":null,\"phases\":[{\"phase\":\"dev"
+	"ice_preparation\",\"status\":\"completed\",\"sid\":null,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWAR"
+	"E\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\DevicePreparation\\\\P"
+	"olicyProviders\\\\Sidecar\"},{\"phase\":\"device_setup\",\"status\":\"failed\",\"sid\":null,\"evidence"
+	"\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking"
+	"\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_"
+	"1\"},{\"phase\":\"account_setup\",\"status\":\"skipped\",\"sid\":null,\"evidence\":\"HKEY_LOCAL_MACHIN"
+	"E\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\"}"
+	"],\"items\":[{\"kind\":\"win32_app\",\"id\":\"Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"c"
+	"ontext\":\"device\",\"sid\":null,\"phase\":\"device_setup\",\"state\":\"error\",\"state_raw\":4,\"ime\":f"
+	"alse,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\Enrollment"
+	"StatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000"
+	"-000000000001_1\",\"value\":\"InstallationState\"}],\"findings\":[{\"id\":\"app-install-failed\",\"s"
+	"everity\":\"error\",\"phase\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-00000"
+	"0000001 (version 1) failed to install\",\"detail\":\"In device setup, the tracked app Win32A"
+	"pp_aaaaaaaa-0000-4000-8000-000000000001_1 (provider Sidecar) is in InstallationState 4 ("
+	"error): the ESP stops here unless \\\"Continue anyway\\\" is allowed.\",\"remediation\":\"Open t"
+	"he app aaaaaaaa-0000-4000-8000-000000000001 in Intune (Apps > All apps; the id is in the"
+	" app's address) and its device install status; on the device, read C:\\\\ProgramData\\\\Micr"
+	"osoft\\\\IntuneManagementExtension\\\\Logs\\\\AppWorkload.log (or IntuneManagementExtension.lo"
+	"g) for its exit code. Fix the install command, detection rule or requirements, or remove"
+	" the app from the ESP's blocking apps.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE"
+	"\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking"
+	"\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"value\":\"InstallationState\","
+	"\"data\":\"4 (error)\"}],\"sid\":null,\"error_code\":null},{\"id\":\"phase-skipped\",\"severity\":\"inf"
+	"o\",\"phase\":\"account_setup\",\"title\":\"The account setup phase of the ESP is not shown\",\"de"
+	"tail\":\"SkipUserStatusPage is set: account setup is not shown, and the user's apps and po"
+	"licies install after the desktop appears.\",\"remediation\":\"Nothing to do if intended (oft"
+	"en set by a custom OMA-URI ./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/"
+	"SkipUserStatusPage); otherwise remove that setting.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACH"
+	"INE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync"
+	"\",\"value\":\"SkipUserStatusPage\",\"data\":\"0xffffffff\"}],\"sid\":null,\"error_code\":null}]}\n";
+
+START_TEST(test_render)
+{
+	diag d = { 0 };
+	const char *path = tu_data_path("diag-render.reg");
+	char *p = strdup(path);
+	diag_open_path(&d, p, NULL);
+
+	char *want = expand(render_text, p);
+	char *got = render(d.report, 1, 0);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+
+	want = expand(render_json, p);
+	got = render(d.report, 0, 0);
+	ck_assert_str_eq(got, want);
+	free(got);
+	char *json = NULL;
+	ck_assert_int_eq(espdiag_report_to_json(&json, d.report), ESPDIAG_OK);
+	ck_assert_str_eq(json, want);
+	espdiag_free(json);
+	free(want);
+
+	/* Colour only when asked: the severity tag and the status. */
+	got = render(d.report, 1, 1);
+	ck_assert_ptr_nonnull(strstr(got, "\033[1;31m[error]\033[0m app-install-failed"));
+	ck_assert_ptr_nonnull(strstr(got, "\033[32mcompleted\033[0m"));
+	free(got);
+	diag_close(&d);
+	free(p);
+}
+END_TEST
+
+/* Quotes, control characters and tabs in the input stay valid JSON. */
+START_TEST(test_escaping)
+{
+	static const char reg[] =
+		"Windows Registry Editor Version 5.00\n\n"
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking"
+		"\\Device\\Setup\\Apps\\Tracking\\Sidecar\\App \"q\"\001\tz]\n"
+		"\"InstallationState\"=dword:00000004\n";
+	espdiag_registry *r = tu_open_text(reg);
+	ck_assert_ptr_nonnull(r);
+	espdiag_esp *esp;
+	espdiag_report *report;
+	ck_assert_int_eq(espdiag_esp_load(&esp, r), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_diagnose(&report, esp, NULL), ESPDIAG_OK);
+	char *json = render(report, 0, 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"title\":\"Sidecar app App \\\"q\\\"\\u0001\\tz failed to install\""));
+	for (const char *c = json; *c; c++)
+		ck_assert_msg((unsigned char)*c >= 0x20 || (*c == '\n' && c[1] == '\0'),
+		              "raw control character in JSON");
+	free(json);
+	espdiag_report_free(report);
+	espdiag_esp_free(esp);
+	tu_registry_free(r);
+}
+END_TEST
+
+/* --- the shared corpus: expected.json --- */
+
+typedef struct expectation {
+	char file[256];
+	char must[16][64];
+	size_t nmust;
+	char must_not[24][64];
+	size_t nmust_not;
+} expectation;
+
+/* Reads expected.json's shape: { "file": { "must": [ids], "must_not": [ids], ... }, ... }. */
+static size_t read_expectations(const char *text, expectation *out, size_t max)
+{
+	size_t n = 0;
+	int depth = 0;
+	char last[256] = "", field[64] = "";
+	for (const char *p = text; *p; p++) {
+		if (*p == '{' || *p == '[') {
+			if (*p == '{' && depth == 1 && n < max) {
+				memset(&out[n], 0, sizeof out[n]);
+				snprintf(out[n].file, sizeof out[n].file, "%s", last);
+				n++;
+			}
+			if (*p == '[' && depth == 2)
+				snprintf(field, sizeof field, "%s", last);
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		} else if (*p == '"') {
+			const char *e = strchr(p + 1, '"');
+			ck_assert_ptr_nonnull(e);
+			snprintf(last, sizeof last, "%.*s", (int)(e - p - 1), p + 1);
+			p = e;
+			if (depth == 3 && n > 0) {
+				expectation *x = &out[n - 1];
+				if (strcmp(field, "must") == 0 && x->nmust < 16)
+					snprintf(x->must[x->nmust++], 64, "%s", last);
+				else if (strcmp(field, "must_not") == 0 && x->nmust_not < 24)
+					snprintf(x->must_not[x->nmust_not++], 64, "%s", last);
+			}
+		}
+	}
+	return n;
+}
+
+static void check_expectation(const expectation *x, const char *path)
+{
+	diag d = { 0 };
+	diag_open_path(&d, path, NULL);
+	for (size_t i = 0; i < x->nmust; i++)
+		ck_assert_msg(count_id(d.report, x->must[i]) > 0, "%s: %s missing (got %s)", path,
+		              x->must[i], ids(d.report));
+	for (size_t i = 0; i < x->nmust_not; i++)
+		ck_assert_msg(count_id(d.report, x->must_not[i]) == 0, "%s: %s must not fire (got %s)",
+		              path, x->must_not[i], ids(d.report));
+	diag_close(&d);
+}
+
+START_TEST(test_corpus)
+{
+	const char *p = tu_corpus_path("esp/expected.json");
+	if (p == NULL)
+		return;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", p);
+	*strrchr(dir, '/') = '\0';
+	size_t size;
+	char *text = (char *)tu_read_file(p, &size);
+	ck_assert_ptr_nonnull(text);
+	static expectation xs[32];
+	size_t n = read_expectations(text, xs, 32);
+	free(text);
+	ck_assert_uint_ge(n, 4);
+	size_t hives = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[4400];
+		int len = snprintf(path, sizeof path, "%s/%s", dir, xs[i].file);
+		ck_assert(len > 0 && (size_t)len < sizeof path - 16);
+		check_expectation(&xs[i], path);
+		/* The same device's SOFTWARE hive, where there is one, must agree. */
+		char *dot = strrchr(path, '.');
+		if (dot == NULL || strcmp(dot, ".reg") != 0)
+			continue;
+		snprintf(dot, sizeof path - (size_t)(dot - path), ".SOFTWARE.hive");
+		if (access(path, R_OK) != 0)
+			continue;
+		check_expectation(&xs[i], path);
+		hives++;
+	}
+	ck_assert_uint_ge(hives, 1);
 }
 END_TEST
 
@@ -43,6 +667,23 @@ Suite *suite_diagnose(void)
 	Suite *s = suite_create("diagnose");
 	TCase *tc = tcase_create("catalogue");
 	tcase_add_test(tc, test_catalogue);
+	tcase_add_test(tc, test_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rules");
+	tcase_add_loop_test(tc, test_rule_pair, 0, (int)(sizeof pairs / sizeof pairs[0]));
+	tcase_add_test(tc, test_every_rule_paired);
+	tcase_add_loop_test(tc, test_exact_findings, 0, (int)(sizeof exact / sizeof exact[0]));
+	tcase_add_test(tc, test_finding_details);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_options);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("render");
+	tcase_add_test(tc, test_render);
+	tcase_add_test(tc, test_escaping);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("corpus");
+	tcase_add_test(tc, test_corpus);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }
