@@ -13,7 +13,10 @@ int main(void)
 	srunner_add_suite(sr, suite_wine());
 	srunner_add_suite(sr, suite_regf());
 	srunner_add_suite(sr, suite_esp());
+	srunner_add_suite(sr, suite_container());
 	srunner_add_suite(sr, suite_diagnose());
+	srunner_add_suite(sr, suite_fuzz());
+	srunner_add_suite(sr, suite_damage());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	int run = srunner_ntests_run(sr);
