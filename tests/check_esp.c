@@ -921,6 +921,38 @@ START_TEST(test_json_hostile)
 }
 END_TEST
 
+/* Many snapshots: exact counts, and linear work (a hostile dump may hold
+ * hundreds of thousands). Item i flips state every second snapshot. */
+START_TEST(test_many_snapshots)
+{
+	enum { N = 20000 };
+	size_t cap = (size_t)N * 200 + 100, len = 0;
+	char *text = malloc(cap);
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)snprintf(text + len, cap - len, "Windows Registry Editor Version 5.00\n\n");
+	for (int i = 0; i < N; i++) {
+		int sec = i % 60, min = i / 60 % 60, hour = i / 3600;
+		len += (size_t)snprintf(text + len, cap - len,
+		                        "[" EST "\\ESPTrackingInfo\\Diagnostics\\ExpectedPolicies\\"
+		                        "2026-11-20T%02d:%02d:%02dZ]\n\"a\"=dword:%08x\n\"b\"=dword:1\n\n",
+		                        hour, min, sec, (unsigned)(i / 2 % 2));
+	}
+	espdiag_registry *reg = tu_open_bytes(text, len, NULL);
+	free(text);
+	ck_assert_ptr_nonnull(reg);
+	espdiag_esp *esp = NULL;
+	ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_esp_snapshot_count(esp), N);
+	/* "a": its first snapshot, then a change every two; "b": once. */
+	ck_assert_uint_eq(espdiag_esp_change_count(esp), 1 + (N / 2 - 1) + 1);
+	ck_assert_uint_eq(espdiag_esp_item_count(esp), 2);
+	ck_assert_str_eq(espdiag_esp_item_at(esp, 0)->key,
+	                 EST "\\ESPTrackingInfo\\Diagnostics\\ExpectedPolicies\\2026-11-20T05:33:19Z");
+	espdiag_esp_free(esp);
+	tu_registry_free(reg);
+}
+END_TEST
+
 /* --- the shared corpus --- */
 
 static const char *const app_ids[] = {
@@ -1148,6 +1180,7 @@ Suite *suite_esp(void)
 	tcase_add_test(tc, test_users);
 	tcase_add_test(tc, test_timeline);
 	tcase_add_test(tc, test_json_hostile);
+	tcase_add_test(tc, test_many_snapshots);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corpus");
 	tcase_set_timeout(tc, 60);
