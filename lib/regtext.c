@@ -23,8 +23,7 @@
 #include "readers.h"
 #include "unicode.h"
 
-/* Windows' limits: key path depth we accept, key name and value name length. */
-#define MAX_KEY_DEPTH 512
+/* Windows' limits on key name and value name length. */
 #define MAX_KEY_NAME 255
 #define MAX_VALUE_NAME 16383
 /* How often the input is told which bytes will not be read again. */
@@ -83,14 +82,17 @@ typedef struct parser {
 	bytebuf pname;           /* the value name, UTF-8 */
 	bytebuf pdata;
 
-	size_t comp[MAX_KEY_DEPTH][2]; /* key path components (start, end) */
+	esp_limits lim;
+	uint64_t keys, values;   /* keys made, values stored: for the caps */
+	bool key_cap_warned, value_cap_warned;
+	size_t (*comp)[2];       /* key path components (start, end), max_depth of them */
 	/* The last key opened: the next key line mostly shares a prefix
 	 * with it, whose lookups are skipped. */
 	bool kc_valid;
 	int kc_root, kc_count;
 	u16buf kc_text;                       /* its components, back to back */
-	size_t kc_end[MAX_KEY_DEPTH];         /* where component c ends in kc_text */
-	esp_mnode kc_node[MAX_KEY_DEPTH + 1]; /* [0] the root key, [c + 1] component c */
+	size_t *kc_end;          /* where component c ends in kc_text */
+	esp_mnode *kc_node;      /* [0] the root key, [c + 1] component c */
 	u16buf tmp;              /* an unescaped name or string */
 	bytebuf utf8;            /* a key name in UTF-8 */
 	bytebuf out;             /* value bytes */
@@ -616,8 +618,10 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
 			k++;
 		if (k == start)
 			continue;
-		if (count == MAX_KEY_DEPTH) {
-			warn(p, start, "key path deeper than %d keys; line ignored", MAX_KEY_DEPTH);
+		/* the root key is the first level */
+		if ((uint64_t)count + 1 >= p->lim.max_depth) {
+			warn(p, start, "key path deeper than %llu keys; line ignored",
+			     (unsigned long long)p->lim.max_depth);
 			return -1;
 		}
 		if (char_count(v + start, k - start) > MAX_KEY_NAME) {
@@ -632,12 +636,35 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
 	return count;
 }
 
+/* The child named by p->utf8 of parent; with create, makes it when absent
+ * unless the key cap is reached (warning at unit at). */
+static int child(parser *p, esp_mnode parent, bool create, size_t at, esp_mnode *out)
+{
+	int rc = esp_memtree_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len, false,
+	                           out);
+	if (rc != ESPDIAG_NOTFOUND || !create)
+		return rc;
+	if (p->keys >= p->lim.max_keys) {
+		if (!p->key_cap_warned)
+			warn(p, at, "more than %llu keys; this and later new keys are left out",
+			     (unsigned long long)p->lim.max_keys);
+		p->key_cap_warned = true;
+		return ESPDIAG_ELIMIT;
+	}
+	rc = esp_memtree_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len, true, out);
+	if (rc == ESPDIAG_OK)
+		p->keys++;
+	else if (rc == ESPDIAG_ELIMIT)
+		warn(p, at, "too many keys; line ignored");
+	return rc;
+}
+
 /* Finds (create: makes) the key of root r and the first count components.
  * Creating goes through the cache of the last key opened. */
 static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int count,
-                     bool create, esp_mnode *out)
+                     bool create, size_t at, esp_mnode *out)
 {
-	esp_mnode node;
+	esp_mnode node = 0;
 	int c = 0, rc = ESPDIAG_OK;
 	if (create && p->kc_valid && p->kc_root == r) {
 		node = p->kc_node[0];
@@ -651,8 +678,12 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 		}
 	} else {
 		const char *rname = root_keys[r].name;
-		rc = esp_memtree_child(p->tree, esp_memtree_root(p->tree), rname, strlen(rname),
-		                       create, &node);
+		size_t rlen = strlen(rname);
+		if (!bytes_reserve(p, &p->utf8, rlen))
+			return p->status;
+		memcpy(p->utf8.v, rname, rlen);
+		p->utf8.len = rlen;
+		rc = child(p, esp_memtree_root(p->tree), create, at, &node);
 		if (create) {
 			p->kc_root = r;
 			p->kc_node[0] = node;
@@ -666,8 +697,7 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 		size_t len = comp[c][1] - comp[c][0];
 		if (!to_utf8(p, &p->utf8, v + comp[c][0], len))
 			return p->status;
-		rc = esp_memtree_child(p->tree, node, (const char *)p->utf8.v, p->utf8.len, create,
-		                       &node);
+		rc = child(p, node, create, comp[c][0], &node);
 		if (create && rc == ESPDIAG_OK) {
 			if (!u16_reserve(p, &p->kc_text, p->kc_text.len + len))
 				return p->status;
@@ -683,8 +713,6 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 	}
 	if (rc == ESPDIAG_ENOMEM)
 		p->status = rc;
-	else if (rc == ESPDIAG_ELIMIT)
-		warn(p, count > 0 ? comp[0][0] : 0, "too many keys; line ignored");
 	*out = node;
 	return rc;
 }
@@ -709,7 +737,7 @@ static void delete_key(parser *p, size_t i, size_t end)
 		return;
 	}
 	esp_mnode parent;
-	if (walk_path(p, r, v, comp, count - 1, false, &parent) != ESPDIAG_OK)
+	if (walk_path(p, r, v, comp, count - 1, false, i, &parent) != ESPDIAG_OK)
 		return;
 	if (!to_utf8(p, &p->utf8, v + comp[count - 1][0], comp[count - 1][1] - comp[count - 1][0]))
 		return;
@@ -733,7 +761,7 @@ static void open_key(parser *p, size_t i, size_t end)
 	}
 	int count = split_path(p, v, after, end, comp);
 	esp_mnode node;
-	if (count < 0 || walk_path(p, r, v, comp, count, true, &node) != ESPDIAG_OK)
+	if (count < 0 || walk_path(p, r, v, comp, count, true, i, &node) != ESPDIAG_OK)
 		return;
 	p->have_key = true;
 	p->key = node;
@@ -778,6 +806,19 @@ static void store(parser *p, uint32_t type, const void *data, size_t size)
 {
 	if (!p->have_key)
 		return;
+	if (size > p->lim.max_value_size) {
+		warn(p, 0, "value data of %zu bytes is over the cap of %llu bytes; value left out",
+		     size, (unsigned long long)p->lim.max_value_size);
+		return;
+	}
+	if (p->values >= p->lim.max_values) {
+		if (!p->value_cap_warned)
+			warn(p, 0, "more than %llu values; this and later values are left out",
+			     (unsigned long long)p->lim.max_values);
+		p->value_cap_warned = true;
+		return;
+	}
+	p->values++;
 	int rc = esp_memtree_set_value(p->tree, p->key, (const char *)p->pname.v, p->pname.len,
 	                               type, data, size);
 	if (rc == ESPDIAG_ENOMEM)
@@ -1492,6 +1533,21 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 		return esp_err_set(err, rc, "out of memory");
 	}
 	p.warnings = esp_memtree_warnings(p.tree);
+	esp_limits_from_options(&p.lim, opts);
+	/* Windows' own nesting limit is 512; a larger cap costs memory only. */
+	size_t depth = p.lim.max_depth < 65536 ? (size_t)p.lim.max_depth : 65536;
+	p.lim.max_depth = (uint32_t)depth;
+	p.comp = malloc((depth + 1) * sizeof *p.comp);
+	p.kc_end = malloc((depth + 1) * sizeof *p.kc_end);
+	p.kc_node = malloc((depth + 2) * sizeof *p.kc_node);
+	if (p.comp == NULL || p.kc_end == NULL || p.kc_node == NULL) {
+		free(p.comp);
+		free(p.kc_end);
+		free(p.kc_node);
+		esp_input_release(in);
+		esp_memtree_free(p.tree);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
 	p.in = in;
 	p.data = in->data;
 	p.size = in->size;
@@ -1504,6 +1560,9 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 			                 in->name != NULL ? in->name : "input", p.codepage);
 			esp_input_release(in);
 			esp_memtree_free(p.tree);
+			free(p.comp);
+			free(p.kc_end);
+			free(p.kc_node);
 			return rc;
 		}
 		size_t k = 0;
@@ -1529,6 +1588,9 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 		iconv_close(p.cd);
 	free(p.line.v);
 	free(p.kc_text.v);
+	free(p.comp);
+	free(p.kc_end);
+	free(p.kc_node);
 	free(p.tmp.v);
 	free(p.utf8.v);
 	free(p.out.v);

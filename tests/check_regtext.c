@@ -853,10 +853,14 @@ END_TEST
 
 START_TEST(test_caps)
 {
-	size_t cap = 600 * 3 + 20000 + 1024;
+	size_t cap = 2 * 1200 + 20000 + 1024;
 	char *text = malloc(cap);
+	/* 512 levels with the root key are allowed, 513 are not */
 	strcpy(text, V5 "[HKCU");
-	for (int i = 0; i < 513; i++)
+	for (int i = 0; i < 511; i++)
+		strcat(text, "\\k");
+	strcat(text, "]\n[HKCU");
+	for (int i = 0; i < 512; i++)
 		strcat(text, "\\k");
 	strcat(text, "]\n[HKCU\\");
 	size_t n = strlen(text);
@@ -867,15 +871,47 @@ START_TEST(test_caps)
 	strcpy(text + n + 16384, "\"=\"x\"\n\"ok\"=\"y\"\n");
 	espdiag_registry *reg = open_ok(text);
 	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
-	/* the 513th component starts at column 5 + 2 * 513 */
-	check_warning(reg, 0, 3, 1031, 1070, "deeper than 512");
-	check_warning(reg, 1, 4, 7, 1079, "longer than 255");
-	check_warning(reg, 2, 6, 1, 1369, "longer than 16383");
+	/* line 4 starts at 40 + 5 + 2 * 511 + 2 = 1069; its 512th component
+	 * at column 5 + 2 * 512 = 1029 */
+	check_warning(reg, 0, 4, 1029, 2097, "deeper than 512");
+	check_warning(reg, 1, 5, 7, 2106, "longer than 255");
+	check_warning(reg, 2, 7, 1, 2396, "longer than 16383");
 	check_sz(reg, "HKCU\\Software\\T", "ok", "y");
-	/* The last depth the cap allows is kept. */
-	ck_assert(!has_key(reg, "HKCU\\k\\k"));
+	const espdiag_key *k;
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\k"), ESPDIAG_OK);
+	int depth = 2;
+	while (espdiag_key_subkey_count(k) > 0) {
+		ck_assert_int_eq(espdiag_key_subkey_at(&k, k, 0), ESPDIAG_OK);
+		depth++;
+	}
+	ck_assert_int_eq(depth, 512);
 	tu_registry_free(reg);
 	free(text);
+}
+END_TEST
+
+START_TEST(test_option_caps)
+{
+	static const char text[] = V5 "[HKCU\\a]\n\"v1\"=\"1\"\n\"v2\"=hex:01,02,03,04,05\n"
+	                           "\"v3\"=\"3\"\n[HKCU\\b\\c]\n[HKCU\\a\\d]\n";
+	espdiag_registry *reg = NULL;
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_keys = 3;       /* HKEY_CURRENT_USER, a, b */
+	o.max_values = 2;
+	o.max_value_size = 4;      /* "1" as REG_SZ is 4 bytes */
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_memory(reg, text, sizeof text - 1, "t", NULL, &o),
+	                 ESPDIAG_OK);
+	check_sz(reg, "HKCU\\a", "v1", "1");
+	ck_assert(!has_value(reg, "HKCU\\a", "v2"));
+	check_sz(reg, "HKCU\\a", "v3", "3");
+	ck_assert(has_key(reg, "HKCU\\b"));
+	ck_assert(!has_key(reg, "HKCU\\b\\c"));
+	ck_assert(!has_key(reg, "HKCU\\a\\d"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+	check_warning(reg, 0, 5, 1, 58, "over the cap of 4 bytes");
+	check_warning(reg, 1, 7, 9, 99, "more than 3 keys");
+	espdiag_registry_free(reg);
 }
 END_TEST
 
@@ -1083,6 +1119,7 @@ Suite *suite_regtext(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_caps);
+	tcase_add_test(tc, test_option_caps);
 	tcase_add_test(tc, test_ten_megabyte_line);
 	suite_add_tcase(s, tc);
 
