@@ -11,6 +11,7 @@
 
 #include <espdiag/registry.h>
 
+#include "container.h"
 #include "internal.h"
 #include "memtree.h"
 #include "readers.h"
@@ -49,6 +50,7 @@ typedef struct source {
 	espdiag_backend *backend;
 	const char *path;
 	const char *prefix;
+	const char *member, *members; /* what was read in an archive or a folder */
 	esp_input input;   /* kept only for espdiag_registry_open_memory's label */
 } source;
 
@@ -473,18 +475,22 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 	return ESPDIAG_OK;
 }
 
-/* Reads input with the reader whose bid wins and mounts the result. Takes
- * ownership of in. */
-static int open_input(espdiag_registry *reg, esp_input *in, const char *label,
-                      const char *prefix, const espdiag_open_options *opts)
+/* Reads input (for a cab or zip, the dump inside) with the reader whose bid
+ * wins and mounts the result. Takes ownership of in; ct stays the caller's. */
+static int open_input(espdiag_registry *reg, esp_input *in, esp_container *ct,
+                      const char *label, const char *prefix, const espdiag_open_options *opts)
 {
 	espdiag_open_options defaults = ESPDIAG_OPEN_OPTIONS_INIT;
 	if (opts == NULL)
 		opts = &defaults;
+	esp_limits lim;
+	esp_limits_from_options(&lim, opts);
+	int rc = esp_container_unwrap(in, ct, label, &lim, &reg->err);
+	if (rc != ESPDIAG_OK)
+		return rc;
 	int reg_bid = esp_regtext_bid(in->data, in->size);
 	int hive_bid = esp_regf_bid(in->data, in->size);
 	espdiag_backend *b = NULL;
-	int rc;
 	if (reg_bid == 0 && hive_bid == 0) {
 		esp_input_release(in);
 		return esp_err_set(&reg->err, ESPDIAG_EFORMAT,
@@ -505,7 +511,14 @@ static int open_input(espdiag_registry *reg, esp_input *in, const char *label,
 	const char *path = esp_arena_strndup(&reg->arena, label, strlen(label));
 	if (path == NULL)
 		return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
-	reg->sources[reg->nsources - 1].path = path;
+	source *s = &reg->sources[reg->nsources - 1];
+	s->path = path;
+	if (ct->member != NULL) {
+		s->member = esp_arena_strndup(&reg->arena, ct->member, strlen(ct->member));
+		s->members = esp_arena_strndup(&reg->arena, ct->members, strlen(ct->members));
+		if (s->member == NULL || s->members == NULL)
+			return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
+	}
 	return ESPDIAG_OK;
 }
 
@@ -534,11 +547,15 @@ ESPDIAG_API int espdiag_registry_open_file(espdiag_registry *reg, const char *pa
 	if (rc != ESPDIAG_OK)
 		return rc;
 	esp_input in;
-	rc = esp_input_open_file(&in, path, max_input(opts), &reg->err);
-	if (rc != ESPDIAG_OK)
-		return rc;
-	return open_input(reg, &in, strcmp(path, "-") == 0 ? "(standard input)" : path, prefix,
-	                  opts);
+	esp_container ct = ESP_CONTAINER_INIT;
+	esp_limits lim;
+	esp_limits_from_options(&lim, opts);
+	rc = esp_container_open_file(&in, &ct, path, &lim, &reg->err);
+	if (rc == ESPDIAG_OK)
+		rc = open_input(reg, &in, &ct, strcmp(path, "-") == 0 ? "(standard input)" : path,
+		                prefix, opts);
+	esp_container_free(&ct);
+	return rc;
 }
 
 ESPDIAG_API int espdiag_registry_open_memory(espdiag_registry *reg, const void *data,
@@ -557,8 +574,11 @@ ESPDIAG_API int espdiag_registry_open_memory(espdiag_registry *reg, const void *
 		                   name ? name : "(memory)", size,
 		                   (unsigned long long)max_input(opts));
 	esp_input in;
+	esp_container ct = ESP_CONTAINER_INIT;
 	esp_input_wrap(&in, size ? data : "", size, name);
-	return open_input(reg, &in, name != NULL ? name : "(memory)", prefix, opts);
+	rc = open_input(reg, &in, &ct, name != NULL ? name : "(memory)", prefix, opts);
+	esp_container_free(&ct);
+	return rc;
 }
 
 ESPDIAG_API int espdiag_registry_open_stdin(espdiag_registry *reg, const char *prefix,
@@ -582,6 +602,10 @@ ESPDIAG_API const char *espdiag_registry_source_property(const espdiag_registry 
 		return s->path;
 	if (strcmp(name, "prefix") == 0)
 		return s->prefix;
+	if (strcmp(name, "member") == 0)
+		return s->member;
+	if (strcmp(name, "members") == 0)
+		return s->members;
 	if (s->backend->property == NULL)
 		return NULL;
 	return s->backend->property(s->backend, name);

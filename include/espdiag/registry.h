@@ -19,6 +19,18 @@
  * name as a C string stop at the first NUL; the *_len functions give the
  * full length.
  *
+ * Containers: a cab (mdmdiagnosticstool.exe -cab) or a zip (Intune's
+ * "Collect diagnostics"; a zip holding a cab is opened too, one level of
+ * nesting and no deeper) is searched for MDMDiagReport_RegistryDump.reg
+ * (base name, any case; in a zip, one in a "...MDMDiagnostics..._cab"
+ * folder first), which is decompressed into memory and read; nothing is
+ * written to disk and member names are never used as paths. A directory
+ * given to espdiag_registry_open_file() (an extracted zip) is searched,
+ * eight levels deep and 10000 entries at most, for the dump, else for a
+ * cab or zip. The open options' max_member_size and max_decompressed cap
+ * the work; bytes are counted as they are decompressed. Without libarchive
+ * at build time, archives fail with ESPDIAG_EUNSUPPORTED.
+ *
  * Format detection: a file is read by the reader whose bid wins: "regf"
  * magic for a hive; a UTF-16LE BOM, a UTF-8 BOM, a regedit header
  * ("Windows Registry Editor Version 5.00" or "REGEDIT4") or "[HKEY_" text
@@ -104,9 +116,14 @@ ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg);
  * prefix mounts where the source says: a .reg export at the root (it holds
  * full paths), a hive at the prefix its base block or content implies.
  * opts may be NULL for the defaults.
+ * path may name a cab, a zip or a directory holding the dump (see
+ * "Containers" above).
  * Returns ESPDIAG_OK; ESPDIAG_EIO when the file cannot be read,
- * ESPDIAG_EFORMAT when it is in no known format, ESPDIAG_EENCODING,
- * ESPDIAG_ELIMIT, ESPDIAG_ENOMEM, ESPDIAG_EINVAL. On error the view is
+ * ESPDIAG_EFORMAT when it is in no known format (or an archive holds no
+ * dump, or is damaged before the dump ends), ESPDIAG_EENCODING,
+ * ESPDIAG_ELIMIT (a cap passed, an archive nested too deep),
+ * ESPDIAG_EUNSUPPORTED (an archive, built without libarchive),
+ * ESPDIAG_ENOMEM, ESPDIAG_EINVAL. On error the view is
  * unchanged and espdiag_registry_errmsg() says what and where.
  * Damaged but readable input is not an error: see the warning list.
  * Ownership: the view keeps the source until espdiag_registry_free().
@@ -162,7 +179,12 @@ ESPDIAG_API size_t espdiag_registry_source_count(const espdiag_registry *reg);
  * "path" (file path or the memory name), "prefix" (where it is mounted,
  * "" for the root), "format" ("reg", "hive", ...), "encoding" ("utf-16le",
  * "utf-8", "windows-1252", ...), "dialect" ("regedit5", "regedit4",
- * "dump"); NULL when unknown.
+ * "dump"); for a source read from a cab, a zip or a folder, "member" (the
+ * member read, e.g. "Windows/MDMDiagnostics_mdmlogs_cab/x.cab/
+ * MDMDiagReport_RegistryDump.reg": "/" joins an archive nested in a zip or
+ * found in a folder to what was read in it) and "members" (the other
+ * members seen, one per line, at most 1000; "" when none); NULL when
+ * unknown or, for "member" and "members", for a plain file.
  * Ownership: owned by reg; valid until espdiag_registry_free(reg).
  */
 ESPDIAG_API const char *espdiag_registry_source_property(const espdiag_registry *reg,

@@ -1,0 +1,789 @@
+/* lib/container.c - the registry dump inside a cab, a zip, a zip holding a
+ * cab, or an extracted folder (see container.h).
+ *
+ * Archives are hostile input: libarchive reads them from memory, every
+ * byte decompressed is counted as it comes (a header's size is only used
+ * to refuse early, never to trust), the member and total caps of the open
+ * options stop the work as soon as they are passed, one level of nesting
+ * is opened and no deeper, and member names are only ever compared and
+ * listed, never used as paths. */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
+
+#include "container.h"
+
+/* --- names --- */
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool ascii_ieq(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
+}
+
+static bool ascii_iends(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return len >= n && ascii_ieq(s + len - n, n, suffix);
+}
+
+static bool ascii_icontains(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= len; i++)
+		if (ascii_ieq(s + i, n, needle))
+			return true;
+	return false;
+}
+
+/* Archives name folders with "/" (zip) or "\" (cab). */
+static bool is_separator(char c)
+{
+	return c == '/' || c == '\\';
+}
+
+static const char *base_name(const char *name)
+{
+	const char *b = name;
+	for (const char *p = name; *p != '\0'; p++)
+		if (is_separator(*p))
+			b = p + 1;
+	return b;
+}
+
+/* A folder of the name (not its last component) is one where Intune puts
+ * what mdmdiagnosticstool collected: "...MDMDiagnostics..._cab". */
+static bool in_mdm_folder(const char *name)
+{
+	const char *base = base_name(name);
+	const char *p = name;
+	while (p < base) {
+		const char *end = p;
+		while (end < base && !is_separator(*end))
+			end++;
+		size_t len = (size_t)(end - p);
+		if (ascii_icontains(p, len, "MDMDiagnostics") && ascii_iends(p, len, "_cab"))
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+/* 0: not the dump; higher: a better place for it. */
+static int dump_score(const char *name)
+{
+	const char *base = base_name(name);
+	if (!ascii_ieq(base, strlen(base), ESP_DUMP_NAME))
+		return 0;
+	return in_mdm_folder(name) ? 2 : 1;
+}
+
+/* 0: not an archive by its name; higher: a likelier holder of the dump. */
+static int archive_score(const char *name)
+{
+	const char *base = base_name(name);
+	size_t len = strlen(base);
+	if (!ascii_iends(base, len, ".cab") && !ascii_iends(base, len, ".zip"))
+		return 0;
+	return in_mdm_folder(name) ? 2 : 1;
+}
+
+bool esp_container_is_archive(const unsigned char *data, size_t size)
+{
+	if (size >= 8 && memcmp(data, "MSCF\0\0\0\0", 8) == 0)
+		return true;
+	return size >= 4 && (memcmp(data, "PK\3\4", 4) == 0 || memcmp(data, "PK\5\6", 4) == 0);
+}
+
+/* --- growable strings --- */
+
+typedef struct strbuf {
+	char *s;
+	size_t len, cap;
+	size_t items;    /* lines added */
+	bool failed;     /* out of memory once: the string is incomplete */
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *bigger = realloc(b->s, cap);
+		if (bigger == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->s = bigger;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_adds(strbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* Adds one member name as a line; control characters (a name may hold a
+ * newline) become "?", so that the list stays one name per line. */
+static void sb_add_line(strbuf *b, const char *prefix, const char *name)
+{
+	if (b->items >= ESP_CONTAINER_MAX_LISTED)
+		return;
+	if (b->items > 0)
+		sb_add(b, "\n", 1);
+	sb_adds(b, prefix);
+	size_t start = b->len;
+	sb_adds(b, name);
+	for (size_t i = start; !b->failed && i < b->len; i++)
+		if ((unsigned char)b->s[i] < 0x20 || b->s[i] == 0x7f)
+			b->s[i] = '?';
+	b->items++;
+}
+
+/* The list, one per line, as "a, b, c" cut to fit in a message. */
+static void list_for_message(char *out, size_t size, const char *lines)
+{
+	size_t n = 0;
+	if (lines == NULL || *lines == '\0') {
+		snprintf(out, size, "none");
+		return;
+	}
+	const char *p = lines;
+	for (; *p != '\0' && n + 8 < size; p++) {
+		if (*p == '\n') {
+			out[n++] = ',';
+			out[n++] = ' ';
+		} else {
+			out[n++] = *p;
+		}
+	}
+	if (*p != '\0') {
+		n = size - 4;
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+static char *join(const char *a, const char *sep, const char *b)
+{
+	size_t la = strlen(a), ls = strlen(sep), lb = strlen(b);
+	char *s = malloc(la + ls + lb + 1);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, a, la);
+	memcpy(s + la, sep, ls);
+	memcpy(s + la + ls, b, lb + 1);
+	return s;
+}
+
+/* The member's bytes become the input; its name follows them in the same
+ * block, so that one free lets both go. */
+static void release_member(esp_input *in)
+{
+	free(in->priv);
+}
+
+static int member_input(esp_input *in, unsigned char *buf, size_t len, const char *label,
+                        const char *member, esp_err *err)
+{
+	size_t llen = strlen(label), mlen = strlen(member);
+	size_t total = len + llen + mlen + sizeof " (member )";
+	unsigned char *block = realloc(buf, total);
+	if (block == NULL) {
+		free(buf);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+	}
+	char *name = (char *)block + len;
+	snprintf(name, total - len, "%s (member %s)", label, member);
+	esp_input_wrap(in, block, len, name);
+	in->priv = block;
+	in->release = release_member;
+	return ESPDIAG_OK;
+}
+
+void esp_container_free(esp_container *ct)
+{
+	if (ct == NULL)
+		return;
+	free(ct->member);
+	free(ct->members);
+	ct->member = ct->members = NULL;
+}
+
+#ifdef HAVE_LIBARCHIVE
+
+/* --- archives --- */
+
+typedef struct scan {
+	const char *label;
+	const esp_limits *lim;
+	esp_err *err;
+	uint64_t total;          /* bytes decompressed, nested archives included */
+	unsigned char *discard;  /* where members nobody needs are read to */
+	strbuf names;            /* every member seen, one per line */
+	/* the best dump so far */
+	unsigned char *dump;
+	size_t dump_size;
+	char *dump_name;
+	int dump_score;
+	/* the best archive member so far that may hold the dump */
+	unsigned char *nested;
+	size_t nested_size;
+	char *nested_name;
+	int nested_score;
+	char *too_deep;          /* an archive inside a nested one, not opened */
+} scan;
+
+#define DISCARD_SIZE ((size_t)64 << 10)
+
+static void scan_free(scan *s)
+{
+	free(s->discard);
+	free(s->names.s);
+	free(s->dump);
+	free(s->dump_name);
+	free(s->nested);
+	free(s->nested_name);
+	free(s->too_deep);
+}
+
+/* Where a zip's central directory ends; only then can members be skipped
+ * without decompressing them (a streamed zip must be inflated to find a
+ * member's end). */
+static bool zip_has_end_record(const unsigned char *data, size_t size)
+{
+	if (size < 22)
+		return false;
+	size_t lowest = size > 22 + 65535 ? size - 22 - 65535 : 0;
+	for (size_t i = size - 22 + 1; i-- > lowest;)
+		if (memcmp(data + i, "PK\5\6", 4) == 0)
+			return true;
+	return false;
+}
+
+enum member_fate { SKIP, DISCARD, KEEP };
+
+/* Reads the current member's data, counting every byte: into *out (KEEP)
+ * or nowhere (DISCARD). */
+static int read_member(scan *s, struct archive *a, const char *name, enum member_fate fate,
+                       int64_t header_size, unsigned char **out, size_t *out_len)
+{
+	const esp_limits *lim = s->lim;
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	if (fate == KEEP) {
+		/* The header's size only sizes the first buffer. */
+		uint64_t hint = header_size > 0 ? (uint64_t)header_size : 0;
+		if (hint > lim->max_member_size)
+			hint = lim->max_member_size;
+		if (hint > ((uint64_t)64 << 20))
+			hint = (uint64_t)64 << 20;
+		cap = (size_t)hint + 1;
+		if (cap < 4096)
+			cap = 4096;
+		buf = malloc(cap);
+		if (buf == NULL)
+			return esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory", s->label);
+	}
+	for (;;) {
+		if (fate == KEEP && len == cap) {
+			/* Room for one byte past the cap, to see it passed. */
+			size_t bigger_cap = cap * 2;
+			if ((uint64_t)bigger_cap > lim->max_member_size + 1)
+				bigger_cap = (size_t)(lim->max_member_size + 1);
+			unsigned char *bigger = realloc(buf, bigger_cap);
+			if (bigger == NULL) {
+				free(buf);
+				return esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory",
+				                   s->label);
+			}
+			buf = bigger;
+			cap = bigger_cap;
+		}
+		void *dst = fate == KEEP ? buf + len : s->discard;
+		size_t room = fate == KEEP ? cap - len : DISCARD_SIZE;
+		la_ssize_t n = archive_read_data(a, dst, room);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			free(buf);
+			return esp_err_set(s->err, ESPDIAG_EFORMAT,
+			                   "%s: archive member %s: damaged or truncated: %s", s->label,
+			                   name, archive_error_string(a) ? archive_error_string(a)
+			                                                 : "read error");
+		}
+		len += (size_t)n;
+		s->total += (uint64_t)n;
+		/* More than the header admits to: a lie, and most likely a bomb. */
+		if (header_size >= 0 && (uint64_t)len > (uint64_t)header_size) {
+			free(buf);
+			return esp_err_set(s->err, ESPDIAG_EFORMAT,
+			                   "%s: archive member %s: decompresses to more than the %lld "
+			                   "bytes its header says (a damaged archive or a zip bomb)",
+			                   s->label, name, (long long)header_size);
+		}
+		if (fate == KEEP && (uint64_t)len > lim->max_member_size) {
+			free(buf);
+			return esp_err_set(s->err, ESPDIAG_ELIMIT,
+			                   "%s: archive member %s: larger than the limit of %llu bytes",
+			                   s->label, name, (unsigned long long)lim->max_member_size);
+		}
+		if (s->total > lim->max_decompressed) {
+			free(buf);
+			return esp_err_set(s->err, ESPDIAG_ELIMIT,
+			                   "%s: archive decompresses to more than the limit of %llu bytes "
+			                   "(stopped in member %s)",
+			                   s->label, (unsigned long long)lim->max_decompressed, name);
+		}
+	}
+	if (out != NULL) {
+		*out = buf;
+		*out_len = len;
+	} else {
+		free(buf);
+	}
+	return ESPDIAG_OK;
+}
+
+static const char *entry_name(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname_utf8(e);
+	if (name == NULL)
+		name = archive_entry_pathname(e);
+	return name != NULL ? name : "(unnamed)";
+}
+
+/* One archive, at depth (0: the input itself, 1: a member of it); member
+ * names are shown after prefix ("" or "outer member/"). */
+static int scan_archive(scan *s, const unsigned char *data, size_t size, const char *prefix,
+                        unsigned depth)
+{
+	struct archive *a = archive_read_new();
+	if (a == NULL)
+		return esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory", s->label);
+	bool is_cab = size >= 4 && memcmp(data, "MSCF", 4) == 0;
+	bool seekable = !is_cab && zip_has_end_record(data, size);
+	if (is_cab)
+		archive_read_support_format_cab(a);
+	else if (seekable)
+		archive_read_support_format_zip_seekable(a);
+	else
+		archive_read_support_format_zip_streamable(a);
+	int rc = ESPDIAG_OK;
+	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK) {
+		rc = esp_err_set(s->err, ESPDIAG_EFORMAT, "%s: %s%sdamaged archive: %s", s->label,
+		                 prefix, *prefix ? ": " : "",
+		                 archive_error_string(a) ? archive_error_string(a) : "unreadable");
+		archive_read_free(a);
+		return rc;
+	}
+	size_t count = 0;
+	for (;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			/* A truncated archive whose dump came whole is still read. */
+			if (s->dump == NULL)
+				rc = esp_err_set(s->err, ESPDIAG_EFORMAT,
+				                 "%s: %s%sdamaged or truncated archive after %zu members: %s",
+				                 s->label, prefix, *prefix ? ": " : "", count,
+				                 archive_error_string(a) ? archive_error_string(a)
+				                                         : "unreadable");
+			break;
+		}
+		if (++count > ESP_CONTAINER_MAX_MEMBERS) {
+			rc = esp_err_set(s->err, ESPDIAG_ELIMIT,
+			                 "%s: %smore than %u archive members", s->label, prefix,
+			                 ESP_CONTAINER_MAX_MEMBERS);
+			break;
+		}
+		if (archive_entry_filetype(e) == AE_IFDIR)
+			continue;
+		char *name = join(prefix, "", entry_name(e));
+		if (name == NULL) {
+			rc = esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory", s->label);
+			break;
+		}
+		int64_t header_size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		int dscore = dump_score(name + strlen(prefix));
+		int ascore = archive_score(name + strlen(prefix));
+		enum member_fate fate = is_cab || !seekable ? DISCARD : SKIP;
+		bool want_dump = dscore > s->dump_score;
+		bool want_nested = dscore == 0 && ascore > 0 && s->dump == NULL &&
+		                   ascore > s->nested_score && depth == 0;
+		if (want_dump || want_nested) {
+			fate = KEEP;
+			/* A size the header admits to is refused before any work. */
+			if (header_size > 0 && (uint64_t)header_size > s->lim->max_member_size) {
+				rc = esp_err_set(s->err, ESPDIAG_ELIMIT,
+				                 "%s: archive member %s: larger than the limit of %llu "
+				                 "bytes (its header says %lld)",
+				                 s->label, name,
+				                 (unsigned long long)s->lim->max_member_size,
+				                 (long long)header_size);
+				free(name);
+				break;
+			}
+		}
+		if (ascore > 0 && dscore == 0 && depth > 0 && s->too_deep == NULL)
+			s->too_deep = join(name, "", "");
+		unsigned char *buf = NULL;
+		size_t len = 0;
+		if (fate == SKIP) {
+			if (archive_read_data_skip(a) != ARCHIVE_OK && s->dump == NULL) {
+				rc = esp_err_set(s->err, ESPDIAG_EFORMAT,
+				                 "%s: archive member %s: damaged or truncated: %s",
+				                 s->label, name,
+				                 archive_error_string(a) ? archive_error_string(a)
+				                                         : "unreadable");
+				free(name);
+				break;
+			}
+		} else {
+			int mrc = read_member(s, a, name, fate, header_size,
+			                      fate == KEEP ? &buf : NULL, &len);
+			/* Damage after a whole dump leaves the dump readable; a
+			 * cap passed is refused whatever was found before. */
+			if (mrc != ESPDIAG_OK && (s->dump == NULL || mrc != ESPDIAG_EFORMAT || want_dump))
+				rc = mrc;
+			if (mrc != ESPDIAG_OK) {
+				sb_add_line(&s->names, "", name);
+				free(name);
+				break;
+			}
+		}
+		if (want_dump) {
+			/* A dump in a likelier place wins; the other is listed. */
+			if (s->dump_name != NULL)
+				sb_add_line(&s->names, "", s->dump_name);
+			free(s->dump);
+			free(s->dump_name);
+			s->dump = buf;
+			s->dump_size = len;
+			s->dump_name = name;
+			s->dump_score = dscore;
+			/* A dump makes a nested archive needless. */
+			free(s->nested);
+			free(s->nested_name);
+			s->nested = NULL;
+			s->nested_name = NULL;
+			s->nested_size = 0;
+			continue;
+		}
+		sb_add_line(&s->names, "", name);
+		if (want_nested && esp_container_is_archive(buf, len)) {
+			free(s->nested);
+			free(s->nested_name);
+			s->nested = buf;
+			s->nested_size = len;
+			s->nested_name = name;
+			s->nested_score = ascore;
+			continue;
+		}
+		free(buf);
+		free(name);
+	}
+	archive_read_free(a);
+	return rc;
+}
+
+static int unwrap_archive(esp_input *in, esp_container *ct, const char *label,
+                          const esp_limits *lim, esp_err *err)
+{
+	scan s;
+	memset(&s, 0, sizeof s);
+	s.label = label;
+	s.lim = lim;
+	s.err = err;
+	s.discard = malloc(DISCARD_SIZE);
+	if (s.discard == NULL) {
+		esp_input_release(in);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+	}
+	int rc = scan_archive(&s, in->data, in->size, "", ct->depth);
+	esp_input_release(in);
+	if (rc == ESPDIAG_OK && s.dump == NULL && s.nested != NULL) {
+		char *prefix = join(s.nested_name, "/", "");
+		unsigned char *nested = s.nested;
+		size_t nested_size = s.nested_size;
+		s.nested = NULL;
+		s.nested_score = 0;
+		if (prefix == NULL)
+			rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+		else
+			rc = scan_archive(&s, nested, nested_size, prefix, ct->depth + 1);
+		free(prefix);
+		free(nested);
+	}
+	if (rc == ESPDIAG_OK && s.names.failed)
+		rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+	if (rc == ESPDIAG_OK && s.dump == NULL) {
+		char list[320];
+		list_for_message(list, sizeof list, s.names.s);
+		if (s.too_deep != NULL)
+			rc = esp_err_set(err, ESPDIAG_ELIMIT,
+			                 "%s: no %s in the archive; %s is an archive nested more than "
+			                 "one level deep, which is not opened (members: %s)",
+			                 label, ESP_DUMP_NAME, s.too_deep, list);
+		else
+			rc = esp_err_set(err, ESPDIAG_EFORMAT,
+			                 "%s: no %s in the archive (members: %s)", label,
+			                 ESP_DUMP_NAME, list);
+	}
+	if (rc == ESPDIAG_OK) {
+		/* Names found earlier (a folder's) come first. */
+		const char *outer = ct->member != NULL ? ct->member : NULL;
+		char *member = outer != NULL ? join(outer, "/", s.dump_name) : join(s.dump_name, "", "");
+		strbuf all = { 0 };
+		if (ct->members != NULL && *ct->members != '\0') {
+			sb_adds(&all, ct->members);
+			all.items = 1;
+		}
+		for (const char *p = s.names.s; p != NULL && *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			if (all.items > 0)
+				sb_add(&all, "\n", 1);
+			if (outer != NULL) {
+				sb_adds(&all, outer);
+				sb_add(&all, "/", 1);
+			}
+			sb_add(&all, p, n);
+			all.items++;
+			p += n + (nl != NULL);
+		}
+		if (all.s == NULL && !all.failed)
+			sb_add(&all, "", 0);
+		if (member == NULL || all.failed) {
+			free(member);
+			free(all.s);
+			rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+		} else {
+			free(ct->member);
+			free(ct->members);
+			ct->member = member;
+			ct->members = all.s;
+			ct->depth++;
+			rc = member_input(in, s.dump, s.dump_size, label, member, err);
+			s.dump = NULL;
+		}
+	}
+	scan_free(&s);
+	return rc;
+}
+
+#endif /* HAVE_LIBARCHIVE */
+
+int esp_container_unwrap(esp_input *in, esp_container *ct, const char *label,
+                         const esp_limits *lim, esp_err *err)
+{
+	if (!esp_container_is_archive(in->data, in->size))
+		return ESPDIAG_OK;
+#ifdef HAVE_LIBARCHIVE
+	return unwrap_archive(in, ct, label, lim, err);
+#else
+	(void)ct;
+	(void)lim;
+	const char *kind = in->size >= 4 && memcmp(in->data, "MSCF", 4) == 0 ? "cab" : "zip";
+	esp_input_release(in);
+	return esp_err_set(err, ESPDIAG_EUNSUPPORTED,
+	                   "%s: a %s archive, but containers not supported (libespdiag was "
+	                   "built without libarchive); extract %s and read that",
+	                   label, kind, ESP_DUMP_NAME);
+#endif
+}
+
+/* --- folders --- */
+
+typedef struct dir_walk {
+	const char *root;
+	esp_err *err;
+	unsigned entries;      /* files and folders looked at */
+	strbuf files;          /* every regular file, relative to root */
+	char *dump;            /* the best dump's relative path */
+	int dump_score;
+	char *archive;         /* the best cab or zip, when no dump */
+	int archive_score;
+} dir_walk;
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walks root/rel (rel "" for root itself), in name order, to the depth and
+ * entry caps. Symbolic links are not followed, so a link cannot loop. */
+static int walk_dir(dir_walk *w, const char *rel, unsigned depth)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s%s%s", w->root, *rel ? "/" : "", rel) >=
+	    sizeof path)
+		return ESPDIAG_OK;
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return depth == 0 ? esp_err_set(w->err, ESPDIAG_EIO, "%s: %s", path, strerror(errno))
+		                  : ESPDIAG_OK;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = ESPDIAG_OK;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (++w->entries > ESP_CONTAINER_MAX_DIR_ENTRIES) {
+			rc = esp_err_set(w->err, ESPDIAG_ELIMIT,
+			                 "%s: more than %u files and folders to search; give the "
+			                 "dump or the archive itself",
+			                 w->root, ESP_CONTAINER_MAX_DIR_ENTRIES);
+			break;
+		}
+		if (n == cap) {
+			size_t bigger_cap = cap ? cap * 2 : 32;
+			char **bigger = realloc(names, bigger_cap * sizeof *bigger);
+			if (bigger == NULL) {
+				rc = ESPDIAG_ENOMEM;
+				break;
+			}
+			names = bigger;
+			cap = bigger_cap;
+		}
+		names[n] = strdup(de->d_name);
+		if (names[n] == NULL) {
+			rc = ESPDIAG_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n && rc == ESPDIAG_OK; i++) {
+		struct stat st;
+		char *child = *rel ? join(rel, "/", names[i]) : join(names[i], "", "");
+		if (child == NULL) {
+			rc = ESPDIAG_ENOMEM;
+			break;
+		}
+		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (S_ISDIR(st.st_mode) && depth + 1 < ESP_CONTAINER_MAX_DIR_DEPTH) {
+				rc = walk_dir(w, child, depth + 1);
+			} else if (S_ISREG(st.st_mode)) {
+				int ds = dump_score(child), as = archive_score(child);
+				if (ds > w->dump_score) {
+					if (w->dump != NULL)
+						sb_add_line(&w->files, "", w->dump);
+					free(w->dump);
+					w->dump = child;
+					w->dump_score = ds;
+					child = NULL;
+				} else if (as > w->archive_score) {
+					free(w->archive);
+					w->archive = join(child, "", "");
+					w->archive_score = as;
+					if (w->archive == NULL)
+						rc = ESPDIAG_ENOMEM;
+				}
+				if (child != NULL)
+					sb_add_line(&w->files, "", child);
+			}
+		}
+		free(child);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	if (rc == ESPDIAG_ENOMEM)
+		return esp_err_set(w->err, rc, "%s: out of memory", w->root);
+	return rc;
+}
+
+static int open_dir(esp_input *in, esp_container *ct, const char *path, const esp_limits *lim,
+                    esp_err *err)
+{
+	dir_walk w;
+	memset(&w, 0, sizeof w);
+	w.root = path;
+	w.err = err;
+	int rc = walk_dir(&w, "", 0);
+	if (rc == ESPDIAG_OK && w.files.failed)
+		rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", path);
+	const char *found = w.dump != NULL ? w.dump : w.archive;
+	if (rc == ESPDIAG_OK && found == NULL) {
+		char list[320];
+		list_for_message(list, sizeof list, w.files.s);
+		rc = esp_err_set(err, ESPDIAG_EFORMAT,
+		                 "%s: no %s, cab or zip in the folder (files: %s)", path,
+		                 ESP_DUMP_NAME, list);
+	}
+	if (rc == ESPDIAG_OK) {
+		char file[4096];
+		if ((size_t)snprintf(file, sizeof file, "%s/%s", path, found) >= sizeof file) {
+			rc = esp_err_set(err, ESPDIAG_EIO, "%s/%s: path too long", path, found);
+		} else {
+			rc = esp_input_open_file(in, file, lim->max_input_size, err);
+		}
+	}
+	if (rc == ESPDIAG_OK) {
+		/* The dump itself is not in the list; a cab or zip is, as a
+		 * nested archive's name is in an archive's list. */
+		if (w.files.s == NULL)
+			sb_add(&w.files, "", 0);
+		char *member = join(found, "", "");
+		if (member == NULL || w.files.failed) {
+			free(member);
+			esp_input_release(in);
+			rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", path);
+		} else {
+			free(ct->member);
+			free(ct->members);
+			ct->member = member;
+			ct->members = w.files.s;
+			w.files.s = NULL;
+		}
+	}
+	free(w.files.s);
+	free(w.dump);
+	free(w.archive);
+	return rc;
+}
+
+int esp_container_open_file(esp_input *in, esp_container *ct, const char *path,
+                            const esp_limits *lim, esp_err *err)
+{
+	struct stat st;
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return open_dir(in, ct, path, lim, err);
+	return esp_input_open_file(in, path, lim->max_input_size, err);
+}
