@@ -579,6 +579,56 @@ START_TEST(test_utf8_bom_bad_byte)
 }
 END_TEST
 
+START_TEST(test_utf16_without_bom)
+{
+	/* Lenient: UTF-16LE text without its BOM is still recognised. */
+	size_t size;
+	unsigned char *f = utf16_file("[HKCU\\U]\r\n \"a\"=\"\xc3\xa9\"\r\n", &size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f + 2, size - 2, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\U", "a", "\xc3\xa9");
+	ck_assert_str_eq(prop(reg, "encoding"), "utf-16le");
+	tu_registry_free(reg);
+	free(f);
+}
+END_TEST
+
+/* The reader tells the input which bytes it is done with, every few MB. */
+static size_t consumed_calls, consumed_last;
+static void record_consumed(esp_input *in, size_t upto)
+{
+	ck_assert_uint_gt(upto, consumed_last);
+	ck_assert_uint_le(upto, in->size);
+	consumed_calls++;
+	consumed_last = upto;
+}
+
+START_TEST(test_consumed_hint)
+{
+	const size_t lines = 400000;
+	const char *line = " \"Value\"=dword:00000001\r\n"; /* 26 bytes */
+	size_t n = strlen(line);
+	char *text = malloc(16 + lines * n);
+	strcpy(text, "[HKCU\\C]\r\n");
+	size_t len = strlen(text);
+	for (size_t i = 0; i < lines; i++, len += n)
+		memcpy(text + len, line, n);
+	esp_input in;
+	esp_input_wrap(&in, text, len, "big");
+	in.consumed = record_consumed;
+	consumed_calls = consumed_last = 0;
+	espdiag_backend *be = NULL;
+	esp_err err;
+	ck_assert_int_eq(esp_regtext_open(&be, &in, NULL, &err), ESPDIAG_OK);
+	/* about 10 MB read: at least two hints, the last one past 8 MB */
+	ck_assert_uint_ge(consumed_calls, 2);
+	ck_assert_uint_gt(consumed_last, (size_t)8 << 20);
+	be->free(be);
+	free(text);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* the dump dialect */
 
@@ -1097,6 +1147,7 @@ Suite *suite_regtext(void)
 	tcase_add_test(tc, test_codepage_option);
 	tcase_add_test(tc, test_not_utf8_means_codepage);
 	tcase_add_test(tc, test_utf8_bom_bad_byte);
+	tcase_add_test(tc, test_utf16_without_bom);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dump");
@@ -1121,6 +1172,7 @@ Suite *suite_regtext(void)
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_option_caps);
 	tcase_add_test(tc, test_ten_megabyte_line);
+	tcase_add_test(tc, test_consumed_hint);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roundtrip");
