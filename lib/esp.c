@@ -992,6 +992,14 @@ static int derive_items(espdiag_esp *esp)
 
 /* --- derived: the timeline of changes --- */
 
+/* Some Windows builds log a user's Win32 apps in the device's Sidecar
+ * snapshots, with "./User/" URIs: those belong to account setup. */
+static espdiag_esp_phase entry_phase(const espdiag_esp_snapshot *s, const espdiag_esp_entry *e)
+{
+	return s->sid || ascii_prefix_ci(e->value, "./User/") ? ESPDIAG_ESP_PHASE_ACCOUNT_SETUP
+	                                                      : ESPDIAG_ESP_PHASE_DEVICE_SETUP;
+}
+
 typedef struct order {
 	const espdiag_esp_snapshot *s;
 	size_t index;
@@ -1077,7 +1085,7 @@ static int derive_changes(espdiag_esp *esp)
 			c->snapshot = s;
 			c->entry = e;
 			c->previous = prev;
-			c->phase = s->sid ? ESPDIAG_ESP_PHASE_ACCOUNT_SETUP : ESPDIAG_ESP_PHASE_DEVICE_SETUP;
+			c->phase = entry_phase(s, e);
 		}
 	}
 	free(ord);

@@ -921,6 +921,31 @@ START_TEST(test_json_hostile)
 }
 END_TEST
 
+/* A user's app logged in the device's Sidecar snapshot ("./User/" URI)
+ * belongs to account setup; the device's own app to device setup. */
+START_TEST(test_user_uri_in_device_snapshot)
+{
+	static const char text[] =
+		"Windows Registry Editor Version 5.00\r\n\r\n"
+		"[" EST "\\ESPTrackingInfo\\Diagnostics\\Sidecar\\2026-11-20T12:00:00Z]\r\n"
+		"\"./Device/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/Win32App_d_1\"=dword:00000003\r\n"
+		"\"./user/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/Win32App_u_1\"=dword:00000002\r\n";
+	espdiag_registry *reg = tu_open_text(text);
+	ck_assert_ptr_nonnull(reg);
+	espdiag_esp *esp = NULL;
+	ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_esp_change_count(esp), 2);
+	ck_assert_int_eq(espdiag_esp_change_at(esp, 0)->phase, ESPDIAG_ESP_PHASE_DEVICE_SETUP);
+	ck_assert_int_eq(espdiag_esp_change_at(esp, 1)->phase, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP);
+	char *tl = capture_timeline(esp, ESPDIAG_ESP_FORMAT_TEXT);
+	ck_assert_str_eq(tl, "2026-11-20T12:00:00.0000000Z device_setup device Sidecar win32_app completed(3) Win32App_d_1\n"
+	                     "2026-11-20T12:00:00.0000000Z account_setup device Sidecar win32_app in_progress(2) Win32App_u_1\n");
+	free(tl);
+	espdiag_esp_free(esp);
+	tu_registry_free(reg);
+}
+END_TEST
+
 /* Many snapshots: exact counts, and linear work (a hostile dump may hold
  * hundreds of thousands). Item i flips state every second snapshot. */
 START_TEST(test_many_snapshots)
@@ -1180,6 +1205,7 @@ Suite *suite_esp(void)
 	tcase_add_test(tc, test_users);
 	tcase_add_test(tc, test_timeline);
 	tcase_add_test(tc, test_json_hostile);
+	tcase_add_test(tc, test_user_uri_in_device_snapshot);
 	tcase_add_test(tc, test_many_snapshots);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corpus");

@@ -55,9 +55,10 @@
  *   2026-11-20T12:44:42.2820000Z device_setup device Sidecar win32_app in_progress(2) Win32App_..._1
  *
  * TIME is the parsed time as YYYY-MM-DDTHH:MM:SS.fffffffZ, or the raw key
- * name when unparsable, or "LastLoggedState"; PHASE is device_setup
- * (device context) or account_setup (user context); CONTEXT is "device" or
- * the user's SID; CATEGORY is the raw category key name; STATE is the state
+ * name when unparsable, or "LastLoggedState"; PHASE is account_setup in a
+ * user's context or for a "./User/" URI (some builds log users' apps in the
+ * device's snapshots), else device_setup; CONTEXT is "device" or the SID of
+ * the user key the snapshot is under; CATEGORY is the raw category key name; STATE is the state
  * name (see espdiag_esp_entry_state_name()) and RAW its number, or "-" when
  * the value is no number.
  *
@@ -332,7 +333,9 @@ typedef struct espdiag_esp_setup {
 	const espdiag_esp_app *const *apps;
 } espdiag_esp_setup;
 
-/* One value of a snapshot. */
+/* One value of a snapshot. Entries (and resource types) are handed out as
+ * arrays, so these two structs are frozen: their size never changes, and
+ * anything new about them will come through functions. */
 typedef struct espdiag_esp_entry {
 	const char *value;                   /* the value name: an OMA-DM URI as stored */
 	const char *id;                      /* the item id decoded from it */
