@@ -62,7 +62,8 @@ typedef struct parser {
 	const char *codepage;
 	enum dialect dialect;
 	bool strict;             /* Windows' grammar (a header was found) */
-	bool hex_strings_utf16;  /* hex(1|2|7) bytes are UTF-16 already */
+	bool hex_strings_fixed;  /* hex(1|2|7) data is made what Windows stores */
+	bool hex_strings_utf16;  /* ... from UTF-16 bytes (else from ANSI text) */
 	int status;              /* ESPDIAG_ENOMEM stops the reader */
 
 	size_t pos;              /* next byte to read */
@@ -1035,14 +1036,16 @@ static bool bytes_to_utf16(parser *p, const unsigned char *s, size_t n)
 /* Stores the hex value collected in p->pdata. For REG_SZ, REG_EXPAND_SZ
  * and REG_MULTI_SZ, Windows ends the data with a NUL when it lacks one
  * and, in a file that is not UTF-16, reads the bytes as ANSI text and
- * stores them as UTF-16. The lenient dialect keeps the bytes as written. */
+ * stores them as UTF-16. The bytes are kept as written in the dump
+ * dialect, and in a UTF-8 regedit 5 file: Windows never writes one, our
+ * own export does, and it must read back byte for byte. */
 static void finish_hex(parser *p)
 {
 	uint32_t t = p->ptype;
 	bytebuf *d = &p->pdata;
 	p->pending = false;
-	if (!p->strict || (t != ESPDIAG_REG_SZ && t != ESPDIAG_REG_EXPAND_SZ &&
-	                   t != ESPDIAG_REG_MULTI_SZ) || d->len == 0) {
+	if (!p->hex_strings_fixed || (t != ESPDIAG_REG_SZ && t != ESPDIAG_REG_EXPAND_SZ &&
+	                              t != ESPDIAG_REG_MULTI_SZ) || d->len == 0) {
 		store(p, t, d->v, d->len);
 		return;
 	}
@@ -1473,10 +1476,8 @@ static void run(parser *p)
 		return;
 	p->dialect = header_dialect(p->lv, p->ln);
 	p->strict = p->dialect != DIALECT_DUMP;
-	/* hex(1|2|7) bytes are UTF-16 in a UTF-16 file, and in a UTF-8 regedit
-	 * 5 file (which Windows never writes, but our own export does). */
-	p->hex_strings_utf16 = p->enc == ENC_UTF16LE ||
-	                       (p->enc == ENC_UTF8 && p->dialect == DIALECT_REGEDIT5);
+	p->hex_strings_fixed = p->strict && !(p->enc == ENC_UTF8 && p->dialect == DIALECT_REGEDIT5);
+	p->hex_strings_utf16 = p->enc == ENC_UTF16LE;
 	if (p->dialect == DIALECT_IGNORED) {
 		warn(p, skip_blank(p->lv, 0, p->ln),
 		     "unsupported regedit header; Windows imports nothing from this file");

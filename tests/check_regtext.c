@@ -450,15 +450,27 @@ END_TEST
 
 START_TEST(test_hex_strings_get_a_nul)
 {
-	/* Windows ends hex(1|2|7) data with a NUL when it lacks one. */
-	espdiag_registry *reg = open_ok(
-		V5 KEY "\"a\"=hex(2):41,00,42,00\n\"b\"=hex(7):41,00,00,00\n\"c\"=hex(1):41,00,42\n"
-		       "\"d\"=hex(3):41\n");
+	/* Windows ends hex(1|2|7) data of a UTF-16 file with a NUL when it
+	 * lacks one (over an odd last byte). */
+	size_t size;
+	unsigned char *f = utf16_file(V5 KEY "\"a\"=hex(2):41,00,42,00\n\"b\"=hex(7):41,00,00,00\n"
+	                              "\"c\"=hex(1):41,00,42\n\"d\"=hex(3):41\n", &size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
 	const char *k = "HKCU\\Software\\T";
 	check_bytes(value_of(reg, k, "a"), 2, "A\0B\0\0\0", 6);
 	check_bytes(value_of(reg, k, "b"), 7, "A\0\0\0", 4);
 	check_bytes(value_of(reg, k, "c"), 1, "A\0\0\0\0", 5);
 	check_bytes(value_of(reg, k, "d"), 3, "A", 1);
+	tu_registry_free(reg);
+	free(f);
+
+	/* A UTF-8 regedit 5 file (Windows never writes one; our export does)
+	 * keeps the bytes as written. */
+	reg = open_ok(V5 KEY "\"a\"=hex(2):41,00,42,00\n\"c\"=hex(1):41,00,42\n");
+	check_bytes(value_of(reg, k, "a"), 2, "A\0B\0", 4);
+	check_bytes(value_of(reg, k, "c"), 1, "A\0B", 3);
 	tu_registry_free(reg);
 }
 END_TEST
@@ -1064,6 +1076,21 @@ START_TEST(test_round_trip)
 	ck_assert_int_eq(rc, ESPDIAG_OK);
 	round_trip(reg, 0);
 	round_trip(reg, ESPDIAG_EXPORT_UTF16LE);
+	tu_registry_free(reg);
+	free(f);
+
+	/* Strings Windows would mend (no NUL, an odd size, a control
+	 * character) read back as they were from a UTF-8 export. */
+	f = utf16_file("[HKEY_CURRENT_USER\\Odd]\r\n"
+	               " \"nonul\"=hex(1):41,00\r\n"
+	               " \"odd\"=hex(1):41,00,42\r\n"
+	               " \"ctl\"=hex(1):09,00,00,00\r\n"
+	               " \"exp\"=hex(2):25,00\r\n"
+	               " \"multi\"=hex(7):61,00,00,00\r\n",
+	               &size);
+	reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	round_trip(reg, 0);
 	tu_registry_free(reg);
 	free(f);
 }
