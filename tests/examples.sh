@@ -1,0 +1,58 @@
+#!/bin/sh
+# The embedding examples end to end: failed_apps and custom_backend on the
+# bundled sample, diagnose_folder.py on the shared corpus (skipped when the
+# corpus or Python is absent).
+set -u
+sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
+corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}/esp"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+# expect CODE WANT CMD...: CMD exits CODE and prints exactly WANT.
+expect() {
+	code=$1 want=$2; shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	got=$?
+	if [ -n "$want" ]; then printf '%s\n' "$want"; fi > "$tmp/want"
+	if [ "$got" -ne "$code" ]; then bad "$* exited $got, expected $code: $(cat "$tmp/err")"
+	elif ! cmp -s "$tmp/out" "$tmp/want"; then bad "$* printed: $(cat "$tmp/out")"
+	else ok; fi
+}
+
+expect 1 "device_setup device Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3 error(4)" \
+	"$top_builddir/examples/failed_apps" "$sample"
+expect 3 "" "$top_builddir/examples/failed_apps" "$tmp/missing.reg"
+expect 0 "table: app-install-failed app-install-incomplete
+file:  app-install-failed app-install-incomplete
+same diagnosis" "$top_builddir/examples/custom_backend" "$sample"
+
+if [ -d "$corpus" ]; then
+	for f in device-app-failed.reg device-app-failed.SOFTWARE.hive; do
+		expect 1 "device_setup device Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1 error(4)" \
+			"$top_builddir/examples/failed_apps" "$corpus/$f"
+	done
+	expect 0 "" "$top_builddir/examples/failed_apps" "$corpus/success.reg"
+	py=${PYTHON:-python3}
+	if command -v "$py" > /dev/null 2>&1; then
+		ESPDIAG_LIBRARY="${ESPDIAG_LIBRARY:-$top_builddir/lib/.libs/libespdiag.so.0}" \
+		PYTHONPATH="$top_srcdir/bindings/python" PYTHONDONTWRITEBYTECODE=1 \
+			"$py" "$top_srcdir/examples/diagnose_folder.py" "$corpus" "$tmp/crlf.csv" > /dev/null 2>&1
+		[ $? -eq 1 ] && ok || bad "diagnose_folder.py exit status"
+		tr -d '\r' < "$tmp/crlf.csv" > "$tmp/out.csv"   # CSV rows end in CRLF (RFC 4180)
+		grep -qx 'device-app-failed.reg,failed,1,app-install-failed' "$tmp/out.csv" && ok ||
+			bad "diagnose_folder.py row: $(cat "$tmp/out.csv")"
+		grep -qx 'device-app-failed.SOFTWARE.hive,failed,1,app-install-failed' "$tmp/out.csv" && ok ||
+			bad "diagnose_folder.py hive row"
+		grep -qx 'success.reg,completed,0,' "$tmp/out.csv" && ok || bad "diagnose_folder.py success row"
+		[ "$(head -n 1 "$tmp/out.csv")" = "file,outcome,errors,failing_rules" ] && ok ||
+			bad "diagnose_folder.py header"
+	else
+		echo "SKIP: no python3 for diagnose_folder.py"
+	fi
+else
+	echo "SKIP: corpus checks ($corpus absent)"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
