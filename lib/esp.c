@@ -68,6 +68,16 @@ static void *zalloc(espdiag_esp *esp, size_t size)
 	return p;
 }
 
+/* n zeroed elements; NULL when n is 0, too large or out of memory. The
+ * count comes from the input, so it is capped and the size checked. */
+static void *zalloc_array(espdiag_esp *esp, size_t n, size_t size)
+{
+	size_t bytes;
+	if (n == 0 || n > ESP_MAX_PARTS || esp_mul_overflows(n, size, &bytes))
+		return NULL;
+	return zalloc(esp, bytes);
+}
+
 static const char *dupstr(espdiag_esp *esp, const char *s)
 {
 	return s == NULL ? NULL : esp_arena_strndup(&esp->arena, s, strlen(s));
@@ -160,7 +170,12 @@ static kids children(espdiag_esp *esp, const espdiag_key *key, int *rc)
 	size_t n = key ? espdiag_key_subkey_count(key) : 0;
 	if (n == 0)
 		return out;
-	out.k = esp_arena_alloc(&esp->arena, n * sizeof *out.k);
+	if (n > ESP_MAX_PARTS) {
+		esp_warn(&esp->warnings, 0, 0, 0, "%s: %zu subkeys; the first %u are read",
+		         espdiag_key_path(key), n, (unsigned)ESP_MAX_PARTS);
+		n = ESP_MAX_PARTS;
+	}
+	out.k = zalloc_array(esp, n, sizeof *out.k);
 	if (out.k == NULL) {
 		*rc = ESPDIAG_ENOMEM;
 		return out;
@@ -356,7 +371,9 @@ static int load_providers(espdiag_esp *esp, const espdiag_key *est)
 			continue;
 		p->resource_types_key = keypath(esp, t, &rc);
 		size_t nv = espdiag_key_value_count(t);
-		espdiag_esp_resource_type *rt = nv ? zalloc(esp, nv * sizeof *rt) : NULL;
+		if (nv > ESP_MAX_PARTS)
+			nv = ESP_MAX_PARTS;
+		espdiag_esp_resource_type *rt = zalloc_array(esp, nv, sizeof *rt);
 		if (nv && rt == NULL)
 			return ESPDIAG_ENOMEM;
 		size_t used = 0;
@@ -649,7 +666,9 @@ static int load_snapshot(espdiag_esp *esp, const espdiag_key *k, const char *sid
 	if (!s->last_logged_state)
 		s->time_valid = esp_time_parse(s->timestamp, &s->time_unix, &s->time_100ns);
 	size_t nv = espdiag_key_value_count(k);
-	espdiag_esp_entry *entries = nv ? zalloc(esp, nv * sizeof *entries) : NULL;
+	if (nv > ESP_MAX_PARTS)
+		nv = ESP_MAX_PARTS;
+	espdiag_esp_entry *entries = zalloc_array(esp, nv, sizeof *entries);
 	if (nv && entries == NULL)
 		return ESPDIAG_ENOMEM;
 	size_t used = 0;
