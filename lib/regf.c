@@ -582,6 +582,25 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 	return ESPDIAG_OK;
 }
 
+/* Checks a key's class name (UTF-16LE in a cell of its own). The ops
+ * table has no callback for it, so it is only checked, once, with the
+ * subkey lists, and a damaged one is reported. */
+static int check_class(regf *h, uint32_t off, const unsigned char *nk)
+{
+	uint32_t clen = esp_le16(nk + 74), coff = esp_le32(nk + 48), len;
+	if (clen == 0)
+		return ESPDIAG_OK;
+	if (cell(h, coff, &len) == NULL)
+		return esp_warn(&h->warnings, 0, 0, FILE_OFF(off),
+		                "key at 0x%llx: class name 0x%llx %s; ignored", FILE_OFF(off),
+		                FILE_OFF(coff), cell_why(h, coff));
+	if (clen > len)
+		return esp_warn(&h->warnings, 0, 0, FILE_OFF(off),
+		                "key at 0x%llx: class name length %u is larger than its cell "
+		                "(%u bytes); ignored", FILE_OFF(off), clen, len);
+	return ESPDIAG_OK;
+}
+
 /* Examines a key's subkey lists once: adopts the subkeys, and keeps a
  * filtered copy in the side record when the lists cannot be served as
  * they are. */
@@ -591,6 +610,9 @@ static int load_subkeys(regf *h, uint32_t rank, uint32_t off)
 		return ESPDIAG_OK;
 	h->nflags[rank] |= N_SUBS;
 	const unsigned char *nk = nk_cell(h, off, NULL);
+	int crc = check_class(h, off, nk);
+	if (crc != ESPDIAG_OK)
+		return crc;
 	uint32_t declared = esp_le32(nk + 20);
 	if (declared == 0)
 		return ESPDIAG_OK;

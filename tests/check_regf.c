@@ -771,6 +771,38 @@ START_TEST(t_value_damaged)
 }
 END_TEST
 
+START_TEST(t_class_name)
+{
+	/* a good class name passes unseen; a damaged one is reported */
+	rw_hive w;
+	rw_init(&w, 5);
+	uint32_t root = rw_key_s(&w, "ROOT"), k[3];
+	k[0] = rw_key_s(&w, "Good");
+	k[1] = rw_key_s(&w, "TooLong");
+	k[2] = rw_key_s(&w, "Nowhere");
+	for (size_t i = 0; i < 3; i++)
+		rw_set_class(&w, k[i], "GenericClass");
+	rw_set_subkeys(&w, root, rw_list(&w, "lh", k, 3), 3);
+	rw_put16(rw_at(&w, k[1]) + 74, 200);
+	rw_put32(rw_at(&w, k[2]) + 48, 0x00FFFFF0u);
+	rw_finish(&w, root);
+	espdiag_backend *b = open_hive(&w, NULL);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 4);
+	char msg[160];
+	snprintf(msg, sizeof msg,
+	         "key at 0x%llx: class name length 200 is larger than its cell (28 bytes); ignored",
+	         (unsigned long long)rw_file_off(k[1]));
+	expect_warning(b, 0, rw_file_off(k[1]), msg);
+	snprintf(msg, sizeof msg, "key at 0x%llx: class name 0x1000ff0 is out of range; ignored",
+	         (unsigned long long)rw_file_off(k[2]));
+	expect_warning(b, 1, rw_file_off(k[2]), msg);
+	ck_assert_uint_eq(b->warning_count(b), 2);
+	b->free(b);
+	rw_free(&w);
+}
+END_TEST
+
 START_TEST(t_depth)
 {
 	/* 600 nested keys: the reader stops at 512 levels */
@@ -1140,6 +1172,10 @@ START_TEST(t_corpus_hivex)
 	walk_mine(b, root_of(b), FNV_BASIS, &mine);
 	if (hc->keys != 0)
 		ck_assert_uint_eq(mine.keys, hc->keys);
+	/* nothing damaged; some of these hives are dirty, which is said */
+	for (size_t i = 0; i < b->warning_count(b); i++)
+		ck_assert_msg(strncmp(b->warning_at(b, i)->message, "base block: sequence numbers", 28) == 0,
+		              "%s: %s", hc->file, b->warning_at(b, i)->message);
 #ifdef HAVE_HIVEX
 	hive_h *h = hivex_open(full, 0);
 	ck_assert_msg(h != NULL, "hivex cannot open %s", hc->file);
@@ -1311,6 +1347,7 @@ Suite *suite_regf(void)
 	tcase_add_test(tc, t_count_larger_than_cell);
 	tcase_add_test(tc, t_value_2gb);
 	tcase_add_test(tc, t_value_damaged);
+	tcase_add_test(tc, t_class_name);
 	tcase_add_test(tc, t_depth);
 	tcase_add_test(tc, t_random_damage);
 	tcase_set_timeout(tc, 120);

@@ -152,6 +152,17 @@ uint32_t rw_key_s(rw_hive *w, const char *name)
 	return rw_key(w, name, strlen(name), true);
 }
 
+void rw_set_class(rw_hive *w, uint32_t key, const char *name)
+{
+	size_t n;
+	unsigned char *s = stored_name(name, strlen(name), false, &n);
+	uint32_t off = rw_alloc(w, n);
+	memcpy(rw_at(w, off), s, n);
+	free(s);
+	rw_put32(rw_at(w, key) + 48, off);
+	rw_put16(rw_at(w, key) + 74, (uint16_t)n);
+}
+
 void rw_set_subkeys(rw_hive *w, uint32_t key, uint32_t list, uint32_t count)
 {
 	unsigned char *p = rw_at(w, key);

@@ -40,6 +40,8 @@ static inline uint64_t rw_file_off(uint32_t off) { return (uint64_t)off + 4096; 
 uint32_t rw_key(rw_hive *w, const char *name, size_t name_len, bool comp);
 /* A key named by a NUL-terminated ASCII string. */
 uint32_t rw_key_s(rw_hive *w, const char *name);
+/* Gives key a class name (UTF-8 in, stored as UTF-16LE in its own cell). */
+void rw_set_class(rw_hive *w, uint32_t key, const char *name);
 /* Points key's subkey list at list and sets the declared count. */
 void rw_set_subkeys(rw_hive *w, uint32_t key, uint32_t list, uint32_t count);
 /* A subkey list of kind "lf", "lh", "li" or "ri" over items (keys, or
