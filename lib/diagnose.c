@@ -80,6 +80,11 @@ const espdiag_rule *espdiag_rule_find(const char *id)
 
 /* --- the run: the report being built and what the rules share --- */
 
+typedef struct msi_ref {
+	const espdiag_esp_msi_app *m;
+	size_t index;                     /* registry order, to break ties */
+} msi_ref;
+
 typedef struct run {
 	espdiag_report *r;
 	const espdiag_esp *esp;
@@ -88,6 +93,8 @@ typedef struct run {
 	bool skip[RULE_COUNT];
 	size_t seq;
 	bool error_seen;                  /* an error rule fired, skipped or not */
+	msi_ref *msi;                     /* malloc'd, by product code (case-insensitive) */
+	size_t msi_count;
 	int rc;                           /* first ENOMEM */
 } run;
 
@@ -327,24 +334,60 @@ static const espdiag_esp_setup *setup_at(const espdiag_esp *esp, size_t i)
 	return i == 0 ? espdiag_esp_device_setup(esp) : espdiag_esp_user_setup_at(esp, i - 1);
 }
 
-/* The MSI app whose product code is id, NULL when none. */
-static const espdiag_esp_msi_app *msi_find(const espdiag_esp *esp, const char *id)
+static int msi_cmp(const void *a, const void *b)
 {
-	size_t n = espdiag_esp_msi_app_count(esp);
+	const msi_ref *m = a, *n = b;
+	int c = strcasecmp(m->m->product_code ? m->m->product_code : "",
+	                   n->m->product_code ? n->m->product_code : "");
+	return c ? c : (m->index > n->index) - (m->index < n->index);
+}
+
+/* Sorts the MSI apps once, so that a dump with thousands of tracking
+ * entries costs a binary search per entry, not a scan. */
+static int index_msi(run *x)
+{
+	size_t n = espdiag_esp_msi_app_count(x->esp);
+	if (n == 0)
+		return ESPDIAG_OK;
+	x->msi = malloc(n * sizeof *x->msi);
+	if (x->msi == NULL)
+		return ESPDIAG_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		const espdiag_esp_msi_app *m = espdiag_esp_msi_app_at(esp, i);
-		if (m->product_code && id && strcasecmp(m->product_code, id) == 0)
-			return m;
+		x->msi[i].m = espdiag_esp_msi_app_at(x->esp, i);
+		x->msi[i].index = i;
 	}
-	return NULL;
+	x->msi_count = n;
+	qsort(x->msi, n, sizeof *x->msi, msi_cmp);
+	return ESPDIAG_OK;
+}
+
+static const char *code_of(const run *x, size_t i)
+{
+	return x->msi[i].m->product_code ? x->msi[i].m->product_code : "";
+}
+
+/* The MSI app whose product code is id (the first in registry order), NULL when none. */
+static const espdiag_esp_msi_app *msi_find(const run *x, const char *id)
+{
+	size_t lo = 0, hi = x->msi_count;
+	if (id == NULL)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(code_of(x, mid), id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->msi_count && strcasecmp(code_of(x, lo), id) == 0 ? x->msi[lo].m : NULL;
 }
 
 /* An ExpectedMSIAppPackages entry is a LOB app when its product code names
  * an MSI app that is not the IME's own package; without that key there is
  * no evidence either way, and it is not counted. */
-static bool entry_is_lob(const espdiag_esp *esp, const espdiag_esp_entry *e)
+static bool entry_is_lob(const run *x, const espdiag_esp_entry *e)
 {
-	const espdiag_esp_msi_app *m = msi_find(esp, e->id);
+	const espdiag_esp_msi_app *m = msi_find(x, e->id);
 	return e->kind == ESPDIAG_ESP_KIND_MSI_APP && m != NULL && !m->is_ime;
 }
 
@@ -651,50 +694,109 @@ static void rule_account_not_started(run *x)
 		   fmt(x, "%" PRIu32, ap->domain_join_method.value));
 }
 
-/* Distinct LOB product codes tracked in a context, with the entry that shows each. */
-typedef struct lob {
+/* An ExpectedMSIAppPackages entry, where it is (snapshot i, entry j). */
+typedef struct msi_entry {
+	size_t i, j;
 	const espdiag_esp_snapshot *s;
 	const espdiag_esp_entry *e;
-} lob;
+} msi_entry;
 
-/* Collects the LOB MSI entries of sid's context into a malloc'd array. */
-static size_t collect_lob(run *x, const char *sid, lob **out)
+static int cmp_sid(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcasecmp(a, b);
+}
+
+/* By context, item, then place: one item's entries end up side by side. */
+static int msi_entry_cmp(const void *a, const void *b)
+{
+	const msi_entry *p = a, *q = b;
+	int c = cmp_sid(p->s->sid, q->s->sid);
+	if (c == 0)
+		c = strcasecmp(p->e->id, q->e->id);
+	if (c == 0)
+		c = (p->i > q->i) - (p->i < q->i);
+	if (c == 0)
+		c = (p->j > q->j) - (p->j < q->j);
+	return c;
+}
+
+/* An item's first and last entries. */
+typedef struct msi_pair {
+	msi_entry first;
+	msi_entry last;
+} msi_pair;
+
+/* By the first entry's place: findings come in the order the items first appear. */
+static int msi_place_cmp(const void *a, const void *b)
+{
+	const msi_entry *p = &((const msi_pair *)a)->first, *q = &((const msi_pair *)b)->first;
+	int c = (p->i > q->i) - (p->i < q->i);
+	return c ? c : (p->j > q->j) - (p->j < q->j);
+}
+
+static int id_place_cmp(const void *a, const void *b)
+{
+	const msi_entry *p = a, *q = b;
+	int c = strcasecmp(p->e->id, q->e->id);
+	if (c == 0)
+		c = (p->i > q->i) - (p->i < q->i);
+	if (c == 0)
+		c = (p->j > q->j) - (p->j < q->j);
+	return c;
+}
+
+static int place_cmp(const void *a, const void *b)
+{
+	const msi_entry *p = a, *q = b;
+	int c = (p->i > q->i) - (p->i < q->i);
+	return c ? c : (p->j > q->j) - (p->j < q->j);
+}
+
+/* The distinct LOB product codes tracked in sid's context, each with the
+ * entry that first shows it, in the order they first appear: a malloc'd
+ * array in *out (NULL when none). */
+static size_t collect_lob(run *x, const char *sid, msi_entry **out)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = 0, cap = 0;
-	lob *v = NULL;
+	msi_entry *v = NULL;
 	size_t ns = espdiag_esp_snapshot_count(esp);
+	*out = NULL;
 	for (size_t i = 0; i < ns; i++) {
 		const espdiag_esp_snapshot *s = espdiag_esp_snapshot_at(esp, i);
 		if (!is_msi_snapshot(s) || !same_sid(s->sid, sid))
 			continue;
 		for (size_t j = 0; j < s->entry_count; j++) {
 			const espdiag_esp_entry *e = &s->entries[j];
-			if (!entry_is_lob(esp, e))
-				continue;
-			bool seen = false;
-			for (size_t k = 0; k < n && !seen; k++)
-				seen = strcasecmp(v[k].e->id, e->id) == 0;
-			if (seen)
+			if (!entry_is_lob(x, e))
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 8;
-				lob *w = realloc(v, cap * sizeof *w);
+				msi_entry *w = realloc(v, cap * sizeof *w);
 				if (w == NULL) {
 					x->rc = ESPDIAG_ENOMEM;
 					free(v);
-					*out = NULL;
 					return 0;
 				}
 				v = w;
 			}
-			v[n].s = s;
-			v[n].e = e;
-			n++;
+			v[n++] = (msi_entry){ i, j, s, e };
 		}
 	}
+	if (n == 0) {
+		free(v);
+		return 0;
+	}
+	qsort(v, n, sizeof *v, id_place_cmp);
+	size_t m = 0;
+	for (size_t k = 0; k < n; k++)
+		if (m == 0 || strcasecmp(v[m - 1].e->id, v[k].e->id) != 0)
+			v[m++] = v[k];
+	qsort(v, m, sizeof *v, place_cmp);
 	*out = v;
-	return n;
+	return m;
 }
 
 static void rule_mixed(run *x)
@@ -714,7 +816,7 @@ static void rule_mixed(run *x)
 		}
 		if (win32 == NULL)
 			continue;
-		lob *v;
+		msi_entry *v;
 		size_t n = collect_lob(x, s->sid, &v);
 		if (n == 0) {
 			free(v);
@@ -755,7 +857,7 @@ static void rule_timeout(run *x)
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
 		if (s == NULL || s->key == NULL)
 			continue;
-		lob *v;
+		msi_entry *v;
 		size_t nlob = collect_lob(x, s->sid, &v);
 		free(v);
 		size_t apps = s->app_count + nlob;
@@ -782,6 +884,102 @@ static void rule_timeout(run *x)
 		ev(x, f, s->apps_key ? s->apps_key : s->key, NULL,
 		   fmt(x, "%zu tracked apps, %zu LOB MSI apps", s->app_count, nlob));
 	}
+}
+
+static void msi_tracking_finding(run *x, const msi_entry *first, const msi_entry *lastone)
+{
+	const espdiag_esp_snapshot *s = first->s;
+	const espdiag_esp_entry *e = first->e;
+	uint32_t st = context_status(x->esp, s->sid);
+	const espdiag_esp_msi_app *m = msi_find(x, e->id);
+	if (m != NULL && m->status.has &&
+	    (m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED ||
+	     m->status.value == ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
+		return; /* already reported from its Status */
+	espdiag_finding *f = add(
+		x, RULE_MSI_INSTALL_FAILED, context_phase(s->sid), s->sid,
+		fmt(x, "%s %s never finished installing", m && m->is_ime ? "The IME's MSI" : "MSI app",
+		    e->id),
+		fmt(x,
+		    "In %s, which has %s, the ExpectedMSIAppPackages entry of %s never reached 1 "
+		    "(processed) in any snapshot.%s",
+		    context_text(x, s->sid), st == ESPDIAG_ESP_STATUS_FAILED ? "failed" : "completed",
+		    e->id,
+		    m && m->status.has ? fmt(x, " Its Status is %" PRIu32 " (%s).", m->status.value,
+		                             espdiag_esp_msi_status_name(m->status.value))
+		                       : ""),
+		"Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log for this "
+		"product code, and the app's install status in Intune.");
+	ev(x, f, lastone->s->key, lastone->e->value, u32_text(x, lastone->e->state, NULL));
+	if (m != NULL && m->status.has)
+		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
+}
+
+/* Tracking entries that never reached processed, in a phase that has
+ * ended: the ESP went on (or stopped) without them. Sorting keeps this
+ * linear-logarithmic in the entry count, whatever the dump holds. */
+static void rule_msi_tracking(run *x)
+{
+	const espdiag_esp *esp = x->esp;
+	size_t ns = espdiag_esp_snapshot_count(esp), n = 0, cap = 0;
+	msi_entry *v = NULL;
+	for (size_t i = 0; i < ns; i++) {
+		const espdiag_esp_snapshot *s = espdiag_esp_snapshot_at(esp, i);
+		if (!is_msi_snapshot(s))
+			continue;
+		uint32_t st = context_status(esp, s->sid);
+		if (st != ESPDIAG_ESP_STATUS_COMPLETED && st != ESPDIAG_ESP_STATUS_FAILED)
+			continue;
+		for (size_t j = 0; j < s->entry_count; j++) {
+			if (s->entries[j].kind != ESPDIAG_ESP_KIND_MSI_APP)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				msi_entry *w = realloc(v, cap * sizeof *w);
+				if (w == NULL) {
+					free(v);
+					x->rc = ESPDIAG_ENOMEM;
+					return;
+				}
+				v = w;
+			}
+			v[n++] = (msi_entry){ i, j, s, &s->entries[j] };
+		}
+	}
+	if (n == 0) {
+		free(v);
+		return;
+	}
+	qsort(v, n, sizeof *v, msi_entry_cmp);
+	/* The groups (one item) that never reached 1: their first and last entries. */
+	msi_pair *pairs = malloc(n * sizeof *pairs);
+	size_t m = 0;
+	if (pairs == NULL) {
+		x->rc = ESPDIAG_ENOMEM;
+		n = 0;
+	}
+	for (size_t g = 0; g < n;) {
+		size_t h = g;
+		bool processed = false;
+		while (h < n && cmp_sid(v[h].s->sid, v[g].s->sid) == 0 &&
+		       strcasecmp(v[h].e->id, v[g].e->id) == 0) {
+			processed |= v[h].e->state.has && v[h].e->state.value == 1;
+			h++;
+		}
+		if (!processed && v[h - 1].e->state.has) {
+			pairs[m].first = v[g];
+			pairs[m].last = v[h - 1];
+			m++;
+		}
+		g = h;
+	}
+	/* Findings in the order the items first appear. */
+	if (m > 0)
+		qsort(pairs, m, sizeof *pairs, msi_place_cmp);
+	for (size_t k = 0; k < m; k++)
+		msi_tracking_finding(x, &pairs[k].first, &pairs[k].last);
+	free(pairs);
+	free(v);
 }
 
 static void rule_msi(run *x)
@@ -818,69 +1016,7 @@ static void rule_msi(run *x)
 		}
 	}
 
-	/* Tracking entries that never reached processed, in a phase that has
-	 * ended: the ESP went on (or stopped) without them. */
-	size_t ns = espdiag_esp_snapshot_count(esp);
-	for (size_t i = 0; i < ns; i++) {
-		const espdiag_esp_snapshot *s = espdiag_esp_snapshot_at(esp, i);
-		if (!is_msi_snapshot(s))
-			continue;
-		uint32_t st = context_status(esp, s->sid);
-		if (st != ESPDIAG_ESP_STATUS_COMPLETED && st != ESPDIAG_ESP_STATUS_FAILED)
-			continue;
-		for (size_t j = 0; j < s->entry_count; j++) {
-			const espdiag_esp_entry *e = &s->entries[j];
-			if (e->kind != ESPDIAG_ESP_KIND_MSI_APP)
-				continue;
-			/* Look at the item once: at its first snapshot; skip if any
-			 * snapshot has it processed or an earlier one was seen. */
-			bool first = true, processed = false;
-			const espdiag_esp_snapshot *last = s;
-			const espdiag_esp_entry *last_e = e;
-			for (size_t k = 0; k < ns; k++) {
-				const espdiag_esp_snapshot *t = espdiag_esp_snapshot_at(esp, k);
-				if (!is_msi_snapshot(t) || !same_sid(t->sid, s->sid))
-					continue;
-				for (size_t l = 0; l < t->entry_count; l++) {
-					const espdiag_esp_entry *g = &t->entries[l];
-					if (strcasecmp(g->id, e->id) != 0)
-						continue;
-					if (k < i || (k == i && l < j))
-						first = false;
-					if (g->state.has && g->state.value == 1)
-						processed = true;
-					last = t;
-					last_e = g;
-				}
-			}
-			if (!first || processed || !last_e->state.has)
-				continue;
-			const espdiag_esp_msi_app *m = msi_find(esp, e->id);
-			if (m != NULL && m->status.has &&
-			    (m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED ||
-			     m->status.value == ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
-				continue; /* already reported from its Status */
-			espdiag_finding *f = add(
-				x, RULE_MSI_INSTALL_FAILED, context_phase(s->sid), s->sid,
-				fmt(x, "%s %s never finished installing",
-				    m && m->is_ime ? "The IME's MSI" : "MSI app", e->id),
-				fmt(x,
-				    "In %s, which has %s, the ExpectedMSIAppPackages entry of %s never "
-				    "reached 1 (processed) in any snapshot.%s",
-				    context_text(x, s->sid),
-				    st == ESPDIAG_ESP_STATUS_FAILED ? "failed" : "completed", e->id,
-				    m && m->status.has
-				        ? fmt(x, " Its Status is %" PRIu32 " (%s).", m->status.value,
-				              espdiag_esp_msi_status_name(m->status.value))
-				        : ""),
-				"Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log "
-				"for this product code, and the app's install status in Intune.");
-			ev(x, f, last->key, last_e->value, u32_text(x, last_e->state, NULL));
-			if (m != NULL && m->status.has)
-				ev(x, f, m->key, "Status",
-				   u32_text(x, m->status, espdiag_esp_msi_status_name));
-		}
-	}
+	rule_msi_tracking(x);
 }
 
 static void rule_pending_items(run *x)
@@ -1079,7 +1215,8 @@ static void finish(run *x)
 {
 	espdiag_report *r = x->r;
 	const espdiag_esp *esp = x->esp;
-	qsort(r->findings, r->finding_count, sizeof *r->findings, finding_cmp);
+	if (r->finding_count > 1)
+		qsort(r->findings, r->finding_count, sizeof *r->findings, finding_cmp);
 	bool no_data = false, completed = false, failed = false, running = false;
 	for (size_t i = 0; i < r->finding_count; i++) {
 		const espdiag_finding *f = r->findings[i];
@@ -1173,11 +1310,15 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	x.esp = esp;
 	x.app_minutes = opts->app_minutes ? opts->app_minutes : ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES;
 	int rc = parse_skips(&x, opts);
+	if (rc == ESPDIAG_OK)
+		rc = index_msi(&x);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	espdiag_report *r = calloc(1, sizeof *r);
-	if (r == NULL)
+	if (r == NULL) {
+		free(x.msi);
 		return ESPDIAG_ENOMEM;
+	}
 	esp_arena_init(&r->arena);
 	x.r = r;
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
@@ -1201,6 +1342,7 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	rule_damaged(&x, opts->registry);
 	if (x.rc == ESPDIAG_OK)
 		x.rc = copy_context(&x, opts->registry);
+	free(x.msi);
 	if (x.rc != ESPDIAG_OK) {
 		rc = x.rc;
 		espdiag_report_free(r);

@@ -299,10 +299,41 @@ int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
 
 /* --- JSON --- */
 
+/* A JSON string. Printable ASCII (registry paths, ids, our own text) is
+ * written in runs here, '"' and '\\' escaped; a string with any other
+ * byte goes whole through the shared escaper (json.c), which validates
+ * UTF-8 and escapes control characters. */
+static void json_str(FILE *out, const char *s)
+{
+	const char *p = s;
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			break;
+	if (*p != '\0') {
+		esp_json_cstr(out, s);
+		return;
+	}
+	putc('"', out);
+	for (p = s; *p != '\0';) {
+		size_t run = strcspn(p, "\"\\");
+		fwrite(p, 1, run, out);
+		p += run;
+		if (*p != '\0') {
+			putc('\\', out);
+			putc(*p++, out);
+		}
+	}
+	putc('"', out);
+}
+
 static void json_member(FILE *out, const char *name, const char *value, bool comma)
 {
 	fprintf(out, "%s\"%s\":", comma ? "," : "", name);
-	esp_json_cstr(out, value);
+	json_str(out, value);
 }
 
 static void json_finding(FILE *out, const espdiag_finding *f)
@@ -339,7 +370,7 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 	if (r == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
 	fputs("{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":", out);
-	esp_json_cstr(out, espdiag_version());
+	json_str(out, espdiag_version());
 	fputs("},\"input\":{", out);
 	json_member(out, "path", r->path, false);
 	json_member(out, "format", r->format, true);
