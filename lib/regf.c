@@ -1372,7 +1372,7 @@ static int walk_bins(regf *h, uint64_t limit, uint32_t *root_guess)
 			              "hbin at 0x%llx: size %u is not a multiple of 4096; read as %llu",
 			              (unsigned long long)off, size, (unsigned long long)extent);
 		} else if (off + extent > limit) {
-			extent = limit - off;
+			extent = next_bin(data, off + 4096, limit) - off;
 			rc = esp_warn(&h->warnings, 0, 0, off,
 			              "hbin at 0x%llx: size %u runs past the end of the hive bins at "
 			              "0x%llx; read as %llu", (unsigned long long)off, size,

@@ -537,6 +537,15 @@ START_TEST(t_bin_size)
 	ck_assert_uint_eq(b->warning_count(b), 1);
 	ck_assert_uint_eq(walk_all(b, root_of(b)), 3);
 	b->free(b);
+	/* a size past the end of the bins */
+	rw_put32(w.buf + 0x2000 + 8, 0x100000);
+	b = open_hive(&w, NULL);
+	ck_assert_ptr_nonnull(b);
+	expect_warning(b, 0, 0x2000,
+	               "hbin at 0x2000: size 1048576 runs past the end of the hive bins at 0x3000; "
+	               "read as 4096");
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 3);
+	b->free(b);
 	rw_free(&w);
 }
 END_TEST
