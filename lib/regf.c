@@ -21,12 +21,22 @@
  * bound. Damaged keys, lists and values are skipped with a warning that
  * names the file offset; the rest is still read.
  *
- * Laziness: a key's subkey and value lists are examined the first time the
- * key is visited, so warnings about them appear as keys are visited. Names
- * and data are handed out from the mapping; only names that need
- * converting (UTF-16LE, or Latin-1 with bytes >= 0x80) and big data ("db")
- * values are copied, once, into the backend's arena. Node ids are the file
- * offsets of key cells.
+ * Cells start on 8 bytes (Windows pads every cell to 8); a cell size that
+ * is not a multiple of 8 ends the walk of its bin with a warning.
+ *
+ * Laziness: a key's subkey and value lists (and its class name, which the
+ * ops table cannot hand out, so it is only checked) are examined the first
+ * time the key is visited, so warnings about them appear as keys are
+ * visited. Names and data are handed out from the mapping; only names that
+ * need converting (UTF-16LE, or Latin-1 with bytes >= 0x80), lists that
+ * needed filtering and big data ("db") values are copied, once, into the
+ * backend's arena. Node ids are the file offsets of key cells. Per key the
+ * reader keeps only its parent and a byte of flags, in arrays indexed by
+ * the key cell's rank among all key cells (fresh memory is what a full
+ * walk pays for most).
+ *
+ * Lookups: subkey_find trusts the lh hashes (and lf hints) of a list for
+ * an ASCII name, as Windows does; other names are compared one by one.
  *
  * Names: a name with an embedded NUL keeps it (name_len covers it). A
  * UTF-16LE name's lone surrogates become U+FFFD.
@@ -1461,6 +1471,7 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	}
 	h->in = *in;
+	h->last_rank = -1; /* last_id 0 names no key */
 	/* The input is ours now: the caller's copy must not release it again. */
 	in->release = NULL;
 	in->consumed = NULL;
