@@ -148,15 +148,20 @@ static bool is_space(uint16_t c)
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+static const signed char hex_table[128] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, 10, 11, 12, 13, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
 static int hex_value(uint16_t c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return c < 128 ? hex_table[c] : -1;
 }
 
 static bool is_high(uint16_t c)
@@ -937,19 +942,30 @@ static bool parse_ul(const uint16_t *v, size_t s, size_t n, size_t *e, uint32_t 
 static enum hex_result hex_bytes(parser *p, size_t s, size_t end)
 {
 	const uint16_t *v = p->lv;
+	/* A byte takes at least two units ("x,") but the last. */
+	if (!bytes_reserve(p, &p->pdata, p->pdata.len + (end - s) / 2 + 1))
+		return HEX_FAIL;
 	while (s < end) {
 		size_t e, q;
-		int h1, h2;
-		if (s + 1 < end && (h1 = hex_value(v[s])) >= 0 && (h2 = hex_value(v[s + 1])) >= 0 &&
-		    (s + 2 == end || v[s + 2] == ',')) {
-			/* the usual "xx," */
-			if (p->pdata.len == p->pdata.cap &&
-			    !bytes_reserve(p, &p->pdata, p->pdata.len + 1))
-				return HEX_FAIL;
-			p->pdata.v[p->pdata.len++] = (unsigned char)(h1 * 16 + h2);
-			s = s + 2 == end ? end : s + 3;
-			continue;
+		/* the usual "xx," */
+		unsigned char *o = p->pdata.v + p->pdata.len;
+		while (s + 2 < end && v[s + 2] == ',') {
+			int h1 = hex_value(v[s]), h2 = hex_value(v[s + 1]);
+			if ((h1 | h2) < 0)
+				break;
+			*o++ = (unsigned char)(h1 * 16 + h2);
+			s += 3;
 		}
+		p->pdata.len = (size_t)(o - p->pdata.v);
+		if (s + 2 == end) {
+			int h1 = hex_value(v[s]), h2 = hex_value(v[s + 1]);
+			if ((h1 | h2) >= 0) {
+				p->pdata.v[p->pdata.len++] = (unsigned char)(h1 * 16 + h2);
+				return HEX_DONE;
+			}
+		}
+		if (s >= end)
+			break;
 		uint32_t val;
 		bool ovf;
 		if (!parse_ul(v, s, end, &e, &val, &ovf)) {
@@ -971,9 +987,6 @@ static enum hex_result hex_bytes(parser *p, size_t s, size_t end)
 			warn(p, s, "hex byte out of range; value ignored");
 			return HEX_FAIL;
 		}
-		if (p->pdata.len == p->pdata.cap &&
-		    !bytes_reserve(p, &p->pdata, p->pdata.len + 1))
-			return HEX_FAIL;
 		p->pdata.v[p->pdata.len++] = (unsigned char)val;
 		if (e < end && v[e] != ',') {
 			q = skip_blank(v, e, end);
