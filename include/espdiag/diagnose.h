@@ -222,7 +222,8 @@ ESPDIAG_API const char *espdiag_finding_evidence_data(const espdiag_finding *fin
  * findings without a phase, then each phase with its status and findings,
  * details, remedies and evidence indented. colour nonzero adds ANSI colour
  * (the caller decides: a tty and no NO_COLOR).
- * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO (a write failed).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL, ESPDIAG_ENOMEM or ESPDIAG_EIO (a
+ * write failed).
  * Ownership: out stays the caller's.
  */
 ESPDIAG_API int espdiag_report_write_text(const espdiag_report *report, int colour, FILE *out);
