@@ -99,18 +99,19 @@ typedef struct run {
 	int rc;                           /* first ENOMEM */
 } run;
 
-static const char *vfmt(run *x, const char *fmt, va_list ap)
+static const char *vfmt(run *x, const char *f, va_list ap) ESP_PRINTF(2, 0);
+static const char *vfmt(run *x, const char *f, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(NULL, 0, f, ap2);
 	va_end(ap2);
 	char *s = n < 0 ? NULL : esp_arena_alloc(&x->r->arena, (size_t)n + 1);
 	if (s == NULL) {
 		x->rc = ESPDIAG_ENOMEM;
 		return "";
 	}
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	vsnprintf(s, (size_t)n + 1, f, ap);
 	return s;
 }
 
@@ -125,7 +126,7 @@ static const char *fmt(run *x, const char *f, ...)
 	return s;
 }
 
-static const char *dup(run *x, const char *s)
+static const char *keep(run *x, const char *s)
 {
 	if (s == NULL)
 		return NULL;
@@ -176,7 +177,7 @@ static const char *sb_take(run *x, sbuf *b)
 	if (b->failed)
 		x->rc = ESPDIAG_ENOMEM;
 	else if (b->s != NULL)
-		s = dup(x, b->s);
+		s = keep(x, b->s);
 	free(b->s);
 	memset(b, 0, sizeof *b);
 	return s ? s : "";
@@ -222,7 +223,7 @@ static espdiag_finding *add(run *x, size_t rule, uint32_t phase, const char *sid
 	r->findings[r->finding_count++] = f;
 	f->rule = rule;
 	f->phase = phase;
-	f->sid = dup(x, sid);
+	f->sid = keep(x, sid);
 	f->user = user_order(x->esp, sid);
 	f->seq = x->seq++;
 	f->title = title;
@@ -250,9 +251,9 @@ static void ev(run *x, espdiag_finding *f, const char *key, const char *value, c
 		f->evidence_cap = cap;
 	}
 	diag_evidence *e = &f->evidence[f->evidence_count++];
-	e->key = dup(x, key ? key : "");
-	e->value = dup(x, value);
-	e->data = dup(x, data);
+	e->key = keep(x, key ? key : "");
+	e->value = keep(x, value);
+	e->data = keep(x, data);
 }
 
 static void set_code(espdiag_finding *f, uint32_t code)
@@ -1256,8 +1257,8 @@ static int copy_context(run *x, const espdiag_registry *reg)
 		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
 		r->phases[i].phase = p->phase;
 		r->phases[i].status = p->status;
-		r->phases[i].sid = dup(x, p->sid);
-		r->phases[i].key = dup(x, p->key);
+		r->phases[i].sid = keep(x, p->sid);
+		r->phases[i].key = keep(x, p->key);
 	}
 	r->phase_count = n;
 
@@ -1277,10 +1278,10 @@ static int copy_context(run *x, const espdiag_registry *reg)
 
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
-		r->path = dup(x, espdiag_registry_source_property(reg, 0, "path"));
-		r->format = dup(x, espdiag_registry_source_property(reg, 0, "format"));
-		r->encoding = dup(x, espdiag_registry_source_property(reg, 0, "encoding"));
-		r->dialect = dup(x, espdiag_registry_source_property(reg, 0, "dialect"));
+		r->path = keep(x, espdiag_registry_source_property(reg, 0, "path"));
+		r->format = keep(x, espdiag_registry_source_property(reg, 0, "format"));
+		r->encoding = keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
+		r->dialect = keep(x, espdiag_registry_source_property(reg, 0, "dialect"));
 	}
 	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
 	r->warnings = nw ? esp_arena_alloc(&r->arena, nw * sizeof *r->warnings) : NULL;
@@ -1292,7 +1293,7 @@ static int copy_context(run *x, const espdiag_registry *reg)
 			continue;
 		espdiag_warning *c = &r->warnings[r->warning_count++];
 		*c = *w;
-		c->message = dup(x, w->message ? w->message : "");
+		c->message = keep(x, w->message ? w->message : "");
 	}
 	return x->rc;
 }
