@@ -154,13 +154,12 @@ static void sb_adds(strbuf *b, const char *s)
 
 /* Adds one member name as a line; control characters (a name may hold a
  * newline) become "?", so that the list stays one name per line. */
-static void sb_add_line(strbuf *b, const char *prefix, const char *name)
+static void sb_add_line(strbuf *b, const char *name)
 {
 	if (b->items >= ESP_CONTAINER_MAX_LISTED)
 		return;
 	if (b->items > 0)
 		sb_add(b, "\n", 1);
-	sb_adds(b, prefix);
 	size_t start = b->len;
 	sb_adds(b, name);
 	for (size_t i = start; !b->failed && i < b->len; i++)
@@ -458,7 +457,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			}
 		}
 		if (ascore > 0 && dscore == 0 && depth > 0 && s->too_deep == NULL)
-			s->too_deep = join(name, "", "");
+			s->too_deep = strdup(name);
 		unsigned char *buf = NULL;
 		size_t len = 0;
 		if (fate == SKIP) {
@@ -479,7 +478,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			if (mrc != ESPDIAG_OK && (s->dump == NULL || mrc != ESPDIAG_EFORMAT || want_dump))
 				rc = mrc;
 			if (mrc != ESPDIAG_OK) {
-				sb_add_line(&s->names, "", name);
+				sb_add_line(&s->names, name);
 				free(name);
 				break;
 			}
@@ -487,7 +486,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 		if (want_dump) {
 			/* A dump in a likelier place wins; the other is listed. */
 			if (s->dump_name != NULL)
-				sb_add_line(&s->names, "", s->dump_name);
+				sb_add_line(&s->names, s->dump_name);
 			free(s->dump);
 			free(s->dump_name);
 			s->dump = buf;
@@ -502,7 +501,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			s->nested_size = 0;
 			continue;
 		}
-		sb_add_line(&s->names, "", name);
+		sb_add_line(&s->names, name);
 		if (want_nested && esp_container_is_archive(buf, len)) {
 			free(s->nested);
 			free(s->nested_name);
@@ -565,13 +564,16 @@ static int unwrap_archive(esp_input *in, esp_container *ct, const char *label,
 	if (rc == ESPDIAG_OK) {
 		/* Names found earlier (a folder's) come first. */
 		const char *outer = ct->member != NULL ? ct->member : NULL;
-		char *member = outer != NULL ? join(outer, "/", s.dump_name) : join(s.dump_name, "", "");
+		char *member = outer != NULL ? join(outer, "/", s.dump_name) : strdup(s.dump_name);
 		strbuf all = { 0 };
 		if (ct->members != NULL && *ct->members != '\0') {
 			sb_adds(&all, ct->members);
 			all.items = 1;
+			for (const char *p = ct->members; *p != '\0'; p++)
+				all.items += *p == '\n';
 		}
-		for (const char *p = s.names.s; p != NULL && *p != '\0';) {
+		for (const char *p = s.names.s; p != NULL && *p != '\0' &&
+		                                all.items < ESP_CONTAINER_MAX_LISTED;) {
 			const char *nl = strchr(p, '\n');
 			size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
 			if (all.items > 0)
@@ -690,7 +692,7 @@ static int walk_dir(dir_walk *w, const char *rel, unsigned depth)
 		qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n && rc == ESPDIAG_OK; i++) {
 		struct stat st;
-		char *child = *rel ? join(rel, "/", names[i]) : join(names[i], "", "");
+		char *child = *rel ? join(rel, "/", names[i]) : strdup(names[i]);
 		if (child == NULL) {
 			rc = ESPDIAG_ENOMEM;
 			break;
@@ -702,20 +704,20 @@ static int walk_dir(dir_walk *w, const char *rel, unsigned depth)
 				int ds = dump_score(child), as = archive_score(child);
 				if (ds > w->dump_score) {
 					if (w->dump != NULL)
-						sb_add_line(&w->files, "", w->dump);
+						sb_add_line(&w->files, w->dump);
 					free(w->dump);
 					w->dump = child;
 					w->dump_score = ds;
 					child = NULL;
 				} else if (as > w->archive_score) {
 					free(w->archive);
-					w->archive = join(child, "", "");
+					w->archive = strdup(child);
 					w->archive_score = as;
 					if (w->archive == NULL)
 						rc = ESPDIAG_ENOMEM;
 				}
 				if (child != NULL)
-					sb_add_line(&w->files, "", child);
+					sb_add_line(&w->files, child);
 			}
 		}
 		free(child);
@@ -760,7 +762,7 @@ static int open_dir(esp_input *in, esp_container *ct, const char *path, const es
 		 * nested archive's name is in an archive's list. */
 		if (w.files.s == NULL)
 			sb_add(&w.files, "", 0);
-		char *member = join(found, "", "");
+		char *member = strdup(found);
 		if (member == NULL || w.files.failed) {
 			free(member);
 			esp_input_release(in);
