@@ -1273,7 +1273,10 @@ static bool continuation_line(parser *p)
 	if (i >= n || v[i] == ';')
 		return true;
 	if (hex_value(v[i]) < 0) {
-		warn(p, i, "continued hex value ended by a line that is not hex data; value ignored");
+		warn(p, i, p->strict ? "continued hex value ended by a line that is not hex data; "
+		                       "the value and the line are ignored, as Windows does"
+		                     : "continued hex value ended by a line that is not hex data; "
+		                       "value ignored");
 		p->pending = false;
 		return p->strict;
 	}
