@@ -698,7 +698,7 @@ static int walk_dir(dir_walk *w, const char *rel, unsigned depth)
 			break;
 		}
 		if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (S_ISDIR(st.st_mode) && depth + 1 < ESP_CONTAINER_MAX_DIR_DEPTH) {
+			if (S_ISDIR(st.st_mode) && depth < ESP_CONTAINER_MAX_DIR_DEPTH) {
 				rc = walk_dir(w, child, depth + 1);
 			} else if (S_ISREG(st.st_mode)) {
 				int ds = dump_score(child), as = archive_score(child);

@@ -31,7 +31,8 @@ typedef struct esp_container {
 #define ESP_CONTAINER_INIT { NULL, NULL, 0 }
 
 /* Caps that no option sets: members looked at in one archive, files and
- * directories looked at in a folder, and how deep a folder is searched. */
+ * directories looked at in a folder, and how many levels of folders below
+ * the one given are searched. */
 #define ESP_CONTAINER_MAX_MEMBERS 100000u
 #define ESP_CONTAINER_MAX_LISTED 1000u
 #define ESP_CONTAINER_MAX_DIR_ENTRIES 10000u

@@ -222,6 +222,15 @@ START_TEST(test_folder_without_dump)
 }
 END_TEST
 
+START_TEST(test_folder_depth)
+{
+	NEED_FIXTURES();
+	expect_dump("folder-deep8", "1/2/3/4/5/6/7/8/" DUMP, "", "container-dump.reg");
+	expect_error("folder-deep9", NULL, ESPDIAG_EFORMAT,
+	             "no " DUMP ", cab or zip in the folder (files: none)");
+}
+END_TEST
+
 #ifdef HAVE_LIBARCHIVE
 
 static double seconds_since(const struct timespec *t0)
@@ -493,6 +502,7 @@ Suite *suite_container(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_folder);
 	tcase_add_test(tc, test_folder_without_dump);
+	tcase_add_test(tc, test_folder_depth);
 #ifdef HAVE_LIBARCHIVE
 	tcase_add_test(tc, test_cab);
 	tcase_add_test(tc, test_zip);

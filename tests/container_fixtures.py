@@ -176,12 +176,17 @@ def all_fixtures(data_dir, out):
     for sub, files in (("folder", [(MDM + "/" + DUMP, dump), (MDM + "/AutopilotDDSZTDFile.json", ZTD),
                                    ("Windows/results.xml", b"<Collected/>\r\n")]),
                        ("folder-cab", [(MDM + "/x.cab", cab), ("Windows/results.xml", b"<Collected/>\r\n")]),
-                       ("folder-empty", [("notes.txt", b"nothing here\r\n")])):
+                       ("folder-empty", [("notes.txt", b"nothing here\r\n")]),
+                       # Eight levels of folders are searched, not nine.
+                       ("folder-deep8", [("1/2/3/4/5/6/7/8/" + DUMP, dump)]),
+                       ("folder-deep9", [("1/2/3/4/5/6/7/8/9/" + DUMP, dump)])):
         for name, data in files:
             path = os.path.join(out, sub, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 f.write(data)
+    # A link to its own folder is not followed (no loop), nor listed.
+    os.symlink(".", os.path.join(out, "folder", "Windows", "loop"))
 
 
 def main():
