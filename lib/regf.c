@@ -1518,6 +1518,14 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	const char *name = h->in.name ? h->in.name : "(hive)";
 	uint32_t root = esp_le32(h->in.data + 36);
 	if (nk_cell(h, root, NULL) == NULL) {
+		uint32_t type = esp_le32(h->in.data + 28);
+		if ((root_guess == REGF_NONE || nk_cell(h, root_guess, NULL) == NULL) && type != 0) {
+			rc = esp_err_set(err, ESPDIAG_EFORMAT,
+			                 "%s: a transaction log (file type %u), not a hive; logs are "
+			                 "not read", name, type);
+			op_free(&h->base);
+			return rc;
+		}
 		if (root_guess == REGF_NONE || nk_cell(h, root_guess, NULL) == NULL) {
 			rc = esp_err_set(err, ESPDIAG_EFORMAT,
 			                 "%s: root key offset 0x%llx %s and no root key was found",

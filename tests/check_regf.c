@@ -501,6 +501,15 @@ START_TEST(t_not_a_hive)
 	r[2] &= (unsigned char)~0x04;
 	ck_assert_ptr_null(open_hive(&s.w, &rc));
 	ck_assert_int_eq(rc, ESPDIAG_EFORMAT);
+	/* ... and said to be a transaction log when the base block says so */
+	rw_put32(s.w.buf + 28, 6);
+	esp_input in;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	esp_input_wrap(&in, s.w.buf, s.w.size, "SYSTEM.LOG1");
+	ck_assert_int_eq(esp_regf_open(&b, &in, NULL, &err), ESPDIAG_EFORMAT);
+	ck_assert_str_eq(err.msg, "SYSTEM.LOG1: a transaction log (file type 6), not a hive; "
+	                          "logs are not read");
 	ck_assert_int_eq(esp_regf_bid((const unsigned char *)"regf", 4), 100);
 	ck_assert_int_eq(esp_regf_bid((const unsigned char *)"REGEDIT4", 8), 0);
 	rw_free(&s.w);
