@@ -102,16 +102,21 @@ typedef struct run {
 static const char *vfmt(run *x, const char *f, va_list ap) ESP_PRINTF(2, 0);
 static const char *vfmt(run *x, const char *f, va_list ap)
 {
+	/* Most texts fit the buffer: one formatting pass, then a copy. */
+	char buf[512];
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, f, ap2);
+	int n = vsnprintf(buf, sizeof buf, f, ap2);
 	va_end(ap2);
 	char *s = n < 0 ? NULL : esp_arena_alloc(&x->r->arena, (size_t)n + 1);
 	if (s == NULL) {
 		x->rc = ESPDIAG_ENOMEM;
 		return "";
 	}
-	vsnprintf(s, (size_t)n + 1, f, ap);
+	if ((size_t)n < sizeof buf)
+		memcpy(s, buf, (size_t)n + 1);
+	else
+		vsnprintf(s, (size_t)n + 1, f, ap);
 	return s;
 }
 
@@ -1244,6 +1249,35 @@ static void finish(run *x)
 	                         : ESPDIAG_OUTCOME_UNKNOWN;
 }
 
+/* A growable buffer behind a stdio stream: the model's JSON is captured
+ * once per report. (open_memstream zero-fills and copies on every growth
+ * step, which cost more than writing the JSON.) */
+typedef struct sink {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+} sink;
+
+static ssize_t sink_write(void *cookie, const char *data, size_t size)
+{
+	sink *k = cookie;
+	if (k->len + size > k->cap) {
+		size_t cap = k->cap ? k->cap : 65536;
+		while (cap < k->len + size)
+			cap *= 2;
+		char *b = realloc(k->buf, cap);
+		if (b == NULL) {
+			k->failed = true;
+			return -1;
+		}
+		k->buf = b;
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, data, size);
+	k->len += size;
+	return (ssize_t)size;
+}
+
 /* Copies what the renderings need from the model and the registry. */
 static int copy_context(run *x, const espdiag_registry *reg)
 {
@@ -1262,8 +1296,8 @@ static int copy_context(run *x, const espdiag_registry *reg)
 	}
 	r->phase_count = n;
 
-	size_t len = 0;
-	FILE *mem = open_memstream(&r->model_json, &len);
+	sink k = { 0 };
+	FILE *mem = fopencookie(&k, "w", (cookie_io_functions_t){ .write = sink_write });
 	if (mem == NULL)
 		return ESPDIAG_ENOMEM;
 	/* Only this thread sees the stream; the model's writer makes a call
@@ -1272,9 +1306,14 @@ static int copy_context(run *x, const espdiag_registry *reg)
 	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL, mem);
 	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
 		rc = ESPDIAG_ENOMEM;
-	if (rc != ESPDIAG_OK)
+	if (k.failed && rc == ESPDIAG_OK)
+		rc = ESPDIAG_ENOMEM;
+	if (rc != ESPDIAG_OK) {
+		free(k.buf);
 		return rc == ESPDIAG_EIO ? ESPDIAG_ENOMEM : rc;
-	r->model_json_len = len;
+	}
+	r->model_json = k.buf;
+	r->model_json_len = k.len;
 
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
