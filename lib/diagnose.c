@@ -302,6 +302,14 @@ static uint32_t context_phase(const char *sid)
 	return sid ? ESPDIAG_ESP_PHASE_ACCOUNT_SETUP : ESPDIAG_ESP_PHASE_DEVICE_SETUP;
 }
 
+/* Orders SIDs case-insensitively, the device (NULL) first. */
+static int cmp_sid(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcasecmp(a, b);
+}
+
 static bool same_sid(const char *a, const char *b)
 {
 	return a == b || (a && b && strcasecmp(a, b) == 0);
@@ -567,40 +575,107 @@ static void rule_tracking_policies(run *x)
 	}
 }
 
+/* A failed app and the timeline change where the ESP first saw it fail. */
+typedef struct failed_app {
+	const espdiag_esp_app *app;
+	const espdiag_esp_change *change;
+} failed_app;
+
+static int failed_cmp(const void *a, const void *b)
+{
+	const espdiag_esp_app *p = ((const failed_app *)a)->app, *q = ((const failed_app *)b)->app;
+	int c = cmp_sid(p->sid, q->sid);
+	return c ? c : strcasecmp(p->id, q->id);
+}
+
+/* Finds for each failed app (sorted by failed_cmp) the first change, in
+ * time order, that puts its Sidecar entry in state 4. */
+static void find_failures(const espdiag_esp *esp, failed_app *v, size_t n)
+{
+	size_t nc = espdiag_esp_change_count(esp);
+	for (size_t i = 0; i < nc; i++) {
+		const espdiag_esp_change *c = espdiag_esp_change_at(esp, i);
+		if (c->snapshot->owner_category != ESPDIAG_ESP_CAT_SIDECAR || !c->entry->state.has ||
+		    c->entry->state.value != ESPDIAG_ESP_APP_ERROR)
+			continue;
+		espdiag_esp_app key = { .id = c->entry->id, .sid = c->snapshot->sid };
+		failed_app probe = { &key, NULL };
+		failed_app *hit = bsearch(&probe, v, n, sizeof *v, failed_cmp);
+		if (hit != NULL && hit->change == NULL)
+			hit->change = c;
+	}
+}
+
 static void rule_apps(run *x)
 {
+	size_t n = 0, cap = 0;
+	failed_app *v = NULL;
 	for (size_t i = 0; i < setup_count(x->esp); i++) {
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
-		if (s == NULL)
-			continue;
-		for (size_t j = 0; j < s->app_count; j++) {
+		for (size_t j = 0; s != NULL && j < s->app_count; j++) {
 			const espdiag_esp_app *a = s->apps[j];
 			if (!a->state.has || a->state.value != ESPDIAG_ESP_APP_ERROR)
 				continue;
-			const char *name = app_name(x, a);
-			espdiag_finding *f = add(
-				x, RULE_APP_INSTALL_FAILED, context_phase(a->sid), a->sid,
-				fmt(x, "%s failed to install", name),
-				fmt(x,
-				    "In %s, the tracked app %s (provider %s) is in InstallationState 4 "
-				    "(error): the ESP stops here unless \"Continue anyway\" is allowed.",
-				    context_text(x, a->sid), a->id, a->provider ? a->provider : "?"),
-				a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
-				    ? fmt(x,
-				          "Open the app %s in Intune (Apps > All apps; the id is in the "
-				          "app's address) and its device install status; on the device, "
-				          "read C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
-				          "AppWorkload.log (or IntuneManagementExtension.log) for its exit "
-				          "code. Fix the install command, detection rule or requirements, "
-				          "or remove the app from the ESP's blocking apps.",
-				          a->app_guid)
-				    : "Check the app's deployment in its provider (for ConfigMgr, the task "
-				      "sequence and smsts.log) and remove it from the ESP's blocking apps "
-				      "if it cannot install during setup.");
-			ev(x, f, a->key, "InstallationState",
-			   u32_text(x, a->state, espdiag_esp_app_state_name));
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				failed_app *w = realloc(v, cap * sizeof *w);
+				if (w == NULL) {
+					free(v);
+					x->rc = ESPDIAG_ENOMEM;
+					return;
+				}
+				v = w;
+			}
+			v[n++] = (failed_app){ a, NULL };
 		}
 	}
+	if (n == 0)
+		return;
+	/* Sorted for the timeline lookup, then back in model order: findings
+	 * follow the order of the setups and their apps. */
+	failed_app *sorted = malloc(n * sizeof *sorted);
+	if (sorted == NULL) {
+		free(v);
+		x->rc = ESPDIAG_ENOMEM;
+		return;
+	}
+	memcpy(sorted, v, n * sizeof *v);
+	qsort(sorted, n, sizeof *sorted, failed_cmp);
+	find_failures(x->esp, sorted, n);
+	for (size_t k = 0; k < n; k++) {
+		const espdiag_esp_app *a = v[k].app;
+		const failed_app *hit = bsearch(&v[k], sorted, n, sizeof *sorted, failed_cmp);
+		const espdiag_esp_change *c = hit ? hit->change : NULL;
+		const char *when = "";
+		if (c != NULL && !c->snapshot->last_logged_state)
+			when = fmt(x, " The ESP tracking timeline first shows the failure at %s.",
+			           c->snapshot->timestamp);
+		espdiag_finding *f = add(
+			x, RULE_APP_INSTALL_FAILED, context_phase(a->sid), a->sid,
+			fmt(x, "%s failed to install", app_name(x, a)),
+			fmt(x,
+			    "In %s, the tracked app %s (provider %s) is in InstallationState 4 (error): "
+			    "the ESP stops here unless \"Continue anyway\" is allowed.%s",
+			    context_text(x, a->sid), a->id, a->provider ? a->provider : "?", when),
+			a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
+			    ? fmt(x,
+			          "Open the app %s in Intune (Apps > All apps; the id is in the app's "
+			          "address) and its device install status; on the device, read "
+			          "C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
+			          "AppWorkload.log (or IntuneManagementExtension.log) for its exit code. "
+			          "Fix the install command, detection rule or requirements, or remove "
+			          "the app from the ESP's blocking apps.",
+			          a->app_guid)
+			    : "Check the app's deployment in its provider (for ConfigMgr, the task "
+			      "sequence and smsts.log) and remove it from the ESP's blocking apps if it "
+			      "cannot install during setup.");
+		ev(x, f, a->key, "InstallationState", u32_text(x, a->state, espdiag_esp_app_state_name));
+		if (c != NULL)
+			ev(x, f, c->snapshot->key, c->entry->value,
+			   u32_text(x, c->entry->state, espdiag_esp_app_state_name));
+	}
+	free(sorted);
+	free(v);
 }
 
 static void rule_incomplete(run *x)
@@ -707,13 +782,6 @@ typedef struct msi_entry {
 	const espdiag_esp_snapshot *s;
 	const espdiag_esp_entry *e;
 } msi_entry;
-
-static int cmp_sid(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return (a != NULL) - (b != NULL);
-	return strcasecmp(a, b);
-}
 
 /* By context, item, then place: one item's entries end up side by side. */
 static int msi_entry_cmp(const void *a, const void *b)

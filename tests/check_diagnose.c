@@ -252,14 +252,21 @@ START_TEST(test_finding_details)
 	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "S-1-12-1-1111-2222-3333-4444"));
 	ck_assert_ptr_nonnull(strstr(espdiag_finding_remediation(f), "AppWorkload.log"));
 	ck_assert_int_eq(espdiag_finding_error_code(&code, f), ESPDIAG_NOTFOUND);
-	ck_assert_uint_eq(espdiag_finding_evidence_count(f), 1);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f),
+	                             "timeline first shows the failure at 2026-11-20T12:20:00Z."));
+	ck_assert_uint_eq(espdiag_finding_evidence_count(f), 2);
+	ck_assert_str_eq(espdiag_finding_evidence_key(f, 1),
+	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\"
+	                 "EnrollmentStatusTracking\\ESPTrackingInfo\\Diagnostics\\"
+	                 "S-1-12-1-1111-2222-3333-4444\\Sidecar\\2026-11-20T12:20:00Z");
+	ck_assert_str_eq(espdiag_finding_evidence_data(f, 1), "4 (error)");
 	ck_assert_str_eq(espdiag_finding_evidence_key(f, 0),
 	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\"
 	                 "EnrollmentStatusTracking\\S-1-12-1-1111-2222-3333-4444\\Setup\\Apps\\"
 	                 "Tracking\\Sidecar\\Win32App_bbbbbbbb-0000-4000-8000-000000000002_3");
 	ck_assert_str_eq(espdiag_finding_evidence_value(f, 0), "InstallationState");
 	ck_assert_str_eq(espdiag_finding_evidence_data(f, 0), "4 (error)");
-	ck_assert_ptr_null(espdiag_finding_evidence_key(f, 1));
+	ck_assert_ptr_null(espdiag_finding_evidence_key(f, 2));
 	ck_assert(espdiag_report_has_errors(d.report));
 	ck_assert_uint_eq(espdiag_report_severity_count(d.report, ESPDIAG_SEVERITY_ERROR), 1);
 	diag_close(&d);
