@@ -255,15 +255,28 @@ typedef struct scan {
 	size_t dump_size;
 	char *dump_name;
 	int dump_score;
-	/* the best archive member so far that may hold the dump */
-	unsigned char *nested;
-	size_t nested_size;
-	char *nested_name;
-	int nested_score;
+	/* archive members that may hold the dump, opened in turn (the likeliest
+	 * first) when the archive itself holds none */
+	struct nested {
+		unsigned char *data;
+		size_t size;
+		char *name;
+		int score;
+	} nested[ESP_CONTAINER_MAX_NESTED];
+	size_t nnested;
 	char *too_deep;          /* an archive inside a nested one, not opened */
 } scan;
 
 #define DISCARD_SIZE ((size_t)64 << 10)
+
+static void drop_nested(scan *s)
+{
+	for (size_t i = 0; i < s->nnested; i++) {
+		free(s->nested[i].data);
+		free(s->nested[i].name);
+	}
+	s->nnested = 0;
+}
 
 static void scan_free(scan *s)
 {
@@ -271,8 +284,7 @@ static void scan_free(scan *s)
 	free(s->names.s);
 	free(s->dump);
 	free(s->dump_name);
-	free(s->nested);
-	free(s->nested_name);
+	drop_nested(s);
 	free(s->too_deep);
 }
 
@@ -440,8 +452,8 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 		int ascore = archive_score(name + strlen(prefix));
 		enum member_fate fate = is_cab || !seekable ? DISCARD : SKIP;
 		bool want_dump = dscore > s->dump_score;
-		bool want_nested = dscore == 0 && ascore > 0 && s->dump == NULL &&
-		                   ascore > s->nested_score && depth == 0;
+		bool want_nested = dscore == 0 && ascore > 0 && s->dump == NULL && depth == 0 &&
+		                   s->nnested < ESP_CONTAINER_MAX_NESTED;
 		if (want_dump || want_nested) {
 			fate = KEEP;
 			/* A size the header admits to is refused before any work. */
@@ -493,22 +505,22 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			s->dump_size = len;
 			s->dump_name = name;
 			s->dump_score = dscore;
-			/* A dump makes a nested archive needless. */
-			free(s->nested);
-			free(s->nested_name);
-			s->nested = NULL;
-			s->nested_name = NULL;
-			s->nested_size = 0;
+			/* A dump makes nested archives needless (at depth 1 they
+			 * are being read: they go when the search ends). */
+			if (depth == 0)
+				drop_nested(s);
 			continue;
 		}
 		sb_add_line(&s->names, name);
 		if (want_nested && esp_container_is_archive(buf, len)) {
-			free(s->nested);
-			free(s->nested_name);
-			s->nested = buf;
-			s->nested_size = len;
-			s->nested_name = name;
-			s->nested_score = ascore;
+			/* Kept in order of score, then of appearance. */
+			size_t at = s->nnested;
+			while (at > 0 && s->nested[at - 1].score < ascore) {
+				s->nested[at] = s->nested[at - 1];
+				at--;
+			}
+			s->nested[at] = (struct nested){ buf, len, name, ascore };
+			s->nnested++;
 			continue;
 		}
 		free(buf);
@@ -533,18 +545,15 @@ static int unwrap_archive(esp_input *in, esp_container *ct, const char *label,
 	}
 	int rc = scan_archive(&s, in->data, in->size, "", ct->depth);
 	esp_input_release(in);
-	if (rc == ESPDIAG_OK && s.dump == NULL && s.nested != NULL) {
-		char *prefix = join(s.nested_name, "/", "");
-		unsigned char *nested = s.nested;
-		size_t nested_size = s.nested_size;
-		s.nested = NULL;
-		s.nested_score = 0;
+	/* One level deeper, and no more: a nested scan keeps no archives. */
+	for (size_t i = 0; rc == ESPDIAG_OK && s.dump == NULL && i < s.nnested; i++) {
+		char *prefix = join(s.nested[i].name, "/", "");
 		if (prefix == NULL)
 			rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
 		else
-			rc = scan_archive(&s, nested, nested_size, prefix, ct->depth + 1);
+			rc = scan_archive(&s, s.nested[i].data, s.nested[i].size, prefix,
+			                  ct->depth + 1);
 		free(prefix);
-		free(nested);
 	}
 	if (rc == ESPDIAG_OK && s.names.failed)
 		rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);

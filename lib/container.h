@@ -37,6 +37,9 @@ typedef struct esp_container {
 #define ESP_CONTAINER_MAX_LISTED 1000u
 #define ESP_CONTAINER_MAX_DIR_ENTRIES 10000u
 #define ESP_CONTAINER_MAX_DIR_DEPTH 8u
+/* Archives in an archive opened in search of the dump (each is a member
+ * under the caps, its bytes counted in the total). */
+#define ESP_CONTAINER_MAX_NESTED 16u
 
 /* "MSCF" (cab) or "PK\3\4" / "PK\5\6" (zip) at the start. */
 bool esp_container_is_archive(const unsigned char *data, size_t size);

@@ -265,6 +265,16 @@ START_TEST(test_zip_nested_cab)
 }
 END_TEST
 
+START_TEST(test_zip_two_cabs)
+{
+	NEED_FIXTURES();
+	expect_dump("intune-two-cabs.zip", MDM "/b.cab/" DUMP,
+	            MDM "/a.cab\n" MDM "/b.cab\n" MDM "/a.cab/a.txt\n" MDM "/a.cab/TpmHliInfo.txt\n"
+	            MDM "/b.cab/AutopilotDDSZTDFile.json\n" MDM "/b.cab/TpmHliInfo.txt",
+	            "container-dump.reg");
+}
+END_TEST
+
 START_TEST(test_zip_prefers_mdm_folder)
 {
 	NEED_FIXTURES();
@@ -507,6 +517,7 @@ Suite *suite_container(void)
 	tcase_add_test(tc, test_cab);
 	tcase_add_test(tc, test_zip);
 	tcase_add_test(tc, test_zip_nested_cab);
+	tcase_add_test(tc, test_zip_two_cabs);
 	tcase_add_test(tc, test_zip_prefers_mdm_folder);
 	tcase_add_test(tc, test_folder_holding_cab);
 	tcase_add_test(tc, test_memory_cab);

@@ -117,9 +117,15 @@ def all_fixtures(data_dir, out):
            [("Decoy/" + DUMP, decoy), (MDM + "/" + DUMP, dump),
             (MDM + "/AutopilotDDSZTDFile.json", ZTD)])
 
+    # Two cabs in the folder: the first holds no dump, the second does.
+    gcab(os.path.join(out, "nodump.cab"), [("a.txt", b"a\r\n"), ("TpmHliInfo.txt", TPM)])
+    with open(os.path.join(out, "nodump.cab"), "rb") as f:
+        nodump_cab = f.read()
+    zip_of(os.path.join(out, "intune-two-cabs.zip"),
+           [(MDM + "/a.cab", nodump_cab), (MDM + "/b.cab", cab)])
+
     # No dump; a cab inside a zip inside a zip (two levels: not opened).
     zip_of(os.path.join(out, "nodump.zip"), [("a.txt", b"a\r\n"), ("b/c.json", b"{}\r\n")])
-    gcab(os.path.join(out, "nodump.cab"), [("a.txt", b"a\r\n"), ("TpmHliInfo.txt", TPM)])
     inner = os.path.join(out, "inner.tmp.zip")
     zip_of(inner, [("MDMDiagnostics_b_cab/x.cab", cab)])
     with open(inner, "rb") as f:
