@@ -15,6 +15,7 @@ then the libdir recorded by `make install`, then "libespdiag.so.0"; its
 major version must match ABI_MAJOR.
 """
 from ._lib import ABI_MAJOR, LIBRARY_VERSION
+from .backend import TableBackend
 from .diagnose import (DEFAULT_APP_MINUTES, ErrorInfo, Evidence, Finding, Outcome, Report,
                        Rule, Severity, describe_error, diagnose, rules)
 from .errors import EspdiagError, Status
@@ -38,6 +39,6 @@ __all__ = [
     "Evidence", "Finding", "FirstSync", "InputWarning", "Item", "ItemKind", "Key",
     "MsiApp", "MsiStatus", "Outcome", "Phase", "PhaseInfo", "PhaseStatus",
     "PolicyProvider", "Provider", "ProviderKind", "ProviderState", "Reboot", "RegType",
-    "Registry", "Report", "Rule", "Setup", "Severity", "Snapshot", "Source", "Status",
+    "Registry", "Report", "TableBackend", "Rule", "Setup", "Severity", "Snapshot", "Source", "Status",
     "Value", "describe_error", "diagnose", "library_version", "reg_type_name", "rules",
 ]

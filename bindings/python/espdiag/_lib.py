@@ -202,6 +202,7 @@ _protos: dict[str, tuple[object, list]] = {
     "espdiag_registry_open_file": (c_int, [c_void_p, c_char_p, c_char_p, _P(OpenOptions)]),
     "espdiag_registry_open_memory": (c_int, [c_void_p, c_void_p, c_size_t, c_char_p,
                                              c_char_p, _P(OpenOptions)]),
+    "espdiag_registry_mount": (c_int, [c_void_p, c_char_p, c_void_p]),
     "espdiag_registry_errmsg": (c_char_p, [c_void_p]),
     "espdiag_registry_source_count": (c_size_t, [c_void_p]),
     "espdiag_registry_source_property": (c_char_p, [c_void_p, c_size_t, c_char_p]),

@@ -461,7 +461,10 @@ class Esp:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the module may be gone
+            pass
 
     def _read(self) -> None:
         h = self.handle

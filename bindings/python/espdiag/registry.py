@@ -6,11 +6,14 @@ import enum
 import os
 from ctypes import byref, c_size_t, c_uint32, c_uint64, c_void_p
 from dataclasses import dataclass
-from typing import Iterator, Optional, Union
+from typing import TYPE_CHECKING, Iterator, Mapping, Optional, Union
 
 from . import _lib
 from ._lib import check, lib, text
 from .errors import EspdiagError, Status
+
+if TYPE_CHECKING:
+    from .backend import TableBackend
 
 PathLike = Union[str, "os.PathLike[str]"]
 #: What a typed value becomes in Python.
@@ -136,7 +139,10 @@ class Registry:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the module may be gone
+            pass
 
     def _raise(self, status: int) -> None:
         raise EspdiagError(status, text(lib.espdiag_registry_errmsg(self.handle))
@@ -169,6 +175,21 @@ class Registry:
         if status < 0:
             self._raise(status)
         self._buffers.append(buf)
+
+    def mount(self, backend: "TableBackend", prefix: Optional[str] = None) -> None:
+        """Mounts a backend under prefix (None: its "default_mount" property,
+        else the root). The view keeps it until close()."""
+        status = lib.espdiag_registry_mount(self.handle, _bytes_arg(prefix),
+                                            ctypes.byref(backend.ops))
+        if status < 0:
+            self._raise(status)
+        self._buffers.append(backend)
+
+    def mount_table(self, table: "Mapping[str, Mapping[str, ValueData]]",
+                    prefix: Optional[str] = None) -> None:
+        """Mounts {key path: {value name: data}} (see espdiag.backend)."""
+        from .backend import TableBackend
+        self.mount(TableBackend(table), prefix)
 
     @property
     def sources(self) -> list[Source]:
