@@ -60,8 +60,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "readers.h"
 #include "unicode.h"
@@ -1292,27 +1290,6 @@ int esp_regf_bid(const unsigned char *data, size_t size)
 	return size >= 4 && memcmp(data, "regf", 4) == 0 ? 100 : 0;
 }
 
-/* Asks the kernel to map [p, p + size) in one go: the reader touches all
- * of it, and one call costs far less than a page fault per page. A hint
- * only (Linux 5.14+); ignored where unsupported. */
-static void populate(const void *p, size_t size, bool write)
-{
-#if defined(__linux__)
-	long page = sysconf(_SC_PAGESIZE);
-	if (page <= 0 || size < 16 * (size_t)page)
-		return;
-	uintptr_t start = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-	uintptr_t end = ((uintptr_t)p + size) & ~((uintptr_t)page - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, write ? 23 /* MADV_POPULATE_WRITE */
-		                                                : 22 /* MADV_POPULATE_READ */);
-#else
-	(void)p;
-	(void)size;
-	(void)write;
-#endif
-}
-
 /* Finds the next "hbin" at a 4096 boundary in [from, limit). */
 static uint64_t next_bin(const unsigned char *data, uint64_t from, uint64_t limit)
 {
@@ -1485,7 +1462,6 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	}
 	h->bins = h->in.data + REGF_BASE;
 	h->bins_size = (uint32_t)(limit - REGF_BASE);
-	populate(h->in.data, (size_t)limit, false);
 	size_t words = (size_t)h->bins_size / 512 + 1;
 	h->cells = calloc(words, sizeof *h->cells);
 	h->keys = calloc(words, sizeof *h->keys);
@@ -1495,8 +1471,6 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 		op_free(&h->base);
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	}
-	populate(h->cells, words * sizeof *h->cells, true);
-	populate(h->keys, words * sizeof *h->keys, true);
 	uint32_t root_guess = REGF_NONE;
 	rc = walk_bins(h, limit, &root_guess);
 	if (rc != ESPDIAG_OK) {
