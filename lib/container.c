@@ -411,9 +411,13 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 	else
 		archive_read_support_format_zip_streamable(a);
 	int rc = ESPDIAG_OK;
+	/* Messages about a nested archive name it. */
+	char where[1024] = "";
+	size_t plen = strlen(prefix);
+	if (plen > 0)
+		snprintf(where, sizeof where, "archive member %.*s: ", (int)(plen - 1), prefix);
 	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK) {
-		rc = esp_err_set(s->err, ESPDIAG_EFORMAT, "%s: %s%sdamaged archive: %s", s->label,
-		                 prefix, *prefix ? ": " : "",
+		rc = esp_err_set(s->err, ESPDIAG_EFORMAT, "%s: %sdamaged archive: %s", s->label, where,
 		                 archive_error_string(a) ? archive_error_string(a) : "unreadable");
 		archive_read_free(a);
 		return rc;
@@ -428,15 +432,15 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			/* A truncated archive whose dump came whole is still read. */
 			if (s->dump == NULL)
 				rc = esp_err_set(s->err, ESPDIAG_EFORMAT,
-				                 "%s: %s%sdamaged or truncated archive after %zu members: %s",
-				                 s->label, prefix, *prefix ? ": " : "", count,
+				                 "%s: %sdamaged or truncated archive after %zu members: %s",
+				                 s->label, where, count,
 				                 archive_error_string(a) ? archive_error_string(a)
 				                                         : "unreadable");
 			break;
 		}
 		if (++count > ESP_CONTAINER_MAX_MEMBERS) {
 			rc = esp_err_set(s->err, ESPDIAG_ELIMIT,
-			                 "%s: %smore than %u archive members", s->label, prefix,
+			                 "%s: %smore than %u archive members", s->label, where,
 			                 ESP_CONTAINER_MAX_MEMBERS);
 			break;
 		}

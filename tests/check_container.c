@@ -349,6 +349,14 @@ static void expect_truncated(const char *name, const char *member)
 START_TEST(test_truncated)
 {
 	NEED_FIXTURES();
+	espdiag_registry *reg;
+	char want[8192];
+	snprintf(want, sizeof want, "%s: archive member " MDM "/x.cab: damaged or truncated archive after 0 members: ",
+	         fx("intune-bad-cab.zip"));
+	ck_assert_int_eq(open_path(&reg, fx("intune-bad-cab.zip"), NULL), ESPDIAG_EFORMAT);
+	ck_assert_msg(strncmp(espdiag_registry_errmsg(reg), want, strlen(want)) == 0, "%s",
+	              espdiag_registry_errmsg(reg));
+	espdiag_registry_free(reg);
 	expect_truncated("truncated.zip", DUMP);
 	/* MSZIP compresses a cab's files as one stream: the cut shows in the
 	 * first member read. */

@@ -124,6 +124,9 @@ def all_fixtures(data_dir, out):
     zip_of(os.path.join(out, "intune-two-cabs.zip"),
            [(MDM + "/a.cab", nodump_cab), (MDM + "/b.cab", cab)])
 
+    # A cab in the folder that is no cab past its magic.
+    zip_of(os.path.join(out, "intune-bad-cab.zip"), [(MDM + "/x.cab", b"MSCF\0\0\0\0garbage")])
+
     # No dump; a cab inside a zip inside a zip (two levels: not opened).
     zip_of(os.path.join(out, "nodump.zip"), [("a.txt", b"a\r\n"), ("b/c.json", b"{}\r\n")])
     inner = os.path.join(out, "inner.tmp.zip")
