@@ -1,7 +1,11 @@
 /* lib/memtree.c - the in-memory registry tree and its backend ops table.
  * Keys live in one growable array (a key is its index); children and
- * values are arena arrays that double when full; one open-addressing hash
- * table finds a child or a value by (owner key, case-folded name). */
+ * values are arena arrays that double when full. A key with few children
+ * (or values) is searched by scanning them, comparing stored name hashes
+ * first; past INDEX_AT entries, its entries also go into one
+ * open-addressing hash table keyed by (owner key, case-folded name), so
+ * that wide keys stay linear to fill without the table's cache misses on
+ * the many small ones. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +15,7 @@
 typedef struct mvalue {
 	const char *name;
 	uint32_t name_len;
+	uint32_t hash;
 	uint32_t type;
 	const unsigned char *data;
 	size_t size;
@@ -19,6 +24,8 @@ typedef struct mvalue {
 typedef struct mkey {
 	const char *name;
 	uint32_t name_len;
+	uint32_t hash;
+	bool children_indexed, values_indexed; /* entries are in the hash table */
 	uint32_t nchildren, cap_children;
 	uint32_t nvalues, cap_values;
 	uint32_t *children;
@@ -35,6 +42,8 @@ typedef struct slot {
 } slot;
 
 #define MAX_PROPERTIES 8
+/* Entries a key holds before they are indexed in the hash table. */
+#define INDEX_AT 16
 #define MAX_KEYS ((uint32_t)0x7FFFFFFF)
 
 struct esp_memtree {
@@ -187,13 +196,48 @@ static int reserve(esp_memtree *t, void **array, uint32_t count, uint32_t *cap, 
 	return ESPDIAG_OK;
 }
 
+/* The position of the child named name in parent's list, or -1. */
+static int64_t child_pos(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
+                         uint32_t hash)
+{
+	const mkey *p = &t->keys[parent];
+	if (p->children_indexed) {
+		slot *s = find_slot(t, parent, SLOT_CHILD, name, len, hash);
+		if (s == NULL)
+			return -1;
+		for (uint32_t i = p->nchildren; i-- > 0;)
+			if (p->children[i] == s->index)
+				return i;
+		return -1;
+	}
+	for (uint32_t i = 0; i < p->nchildren; i++) {
+		const mkey *c = &t->keys[p->children[i]];
+		if (c->hash == hash && esp_name_equal(c->name, c->name_len, name, len))
+			return i;
+	}
+	return -1;
+}
+
+/* The child named name, or 0 (the root is nobody's child). */
+static esp_mnode find_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
+                            uint32_t hash)
+{
+	const mkey *p = &t->keys[parent];
+	if (p->children_indexed) {
+		slot *s = find_slot(t, parent, SLOT_CHILD, name, len, hash);
+		return s != NULL ? s->index : 0;
+	}
+	int64_t pos = child_pos(t, parent, name, len, hash);
+	return pos < 0 ? 0 : p->children[pos];
+}
+
 int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
                       bool create, esp_mnode *out)
 {
 	uint32_t hash = esp_name_hash(name, len);
-	slot *s = find_slot(t, parent, SLOT_CHILD, name, len, hash);
-	if (s != NULL) {
-		*out = s->index;
+	esp_mnode found = find_child(t, parent, name, len, hash);
+	if (found != 0) {
+		*out = found;
 		return ESPDIAG_OK;
 	}
 	if (!create)
@@ -217,10 +261,19 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 	if (copy == NULL)
 		return ESPDIAG_ENOMEM;
 	uint32_t id = t->nkeys;
-	rc = add_slot(t, parent, SLOT_CHILD, id, hash);
+	t->keys[id] = (mkey){ .name = copy, .name_len = (uint32_t)len, .hash = hash };
+	if (p->children_indexed) {
+		rc = add_slot(t, parent, SLOT_CHILD, id, hash);
+	} else if (p->nchildren + 1 > INDEX_AT) {
+		for (uint32_t i = 0; i < p->nchildren && rc == ESPDIAG_OK; i++)
+			rc = add_slot(t, parent, SLOT_CHILD, p->children[i],
+			              t->keys[p->children[i]].hash);
+		if (rc == ESPDIAG_OK)
+			rc = add_slot(t, parent, SLOT_CHILD, id, hash);
+		p->children_indexed = rc == ESPDIAG_OK;
+	}
 	if (rc != ESPDIAG_OK)
 		return rc;
-	t->keys[id] = (mkey){ .name = copy, .name_len = (uint32_t)len };
 	t->nkeys++;
 	p->children[p->nchildren++] = id;
 	*out = id;
@@ -229,22 +282,35 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 
 int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len)
 {
-	slot *s = find_slot(t, parent, SLOT_CHILD, name, len, esp_name_hash(name, len));
-	if (s == NULL)
+	uint32_t hash = esp_name_hash(name, len);
+	int64_t pos = child_pos(t, parent, name, len, hash);
+	if (pos < 0)
 		return ESPDIAG_NOTFOUND;
-	uint32_t id = s->index;
-	s->kind = SLOT_DEAD;
-	/* The subtree stays in memory but can no longer be reached. */
 	mkey *p = &t->keys[parent];
-	for (uint32_t i = 0; i < p->nchildren; i++) {
-		if (p->children[i] == id) {
-			memmove(&p->children[i], &p->children[i + 1],
-			        (size_t)(p->nchildren - i - 1) * sizeof *p->children);
-			p->nchildren--;
-			break;
-		}
-	}
+	if (p->children_indexed)
+		find_slot(t, parent, SLOT_CHILD, name, len, hash)->kind = SLOT_DEAD;
+	/* The subtree stays in memory but can no longer be reached. */
+	memmove(&p->children[pos], &p->children[pos + 1],
+	        (size_t)(p->nchildren - (uint32_t)pos - 1) * sizeof *p->children);
+	p->nchildren--;
 	return ESPDIAG_OK;
+}
+
+/* The position of the value named name in key's list, or -1. */
+static int64_t value_pos(esp_memtree *t, esp_mnode key, const char *name, size_t len,
+                         uint32_t hash)
+{
+	const mkey *k = &t->keys[key];
+	if (k->values_indexed) {
+		slot *s = find_slot(t, key, SLOT_VALUE, name, len, hash);
+		return s != NULL ? (int64_t)s->index : -1;
+	}
+	for (uint32_t i = 0; i < k->nvalues; i++) {
+		const mvalue *v = &k->values[i];
+		if (v->hash == hash && esp_name_equal(v->name, v->name_len, name, len))
+			return i;
+	}
+	return -1;
 }
 
 int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len,
@@ -257,9 +323,9 @@ int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_
 	if (copy == NULL)
 		return ESPDIAG_ENOMEM;
 	mkey *k = &t->keys[key];
-	slot *s = find_slot(t, key, SLOT_VALUE, name, name_len, hash);
-	if (s != NULL) {
-		mvalue *v = &k->values[s->index];
+	int64_t pos = value_pos(t, key, name, name_len, hash);
+	if (pos >= 0) {
+		mvalue *v = &k->values[pos];
 		v->type = type;
 		v->data = copy;
 		v->size = size;
@@ -271,29 +337,36 @@ int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_
 	const char *ncopy = esp_arena_strndup(&t->arena, name, name_len);
 	if (ncopy == NULL)
 		return ESPDIAG_ENOMEM;
-	rc = add_slot(t, key, SLOT_VALUE, k->nvalues, hash);
+	if (k->values_indexed) {
+		rc = add_slot(t, key, SLOT_VALUE, k->nvalues, hash);
+	} else if (k->nvalues + 1 > INDEX_AT) {
+		for (uint32_t i = 0; i < k->nvalues && rc == ESPDIAG_OK; i++)
+			rc = add_slot(t, key, SLOT_VALUE, i, k->values[i].hash);
+		if (rc == ESPDIAG_OK)
+			rc = add_slot(t, key, SLOT_VALUE, k->nvalues, hash);
+		k->values_indexed = rc == ESPDIAG_OK;
+	}
 	if (rc != ESPDIAG_OK)
 		return rc;
-	k->values[k->nvalues++] =
-		(mvalue){ ncopy, (uint32_t)name_len, type, copy, size };
+	k->values[k->nvalues++] = (mvalue){ ncopy, (uint32_t)name_len, hash, type, copy, size };
 	return ESPDIAG_OK;
 }
 
 int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len)
 {
-	slot *s = find_slot(t, key, SLOT_VALUE, name, name_len, esp_name_hash(name, name_len));
-	if (s == NULL)
+	uint32_t hash = esp_name_hash(name, name_len);
+	int64_t found = value_pos(t, key, name, name_len, hash);
+	if (found < 0)
 		return ESPDIAG_NOTFOUND;
 	mkey *k = &t->keys[key];
-	uint32_t pos = s->index;
-	s->kind = SLOT_DEAD;
-	/* The values after pos move down one place: so do their slots. */
-	for (uint32_t i = pos + 1; i < k->nvalues; i++) {
-		mvalue *v = &k->values[i];
-		slot *m = find_slot(t, key, SLOT_VALUE, v->name, v->name_len,
-		                    esp_name_hash(v->name, v->name_len));
-		if (m != NULL)
-			m->index = i - 1;
+	uint32_t pos = (uint32_t)found;
+	if (k->values_indexed) {
+		find_slot(t, key, SLOT_VALUE, name, name_len, hash)->kind = SLOT_DEAD;
+		/* The values after pos move down one place: so do their slots. */
+		for (uint32_t i = pos + 1; i < k->nvalues; i++) {
+			mvalue *v = &k->values[i];
+			find_slot(t, key, SLOT_VALUE, v->name, v->name_len, v->hash)->index = i - 1;
+		}
 	}
 	memmove(&k->values[pos], &k->values[pos + 1],
 	        (size_t)(k->nvalues - pos - 1) * sizeof *k->values);

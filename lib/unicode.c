@@ -90,20 +90,63 @@ static uint32_t next_folded(const unsigned char *s, size_t n, size_t *pos)
 	return esp_upcase(cp);
 }
 
+/* The hash is taken over the sequence of upper-cased code points, packed
+ * into 64-bit words (an ASCII code point as one byte, any other as four),
+ * so a name hashes the same however its characters are spelt in UTF-8.
+ * Runs of eight ASCII bytes are folded and mixed a word at a time. */
+static inline uint64_t mix64(uint64_t h, uint64_t w)
+{
+	h ^= w;
+	h *= 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
+
+/* Upper-cases the eight ASCII bytes of w (none has its high bit set). */
+static inline uint64_t upcase8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t ge_a = w + (0x80 - 'a') * ones;      /* high bit: byte >= 'a' */
+	uint64_t gt_z = w + (0x80 - 'z' - 1) * ones;  /* high bit: byte > 'z' */
+	uint64_t lower = ge_a & ~gt_z & (0x80 * ones);
+	return w - (lower >> 2);                      /* 0x80 >> 2 == 'a' - 'A' */
+}
+
 uint32_t esp_name_hash(const char *name, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;
-	uint32_t h = 2166136261u; /* FNV-1a over the folded code points */
+	uint64_t h = 0x243F6A8885A308D3ull, acc = 0;
+	unsigned filled = 0; /* bytes in acc */
 	size_t pos = 0;
 	while (pos < len) {
+		if (filled == 0 && len - pos >= 8) {
+			uint64_t w;
+			memcpy(&w, s + pos, 8);
+			if ((w & 0x8080808080808080ull) == 0) {
+				/* memcpy gives the bytes in memory order; packing
+				 * below does the same on little-endian hosts, and on
+				 * big-endian ones the swap keeps both paths equal. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+				w = __builtin_bswap64(w);
+#endif
+				h = mix64(h, upcase8(w));
+				pos += 8;
+				continue;
+			}
+		}
 		uint32_t cp = next_folded(s, len, &pos);
-		h = (h ^ (cp & 0xFF)) * 16777619u;
-		if (cp > 0xFF) {
-			h = (h ^ ((cp >> 8) & 0xFF)) * 16777619u;
-			h = (h ^ (cp >> 16)) * 16777619u;
+		unsigned bytes = cp < 0x80 ? 1 : 4;
+		for (unsigned i = 0; i < bytes; i++) {
+			acc |= (uint64_t)((cp >> (8 * i)) & 0xFF) << (8 * filled);
+			if (++filled == 8) {
+				h = mix64(h, acc);
+				acc = 0;
+				filled = 0;
+			}
 		}
 	}
-	return h;
+	if (filled > 0)
+		h = mix64(h, acc ^ ((uint64_t)filled << 56));
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 bool esp_name_equal(const char *a, size_t alen, const char *b, size_t blen)

@@ -80,6 +80,12 @@ START_TEST(names_compare_case_insensitively)
 	ck_assert(!esp_name_equal("a\0b", 3, "a", 1));
 	ck_assert(esp_name_equal("a\xFF", 2, "A\xFF", 2));
 	ck_assert(!esp_name_equal("\xFF", 1, "\xC3\xBF", 2));
+	/* Spellings of different UTF-8 lengths fold and hash alike ("\u0131" -> "I"). */
+	ck_assert(esp_name_equal("\xC4\xB1" "abcdefghij", 12, "Iabcdefghij", 11));
+	ck_assert_uint_eq(esp_name_hash("\xC4\xB1" "abcdefghij", 12), esp_name_hash("Iabcdefghij", 11));
+	ck_assert_uint_eq(esp_name_hash("abcdefghijklmnopq", 17), esp_name_hash("ABCDEFGHIJKLMNOPQ", 17));
+	ck_assert_uint_ne(esp_name_hash("abcdefgh", 8), esp_name_hash("abcdefgi", 8));
+	ck_assert_uint_ne(esp_name_hash("a", 1), esp_name_hash("a\0", 2));
 	ck_assert_uint_eq(esp_upcase(0x3C3), 0x3A3);
 	ck_assert_uint_eq(esp_upcase(0xFF), 0x178);
 	ck_assert_uint_eq(esp_upcase(0x41), 0x41);
