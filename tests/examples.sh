@@ -24,9 +24,13 @@ expect() {
 expect 1 "device_setup device Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3 error(4)" \
 	"$top_builddir/examples/failed_apps" "$sample"
 expect 3 "" "$top_builddir/examples/failed_apps" "$tmp/missing.reg"
-expect 0 "table: app-install-failed app-install-incomplete
+expect 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+table: app-install-failed" "$top_builddir/examples/custom_backend"
+expect 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+table: app-install-failed app-install-incomplete
 file:  app-install-failed app-install-incomplete
 same diagnosis" "$top_builddir/examples/custom_backend" "$sample"
+expect 3 "" "$top_builddir/examples/custom_backend" "$tmp/missing.reg"
 
 if [ -d "$corpus" ]; then
 	for f in device-app-failed.reg device-app-failed.SOFTWARE.hive; do
@@ -34,6 +38,15 @@ if [ -d "$corpus" ]; then
 			"$top_builddir/examples/failed_apps" "$corpus/$f"
 	done
 	expect 0 "" "$top_builddir/examples/failed_apps" "$corpus/success.reg"
+	# A table filled from each corpus file gives the file's own diagnosis.
+	for f in "$corpus"/*.reg "$corpus"/*.hive; do
+		"$top_builddir/examples/custom_backend" "$f" > "$tmp/out" 2>&1 &&
+			grep -qx "same diagnosis" "$tmp/out" && ok || bad "custom_backend $f: $(cat "$tmp/out")"
+	done
+	expect 0 "app-install-failed Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1
+table: app-install-failed
+file:  app-install-failed
+same diagnosis" "$top_builddir/examples/custom_backend" "$corpus/device-app-failed.reg"
 	py=${PYTHON:-python3}
 	if command -v "$py" > /dev/null 2>&1; then
 		ESPDIAG_LIBRARY="${ESPDIAG_LIBRARY:-$top_builddir/lib/.libs/libespdiag.so.0}" \
