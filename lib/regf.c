@@ -241,6 +241,13 @@ static const unsigned char *cell(const regf *h, uint32_t rel, uint32_t *len)
 	return p + 4;
 }
 
+/* The data of a cell the reader checked before: an adopted key, or a list
+ * or value it kept (the mapping does not change). */
+static const unsigned char *checked(const regf *h, uint32_t rel)
+{
+	return h->bins + rel + 4;
+}
+
 /* Why rel names no cell, for a warning. */
 static const char *cell_why(const regf *h, uint32_t rel)
 {
@@ -461,12 +468,11 @@ static void subs_of(regf *h, uint32_t rank, uint32_t off, sub_view *v)
 		*v = (sub_view){ s->subs, s->nsubs, 8, s->sub_kind };
 		return;
 	}
-	const unsigned char *nk = nk_cell(h, off, NULL);
+	const unsigned char *nk = checked(h, off);
 	*v = (sub_view){ NULL, 0, 8, LIST_PLAIN };
 	if (esp_le32(nk + 20) == 0)
 		return;
-	uint32_t len;
-	const unsigned char *l = cell(h, esp_le32(nk + 28), &len);
+	const unsigned char *l = checked(h, esp_le32(nk + 28));
 	v->e = l + 4;
 	v->n = esp_le16(l + 2);
 	v->stride = l[1] == 'i' ? 4 : 8;
@@ -617,7 +623,7 @@ static int load_subkeys(regf *h, uint32_t rank, uint32_t off)
 	if (h->nflags[rank] & N_SUBS)
 		return ESPDIAG_OK;
 	h->nflags[rank] |= N_SUBS;
-	const unsigned char *nk = nk_cell(h, off, NULL);
+	const unsigned char *nk = checked(h, off);
 	int crc = check_class(h, off, nk);
 	if (crc != ESPDIAG_OK)
 		return crc;
@@ -827,10 +833,9 @@ static void vals_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **
 		*n = s->nvals;
 		return;
 	}
-	const unsigned char *nk = nk_cell(h, off, NULL);
-	uint32_t len;
+	const unsigned char *nk = checked(h, off);
 	*n = esp_le32(nk + 36);
-	*list = *n ? cell(h, esp_le32(nk + 40), &len) : NULL;
+	*list = *n ? checked(h, esp_le32(nk + 40)) : NULL;
 }
 
 /* Examines a key's value list once; keeps a filtered copy in the side
@@ -840,7 +845,7 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 	if (h->nflags[rank] & N_VALS)
 		return ESPDIAG_OK;
 	h->nflags[rank] |= N_VALS;
-	const unsigned char *nk = nk_cell(h, off, NULL);
+	const unsigned char *nk = checked(h, off);
 	uint32_t count = esp_le32(nk + 36);
 	if (count == 0)
 		return ESPDIAG_OK;
@@ -987,7 +992,7 @@ static bool lf_hint_matches(const unsigned char *hint, const char *s, size_t n)
 static int key_name_of(regf *h, uint32_t rank, uint32_t off, bool to_side, const char **out,
                        size_t *out_len)
 {
-	const unsigned char *nk = nk_cell(h, off, NULL);
+	const unsigned char *nk = checked(h, off);
 	size_t n = esp_le16(nk + 72);
 	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0;
 	if (latin1 && all_ascii(nk + REGF_NK_FIXED, n)) {
@@ -1059,7 +1064,7 @@ static int op_key_last_write(espdiag_backend *self, espdiag_node key, uint64_t *
 	regf *h = (regf *)self;
 	KEY_ARGS(h, key, rank, off);
 	(void)rank;
-	*out = esp_le64(nk_cell(h, off, NULL) + 4);
+	*out = esp_le64(checked(h, off) + 4);
 	return ESPDIAG_OK;
 }
 
@@ -1089,7 +1094,7 @@ static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
 	if (index >= n)
 		return ESPDIAG_NOTFOUND;
 	uint32_t rel = esp_le32(list + 4 * index);
-	const unsigned char *vk = vk_cell(h, rel), *data;
+	const unsigned char *vk = checked(h, rel), *data;
 	size_t nlen = esp_le16(vk + 2);
 	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big;
 	if (latin1 && all_ascii(vk + REGF_VK_FIXED, nlen)) {
