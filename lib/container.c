@@ -205,6 +205,19 @@ static char *join(const char *a, const char *sep, const char *b)
 	return s;
 }
 
+void esp_container_free(esp_container *ct)
+{
+	if (ct == NULL)
+		return;
+	free(ct->member);
+	free(ct->members);
+	ct->member = ct->members = NULL;
+}
+
+#ifdef HAVE_LIBARCHIVE
+
+/* --- archives --- */
+
 /* The member's bytes become the input; its name follows them in the same
  * block, so that one free lets both go. */
 static void release_member(esp_input *in)
@@ -229,19 +242,6 @@ static int member_input(esp_input *in, unsigned char *buf, size_t len, const cha
 	in->release = release_member;
 	return ESPDIAG_OK;
 }
-
-void esp_container_free(esp_container *ct)
-{
-	if (ct == NULL)
-		return;
-	free(ct->member);
-	free(ct->members);
-	ct->member = ct->members = NULL;
-}
-
-#ifdef HAVE_LIBARCHIVE
-
-/* --- archives --- */
 
 typedef struct scan {
 	const char *label;
@@ -329,9 +329,11 @@ static int read_member(scan *s, struct archive *a, const char *name, enum member
 	for (;;) {
 		if (fate == KEEP && len == cap) {
 			/* Room for one byte past the cap, to see it passed. */
-			size_t bigger_cap = cap * 2;
-			if ((uint64_t)bigger_cap > lim->max_member_size + 1)
-				bigger_cap = (size_t)(lim->max_member_size + 1);
+			uint64_t most = lim->max_member_size < SIZE_MAX - 1 ? lim->max_member_size + 1
+			                                                     : SIZE_MAX;
+			size_t bigger_cap = cap <= SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
+			if ((uint64_t)bigger_cap > most)
+				bigger_cap = (size_t)most;
 			unsigned char *bigger = realloc(buf, bigger_cap);
 			if (bigger == NULL) {
 				free(buf);

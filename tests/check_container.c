@@ -351,7 +351,8 @@ START_TEST(test_truncated)
 	NEED_FIXTURES();
 	espdiag_registry *reg;
 	char want[8192];
-	snprintf(want, sizeof want, "%s: archive member " MDM "/x.cab: damaged or truncated archive after 0 members: ",
+	snprintf(want, sizeof want,
+	         "%s: archive member " MDM "/x.cab: damaged or truncated archive after 0 members: ",
 	         fx("intune-bad-cab.zip"));
 	ck_assert_int_eq(open_path(&reg, fx("intune-bad-cab.zip"), NULL), ESPDIAG_EFORMAT);
 	ck_assert_msg(strncmp(espdiag_registry_errmsg(reg), want, strlen(want)) == 0, "%s",
@@ -447,6 +448,19 @@ START_TEST(test_small_caps)
 }
 END_TEST
 
+START_TEST(test_largest_caps)
+{
+	NEED_FIXTURES();
+	espdiag_open_options opts = ESPDIAG_OPEN_OPTIONS_INIT;
+	opts.max_member_size = UINT64_MAX;
+	opts.max_decompressed = UINT64_MAX;
+	espdiag_registry *reg;
+	ck_assert_int_eq(open_path(&reg, fx("intune.zip"), &opts), ESPDIAG_OK);
+	assert_origin(reg, "container-dump.reg");
+	espdiag_registry_free(reg);
+}
+END_TEST
+
 /* Acceptance: each corpus dump, in a cab made by gcab -c -z and in an
  * Intune-style zip, reads exactly as the .reg itself. */
 START_TEST(test_corpus_wrapped)
@@ -536,6 +550,7 @@ Suite *suite_container(void)
 	tcase_add_test(tc, test_hostile_names);
 	tcase_add_test(tc, test_zip_bomb);
 	tcase_add_test(tc, test_small_caps);
+	tcase_add_test(tc, test_largest_caps);
 	tcase_add_test(tc, test_corpus_wrapped);
 #else
 	tcase_add_test(tc, test_folder_cab_unsupported);

@@ -90,7 +90,8 @@ CRC_1GIB_ZEROS = 0x5B64C2B0
 def wrap(reg, prefix):
     with open(reg, "rb") as f:
         dump = f.read()
-    gcab(prefix + ".cab", [("AutopilotDDSZTDFile.json", ZTD), (DUMP, dump), ("TpmHliInfo.txt", TPM)])
+    gcab(prefix + ".cab",
+         [("AutopilotDDSZTDFile.json", ZTD), (DUMP, dump), ("TpmHliInfo.txt", TPM)])
     with open(prefix + ".cab", "rb") as f:
         cab = f.read()
     zip_of(prefix + ".zip", [("Windows/results.xml", b"<Collected/>\r\n"), (MDM + "/x.cab", cab)])
@@ -182,9 +183,10 @@ def all_fixtures(data_dir, out):
             descriptor=True)
 
     # Extracted folders: the dump in the Intune layout; the cab there.
-    for sub, files in (("folder", [(MDM + "/" + DUMP, dump), (MDM + "/AutopilotDDSZTDFile.json", ZTD),
-                                   ("Windows/results.xml", b"<Collected/>\r\n")]),
-                       ("folder-cab", [(MDM + "/x.cab", cab), ("Windows/results.xml", b"<Collected/>\r\n")]),
+    results = ("Windows/results.xml", b"<Collected/>\r\n")
+    for sub, files in (("folder", [(MDM + "/" + DUMP, dump),
+                                   (MDM + "/AutopilotDDSZTDFile.json", ZTD), results]),
+                       ("folder-cab", [(MDM + "/x.cab", cab), results]),
                        ("folder-empty", [("notes.txt", b"nothing here\r\n")]),
                        # Eight levels of folders are searched, not nine.
                        ("folder-deep8", [("1/2/3/4/5/6/7/8/" + DUMP, dump)]),
