@@ -146,11 +146,12 @@ static void hex_data(writer *w, uint32_t type, const unsigned char *d, size_t si
 
 static void value_line(writer *w, const espdiag_value *v)
 {
-	size_t nlen = espdiag_value_name_len(v);
+	size_t nlen;
+	const char *name = esp_value_name_bytes(v, &nlen);
 	if (nlen == 0)
 		put(w, "@", 1);
 	else
-		quoted(w, espdiag_value_name(v), nlen);
+		quoted(w, name, nlen);
 	put(w, "=", 1);
 	uint32_t type = espdiag_value_type(v);
 	const unsigned char *d = espdiag_value_data(v);
@@ -184,8 +185,8 @@ static void key_path(writer *w, const espdiag_key *k)
 		key_path(w, parent);
 		put(w, "\\", 1);
 	}
-	const char *name = espdiag_key_name(k);
-	size_t len = espdiag_key_name_len(k), start = 0;
+	size_t len, start = 0;
+	const char *name = esp_key_name_bytes(k, &len);
 	for (size_t i = 0; i < len; i++) {
 		if (name[i] == '\0') {
 			put(w, name + start, i - start);

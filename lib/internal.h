@@ -95,6 +95,10 @@ void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *na
 /* Releases the input (idempotent). */
 void esp_input_release(esp_input *in);
 
+/* --- the registry view's names without a NUL-terminated copy (export) --- */
+const char *esp_key_name_bytes(const espdiag_key *key, size_t *len);
+const char *esp_value_name_bytes(const espdiag_value *value, size_t *len);
+
 /* --- checked arithmetic --- */
 static inline bool esp_add_overflows(size_t a, size_t b, size_t *out)
 {

@@ -22,10 +22,16 @@ typedef struct layer {
 	espdiag_node node;
 } layer;
 
+/* Names point into the backend (valid until it is freed) and are copied,
+ * NUL-terminated, only when a C-string accessor first asks; hashes are
+ * taken on the first lookup. A full walk then copies and hashes nothing. */
 struct espdiag_value {
-	const char *name;  /* NUL-terminated copy */
+	espdiag_registry *reg;
+	const char *name;  /* the backend's bytes */
 	size_t name_len;
+	char *cname;       /* NUL-terminated copy, made on first request */
 	uint32_t hash;
+	bool hashed;
 	uint32_t type;
 	const unsigned char *data;
 	size_t size;
@@ -34,11 +40,14 @@ struct espdiag_value {
 struct espdiag_key {
 	espdiag_registry *reg;
 	espdiag_key *parent;
-	const char *name;  /* NUL-terminated copy */
+	const char *name;  /* the backend's bytes */
 	size_t name_len;
+	char *cname;       /* NUL-terminated copy, made on first request */
 	uint32_t hash;
+	bool hashed;
 	uint32_t nlayers;
 	layer *layers;
+	layer first_layer; /* layers points here when there is one */
 	const char *path;  /* made on first request */
 	bool children_loaded, values_loaded;
 	size_t nchildren, nvalues;
@@ -115,19 +124,85 @@ static espdiag_key *new_key(espdiag_registry *r, espdiag_key *parent, const char
                             size_t len, const layer *layers, uint32_t nlayers)
 {
 	espdiag_key *k = esp_arena_alloc(&r->arena, sizeof *k);
-	layer *l = esp_arena_memdup(&r->arena, layers, nlayers * sizeof *layers);
-	const char *n = esp_arena_strndup(&r->arena, name, len);
-	if (k == NULL || l == NULL || n == NULL)
+	if (k == NULL)
 		return NULL;
 	memset(k, 0, sizeof *k);
+	if (nlayers == 1) {
+		k->first_layer = layers[0];
+		k->layers = &k->first_layer;
+	} else {
+		k->layers = esp_arena_memdup(&r->arena, layers, nlayers * sizeof *layers);
+		if (k->layers == NULL)
+			return NULL;
+	}
 	k->reg = r;
 	k->parent = parent;
-	k->name = n;
+	k->name = name;
 	k->name_len = len;
-	k->hash = esp_name_hash(name, len);
-	k->layers = l;
 	k->nlayers = nlayers;
 	return k;
+}
+
+static uint32_t key_hash(espdiag_key *k)
+{
+	if (!k->hashed) {
+		k->hash = esp_name_hash(k->name, k->name_len);
+		k->hashed = true;
+	}
+	return k->hash;
+}
+
+static uint32_t value_hash(espdiag_value *v)
+{
+	if (!v->hashed) {
+		v->hash = esp_name_hash(v->name, v->name_len);
+		v->hashed = true;
+	}
+	return v->hash;
+}
+
+/* A NUL-terminated copy of name, kept in *slot. */
+static const char *c_name(espdiag_registry *r, char **slot, const char *name, size_t len)
+{
+	if (*slot == NULL)
+		*slot = esp_arena_strndup(&r->arena, name, len);
+	return *slot;
+}
+
+/* Reads children of a key with one layer in a source other than the
+ * skeleton: no merging, no mount points, one key object each. */
+static int load_children_single(espdiag_key *k)
+{
+	espdiag_registry *r = k->reg;
+	espdiag_backend *b = backend_of(r, k->layers[0].source);
+	size_t count = 0;
+	if (b->subkey_count(b, k->layers[0].node, &count) != ESPDIAG_OK || count == 0) {
+		k->children_loaded = true;
+		return ESPDIAG_OK;
+	}
+	size_t bytes;
+	if (esp_mul_overflows(count, sizeof *k->children, &bytes))
+		return ESPDIAG_ELIMIT;
+	espdiag_key **children = esp_arena_alloc(&r->arena, bytes);
+	if (children == NULL)
+		return ESPDIAG_ENOMEM;
+	size_t n = 0;
+	for (size_t i = 0; i < count; i++) {
+		layer l = { k->layers[0].source, 0 };
+		const char *name;
+		size_t len;
+		if (b->subkey_at(b, k->layers[0].node, i, &l.node) != ESPDIAG_OK ||
+		    b->key_name(b, l.node, &name, &len) != ESPDIAG_OK)
+			continue;
+		children[n] = new_key(r, k, name, len, &l, 1);
+		if (children[n] == NULL)
+			return ESPDIAG_ENOMEM;
+		n++;
+	}
+	k->children = children;
+	k->nchildren = n;
+	k->children_loaded = true;
+	return ESPDIAG_OK;
 }
 
 /* Appends the roots of the sources mounted on a skeleton node. */
@@ -174,6 +249,8 @@ static int load_children(espdiag_key *k)
 {
 	if (k->children_loaded)
 		return ESPDIAG_OK;
+	if (k->nlayers == 1 && k->layers[0].source != 0)
+		return load_children_single(k);
 	espdiag_registry *r = k->reg;
 	pending *p = NULL;
 	size_t np = 0, capp = 0;
@@ -285,21 +362,19 @@ static int load_values(espdiag_key *k)
 			espdiag_backend_value bv;
 			if (b->value_at(b, k->layers[li].node, i, &bv) != ESPDIAG_OK)
 				continue;
-			uint32_t hash = esp_name_hash(bv.name, bv.name_len);
 			bool shadowed = false;
 			/* The source mounted first serves a name two sources share. */
 			if (li > 0) {
+				uint32_t hash = esp_name_hash(bv.name, bv.name_len);
 				for (size_t j = 0; j < n && !shadowed; j++)
-					shadowed = v[j].hash == hash &&
+					shadowed = value_hash(&v[j]) == hash &&
 					           esp_name_equal(v[j].name, v[j].name_len, bv.name,
 					                          bv.name_len);
 			}
 			if (shadowed)
 				continue;
-			const char *name = esp_arena_strndup(&r->arena, bv.name, bv.name_len);
-			if (name == NULL)
-				return ESPDIAG_ENOMEM;
-			v[n++] = (espdiag_value){ name, bv.name_len, hash, bv.type, bv.data, bv.size };
+			v[n++] = (espdiag_value){ .reg = r, .name = bv.name, .name_len = bv.name_len,
+				                  .type = bv.type, .data = bv.data, .size = bv.size };
 		}
 	}
 	k->values = v;
@@ -657,7 +732,7 @@ static int find_child(espdiag_key *k, const char *name, size_t len, espdiag_key 
 	uint32_t hash = esp_name_hash(name, len);
 	for (size_t i = 0; i < k->nchildren; i++) {
 		espdiag_key *c = k->children[i];
-		if (c->hash == hash && esp_name_equal(c->name, c->name_len, name, len)) {
+		if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len)) {
 			*out = c;
 			return ESPDIAG_OK;
 		}
@@ -698,7 +773,22 @@ ESPDIAG_API int espdiag_registry_key(const espdiag_key **out, espdiag_registry *
 
 ESPDIAG_API const char *espdiag_key_name(const espdiag_key *key)
 {
-	return key != NULL ? key->name : NULL;
+	if (key == NULL)
+		return NULL;
+	espdiag_key *k = (espdiag_key *)key;
+	return c_name(k->reg, &k->cname, k->name, k->name_len);
+}
+
+const char *esp_key_name_bytes(const espdiag_key *key, size_t *len)
+{
+	*len = key->name_len;
+	return key->name;
+}
+
+const char *esp_value_name_bytes(const espdiag_value *value, size_t *len)
+{
+	*len = value->name_len;
+	return value->name;
 }
 
 ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key)
@@ -805,8 +895,8 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 	size_t len = strlen(name);
 	uint32_t hash = esp_name_hash(name, len);
 	for (size_t i = 0; i < key->nvalues; i++) {
-		const espdiag_value *v = &key->values[i];
-		if (v->hash == hash && esp_name_equal(v->name, v->name_len, name, len)) {
+		espdiag_value *v = &key->values[i];
+		if (value_hash(v) == hash && esp_name_equal(v->name, v->name_len, name, len)) {
 			*out = v;
 			return ESPDIAG_OK;
 		}
@@ -818,7 +908,10 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 
 ESPDIAG_API const char *espdiag_value_name(const espdiag_value *value)
 {
-	return value != NULL ? value->name : NULL;
+	if (value == NULL)
+		return NULL;
+	espdiag_value *v = (espdiag_value *)value;
+	return c_name(v->reg, &v->cname, v->name, v->name_len);
 }
 
 ESPDIAG_API size_t espdiag_value_name_len(const espdiag_value *value)
