@@ -6,7 +6,7 @@ import unittest
 
 from espdiag import Esp, diagnose
 
-from support import ESP_CORPUS, need_corpus
+from support import need_corpus
 
 FAILED = "Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1"
 

@@ -1,5 +1,4 @@
 """diagnose(): findings and evidence as dataclasses, JSON, options, catalogue."""
-import json
 import unittest
 
 import espdiag

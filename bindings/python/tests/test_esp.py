@@ -1,7 +1,6 @@
 """The ESP model as Python objects, against the project's fixtures."""
 import unittest
 
-import espdiag
 from espdiag import AppState, Esp, ItemKind, Registry
 
 from support import ESP_KEY, FAILED_APP, SAMPLE, data
