@@ -49,9 +49,14 @@ file:  app-install-failed
 same diagnosis" "$top_builddir/examples/custom_backend" "$corpus/device-app-failed.reg"
 	py=${PYTHON:-python3}
 	if command -v "$py" > /dev/null 2>&1; then
-		ESPDIAG_LIBRARY="${ESPDIAG_LIBRARY:-$top_builddir/lib/.libs/libespdiag.so.0}" \
-		PYTHONPATH="$top_srcdir/bindings/python" PYTHONDONTWRITEBYTECODE=1 \
-			"$py" "$top_srcdir/examples/diagnose_folder.py" "$corpus" "$tmp/crlf.csv" > /dev/null 2>&1
+		(
+			ESPDIAG_LIBRARY="${ESPDIAG_LIBRARY:-$top_builddir/lib/.libs/libespdiag.so.0}"
+			export ESPDIAG_LIBRARY
+			. "$top_srcdir/tests/asan-preload.sh"
+			espdiag_preload_asan "$ESPDIAG_LIBRARY"
+			PYTHONPATH="$top_srcdir/bindings/python" PYTHONDONTWRITEBYTECODE=1 \
+				"$py" "$top_srcdir/examples/diagnose_folder.py" "$corpus" "$tmp/crlf.csv" > /dev/null 2>&1
+		)
 		[ $? -eq 1 ] && ok || bad "diagnose_folder.py exit status"
 		tr -d '\r' < "$tmp/crlf.csv" > "$tmp/out.csv"   # CSV rows end in CRLF (RFC 4180)
 		grep -qx 'device-app-failed.reg,failed,1,app-install-failed' "$tmp/out.csv" && ok ||

@@ -9,6 +9,8 @@ if ! command -v "$py" > /dev/null 2>&1 || [ "$py" = ":" ]; then
 fi
 : "${ESPDIAG_LIBRARY:=$top_builddir/lib/.libs/libespdiag.so.0}"
 export ESPDIAG_LIBRARY
+. "$top_srcdir/tests/asan-preload.sh"
+espdiag_preload_asan "$ESPDIAG_LIBRARY"
 PYTHONPATH="$top_srcdir/bindings/python${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
 # No stray bytecode in the source tree.
