@@ -1389,6 +1389,8 @@ static int copy_context(run *x, const espdiag_registry *reg)
 		r->format = keep(x, espdiag_registry_source_property(reg, 0, "format"));
 		r->encoding = keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
 		r->dialect = keep(x, espdiag_registry_source_property(reg, 0, "dialect"));
+		r->member = keep(x, espdiag_registry_source_property(reg, 0, "member"));
+		r->members = keep(x, espdiag_registry_source_property(reg, 0, "members"));
 	}
 	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
 	r->warnings = nw ? esp_arena_alloc(&r->arena, nw * sizeof *r->warnings) : NULL;

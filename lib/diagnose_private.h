@@ -76,6 +76,8 @@ struct espdiag_report {
 	size_t model_json_len;
 	bool has_input;
 	const char *path, *format, *encoding, *dialect;
+	const char *member;  /* the archive member read, NULL for a plain file */
+	const char *members; /* the other members seen, one per line */
 	espdiag_warning *warnings;   /* arena, messages in the arena */
 	size_t warning_count;
 	espdiag_outcome outcome;

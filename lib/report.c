@@ -376,6 +376,19 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 	json_member(out, "format", r->format, true);
 	json_member(out, "encoding", r->encoding, true);
 	json_member(out, "dialect", r->dialect, true);
+	/* An archive's member that was read, and the others it held. */
+	json_member(out, "member", r->member, true);
+	fputs(",\"members\":[", out);
+	for (const char *m = r->members; m != NULL && *m != '\0';) {
+		size_t len = strcspn(m, "\n");
+		char name[1024];
+		snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), m);
+		if (m != r->members)
+			putc(',', out);
+		json_str(out, name);
+		m += len + (m[len] == '\n');
+	}
+	fputs("]", out);
 	fputs(",\"warnings\":[", out);
 	for (size_t i = 0; i < r->warning_count; i++) {
 		const espdiag_warning *w = &r->warnings[i];

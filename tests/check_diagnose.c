@@ -397,7 +397,8 @@ START_TEST(test_options)
 	char *json = NULL;
 	ck_assert_int_eq(espdiag_report_to_json(&json, r), ESPDIAG_OK);
 	ck_assert_ptr_nonnull(strstr(json, "\"input\":{\"path\":null,\"format\":null,\"encoding\":"
-	                                   "null,\"dialect\":null,\"warnings\":[]}"));
+	                                   "null,\"dialect\":null,\"member\":null,\"members\":[],"
+	                                   "\"warnings\":[]}"));
 	espdiag_free(json);
 	/* The report outlives the model and the registry. */
 	espdiag_esp_free(esp);
@@ -473,7 +474,7 @@ static const char render_text[] =
 
 static const char render_json[] =
 	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"input\":{\"p"
-	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"warnings\":[]},\"sum"
+	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"member\":null,\"members\":[],\"warnings\":[]},\"sum"
 	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1},\"enrollments\":[{\"guid\":\"{11"
 	"111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enr"
 	"ollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,\"upn\":null,\"tenant_"

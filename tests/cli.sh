@@ -55,6 +55,36 @@ grep -qF '    CustomErrorText    REG_SZ    Setup stopped. Call the "Service Desk
 expect_exit 0 "$espdiag" dump --key 'hklm\software\microsoft\enrollments' "$sample"
 [ "$(grep -c '^\[' "$tmp/out")" -eq 3 ] && ok || bad "dump --key writes the subtree only"
 
+# timeline: one line per state change, in time order.
+expect_exit 0 "$espdiag" timeline "$sample"
+cat > "$tmp/want" <<'TL'
+2026-11-24T09:12:03.1234567Z device_setup device ExpectedMSIAppPackages msi_app processed(1) {4E9A1C2B-7D3F-4B8E-9C1A-2F3E4D5C6B7A}
+2026-11-24T09:12:03.1234567Z device_setup device ExpectedPolicies policy processed(1) ./Vendor/MSFT/DMClient/Provider/MS DM Server/EntDMID
+2026-11-24T09:12:03.1234567Z device_setup device Sidecar win32_app not_installed(1) Win32App_0f3c1e9a-5b7d-4c2e-9a8f-1b2c3d4e5f60_1
+2026-11-24T09:12:03.1234567Z device_setup device Sidecar win32_app not_installed(1) Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+2026-11-24T09:12:03.1234567Z device_setup device Sidecar win32_app not_installed(1) Win32App_c1d2e3f4-a5b6-4c7d-8e9f-a0b1c2d3e4f5_2
+2026-11-24T09:19:41.5000000Z device_setup device Sidecar win32_app completed(3) Win32App_0f3c1e9a-5b7d-4c2e-9a8f-1b2c3d4e5f60_1
+2026-11-24T09:19:41.5000000Z device_setup device Sidecar win32_app in_progress(2) Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+2026-11-24T09:58:07.2500000Z device_setup device Sidecar win32_app error(4) Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+TL
+cmp -s "$tmp/out" "$tmp/want" && ok || bad "timeline text: $(cat "$tmp/out")"
+expect_exit 0 "$espdiag" timeline --format=json "$sample"
+[ "$(wc -l < "$tmp/out")" -eq 8 ] && ok || bad "timeline json lines"
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/out" && ok || bad "timeline json is not JSON"
+
+# A diagnostics cab: the dump inside is read and named in the report.
+if command -v gcab > /dev/null 2>&1; then
+	mkdir "$tmp/cab" && cp "$sample" "$tmp/cab/MDMDiagReport_RegistryDump.reg"
+	(cd "$tmp/cab" && gcab -c -z ../diag.cab MDMDiagReport_RegistryDump.reg)
+	expect_exit 1 "$espdiag" diagnose --format=json "$tmp/diag.cab"
+	grep -q '"member":"MDMDiagReport_RegistryDump.reg","members":\[\]' "$tmp/out" && ok ||
+		bad "input.member of a cab: $(head -c 400 "$tmp/out")"
+	"$espdiag" dump "$tmp/diag.cab" > "$tmp/cabdump" && "$espdiag" dump "$sample" | cmp -s - "$tmp/cabdump" &&
+		ok || bad "a cab dumps like its .reg"
+else
+	echo "note: no gcab; the cab check is skipped"
+fi
+
 if [ -d "$corpus/esp" ]; then
 	for f in "$corpus"/esp/*.reg; do
 		roundtrip "$f"
