@@ -23,27 +23,27 @@ void esp_arena_init(esp_arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-void *esp_arena_alloc(esp_arena *a, size_t size)
+/* size bytes at the given alignment (a power of two up to ARENA_ALIGN). */
+static void *arena_take(esp_arena *a, size_t size, size_t align)
 {
-	size_t rounded;
-	if (esp_add_overflows(size, ARENA_ALIGN - 1, &rounded))
-		return NULL;
-	rounded &= ~(ARENA_ALIGN - 1);
-	if (a->head == NULL || a->cap - a->used < rounded) {
-		/* Blocks grow with the arena so that big trees need few of them. */
-		size_t want = a->total / 4;
+	size_t start = (a->used + align - 1) & ~(align - 1);
+	if (a->head == NULL || start > a->cap || a->cap - start < size) {
+		/* Blocks double with the arena, so big trees soon get huge pages. */
+		size_t want = a->total;
 		if (want < ARENA_MIN_BLOCK)
 			want = ARENA_MIN_BLOCK;
 		if (want > ((size_t)16 << 20))
 			want = (size_t)16 << 20;
-		if (want < rounded)
-			want = rounded;
+		if (want < size)
+			want = size;
 		size_t bytes;
 		if (esp_add_overflows(want, sizeof(esp_arena_block), &bytes))
 			return NULL;
 		esp_arena_block *b = NULL;
 		if (bytes >= ARENA_HUGE_PAGE) {
-			bytes = (bytes + ARENA_HUGE_PAGE - 1) & ~(ARENA_HUGE_PAGE - 1);
+			if (esp_add_overflows(bytes, ARENA_HUGE_PAGE - 1, &bytes))
+				return NULL;
+			bytes &= ~(ARENA_HUGE_PAGE - 1);
 			want = bytes - sizeof(esp_arena_block);
 			void *p = NULL;
 			if (posix_memalign(&p, ARENA_HUGE_PAGE, bytes) == 0) {
@@ -57,13 +57,41 @@ void *esp_arena_alloc(esp_arena *a, size_t size)
 			return NULL;
 		b->next = a->head;
 		a->head = b;
-		a->used = 0;
 		a->cap = want;
 		a->total += bytes;
+		start = 0;
 	}
-	void *p = (char *)a->head->data + a->used;
-	a->used += rounded;
+	void *p = (char *)a->head->data + start;
+	a->used = start + size;
 	return p;
+}
+
+void *esp_arena_alloc(esp_arena *a, size_t size)
+{
+	return arena_take(a, size, ARENA_ALIGN);
+}
+
+void *esp_arena_grow(esp_arena *a, void *p, size_t old_size, size_t new_size)
+{
+	char *base = a->head != NULL ? (char *)a->head->data : NULL;
+	/* The last allocation of the block grows where it is. */
+	if (p != NULL && base != NULL && (char *)p + old_size == base + a->used &&
+	    new_size >= old_size && a->cap - a->used >= new_size - old_size) {
+		a->used += new_size - old_size;
+		return p;
+	}
+	void *q = esp_arena_alloc(a, new_size);
+	if (q != NULL && old_size > 0)
+		memcpy(q, p, old_size);
+	return q;
+}
+
+void *esp_arena_bytes(esp_arena *a, const void *p, size_t size)
+{
+	unsigned char *q = arena_take(a, size ? size : 1, 1);
+	if (q != NULL && size > 0)
+		memcpy(q, p, size);
+	return q;
 }
 
 void *esp_arena_memdup(esp_arena *a, const void *p, size_t size)
@@ -79,7 +107,7 @@ char *esp_arena_strndup(esp_arena *a, const char *s, size_t len)
 	size_t n;
 	if (esp_add_overflows(len, 1, &n))
 		return NULL;
-	char *q = esp_arena_alloc(a, n);
+	char *q = arena_take(a, n, 1);
 	if (q != NULL) {
 		if (len > 0)
 			memcpy(q, s, len);

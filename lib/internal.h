@@ -42,7 +42,14 @@ void esp_arena_init(esp_arena *a);
 /* Returns size bytes aligned for any type, or NULL when out of memory. */
 void *esp_arena_alloc(esp_arena *a, size_t size);
 void *esp_arena_memdup(esp_arena *a, const void *p, size_t size);
-/* Copies len bytes and appends a NUL. */
+/* Grows p (old_size bytes, allocated from a) to new_size: in place when it
+ * is the arena's last allocation and the block has room, else as a copy
+ * (the old bytes stay until the arena is freed). NULL when out of memory. */
+void *esp_arena_grow(esp_arena *a, void *p, size_t old_size, size_t new_size);
+/* A copy of size bytes with no alignment (for strings and value data, which
+ * are read byte-wise), so small copies waste no padding. */
+void *esp_arena_bytes(esp_arena *a, const void *p, size_t size);
+/* Copies len bytes and appends a NUL (no alignment). */
 char *esp_arena_strndup(esp_arena *a, const char *s, size_t len);
 void esp_arena_free(esp_arena *a);
 

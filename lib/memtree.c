@@ -49,6 +49,10 @@ typedef struct slot {
 struct esp_memtree {
 	espdiag_backend backend; /* first: the backend pointer is the tree pointer */
 	esp_arena arena;
+	/* Children and value arrays each come from an arena of their own: a
+	 * key's values arrive together, so its array is that arena's last
+	 * allocation and doubles in place instead of leaving a copy behind. */
+	esp_arena child_arrays, value_arrays;
 	mkey *keys;
 	uint32_t nkeys, cap_keys;
 	slot *slots;
@@ -75,6 +79,8 @@ int esp_memtree_new(esp_memtree **out)
 	if (t == NULL)
 		return ESPDIAG_ENOMEM;
 	esp_arena_init(&t->arena);
+	esp_arena_init(&t->child_arrays);
+	esp_arena_init(&t->value_arrays);
 	esp_warnings_init(&t->warnings);
 	t->cap_keys = 64;
 	t->keys = calloc(t->cap_keys, sizeof *t->keys);
@@ -98,6 +104,8 @@ void esp_memtree_free(esp_memtree *t)
 	free(t->slots);
 	esp_warnings_free(&t->warnings);
 	esp_arena_free(&t->arena);
+	esp_arena_free(&t->child_arrays);
+	esp_arena_free(&t->value_arrays);
 	free(t);
 }
 
@@ -179,18 +187,16 @@ static int add_slot(esp_memtree *t, uint32_t owner, uint32_t kind, uint32_t inde
 }
 
 /* Doubles an arena array of count elements of size elem when it is full. */
-static int reserve(esp_memtree *t, void **array, uint32_t count, uint32_t *cap, size_t elem)
+static int reserve(esp_arena *arrays, void **array, uint32_t count, uint32_t *cap, size_t elem)
 {
 	if (count < *cap)
 		return ESPDIAG_OK;
 	uint32_t ncap = *cap ? *cap * 2 : 4;
 	if (ncap <= *cap)
 		return ESPDIAG_ELIMIT;
-	void *p = esp_arena_alloc(&t->arena, (size_t)ncap * elem);
+	void *p = esp_arena_grow(arrays, *array, (size_t)*cap * elem, (size_t)ncap * elem);
 	if (p == NULL)
 		return ESPDIAG_ENOMEM;
-	if (count > 0)
-		memcpy(p, *array, (size_t)count * elem);
 	*array = p;
 	*cap = ncap;
 	return ESPDIAG_OK;
@@ -253,7 +259,7 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 		t->cap_keys = ncap;
 	}
 	mkey *p = &t->keys[parent];
-	int rc = reserve(t, (void **)&p->children, p->nchildren, &p->cap_children,
+	int rc = reserve(&t->child_arrays, (void **)&p->children, p->nchildren, &p->cap_children,
 	                 sizeof *p->children);
 	if (rc != ESPDIAG_OK)
 		return rc;
@@ -319,7 +325,7 @@ int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_
 	if (name_len > UINT32_MAX)
 		return ESPDIAG_ELIMIT;
 	uint32_t hash = esp_name_hash(name, name_len);
-	const unsigned char *copy = esp_arena_memdup(&t->arena, data, size);
+	const unsigned char *copy = esp_arena_bytes(&t->arena, data, size);
 	if (copy == NULL)
 		return ESPDIAG_ENOMEM;
 	mkey *k = &t->keys[key];
@@ -331,7 +337,8 @@ int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_
 		v->size = size;
 		return ESPDIAG_OK;
 	}
-	int rc = reserve(t, (void **)&k->values, k->nvalues, &k->cap_values, sizeof *k->values);
+	int rc = reserve(&t->value_arrays, (void **)&k->values, k->nvalues, &k->cap_values,
+	                 sizeof *k->values);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	const char *ncopy = esp_arena_strndup(&t->arena, name, name_len);
@@ -400,7 +407,8 @@ int esp_memtree_set_property(esp_memtree *t, const char *name, const char *value
 
 size_t esp_memtree_bytes(const esp_memtree *t)
 {
-	return t->arena.total + (size_t)t->cap_keys * sizeof(mkey) + t->nslots * sizeof(slot);
+	return t->arena.total + t->child_arrays.total + t->value_arrays.total +
+	       (size_t)t->cap_keys * sizeof(mkey) + t->nslots * sizeof(slot);
 }
 
 /* --- the backend ops table --- */

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "memtree.h"
 #include "readers.h"
@@ -384,6 +387,27 @@ static bool read_utf16_fast(parser *p)
 	size_t i = p->pos, end = p->size, k = i;
 	uint16_t c = 0;
 	for (;;) {
+#ifdef __SSE2__
+		/* Eight units a step: stop at a unit below 14 (CR, LF, NUL, tab
+		 * and the other controls) or a surrogate. The prefetch runs a few
+		 * cache lines ahead, across the page boundaries the hardware
+		 * prefetcher does not cross; the file is read once, from memory. */
+		{
+			const __m128i fourteen = _mm_set1_epi16(14), zero = _mm_setzero_si128();
+			const __m128i top5 = _mm_set1_epi16((short)0xF800);
+			const __m128i surrogate = _mm_set1_epi16((short)0xD800);
+			while (k + 16 <= end) {
+				__builtin_prefetch(s + k + 1024);
+				__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+				__m128i control = _mm_andnot_si128(_mm_cmplt_epi16(x, zero),
+				                                   _mm_cmplt_epi16(x, fourteen));
+				__m128i sur = _mm_cmpeq_epi16(_mm_and_si128(x, top5), surrogate);
+				if (_mm_movemask_epi8(_mm_or_si128(control, sur)) != 0)
+					break;
+				k += 16;
+			}
+		}
+#endif
 		if (HOST_LE) {
 			const uint64_t ones = 0x0001000100010001u, highs = 0x8000800080008000u;
 			while (k + 8 <= end) {
