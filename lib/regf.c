@@ -138,6 +138,8 @@ typedef struct regf {
 	regf_map side;
 	esp_arena arena;
 	esp_warnings warnings;
+	uint32_t max_depth;       /* the open options' cap, at most REGF_MAX_DEPTH */
+	uint64_t max_value_size;  /* the open options' cap */
 	/* scratch space reused across calls */
 	unsigned char *tmp;
 	size_t tmp_cap;
@@ -632,11 +634,11 @@ static int load_subkeys(regf *h, uint32_t rank, uint32_t off)
 		return ESPDIAG_OK;
 	sub_walk w = { rank, off, 0, 0, -1, true };
 	int rc = ESPDIAG_OK;
-	if (depth_of(h, rank) >= REGF_MAX_DEPTH) {
+	if (depth_of(h, rank) >= h->max_depth) {
 		w.direct = false;
 		rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(off),
 		              "key at 0x%llx: nested deeper than %u levels; its subkeys are "
-		              "skipped", FILE_OFF(off), REGF_MAX_DEPTH);
+		              "skipped", FILE_OFF(off), h->max_depth);
 	} else {
 		rc = sub_list(h, &w, esp_le32(nk + 28), false);
 		if (rc == ESPDIAG_OK && w.entries != declared)
@@ -685,8 +687,8 @@ static regf_vcache *vcache_get(regf *h, uint32_t off)
  * beyond use. With warn, says what is wrong (done once, when the key's
  * value list is examined). *big is set for a db value whose total size
  * is *size (assembled by value_data). */
-static bool vk_data(regf *h, uint32_t rel, const unsigned char *vk, bool warn,
-                    const unsigned char **data, size_t *size, bool *big)
+static bool vk_data_located(regf *h, uint32_t rel, const unsigned char *vk, bool warn,
+                            const unsigned char **data, size_t *size, bool *big)
 {
 	uint32_t raw = esp_le32(vk + 4);
 	uint32_t len = raw & 0x7FFFFFFFu;
@@ -775,6 +777,22 @@ static bool vk_data(regf *h, uint32_t rel, const unsigned char *vk, bool warn,
 	*data = d;
 	*size = clen;
 	return true;
+}
+
+/* vk_data_located, then the open options' cap on the size it found (after
+ * the cell-size checks, so a damaged length is reported as such first). */
+static bool vk_data(regf *h, uint32_t rel, const unsigned char *vk, bool warn,
+                    const unsigned char **data, size_t *size, bool *big)
+{
+	if (!vk_data_located(h, rel, vk, warn, data, size, big))
+		return false;
+	if (*size <= h->max_value_size)
+		return true;
+	if (warn)
+		esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+		         "value at 0x%llx: %zu bytes, more than the limit of %llu; value skipped",
+		         FILE_OFF(rel), *size, (unsigned long long)h->max_value_size);
+	return false;
 }
 
 /* Assembles a big data value (once; cached). */
@@ -1445,13 +1463,16 @@ static char *base_name(const char *path)
 int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                   esp_err *err)
 {
-	(void)opts;
 	*out = NULL;
 	regf *h = calloc(1, sizeof *h);
 	if (h == NULL) {
 		esp_input_release(in);
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	}
+	esp_limits lim;
+	esp_limits_from_options(&lim, opts);
+	h->max_depth = lim.max_depth < REGF_MAX_DEPTH ? lim.max_depth : REGF_MAX_DEPTH;
+	h->max_value_size = lim.max_value_size;
 	h->in = *in;
 	h->last_rank = -1; /* last_id 0 names no key */
 	/* The input is ours now: the caller's copy must not release it again. */

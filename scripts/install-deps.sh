@@ -7,5 +7,5 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config check \
 	libhivex-dev libhivex-bin libwin-hivex-perl \
-	valgrind groff-base mandoc python3 ca-certificates \
+	valgrind groff-base mandoc abigail-tools python3 ca-certificates \
 	libarchive-dev gcab

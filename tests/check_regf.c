@@ -861,6 +861,53 @@ START_TEST(t_depth)
 }
 END_TEST
 
+/* The open options' depth and value-size caps, set small. */
+START_TEST(t_option_caps)
+{
+	rw_hive w;
+	rw_init(&w, 5);
+	uint32_t keys[5];
+	for (size_t i = 0; i < 5; i++)
+		keys[i] = rw_key_s(&w, "k");
+	for (size_t i = 0; i < 4; i++)
+		rw_set_subkeys(&w, keys[i], rw_list(&w, "lh", &keys[i + 1], 1), 1);
+	uint32_t v[2] = { rw_value_s(&w, "small", 3, "abcd", 4),
+		          rw_value_s(&w, "large", 3, "0123456789", 10) };
+	rw_set_values(&w, keys[0], v, 2);
+	rw_finish(&w, keys[0]);
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_depth = 2;
+	o.max_value_size = 8;
+	esp_input in;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	esp_input_wrap(&in, w.buf, w.size, "caps.hive");
+	ck_assert_int_eq(esp_regf_open(&b, &in, &o, &err), ESPDIAG_OK);
+	espdiag_node n = root_of(b);
+	ck_assert_uint_eq(nval(b, n), 1);
+	espdiag_backend_value bv;
+	ck_assert_int_eq(b->value_at(b, n, 0, &bv), ESPDIAG_OK);
+	ck_assert_uint_eq(bv.name_len, 5);
+	ck_assert_int_eq(memcmp(bv.name, "small", 5), 0);
+	char msg[160];
+	snprintf(msg, sizeof msg, "value at 0x%llx: 10 bytes, more than the limit of 8; value skipped",
+	         (unsigned long long)rw_file_off(v[1]));
+	expect_warning(b, 0, rw_file_off(v[1]), msg);
+	size_t depth = 0;
+	while (nsub(b, n) == 1) {
+		n = sub_at(b, n, 0);
+		depth++;
+	}
+	ck_assert_uint_eq(depth, 2);
+	snprintf(msg, sizeof msg,
+	         "key at 0x%llx: nested deeper than 2 levels; its subkeys are skipped",
+	         (unsigned long long)rw_file_off(keys[2]));
+	expect_warning(b, 1, rw_file_off(keys[2]), msg);
+	b->free(b);
+	rw_free(&w);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* random damage: no crash, no hang */
 
@@ -1377,6 +1424,7 @@ Suite *suite_regf(void)
 	tcase_add_test(tc, t_value_damaged);
 	tcase_add_test(tc, t_class_name);
 	tcase_add_test(tc, t_depth);
+	tcase_add_test(tc, t_option_caps);
 	tcase_add_test(tc, t_random_damage);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
