@@ -1377,6 +1377,9 @@ static bool units_equal(const uint16_t *v, size_t n, const char *s)
 static enum dialect header_dialect(const uint16_t *v, size_t n)
 {
 	size_t i = skip_blank(v, 0, n);
+	/* An empty first line has no units at all (v may be NULL). */
+	if (i == n)
+		return DIALECT_DUMP;
 	v += i;
 	n -= i;
 	if (units_equal(v, n, "REGEDIT"))
