@@ -21,6 +21,8 @@
 #ifdef HAVE_LIBARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #endif
 
 #include "container.h"
@@ -216,6 +218,66 @@ void esp_container_free(esp_container *ct)
 
 #ifdef HAVE_LIBARCHIVE
 
+/* --- libarchive, loaded on first use ---
+ * libarchive pulls in ICU, libxml2 and a dozen more libraries; loading it
+ * only when an archive is met keeps them out of every other run (they cost
+ * more start-up time than reading a 5 MB dump). The table is filled once per
+ * process (pthread_once) and never changes after. */
+static struct {
+	const char *(*error_string)(struct archive *);
+	int (*read_free)(struct archive *);
+	int (*read_support_format_zip_streamable)(struct archive *);
+	int (*read_support_format_zip_seekable)(struct archive *);
+	int (*read_support_format_cab)(struct archive *);
+	int (*read_open_memory)(struct archive *, const void *, size_t);
+	int (*read_next_header)(struct archive *, struct archive_entry **);
+	struct archive *(*read_new)(void);
+	int (*read_data_skip)(struct archive *);
+	la_ssize_t (*read_data)(struct archive *, void *, size_t);
+	int (*entry_size_is_set)(struct archive_entry *);
+	la_int64_t (*entry_size)(struct archive_entry *);
+	const char *(*entry_pathname)(struct archive_entry *);
+	const char *(*entry_pathname_utf8)(struct archive_entry *);
+	__LA_MODE_T (*entry_filetype)(struct archive_entry *);
+} la;
+static const char *la_failure; /* why loading failed, NULL when it worked */
+static pthread_once_t la_once = PTHREAD_ONCE_INIT;
+
+static void load_libarchive(void)
+{
+	void *h = dlopen(ESP_LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		la_failure = ESP_LIBARCHIVE_SONAME " could not be loaded";
+		return;
+	}
+	/* POSIX lets a data pointer from dlsym become a function pointer. */
+#define LA_SYM(field, symbol)                                          \
+	do {                                                           \
+		void *sym = dlsym(h, symbol);                          \
+		if (sym == NULL) {                                     \
+			la_failure = ESP_LIBARCHIVE_SONAME " lacks " symbol; \
+			return;                                        \
+		}                                                      \
+		memcpy(&la.field, &sym, sizeof sym);                   \
+	} while (0)
+	LA_SYM(error_string, "archive_error_string");
+	LA_SYM(read_free, "archive_read_free");
+	LA_SYM(read_support_format_zip_streamable, "archive_read_support_format_zip_streamable");
+	LA_SYM(read_support_format_zip_seekable, "archive_read_support_format_zip_seekable");
+	LA_SYM(read_support_format_cab, "archive_read_support_format_cab");
+	LA_SYM(read_open_memory, "archive_read_open_memory");
+	LA_SYM(read_next_header, "archive_read_next_header");
+	LA_SYM(read_new, "archive_read_new");
+	LA_SYM(read_data_skip, "archive_read_data_skip");
+	LA_SYM(read_data, "archive_read_data");
+	LA_SYM(entry_size_is_set, "archive_entry_size_is_set");
+	LA_SYM(entry_size, "archive_entry_size");
+	LA_SYM(entry_pathname, "archive_entry_pathname");
+	LA_SYM(entry_pathname_utf8, "archive_entry_pathname_utf8");
+	LA_SYM(entry_filetype, "archive_entry_filetype");
+#undef LA_SYM
+}
+
 /* --- archives --- */
 
 /* The member's bytes become the input; its name follows them in the same
@@ -345,14 +407,14 @@ static int read_member(scan *s, struct archive *a, const char *name, enum member
 		}
 		void *dst = fate == KEEP ? buf + len : s->discard;
 		size_t room = fate == KEEP ? cap - len : DISCARD_SIZE;
-		la_ssize_t n = archive_read_data(a, dst, room);
+		la_ssize_t n = la.read_data(a, dst, room);
 		if (n == 0)
 			break;
 		if (n < 0) {
 			free(buf);
 			return esp_err_set(s->err, ESPDIAG_EFORMAT,
 			                   "%s: archive member %s: damaged or truncated: %s", s->label,
-			                   name, archive_error_string(a) ? archive_error_string(a)
+			                   name, la.error_string(a) ? la.error_string(a)
 			                                                 : "read error");
 		}
 		len += (size_t)n;
@@ -390,9 +452,9 @@ static int read_member(scan *s, struct archive *a, const char *name, enum member
 
 static const char *entry_name(struct archive_entry *e)
 {
-	const char *name = archive_entry_pathname_utf8(e);
+	const char *name = la.entry_pathname_utf8(e);
 	if (name == NULL)
-		name = archive_entry_pathname(e);
+		name = la.entry_pathname(e);
 	return name != NULL ? name : "(unnamed)";
 }
 
@@ -401,33 +463,33 @@ static const char *entry_name(struct archive_entry *e)
 static int scan_archive(scan *s, const unsigned char *data, size_t size, const char *prefix,
                         unsigned depth)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = la.read_new();
 	if (a == NULL)
 		return esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory", s->label);
 	bool is_cab = size >= 4 && memcmp(data, "MSCF", 4) == 0;
 	bool seekable = !is_cab && zip_has_end_record(data, size);
 	if (is_cab)
-		archive_read_support_format_cab(a);
+		la.read_support_format_cab(a);
 	else if (seekable)
-		archive_read_support_format_zip_seekable(a);
+		la.read_support_format_zip_seekable(a);
 	else
-		archive_read_support_format_zip_streamable(a);
+		la.read_support_format_zip_streamable(a);
 	int rc = ESPDIAG_OK;
 	/* Messages about a nested archive name it. */
 	char where[1024] = "";
 	size_t plen = strlen(prefix);
 	if (plen > 0)
 		snprintf(where, sizeof where, "archive member %.*s: ", (int)(plen - 1), prefix);
-	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK) {
+	if (la.read_open_memory(a, data, size) != ARCHIVE_OK) {
 		rc = esp_err_set(s->err, ESPDIAG_EFORMAT, "%s: %sdamaged archive: %s", s->label, where,
-		                 archive_error_string(a) ? archive_error_string(a) : "unreadable");
-		archive_read_free(a);
+		                 la.error_string(a) ? la.error_string(a) : "unreadable");
+		la.read_free(a);
 		return rc;
 	}
 	size_t count = 0;
 	for (;;) {
 		struct archive_entry *e;
-		int r = archive_read_next_header(a, &e);
+		int r = la.read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
@@ -436,7 +498,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 				rc = esp_err_set(s->err, ESPDIAG_EFORMAT,
 				                 "%s: %sdamaged or truncated archive after %zu members: %s",
 				                 s->label, where, count,
-				                 archive_error_string(a) ? archive_error_string(a)
+				                 la.error_string(a) ? la.error_string(a)
 				                                         : "unreadable");
 			break;
 		}
@@ -446,14 +508,14 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 			                 ESP_CONTAINER_MAX_MEMBERS);
 			break;
 		}
-		if (archive_entry_filetype(e) == AE_IFDIR)
+		if (la.entry_filetype(e) == AE_IFDIR)
 			continue;
 		char *name = join(prefix, "", entry_name(e));
 		if (name == NULL) {
 			rc = esp_err_set(s->err, ESPDIAG_ENOMEM, "%s: out of memory", s->label);
 			break;
 		}
-		int64_t header_size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+		int64_t header_size = la.entry_size_is_set(e) ? la.entry_size(e) : -1;
 		int dscore = dump_score(name + strlen(prefix));
 		int ascore = archive_score(name + strlen(prefix));
 		enum member_fate fate = is_cab || !seekable ? DISCARD : SKIP;
@@ -479,11 +541,11 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 		unsigned char *buf = NULL;
 		size_t len = 0;
 		if (fate == SKIP) {
-			if (archive_read_data_skip(a) != ARCHIVE_OK && s->dump == NULL) {
+			if (la.read_data_skip(a) != ARCHIVE_OK && s->dump == NULL) {
 				rc = esp_err_set(s->err, ESPDIAG_EFORMAT,
 				                 "%s: archive member %s: damaged or truncated: %s",
 				                 s->label, name,
-				                 archive_error_string(a) ? archive_error_string(a)
+				                 la.error_string(a) ? la.error_string(a)
 				                                         : "unreadable");
 				free(name);
 				break;
@@ -532,7 +594,7 @@ static int scan_archive(scan *s, const unsigned char *data, size_t size, const c
 		free(buf);
 		free(name);
 	}
-	archive_read_free(a);
+	la.read_free(a);
 	return rc;
 }
 
@@ -628,18 +690,21 @@ int esp_container_unwrap(esp_input *in, esp_container *ct, const char *label,
 {
 	if (!esp_container_is_archive(in->data, in->size))
 		return ESPDIAG_OK;
+	const char *why = "libespdiag was built without libarchive";
 #ifdef HAVE_LIBARCHIVE
-	return unwrap_archive(in, ct, label, lim, err);
-#else
+	pthread_once(&la_once, load_libarchive);
+	if (la_failure == NULL)
+		return unwrap_archive(in, ct, label, lim, err);
+	why = la_failure;
+#endif
 	(void)ct;
 	(void)lim;
 	const char *kind = in->size >= 4 && memcmp(in->data, "MSCF", 4) == 0 ? "cab" : "zip";
 	esp_input_release(in);
 	return esp_err_set(err, ESPDIAG_EUNSUPPORTED,
-	                   "%s: a %s archive, but containers not supported (libespdiag was "
-	                   "built without libarchive); extract %s and read that",
-	                   label, kind, ESP_DUMP_NAME);
-#endif
+	                   "%s: a %s archive, but containers not supported (%s); extract %s "
+	                   "and read that",
+	                   label, kind, why, ESP_DUMP_NAME);
 }
 
 /* --- folders --- */
