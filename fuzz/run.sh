@@ -9,13 +9,18 @@ out="$build/fuzz"
 for t in reg hive pipeline; do
 	corpus="$out/corpus-$t"
 	mkdir -p "$corpus" "$out/artifacts-$t"
-	cp "$src"/tests/fuzz-regressions/* "$corpus"/ 2>/dev/null || true
-	cp "$src"/examples/data/*.reg "$corpus"/
-	case $t in
-	hive) seeds=$(ls "$src"/tests/data/*.hive "$src"/tests/data/*hive* 2>/dev/null || true) ;;
-	*) seeds=$(ls "$src"/tests/data/*.reg 2>/dev/null || true) ;;
-	esac
-	for s in $seeds; do cp "$s" "$corpus"/; done
+	[ "$t" = hive ] || cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/
+	if [ "$t" = hive ]; then
+		# fuzz_hive puts the "regf" magic in front of every input, so its
+		# seeds are the shared corpus's small hives without their first 4 bytes.
+		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
+		for h in "$shared"/hives/* "$shared"/esp/*.hive; do
+			[ -f "$h" ] && [ "$(wc -c < "$h")" -le 262144 ] || continue
+			tail -c +5 "$h" > "$corpus/$(basename "$h").seed"
+		done
+	else
+		for s in "$src"/tests/data/*.reg; do cp "$s" "$corpus"/; done
+	fi
 	echo "== fuzz_$t for ${seconds}s"
 	"$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
 		-artifact_prefix="$out/artifacts-$t/" -print_final_stats=1 "$corpus" 2>&1 |
