@@ -43,16 +43,6 @@ static void drop_mapped_pages(esp_input *in, size_t upto)
 #endif
 }
 
-void esp_input_prefault(esp_input *in)
-{
-#ifdef MADV_POPULATE_READ
-	if (in->priv != NULL && in->release == release_mapping)
-		madvise(in->priv, in->priv_size, MADV_POPULATE_READ);
-#else
-	(void)in;
-#endif
-}
-
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name)
 {
 	memset(in, 0, sizeof *in);

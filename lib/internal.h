@@ -99,9 +99,6 @@ int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_
 int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err);
 /* Wraps the caller's bytes (not copied, not freed). */
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name);
-/* Maps a whole mapped file in one call (a reader that will touch all of it
- * at random, as the hive reader does, saves a page fault per page). */
-void esp_input_prefault(esp_input *in);
 /* Releases the input (idempotent). */
 void esp_input_release(esp_input *in);
 

@@ -1474,7 +1474,6 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	h->max_depth = lim.max_depth < REGF_MAX_DEPTH ? lim.max_depth : REGF_MAX_DEPTH;
 	h->max_value_size = lim.max_value_size;
 	h->in = *in;
-	esp_input_prefault(&h->in);
 	h->last_rank = -1; /* last_id 0 names no key */
 	/* The input is ours now: the caller's copy must not release it again. */
 	in->release = NULL;
