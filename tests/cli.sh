@@ -5,19 +5,7 @@ set -u
 espdiag="$top_builddir/examples/espdiag"
 sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
 corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-# expect_exit CODE CMD...: runs CMD and checks its exit status.
-expect_exit() {
-	want=$1; shift
-	"$@" > "$tmp/out" 2> "$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "$* exited $got, expected $want: $(cat "$tmp/err")"; fi
-}
+. "$top_srcdir/tests/testlib.sh"
 # roundtrip FILE: dump, dump the dump from stdin, compare bytes.
 roundtrip() {
 	"$espdiag" dump "$1" > "$tmp/a" 2> /dev/null &&
@@ -108,5 +96,4 @@ else
 	echo "note: $corpus is absent; corpus CLI checks are skipped"
 fi
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli

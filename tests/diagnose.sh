@@ -7,19 +7,7 @@ set -u
 espdiag="$top_builddir/examples/espdiag"
 data="$top_srcdir/tests/data"
 corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}/esp"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-# expect_exit CODE CMD...: runs CMD (stdout in $tmp/out) and checks its exit status.
-expect_exit() {
-	want=$1; shift
-	"$@" > "$tmp/out" 2> "$tmp/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "$* exited $got, expected $want: $(cat "$tmp/err")"; fi
-}
+. "$top_srcdir/tests/testlib.sh"
 # has TEXT: $tmp/out holds TEXT.
 has() { grep -qF -- "$1" "$tmp/out" && ok || bad "output lacks \"$1\""; }
 
@@ -66,5 +54,4 @@ else
 	echo "SKIP: corpus checks ($corpus absent)"
 fi
 
-echo "diagnose: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish diagnose
