@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
+
 #include <espdiag/espdiag.h>
 
 #define MAX_RUNS 20
@@ -93,24 +95,6 @@ typedef struct result {
 	int spot_ok;          /* SPOT_KEY\SPOT_VALUE read back as DWORD 1 */
 } result;
 
-/* The digest of one value, as gen_dump computes it. */
-static uint64_t value_digest(const char *name, size_t name_len, uint32_t type,
-                             const unsigned char *data, size_t size)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < name_len; i++)
-		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	for (int i = 0; i < 4; i++)
-		h = (h ^ ((type >> (8 * i)) & 0xff)) * 0x100000001b3ull;
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
-	h ^= size;
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
-}
 
 /* Counts keys (the root excluded), values and value bytes and sums the
  * value digests, with an explicit stack so that depth costs nothing. */

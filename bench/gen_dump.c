@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
+
 #define DEFAULT_SIZE (100ull * 1024 * 1024)
 
 static _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -163,26 +165,6 @@ static void put_utf16(buf *out, const unsigned char *s, size_t len)
 	out->n = (size_t)(d - out->p);
 }
 
-/* The digest of one value; bench_reg has the same function. The file's
- * digest is the sum of its values' digests, so that walk order does not
- * matter. */
-static uint64_t value_digest(const char *name, size_t name_len, uint32_t type,
-                             const unsigned char *data, size_t size)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < name_len; i++)
-		h = (h ^ (unsigned char)name[i]) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	for (int i = 0; i < 4; i++)
-		h = (h ^ ((type >> (8 * i)) & 0xff)) * 0x100000001b3ull;
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ data[i]) * 0x100000001b3ull;
-	h ^= size;
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	return h ^ (h >> 31);
-}
 
 /* --- the set of keys the file implies, for the expected key count ---
  * Open addressing over 64-bit FNV-1a hashes of the ASCII-lowercased path;
