@@ -50,10 +50,22 @@ int esp_json_string(FILE *out, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	if (putc('"', out) == EOF)
 		return -1;
-	size_t i = 0;
+	/* Bytes that need no escape go out in runs, one fwrite per run. */
+	size_t i = 0, run = 0;
 	while (i < len) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
 		uint32_t cp;
 		size_t n = utf8_valid_len(p + i, len - i, &cp);
+		if (n > 1 && cp != 0x2028 && cp != 0x2029) {
+			i += n;
+			continue;
+		}
+		if (i > run && fwrite(p + run, 1, i - run, out) != i - run)
+			return -1;
 		int rc;
 		if (n == 0) {
 			rc = fputs("\\ufffd", out);
@@ -68,15 +80,18 @@ int esp_json_string(FILE *out, const char *s, size_t len)
 			rc = fputs("\\r", out);
 		} else if (cp == '\t') {
 			rc = fputs("\\t", out);
-		} else if (cp < 0x20 || cp == 0x7f || cp == 0x2028 || cp == 0x2029) {
-			rc = fprintf(out, "\\u%04x", (unsigned int)cp);
 		} else {
-			rc = fwrite(p + i, 1, n, out) == n ? 0 : EOF;
+			/* The other controls, DEL, and U+2028/U+2029 (JavaScript's
+			 * line separators). */
+			rc = fprintf(out, "\\u%04x", (unsigned int)cp);
 		}
 		if (rc < 0)
 			return -1;
 		i += n;
+		run = i;
 	}
+	if (i > run && fwrite(p + run, 1, i - run, out) != i - run)
+		return -1;
 	return putc('"', out) == EOF ? -1 : 0;
 }
 
