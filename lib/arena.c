@@ -12,6 +12,8 @@ struct esp_arena_block {
 };
 
 #define ARENA_MIN_BLOCK ((size_t)64 * 1024)
+/* Blocks double with the arena up to this size. */
+#define ARENA_MAX_DOUBLING ((size_t)16 << 20)
 /* Blocks this big are aligned for, and offered to, transparent huge pages:
  * a big tree then takes hundreds rather than tens of thousands of page
  * faults, which dominate its build time on virtual machines. */
@@ -29,11 +31,12 @@ static void *arena_take(esp_arena *a, size_t size, size_t align)
 	size_t start = (a->used + align - 1) & ~(align - 1);
 	if (a->head == NULL || start > a->cap || a->cap - start < size) {
 		/* Blocks double with the arena, so big trees soon get huge pages. */
-		size_t want = a->total;
+		size_t want = a->total < ARENA_MAX_DOUBLING ? a->total : ARENA_MAX_DOUBLING;
 		if (want < ARENA_MIN_BLOCK)
 			want = ARENA_MIN_BLOCK;
-		if (want > ((size_t)16 << 20))
-			want = (size_t)16 << 20;
+		if (want < a->reserve)
+			want = a->reserve;
+		a->reserve = 0;
 		if (want < size)
 			want = size;
 		size_t bytes;
@@ -73,25 +76,46 @@ void *esp_arena_alloc(esp_arena *a, size_t size)
 
 void *esp_arena_grow(esp_arena *a, void *p, size_t old_size, size_t new_size)
 {
-	char *base = a->head != NULL ? (char *)a->head->data : NULL;
 	/* The last allocation of the block grows where it is. */
-	if (p != NULL && base != NULL && (char *)p + old_size == base + a->used &&
-	    new_size >= old_size && a->cap - a->used >= new_size - old_size) {
-		a->used += new_size - old_size;
+	if (new_size >= old_size && esp_arena_extend(a, p, old_size, new_size - old_size))
 		return p;
-	}
 	void *q = esp_arena_alloc(a, new_size);
 	if (q != NULL && old_size > 0)
 		memcpy(q, p, old_size);
 	return q;
 }
 
-void *esp_arena_bytes(esp_arena *a, const void *p, size_t size)
+/* p (size bytes) ends where the head block's free space begins. */
+static bool is_last(const esp_arena *a, const void *p, size_t size)
 {
-	unsigned char *q = arena_take(a, size ? size : 1, 1);
-	if (q != NULL && size > 0)
-		memcpy(q, p, size);
-	return q;
+	return p != NULL && a->head != NULL &&
+	       (const char *)p + size == (const char *)a->head->data + a->used;
+}
+
+bool esp_arena_extend(esp_arena *a, void *p, size_t old_size, size_t more)
+{
+	if (!is_last(a, p, old_size) || a->cap - a->used < more)
+		return false;
+	a->used += more;
+	return true;
+}
+
+bool esp_arena_shrink(esp_arena *a, void *p, size_t old_size, size_t new_size)
+{
+	if (!is_last(a, p, old_size) || new_size > old_size)
+		return false;
+	a->used -= old_size - new_size;
+	return true;
+}
+
+void *esp_arena_alloc_bytes(esp_arena *a, size_t size)
+{
+	return arena_take(a, size ? size : 1, 1);
+}
+
+void esp_arena_reserve(esp_arena *a, size_t bytes)
+{
+	a->reserve = bytes;
 }
 
 void *esp_arena_memdup(esp_arena *a, const void *p, size_t size)

@@ -36,6 +36,7 @@ typedef struct esp_arena {
 	size_t used;       /* bytes used in head */
 	size_t cap;        /* bytes available in head */
 	size_t total;      /* bytes allocated from the system, all blocks */
+	size_t reserve;    /* the next block's size at least (a caller's hint) */
 } esp_arena;
 
 void esp_arena_init(esp_arena *a);
@@ -46,9 +47,18 @@ void *esp_arena_memdup(esp_arena *a, const void *p, size_t size);
  * is the arena's last allocation and the block has room, else as a copy
  * (the old bytes stay until the arena is freed). NULL when out of memory. */
 void *esp_arena_grow(esp_arena *a, void *p, size_t old_size, size_t new_size);
-/* A copy of size bytes with no alignment (for strings and value data, which
- * are read byte-wise), so small copies waste no padding. */
-void *esp_arena_bytes(esp_arena *a, const void *p, size_t size);
+/* Grows p (old_size bytes, the arena's last allocation) by more bytes
+ * where it is; false (and nothing changed) when it cannot. */
+bool esp_arena_extend(esp_arena *a, void *p, size_t old_size, size_t more);
+/* Gives back the end of p (the arena's last allocation) beyond new_size;
+ * false (and nothing changed) when p is not the last allocation. */
+bool esp_arena_shrink(esp_arena *a, void *p, size_t old_size, size_t new_size);
+/* size bytes with no alignment (for strings and value data, which are read
+ * byte-wise), so small allocations waste no padding. */
+void *esp_arena_alloc_bytes(esp_arena *a, size_t size);
+/* Asks that the next block the arena takes hold at least bytes: a caller
+ * that knows how much is coming gets it in one block of huge pages. */
+void esp_arena_reserve(esp_arena *a, size_t bytes);
 /* Copies len bytes and appends a NUL (no alignment). */
 char *esp_arena_strndup(esp_arena *a, const char *s, size_t len);
 void esp_arena_free(esp_arena *a);

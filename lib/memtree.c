@@ -1,11 +1,15 @@
 /* lib/memtree.c - the in-memory registry tree and its backend ops table.
- * Keys live in one growable array (a key is its index); children and
- * values are arena arrays that double when full. A key with few children
- * (or values) is searched by scanning them, comparing stored name hashes
- * first; past INDEX_AT entries, its entries also go into one
- * open-addressing hash table keyed by (owner key, case-folded name), so
- * that wide keys stay linear to fill without the table's cache misses on
- * the many small ones. */
+ * Keys live in fixed-size chunks (a key is its index, and chunks never
+ * move, so nothing is copied as the tree grows); children and values are
+ * arena arrays. A key with few children (or values) is searched by
+ * scanning them, comparing stored name hashes first; past INDEX_AT
+ * entries, the key gets hash tables of its own, so that a wide key stays
+ * linear to fill and its lookups stay within its own small table.
+ *
+ * Memory is the main cost of building a big tree (on virtual machines a
+ * page fault costs more than parsing the page's text), so a value is one
+ * arena record: its name, a NUL, then its data; and a key's value array
+ * grows in place and gives back what it did not use. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,50 +17,55 @@
 #include "unicode.h"
 
 typedef struct mvalue {
-	const char *name;
+	const char *name; /* NUL-terminated; the data follows the NUL */
 	uint32_t name_len;
 	uint32_t hash;
 	uint32_t type;
-	const unsigned char *data;
-	size_t size;
+	uint32_t size;
 } mvalue;
+
+/* An open-addressing table of (name hash << 32 | ref) entries, 0 = empty.
+ * A child's ref is its key index (never 0: the root is nobody's child); a
+ * value's ref is its position + 1. */
+typedef struct table {
+	uint64_t *slots;
+	uint32_t mask, used;
+} table;
+
+typedef struct kindex {
+	table children, values;
+} kindex;
 
 typedef struct mkey {
 	const char *name;
-	uint32_t name_len;
-	uint32_t hash;
-	bool children_indexed, values_indexed; /* entries are in the hash table */
-	uint32_t nchildren, cap_children;
-	uint32_t nvalues, cap_values;
 	uint32_t *children;
 	mvalue *values;
+	kindex *index; /* NULL until a list passes INDEX_AT entries */
+	uint32_t name_len;
+	uint32_t hash;
+	uint32_t nchildren, cap_children;
+	uint32_t nvalues, cap_values;
 } mkey;
 
-enum { SLOT_EMPTY = 0, SLOT_CHILD = 1, SLOT_VALUE = 2, SLOT_DEAD = 3 };
-
-typedef struct slot {
-	uint32_t hash;
-	uint32_t owner;  /* key index */
-	uint32_t index;  /* child key index, or position in the owner's values */
-	uint32_t kind;
-} slot;
-
 #define MAX_PROPERTIES 8
-/* Entries a key holds before they are indexed in the hash table. */
+/* Entries a list holds before it gets a hash table. */
 #define INDEX_AT 16
 #define MAX_KEYS ((uint32_t)0x7FFFFFFF)
+#define KEY_CHUNK_BITS 10
+#define KEY_CHUNK ((uint32_t)1 << KEY_CHUNK_BITS)
 
 struct esp_memtree {
 	espdiag_backend backend; /* first: the backend pointer is the tree pointer */
+	/* Names, value records and key chunks. */
 	esp_arena arena;
 	/* Children and value arrays each come from an arena of their own: a
 	 * key's values arrive together, so its array is that arena's last
-	 * allocation and doubles in place instead of leaving a copy behind. */
+	 * allocation and grows in place instead of leaving a copy behind. */
 	esp_arena child_arrays, value_arrays;
-	mkey *keys;
-	uint32_t nkeys, cap_keys;
-	slot *slots;
-	size_t nslots, used_slots; /* used counts live and dead entries */
+	esp_arena tables; /* the hash tables of wide keys */
+	mkey **chunks;
+	uint32_t nkeys, nchunks;
+	mkey *last_valued; /* the key whose value array may still be trimmed */
 	esp_warnings warnings;
 	struct {
 		const char *name, *value;
@@ -64,13 +73,35 @@ struct esp_memtree {
 	size_t nprops;
 };
 
-static uint32_t mix(uint32_t h, uint32_t owner)
+static mkey *key_at(const esp_memtree *t, esp_mnode id)
 {
-	uint32_t x = h ^ (owner * 0x9E3779B1u);
-	x ^= x >> 16;
-	x *= 0x85EBCA6Bu;
-	x ^= x >> 13;
-	return x;
+	return &t->chunks[id >> KEY_CHUNK_BITS][id & (KEY_CHUNK - 1)];
+}
+
+static const unsigned char *value_data(const mvalue *v)
+{
+	return (const unsigned char *)v->name + v->name_len + 1;
+}
+
+/* Appends a key; NULL when out of memory. */
+static mkey *new_key(esp_memtree *t)
+{
+	if ((t->nkeys & (KEY_CHUNK - 1)) == 0) {
+		uint32_t c = t->nkeys >> KEY_CHUNK_BITS;
+		if ((c & (c - 1)) == 0) { /* the chunk list doubles at powers of two */
+			mkey **chunks = realloc(t->chunks, (size_t)(c ? 2 * c : 1) * sizeof *chunks);
+			if (chunks == NULL)
+				return NULL;
+			t->chunks = chunks;
+		}
+		t->chunks[c] = esp_arena_alloc(&t->arena, KEY_CHUNK * sizeof(mkey));
+		if (t->chunks[c] == NULL)
+			return NULL;
+		t->nchunks = c + 1;
+	}
+	mkey *k = key_at(t, t->nkeys);
+	memset(k, 0, sizeof *k);
+	return k;
 }
 
 int esp_memtree_new(esp_memtree **out)
@@ -81,16 +112,14 @@ int esp_memtree_new(esp_memtree **out)
 	esp_arena_init(&t->arena);
 	esp_arena_init(&t->child_arrays);
 	esp_arena_init(&t->value_arrays);
+	esp_arena_init(&t->tables);
 	esp_warnings_init(&t->warnings);
-	t->cap_keys = 64;
-	t->keys = calloc(t->cap_keys, sizeof *t->keys);
-	t->nslots = 256;
-	t->slots = calloc(t->nslots, sizeof *t->slots);
-	if (t->keys == NULL || t->slots == NULL) {
+	mkey *root = new_key(t);
+	if (root == NULL) {
 		esp_memtree_free(t);
 		return ESPDIAG_ENOMEM;
 	}
-	t->keys[0].name = "";
+	root->name = "";
 	t->nkeys = 1;
 	*out = t;
 	return ESPDIAG_OK;
@@ -100,13 +129,20 @@ void esp_memtree_free(esp_memtree *t)
 {
 	if (t == NULL)
 		return;
-	free(t->keys);
-	free(t->slots);
+	free(t->chunks);
 	esp_warnings_free(&t->warnings);
 	esp_arena_free(&t->arena);
 	esp_arena_free(&t->child_arrays);
 	esp_arena_free(&t->value_arrays);
+	esp_arena_free(&t->tables);
 	free(t);
+}
+
+void esp_memtree_reserve(esp_memtree *t, size_t bytes)
+{
+	/* A value's array entry is 24 bytes; its record, 4 or more. */
+	esp_arena_reserve(&t->arena, bytes);
+	esp_arena_reserve(&t->value_arrays, bytes / 4);
 }
 
 esp_mnode esp_memtree_root(const esp_memtree *t)
@@ -115,85 +151,129 @@ esp_mnode esp_memtree_root(const esp_memtree *t)
 	return 0;
 }
 
-static int grow_slots(esp_memtree *t)
+/* --- the hash tables of wide keys --- */
+
+static uint32_t slot_of(uint32_t hash, uint32_t mask)
 {
-	size_t n = t->nslots * 2;
-	slot *s = calloc(n, sizeof *s);
-	if (s == NULL)
+	return (uint32_t)(((uint64_t)hash * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* The key's table of children (values), or NULL while it has none. */
+static const table *children_table(const mkey *k)
+{
+	return k->index != NULL && k->index->children.slots != NULL ? &k->index->children : NULL;
+}
+
+static const table *values_table(const mkey *k)
+{
+	return k->index != NULL && k->index->values.slots != NULL ? &k->index->values : NULL;
+}
+
+/* Adds an entry known to be absent; the table has room. */
+static void table_put(table *tb, uint32_t hash, uint32_t ref)
+{
+	uint32_t j = slot_of(hash, tb->mask);
+	while (tb->slots[j] != 0)
+		j = (j + 1) & tb->mask;
+	tb->slots[j] = (uint64_t)hash << 32 | ref;
+	tb->used++;
+}
+
+/* Makes room for one more entry, rebuilding the table from a list of
+ * n entries whose (hash, ref) fill gives. */
+typedef void (*entry_fn)(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
+                         uint32_t *ref);
+
+static int table_fit(esp_memtree *t, const mkey *k, table *tb, uint32_t n, entry_fn entry)
+{
+	if (tb->slots != NULL && (uint64_t)(n + 1) * 2 <= (uint64_t)tb->mask + 1)
+		return ESPDIAG_OK;
+	uint64_t cap = 64;
+	while (cap < (uint64_t)(n + 1) * 2)
+		cap *= 2;
+	if (cap > ((uint64_t)1 << 32))
+		return ESPDIAG_ELIMIT;
+	uint64_t *slots = esp_arena_alloc(&t->tables, (size_t)cap * sizeof *slots);
+	if (slots == NULL)
 		return ESPDIAG_ENOMEM;
-	size_t used = 0;
-	for (size_t i = 0; i < t->nslots; i++) {
-		slot *o = &t->slots[i];
-		if (o->kind != SLOT_CHILD && o->kind != SLOT_VALUE)
+	memset(slots, 0, (size_t)cap * sizeof *slots);
+	*tb = (table){ slots, (uint32_t)(cap - 1), 0 };
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t hash, ref;
+		entry(t, k, i, &hash, &ref);
+		table_put(tb, hash, ref);
+	}
+	return ESPDIAG_OK;
+}
+
+static void child_entry(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
+                        uint32_t *ref)
+{
+	*ref = k->children[i];
+	*hash = key_at(t, *ref)->hash;
+}
+
+static void value_entry(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
+                        uint32_t *ref)
+{
+	(void)t;
+	*ref = i + 1;
+	*hash = k->values[i].hash;
+}
+
+/* The index of a key about to hold more than INDEX_AT children or values,
+ * made on first need; NULL when out of memory. */
+static kindex *index_of(esp_memtree *t, mkey *k)
+{
+	if (k->index == NULL) {
+		k->index = esp_arena_alloc(&t->tables, sizeof *k->index);
+		if (k->index != NULL)
+			memset(k->index, 0, sizeof *k->index);
+	}
+	return k->index;
+}
+
+/* The ref of the entry named name, or 0. */
+static uint32_t table_find(const esp_memtree *t, const mkey *k, const table *tb, bool values,
+                           const char *name, size_t len, uint32_t hash)
+{
+	for (uint32_t j = slot_of(hash, tb->mask);; j = (j + 1) & tb->mask) {
+		uint64_t s = tb->slots[j];
+		if (s == 0)
+			return 0;
+		if ((uint32_t)(s >> 32) != hash)
 			continue;
-		size_t j = mix(o->hash, o->owner) & (n - 1);
-		while (s[j].kind != SLOT_EMPTY)
-			j = (j + 1) & (n - 1);
-		s[j] = *o;
-		used++;
-	}
-	free(t->slots);
-	t->slots = s;
-	t->nslots = n;
-	t->used_slots = used;
-	return ESPDIAG_OK;
-}
-
-static const char *slot_name(const esp_memtree *t, const slot *s, uint32_t *len)
-{
-	if (s->kind == SLOT_CHILD) {
-		*len = t->keys[s->index].name_len;
-		return t->keys[s->index].name;
-	}
-	const mvalue *v = &t->keys[s->owner].values[s->index];
-	*len = v->name_len;
-	return v->name;
-}
-
-/* The slot for (owner, kind, name), or NULL. */
-static slot *find_slot(esp_memtree *t, uint32_t owner, uint32_t kind, const char *name,
-                       size_t len, uint32_t hash)
-{
-	size_t mask = t->nslots - 1;
-	for (size_t j = mix(hash, owner) & mask;; j = (j + 1) & mask) {
-		slot *s = &t->slots[j];
-		if (s->kind == SLOT_EMPTY)
-			return NULL;
-		if (s->kind == kind && s->owner == owner && s->hash == hash) {
-			uint32_t slen;
-			const char *sname = slot_name(t, s, &slen);
-			if (esp_name_equal(sname, slen, name, len))
-				return s;
+		uint32_t ref = (uint32_t)s;
+		const char *sname;
+		uint32_t slen;
+		if (values) {
+			sname = k->values[ref - 1].name;
+			slen = k->values[ref - 1].name_len;
+		} else {
+			sname = key_at(t, ref)->name;
+			slen = key_at(t, ref)->name_len;
 		}
+		if (esp_name_equal(sname, slen, name, len))
+			return ref;
 	}
 }
 
-static int add_slot(esp_memtree *t, uint32_t owner, uint32_t kind, uint32_t index,
-                    uint32_t hash)
-{
-	if ((t->used_slots + 1) * 2 > t->nslots) {
-		int rc = grow_slots(t);
-		if (rc != ESPDIAG_OK)
-			return rc;
-	}
-	size_t mask = t->nslots - 1;
-	size_t j = mix(hash, owner) & mask;
-	while (t->slots[j].kind == SLOT_CHILD || t->slots[j].kind == SLOT_VALUE)
-		j = (j + 1) & mask;
-	if (t->slots[j].kind == SLOT_EMPTY)
-		t->used_slots++;
-	t->slots[j] = (slot){ hash, owner, index, kind };
-	return ESPDIAG_OK;
-}
+/* --- arrays --- */
 
-/* Doubles an arena array of count elements of size elem when it is full. */
+/* Makes room for one more element in an arena array: in place when it is
+ * the arena's last allocation (one element at a time, so nothing is left
+ * unused), else as a copy twice the size. */
 static int reserve(esp_arena *arrays, void **array, uint32_t count, uint32_t *cap, size_t elem)
 {
 	if (count < *cap)
 		return ESPDIAG_OK;
-	uint32_t ncap = *cap ? *cap * 2 : 4;
-	if (ncap <= *cap)
+	if (*cap == UINT32_MAX)
 		return ESPDIAG_ELIMIT;
+	if (*array != NULL && esp_arena_extend(arrays, *array, (size_t)*cap * elem, elem)) {
+		(*cap)++;
+		return ESPDIAG_OK;
+	}
+	uint32_t ncap = *cap ? (*cap <= UINT32_MAX / 2 ? *cap * 2 : UINT32_MAX) : 4;
 	void *p = esp_arena_grow(arrays, *array, (size_t)*cap * elem, (size_t)ncap * elem);
 	if (p == NULL)
 		return ESPDIAG_ENOMEM;
@@ -202,22 +282,40 @@ static int reserve(esp_arena *arrays, void **array, uint32_t count, uint32_t *ca
 	return ESPDIAG_OK;
 }
 
+/* Makes room for one more child (values: value) of k, in its array and,
+ * past INDEX_AT entries, in its hash table. */
+static int make_room(esp_memtree *t, mkey *k, bool values)
+{
+	uint32_t n = values ? k->nvalues : k->nchildren;
+	int rc = values ? reserve(&t->value_arrays, (void **)&k->values, n, &k->cap_values,
+	                          sizeof *k->values)
+	                : reserve(&t->child_arrays, (void **)&k->children, n, &k->cap_children,
+	                          sizeof *k->children);
+	if (rc != ESPDIAG_OK || n + 1 <= INDEX_AT)
+		return rc;
+	kindex *x = index_of(t, k);
+	if (x == NULL)
+		return ESPDIAG_ENOMEM;
+	return values ? table_fit(t, k, &x->values, n, value_entry)
+	              : table_fit(t, k, &x->children, n, child_entry);
+}
+
+/* --- keys --- */
+
 /* The position of the child named name in parent's list, or -1. */
-static int64_t child_pos(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
+static int64_t child_pos(const esp_memtree *t, const mkey *p, const char *name, size_t len,
                          uint32_t hash)
 {
-	const mkey *p = &t->keys[parent];
-	if (p->children_indexed) {
-		slot *s = find_slot(t, parent, SLOT_CHILD, name, len, hash);
-		if (s == NULL)
-			return -1;
-		for (uint32_t i = p->nchildren; i-- > 0;)
-			if (p->children[i] == s->index)
+	const table *tb = children_table(p);
+	if (tb != NULL) {
+		uint32_t id = table_find(t, p, tb, false, name, len, hash);
+		for (uint32_t i = p->nchildren; id != 0 && i-- > 0;)
+			if (p->children[i] == id)
 				return i;
 		return -1;
 	}
 	for (uint32_t i = 0; i < p->nchildren; i++) {
-		const mkey *c = &t->keys[p->children[i]];
+		const mkey *c = key_at(t, p->children[i]);
 		if (c->hash == hash && esp_name_equal(c->name, c->name_len, name, len))
 			return i;
 	}
@@ -225,15 +323,13 @@ static int64_t child_pos(esp_memtree *t, esp_mnode parent, const char *name, siz
 }
 
 /* The child named name, or 0 (the root is nobody's child). */
-static esp_mnode find_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
+static esp_mnode find_child(const esp_memtree *t, const mkey *p, const char *name, size_t len,
                             uint32_t hash)
 {
-	const mkey *p = &t->keys[parent];
-	if (p->children_indexed) {
-		slot *s = find_slot(t, parent, SLOT_CHILD, name, len, hash);
-		return s != NULL ? s->index : 0;
-	}
-	int64_t pos = child_pos(t, parent, name, len, hash);
+	const table *tb = children_table(p);
+	if (tb != NULL)
+		return table_find(t, p, tb, false, name, len, hash);
+	int64_t pos = child_pos(t, p, name, len, hash);
 	return pos < 0 ? 0 : p->children[pos];
 }
 
@@ -241,7 +337,8 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
                       bool create, esp_mnode *out)
 {
 	uint32_t hash = esp_name_hash(name, len);
-	esp_mnode found = find_child(t, parent, name, len, hash);
+	mkey *p = key_at(t, parent);
+	esp_mnode found = find_child(t, p, name, len, hash);
 	if (found != 0) {
 		*out = found;
 		return ESPDIAG_OK;
@@ -250,37 +347,19 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 		return ESPDIAG_NOTFOUND;
 	if (t->nkeys >= MAX_KEYS || len > UINT32_MAX)
 		return ESPDIAG_ELIMIT;
-	if (t->nkeys == t->cap_keys) {
-		uint32_t ncap = t->cap_keys * 2;
-		mkey *k = realloc(t->keys, (size_t)ncap * sizeof *k);
-		if (k == NULL)
-			return ESPDIAG_ENOMEM;
-		t->keys = k;
-		t->cap_keys = ncap;
-	}
-	mkey *p = &t->keys[parent];
-	int rc = reserve(&t->child_arrays, (void **)&p->children, p->nchildren, &p->cap_children,
-	                 sizeof *p->children);
+	int rc = make_room(t, p, false);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	const char *copy = esp_arena_strndup(&t->arena, name, len);
-	if (copy == NULL)
+	mkey *k = copy != NULL ? new_key(t) : NULL;
+	if (k == NULL)
 		return ESPDIAG_ENOMEM;
-	uint32_t id = t->nkeys;
-	t->keys[id] = (mkey){ .name = copy, .name_len = (uint32_t)len, .hash = hash };
-	if (p->children_indexed) {
-		rc = add_slot(t, parent, SLOT_CHILD, id, hash);
-	} else if (p->nchildren + 1 > INDEX_AT) {
-		for (uint32_t i = 0; i < p->nchildren && rc == ESPDIAG_OK; i++)
-			rc = add_slot(t, parent, SLOT_CHILD, p->children[i],
-			              t->keys[p->children[i]].hash);
-		if (rc == ESPDIAG_OK)
-			rc = add_slot(t, parent, SLOT_CHILD, id, hash);
-		p->children_indexed = rc == ESPDIAG_OK;
-	}
-	if (rc != ESPDIAG_OK)
-		return rc;
-	t->nkeys++;
+	uint32_t id = t->nkeys++;
+	k->name = copy;
+	k->name_len = (uint32_t)len;
+	k->hash = hash;
+	if (children_table(p) != NULL)
+		table_put(&p->index->children, hash, id);
 	p->children[p->nchildren++] = id;
 	*out = id;
 	return ESPDIAG_OK;
@@ -289,28 +368,31 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len)
 {
 	uint32_t hash = esp_name_hash(name, len);
-	int64_t pos = child_pos(t, parent, name, len, hash);
+	mkey *p = key_at(t, parent);
+	int64_t pos = child_pos(t, p, name, len, hash);
 	if (pos < 0)
 		return ESPDIAG_NOTFOUND;
-	mkey *p = &t->keys[parent];
-	if (p->children_indexed)
-		find_slot(t, parent, SLOT_CHILD, name, len, hash)->kind = SLOT_DEAD;
 	/* The subtree stays in memory but can no longer be reached. */
 	memmove(&p->children[pos], &p->children[pos + 1],
 	        (size_t)(p->nchildren - (uint32_t)pos - 1) * sizeof *p->children);
 	p->nchildren--;
+	if (children_table(p) != NULL) {
+		/* Rebuilt, like the list, in time linear in its length. */
+		p->index->children.slots = NULL;
+		return table_fit(t, p, &p->index->children, p->nchildren, child_entry);
+	}
 	return ESPDIAG_OK;
 }
 
+/* --- values --- */
+
 /* The position of the value named name in key's list, or -1. */
-static int64_t value_pos(esp_memtree *t, esp_mnode key, const char *name, size_t len,
+static int64_t value_pos(const esp_memtree *t, const mkey *k, const char *name, size_t len,
                          uint32_t hash)
 {
-	const mkey *k = &t->keys[key];
-	if (k->values_indexed) {
-		slot *s = find_slot(t, key, SLOT_VALUE, name, len, hash);
-		return s != NULL ? (int64_t)s->index : -1;
-	}
+	const table *tb = values_table(k);
+	if (tb != NULL)
+		return (int64_t)table_find(t, k, tb, true, name, len, hash) - 1;
 	for (uint32_t i = 0; i < k->nvalues; i++) {
 		const mvalue *v = &k->values[i];
 		if (v->hash == hash && esp_name_equal(v->name, v->name_len, name, len))
@@ -319,65 +401,83 @@ static int64_t value_pos(esp_memtree *t, esp_mnode key, const char *name, size_t
 	return -1;
 }
 
+/* The arena record of a value: the name, a NUL, the data. */
+static const char *value_record(esp_memtree *t, const char *name, size_t name_len,
+                                const void *data, size_t size)
+{
+	char *r = esp_arena_alloc_bytes(&t->arena, name_len + 1 + size);
+	if (r == NULL)
+		return NULL;
+	memcpy(r, name, name_len);
+	r[name_len] = '\0';
+	if (size > 0)
+		memcpy(r + name_len + 1, data, size);
+	return r;
+}
+
+/* Gives back the unused end of the last key's value array, once values
+ * go to another key. */
+static void trim_values(esp_memtree *t, mkey *k)
+{
+	mkey *last = t->last_valued;
+	t->last_valued = k;
+	if (last == NULL || last == k || last->cap_values == last->nvalues)
+		return;
+	if (esp_arena_shrink(&t->value_arrays, last->values,
+	                     (size_t)last->cap_values * sizeof(mvalue),
+	                     (size_t)last->nvalues * sizeof(mvalue)))
+		last->cap_values = last->nvalues;
+}
+
 int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len,
                           uint32_t type, const void *data, size_t size)
 {
-	if (name_len > UINT32_MAX)
+	if (name_len > UINT32_MAX - 1 || size > UINT32_MAX || name_len + 1 > SIZE_MAX - size)
 		return ESPDIAG_ELIMIT;
 	uint32_t hash = esp_name_hash(name, name_len);
-	const unsigned char *copy = esp_arena_bytes(&t->arena, data, size);
-	if (copy == NULL)
-		return ESPDIAG_ENOMEM;
-	mkey *k = &t->keys[key];
-	int64_t pos = value_pos(t, key, name, name_len, hash);
+	mkey *k = key_at(t, key);
+	int64_t pos = value_pos(t, k, name, name_len, hash);
 	if (pos >= 0) {
+		/* Replaced where it stands, under the name it first had. */
 		mvalue *v = &k->values[pos];
+		const char *r = value_record(t, v->name, v->name_len, data, size);
+		if (r == NULL)
+			return ESPDIAG_ENOMEM;
+		v->name = r;
 		v->type = type;
-		v->data = copy;
-		v->size = size;
+		v->size = (uint32_t)size;
 		return ESPDIAG_OK;
 	}
-	int rc = reserve(&t->value_arrays, (void **)&k->values, k->nvalues, &k->cap_values,
-	                 sizeof *k->values);
+	trim_values(t, k);
+	int rc = make_room(t, k, true);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	const char *ncopy = esp_arena_strndup(&t->arena, name, name_len);
-	if (ncopy == NULL)
+	const char *r = value_record(t, name, name_len, data, size);
+	if (r == NULL)
 		return ESPDIAG_ENOMEM;
-	if (k->values_indexed) {
-		rc = add_slot(t, key, SLOT_VALUE, k->nvalues, hash);
-	} else if (k->nvalues + 1 > INDEX_AT) {
-		for (uint32_t i = 0; i < k->nvalues && rc == ESPDIAG_OK; i++)
-			rc = add_slot(t, key, SLOT_VALUE, i, k->values[i].hash);
-		if (rc == ESPDIAG_OK)
-			rc = add_slot(t, key, SLOT_VALUE, k->nvalues, hash);
-		k->values_indexed = rc == ESPDIAG_OK;
-	}
-	if (rc != ESPDIAG_OK)
-		return rc;
-	k->values[k->nvalues++] = (mvalue){ ncopy, (uint32_t)name_len, hash, type, copy, size };
+	if (values_table(k) != NULL)
+		table_put(&k->index->values, hash, k->nvalues + 1);
+	k->values[k->nvalues++] = (mvalue){ r, (uint32_t)name_len, hash, type, (uint32_t)size };
 	return ESPDIAG_OK;
 }
 
 int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len)
 {
 	uint32_t hash = esp_name_hash(name, name_len);
-	int64_t found = value_pos(t, key, name, name_len, hash);
+	mkey *k = key_at(t, key);
+	int64_t found = value_pos(t, k, name, name_len, hash);
 	if (found < 0)
 		return ESPDIAG_NOTFOUND;
-	mkey *k = &t->keys[key];
 	uint32_t pos = (uint32_t)found;
-	if (k->values_indexed) {
-		find_slot(t, key, SLOT_VALUE, name, name_len, hash)->kind = SLOT_DEAD;
-		/* The values after pos move down one place: so do their slots. */
-		for (uint32_t i = pos + 1; i < k->nvalues; i++) {
-			mvalue *v = &k->values[i];
-			find_slot(t, key, SLOT_VALUE, v->name, v->name_len, v->hash)->index = i - 1;
-		}
-	}
 	memmove(&k->values[pos], &k->values[pos + 1],
 	        (size_t)(k->nvalues - pos - 1) * sizeof *k->values);
 	k->nvalues--;
+	if (values_table(k) != NULL) {
+		/* The values after pos moved down one place: rebuilt, like the
+		 * list, in time linear in its length. */
+		k->index->values.slots = NULL;
+		return table_fit(t, k, &k->index->values, k->nvalues, value_entry);
+	}
 	return ESPDIAG_OK;
 }
 
@@ -405,12 +505,6 @@ int esp_memtree_set_property(esp_memtree *t, const char *name, const char *value
 	return ESPDIAG_OK;
 }
 
-size_t esp_memtree_bytes(const esp_memtree *t)
-{
-	return t->arena.total + t->child_arrays.total + t->value_arrays.total +
-	       (size_t)t->cap_keys * sizeof(mkey) + t->nslots * sizeof(slot);
-}
-
 /* --- the backend ops table --- */
 
 static esp_memtree *tree_of(espdiag_backend *b)
@@ -427,13 +521,13 @@ static int mt_root(espdiag_backend *b, espdiag_node *out)
 
 static int mt_subkey_count(espdiag_backend *b, espdiag_node key, size_t *out)
 {
-	*out = tree_of(b)->keys[key].nchildren;
+	*out = key_at(tree_of(b), (esp_mnode)key)->nchildren;
 	return ESPDIAG_OK;
 }
 
 static int mt_subkey_at(espdiag_backend *b, espdiag_node key, size_t index, espdiag_node *out)
 {
-	const mkey *k = &tree_of(b)->keys[key];
+	const mkey *k = key_at(tree_of(b), (esp_mnode)key);
 	if (index >= k->nchildren)
 		return ESPDIAG_NOTFOUND;
 	*out = k->children[index];
@@ -452,7 +546,7 @@ static int mt_subkey_find(espdiag_backend *b, espdiag_node key, const char *name
 
 static int mt_key_name(espdiag_backend *b, espdiag_node key, const char **out, size_t *len)
 {
-	const mkey *k = &tree_of(b)->keys[key];
+	const mkey *k = key_at(tree_of(b), (esp_mnode)key);
 	*out = k->name;
 	*len = k->name_len;
 	return ESPDIAG_OK;
@@ -460,21 +554,21 @@ static int mt_key_name(espdiag_backend *b, espdiag_node key, const char **out, s
 
 static int mt_value_count(espdiag_backend *b, espdiag_node key, size_t *out)
 {
-	*out = tree_of(b)->keys[key].nvalues;
+	*out = key_at(tree_of(b), (esp_mnode)key)->nvalues;
 	return ESPDIAG_OK;
 }
 
 static int mt_value_at(espdiag_backend *b, espdiag_node key, size_t index,
                        espdiag_backend_value *out)
 {
-	const mkey *k = &tree_of(b)->keys[key];
+	const mkey *k = key_at(tree_of(b), (esp_mnode)key);
 	if (index >= k->nvalues)
 		return ESPDIAG_NOTFOUND;
 	const mvalue *v = &k->values[index];
 	out->name = v->name;
 	out->name_len = v->name_len;
 	out->type = v->type;
-	out->data = v->data;
+	out->data = value_data(v);
 	out->size = v->size;
 	return ESPDIAG_OK;
 }

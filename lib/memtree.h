@@ -46,8 +46,10 @@ esp_warnings *esp_memtree_warnings(esp_memtree *t);
  * "encoding", "dialect", "default_mount"); value is copied. */
 int esp_memtree_set_property(esp_memtree *t, const char *name, const char *value);
 
-/* Total bytes the tree holds (for the caller's size caps). */
-size_t esp_memtree_bytes(const esp_memtree *t);
+/* Tells the tree that up to bytes of names and value data are coming, so
+ * that it takes its memory in a few big blocks (memory asked for but not
+ * used is never touched, so it costs address space only). */
+void esp_memtree_reserve(esp_memtree *t, size_t bytes);
 
 /* Turns the tree into a backend; the backend owns and frees the tree. */
 espdiag_backend *esp_memtree_backend(esp_memtree *t);

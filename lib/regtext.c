@@ -1596,6 +1596,10 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	p.data = in->data;
 	p.size = in->size;
 	detect(&p, opts);
+	/* An estimate of the names and data to come: strings are kept as the
+	 * text's own UTF-16, hex takes three characters a byte, so a UTF-16
+	 * dump gives about half its size and 8-bit text about its own. */
+	esp_memtree_reserve(p.tree, p.enc == ENC_UTF16LE ? in->size / 2 : in->size);
 	char encoding[64];
 	if (p.enc == ENC_ANSI) {
 		p.cd = iconv_open("UTF-16LE", p.codepage);

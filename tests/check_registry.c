@@ -449,6 +449,67 @@ START_TEST(memtree_replaces_and_deletes_in_order)
 }
 END_TEST
 
+/* Lists past the point where a key gets hash tables: values interleaved
+ * with another key's (the array is then copied, not grown in place),
+ * replaced and deleted while indexed, all read back in order. */
+START_TEST(memtree_wide_keys_stay_consistent)
+{
+	esp_memtree *t;
+	esp_mnode w, x, c;
+	char name[16];
+	ck_assert_int_eq(esp_memtree_new(&t), ESPDIAG_OK);
+	ck_assert_int_eq(esp_memtree_child(t, 0, "W", 1, true, &w), ESPDIAG_OK);
+	ck_assert_int_eq(esp_memtree_child(t, 0, "X", 1, true, &x), ESPDIAG_OK);
+	for (uint32_t i = 0; i < 100; i++) {
+		if (i == 50)
+			ck_assert_int_eq(esp_memtree_set_value(t, x, "x", 1, 4, &i, 4), ESPDIAG_OK);
+		snprintf(name, sizeof name, "v%u", i);
+		ck_assert_int_eq(esp_memtree_set_value(t, w, name, strlen(name), 4, &i, 4),
+		                 ESPDIAG_OK);
+	}
+	uint32_t big = 0xABCDEF;
+	ck_assert_int_eq(esp_memtree_set_value(t, w, "V10", 3, 4, &big, 4), ESPDIAG_OK);
+	ck_assert_int_eq(esp_memtree_delete_value(t, w, "V0", 2), ESPDIAG_OK);
+	ck_assert_int_eq(esp_memtree_delete_value(t, w, "v0", 2), ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(esp_memtree_set_value(t, w, "V99", 3, 4, &big, 4), ESPDIAG_OK);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		ck_assert_int_eq(esp_memtree_child(t, w, name, strlen(name), true, &c), ESPDIAG_OK);
+	}
+	ck_assert_int_eq(esp_memtree_delete_child(t, w, "C5", 2), ESPDIAG_OK);
+	ck_assert_int_eq(esp_memtree_child(t, w, "c5", 2, false, &c), ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(esp_memtree_child(t, w, "C6", 2, false, &c), ESPDIAG_OK);
+
+	espdiag_backend *b = esp_memtree_backend(t);
+	size_t n;
+	espdiag_backend_value v;
+	ck_assert_int_eq(b->value_count(b, w, &n), ESPDIAG_OK);
+	ck_assert_uint_eq(n, 99);
+	for (uint32_t i = 0; i < 99; i++) {
+		ck_assert_int_eq(b->value_at(b, w, i, &v), ESPDIAG_OK);
+		snprintf(name, sizeof name, "v%u", i + 1);
+		ck_assert_uint_eq(v.name_len, strlen(name));
+		ck_assert_int_eq(memcmp(v.name, name, v.name_len), 0);
+		uint32_t want = i + 1 == 10 || i + 1 == 99 ? big : i + 1, got;
+		ck_assert_uint_eq(v.size, 4);
+		memcpy(&got, v.data, 4);
+		ck_assert_uint_eq(got, want);
+	}
+	ck_assert_int_eq(b->value_count(b, x, &n), ESPDIAG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(b->subkey_count(b, w, &n), ESPDIAG_OK);
+	ck_assert_uint_eq(n, 39);
+	espdiag_node node;
+	const char *kname;
+	size_t klen;
+	ck_assert_int_eq(b->subkey_at(b, w, 5, &node), ESPDIAG_OK);
+	ck_assert_int_eq(b->key_name(b, node, &kname, &klen), ESPDIAG_OK);
+	ck_assert_uint_eq(klen, 2);
+	ck_assert_int_eq(memcmp(kname, "c6", 2), 0);
+	b->free(b);
+}
+END_TEST
+
 START_TEST(warning_list_is_capped)
 {
 	esp_warnings w;
@@ -468,6 +529,7 @@ Suite *suite_registry(void)
 	Suite *s = suite_create("registry");
 	TCase *tc = tcase_create("registry");
 	tcase_add_test(tc, user_backend_paths_and_aliases);
+	tcase_add_test(tc, memtree_wide_keys_stay_consistent);
 	tcase_add_test(tc, typed_getters);
 	tcase_add_test(tc, mount_rejects_incomplete_backend);
 	tcase_add_test(tc, union_of_two_sources);
