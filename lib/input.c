@@ -14,6 +14,7 @@ static void release_mapping(esp_input *in)
 {
 	if (in->priv != NULL)
 		munmap(in->priv, in->priv_size);
+	close(in->fd);
 }
 
 static void release_buffer(esp_input *in)
@@ -46,6 +47,7 @@ static void drop_mapped_pages(esp_input *in, size_t upto)
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name)
 {
 	memset(in, 0, sizeof *in);
+	in->fd = -1;
 	in->data = data;
 	in->size = size;
 	in->name = name != NULL ? name : "(memory)";
@@ -180,7 +182,8 @@ int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_
 		in->priv_size = size;
 		in->release = release_mapping;
 		in->consumed = drop_mapped_pages;
-		drop_mapped_pages(in, 0);
+		in->fd = fd;
+		return ESPDIAG_OK;
 	}
 	close(fd);
 	return ESPDIAG_OK;
@@ -194,6 +197,7 @@ void esp_input_release(esp_input *in)
 		in->release(in);
 	in->release = NULL;
 	in->consumed = NULL;
+	in->fd = -1;
 	in->priv = NULL;
 	in->data = NULL;
 	in->size = 0;

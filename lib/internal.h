@@ -99,12 +99,16 @@ struct esp_input {
 	/* Optional hint that data[0..upto) will not be read again, so a
 	 * mapped file's pages can leave memory. NULL when not useful. */
 	void (*consumed)(esp_input *in, size_t upto);
+	/* A mapped regular file stays open here (else -1), so that a reader
+	 * that goes through it once can read() it instead of touching the
+	 * mapping (see lib/regtext.c). Closed by release. */
+	int fd;
 	void *priv;
 	size_t priv_size;
 };
 
-/* Opens path ("-" = standard input) into *in: mmap for a regular file,
- * read to the end otherwise. Fails with ESPDIAG_ELIMIT past max_size. */
+/* Opens path ("-" = standard input) into *in: mmap for a regular file
+ * (kept open as in->fd), read to the end otherwise. Fails with ESPDIAG_ELIMIT past max_size. */
 int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err);
 int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err);
 /* Wraps the caller's bytes (not copied, not freed). */

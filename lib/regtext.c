@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -31,6 +32,9 @@
 #define MAX_VALUE_NAME 16383
 /* How often the input is told which bytes will not be read again. */
 #define CONSUMED_STEP ((size_t)4 << 20)
+/* The first size of the window a UTF-16 file is read through: well inside
+ * a core's L2 cache. It grows to hold a longer line. */
+#define WINDOW_SIZE ((size_t)256 << 10)
 
 enum encoding { ENC_UTF16LE, ENC_UTF8, ENC_ANSI };
 
@@ -71,6 +75,15 @@ typedef struct parser {
 
 	size_t pos;              /* next byte to read */
 	size_t next_consumed;
+	/* A UTF-16 file is read through a window of data rather than from its
+	 * mapping: the window stays in the cache, while each 4 KiB page of a
+	 * mapping costs a page-table walk (see fill_window). */
+	int fd;                  /* the file read through the window, or -1 */
+	unsigned char *window;
+	size_t window_cap;
+	uint64_t base;           /* the file offset of data[0] */
+	uint64_t file_end;       /* the file offset where the text ends */
+	size_t whole_end;        /* a line starting before this is whole in data */
 	uint64_t lineno;
 	size_t line_off, line_end; /* bytes of the current line, terminator excluded */
 	u16buf line;             /* storage for lines that need decoding */
@@ -269,9 +282,10 @@ static void locate(parser *p, size_t idx, uint64_t *col, uint64_t *off)
 	*off = b;
 }
 
+/* off counts bytes from data[0]. */
 static void warn_raw(parser *p, uint64_t line, uint64_t col, uint64_t off, const char *msg)
 {
-	if (esp_warn(p->warnings, line, col, off, "%s", msg) != ESPDIAG_OK)
+	if (esp_warn(p->warnings, line, col, p->base + off, "%s", msg) != ESPDIAG_OK)
 		p->status = ESPDIAG_ENOMEM;
 }
 
@@ -554,9 +568,77 @@ static void read_ansi(parser *p, size_t end)
 	p->line.len = n;
 }
 
+/* The offset of the last CR or LF in data[0..size) that has a unit after
+ * it, plus 2; 0 when there is none. */
+static size_t after_last_line_end(const unsigned char *s, size_t size)
+{
+	for (size_t b = size >= 4 ? (size - 4) & ~(size_t)1 : 0; size >= 4; b -= 2) {
+		if (s[b + 1] == 0 && (s[b] == '\n' || s[b] == '\r'))
+			return b + 2;
+		if (b == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Moves the window to the current position and reads on until it holds a
+ * whole line, with the unit after its end (CR LF or a lone CR), or the rest
+ * of the text. A file that cannot be read on (it shrank, or a read error)
+ * ends there, with a warning. */
+static void fill_window(parser *p)
+{
+	size_t keep = p->size - p->pos;
+	memmove(p->window, p->window + p->pos, keep);
+	p->base += p->pos;
+	p->pos = 0;
+	p->size = keep;
+	for (;;) {
+		uint64_t left = p->file_end - (p->base + p->size);
+		if (left == 0) {
+			p->whole_end = p->size;
+			return;
+		}
+		if (p->size == p->window_cap) {
+			if (p->window_cap > SIZE_MAX / 2 || !grow(p, (void **)&p->window, &p->window_cap,
+			                                      p->window_cap * 2, 1)) {
+				p->status = ESPDIAG_ENOMEM;
+				return;
+			}
+			p->data = p->window;
+		}
+		size_t want = p->window_cap - p->size;
+		if (left < want)
+			want = (size_t)left;
+		ssize_t n = pread(p->fd, p->window + p->size, want, (off_t)(p->base + p->size));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "cannot read past byte %llu (%s); the rest is left out",
+			         (unsigned long long)(p->base + p->size),
+			         n < 0 ? strerror(errno) : "the file shrank");
+			warn_raw(p, p->lineno + 1, 1, p->size, msg);
+			p->size &= ~(size_t)1; /* whole units only */
+			p->file_end = p->base + p->size;
+			continue;
+		}
+		/* A line end just before the new bytes may have waited for them. */
+		size_t from = (p->size >= 2 ? p->size - 2 : 0) & ~(size_t)1;
+		p->size += (size_t)n;
+		size_t end = after_last_line_end(p->window + from, p->size - from);
+		if (end > 0) {
+			p->whole_end = from + end;
+			return;
+		}
+	}
+}
+
 /* Reads the next line into p->line; false at the end of the input. */
 static bool read_line(parser *p)
 {
+	if (p->fd >= 0 && p->pos >= p->whole_end && p->base + p->size < p->file_end &&
+	    p->status == ESPDIAG_OK)
+		fill_window(p);
 	if (p->pos >= p->size || p->status != ESPDIAG_OK)
 		return false;
 	p->lineno++;
@@ -1515,6 +1597,10 @@ static void detect(parser *p, const espdiag_open_options *opts)
 
 static void run(parser *p)
 {
+	/* A mapped file's first stretch is mapped in one call. */
+	bool mapped = p->fd < 0 && p->in->consumed != NULL;
+	if (mapped)
+		p->in->consumed(p->in, 0);
 	if (!read_line(p))
 		return;
 	p->dialect = header_dialect(p->lv, p->ln);
@@ -1534,7 +1620,7 @@ static void run(parser *p)
 			win31_line(p);
 		else
 			regedit_line(p);
-		if (p->in->consumed != NULL && p->pos >= p->next_consumed) {
+		if (mapped && p->pos >= p->next_consumed) {
 			p->in->consumed(p->in, p->pos);
 			p->next_consumed = p->pos + CONSUMED_STEP;
 		}
@@ -1565,54 +1651,86 @@ static const char *dialect_name(enum dialect d)
 	return "dump";
 }
 
+/* Frees what the parser holds besides the tree. */
+static void parser_free(parser *p)
+{
+	if (p->cd != (iconv_t)-1)
+		iconv_close(p->cd);
+	free(p->window);
+	free(p->line.v);
+	free(p->kc_text.v);
+	free(p->comp);
+	free(p->kc_end);
+	free(p->kc_node);
+	free(p->tmp.v);
+	free(p->utf8.v);
+	free(p->out.v);
+	free(p->pname.v);
+	free(p->pdata.v);
+}
+
+/* Sets the parser up for the input: its encoding, and for UTF-16 in a
+ * file, the window it is read through. */
+static int parser_start(parser *p, esp_input *in, const espdiag_open_options *opts,
+                        esp_err *err)
+{
+	int rc = esp_memtree_new(&p->tree);
+	if (rc != ESPDIAG_OK)
+		return esp_err_set(err, rc, "out of memory");
+	p->warnings = esp_memtree_warnings(p->tree);
+	esp_limits_from_options(&p->lim, opts);
+	/* Windows' own nesting limit is 512; a larger cap costs memory only. */
+	size_t depth = p->lim.max_depth < 65536 ? (size_t)p->lim.max_depth : 65536;
+	p->lim.max_depth = (uint32_t)depth;
+	p->comp = malloc((depth + 1) * sizeof *p->comp);
+	p->kc_end = malloc((depth + 1) * sizeof *p->kc_end);
+	p->kc_node = malloc((depth + 2) * sizeof *p->kc_node);
+	if (p->comp == NULL || p->kc_end == NULL || p->kc_node == NULL)
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	p->in = in;
+	p->data = in->data;
+	p->size = in->size;
+	detect(p, opts);
+	p->file_end = p->size;
+	if (p->enc == ENC_UTF16LE && in->fd >= 0) {
+		p->window = malloc(WINDOW_SIZE);
+		if (p->window == NULL)
+			return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+		p->fd = in->fd;
+		p->window_cap = WINDOW_SIZE;
+		p->data = p->window;
+		p->base = p->pos;
+		p->pos = p->size = 0;
+	}
+	/* An estimate of the names and data to come: strings are kept as the
+	 * text's own UTF-16, hex takes three characters a byte, so a UTF-16
+	 * dump gives about half its size and 8-bit text about its own. */
+	esp_memtree_reserve(p->tree, p->enc == ENC_UTF16LE ? in->size / 2 : in->size);
+	if (p->enc == ENC_ANSI) {
+		p->cd = iconv_open("UTF-16LE", p->codepage);
+		if (p->cd == (iconv_t)-1)
+			return esp_err_set(err, ESPDIAG_EENCODING, "%s: unknown code page %s",
+			                   in->name != NULL ? in->name : "input", p->codepage);
+	}
+	return ESPDIAG_OK;
+}
+
 int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                      esp_err *err)
 {
 	parser p;
 	memset(&p, 0, sizeof p);
 	p.cd = (iconv_t)-1;
-	int rc = esp_memtree_new(&p.tree);
+	p.fd = -1;
+	int rc = parser_start(&p, in, opts, err);
 	if (rc != ESPDIAG_OK) {
-		esp_input_release(in);
-		return esp_err_set(err, rc, "out of memory");
-	}
-	p.warnings = esp_memtree_warnings(p.tree);
-	esp_limits_from_options(&p.lim, opts);
-	/* Windows' own nesting limit is 512; a larger cap costs memory only. */
-	size_t depth = p.lim.max_depth < 65536 ? (size_t)p.lim.max_depth : 65536;
-	p.lim.max_depth = (uint32_t)depth;
-	p.comp = malloc((depth + 1) * sizeof *p.comp);
-	p.kc_end = malloc((depth + 1) * sizeof *p.kc_end);
-	p.kc_node = malloc((depth + 2) * sizeof *p.kc_node);
-	if (p.comp == NULL || p.kc_end == NULL || p.kc_node == NULL) {
-		free(p.comp);
-		free(p.kc_end);
-		free(p.kc_node);
+		parser_free(&p);
 		esp_input_release(in);
 		esp_memtree_free(p.tree);
-		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+		return rc;
 	}
-	p.in = in;
-	p.data = in->data;
-	p.size = in->size;
-	detect(&p, opts);
-	/* An estimate of the names and data to come: strings are kept as the
-	 * text's own UTF-16, hex takes three characters a byte, so a UTF-16
-	 * dump gives about half its size and 8-bit text about its own. */
-	esp_memtree_reserve(p.tree, p.enc == ENC_UTF16LE ? in->size / 2 : in->size);
 	char encoding[64];
 	if (p.enc == ENC_ANSI) {
-		p.cd = iconv_open("UTF-16LE", p.codepage);
-		if (p.cd == (iconv_t)-1) {
-			rc = esp_err_set(err, ESPDIAG_EENCODING, "%s: unknown code page %s",
-			                 in->name != NULL ? in->name : "input", p.codepage);
-			esp_input_release(in);
-			esp_memtree_free(p.tree);
-			free(p.comp);
-			free(p.kc_end);
-			free(p.kc_node);
-			return rc;
-		}
 		size_t k = 0;
 		for (; p.codepage[k] != '\0' && k + 1 < sizeof encoding; k++) {
 			char c = p.codepage[k];
@@ -1624,26 +1742,15 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	}
 	size_t total = in->size;
 	run(&p);
-	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.size < total) {
+	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.file_end < total) {
 		/* The dangling byte starts a line of its own after a line end. */
-		bool own_line = p.lineno == 0 || p.line_end < p.size;
+		bool own_line = p.lineno == 0 || p.base + p.line_end < p.file_end;
 		uint64_t line = own_line ? p.lineno + 1 : p.lineno;
 		uint64_t col = own_line ? 1 : (uint64_t)char_count(p.lv, p.ln) + 1;
-		warn_raw(&p, line, col, total - 1,
+		warn_raw(&p, line, col, total - 1 - p.base,
 		         "odd number of bytes in UTF-16 text; last byte ignored");
 	}
-	if (p.cd != (iconv_t)-1)
-		iconv_close(p.cd);
-	free(p.line.v);
-	free(p.kc_text.v);
-	free(p.comp);
-	free(p.kc_end);
-	free(p.kc_node);
-	free(p.tmp.v);
-	free(p.utf8.v);
-	free(p.out.v);
-	free(p.pname.v);
-	free(p.pdata.v);
+	parser_free(&p);
 	esp_input_release(in);
 	if (p.status == ESPDIAG_OK) {
 		if (esp_memtree_set_property(p.tree, "format", "reg") != ESPDIAG_OK ||

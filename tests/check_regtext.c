@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "readers.h"
 #include "suites.h"
@@ -610,7 +611,11 @@ END_TEST
 static size_t consumed_calls, consumed_last;
 static void record_consumed(esp_input *in, size_t upto)
 {
-	ck_assert_uint_gt(upto, consumed_last);
+	/* the first call, for 0, asks for the start to be mapped */
+	if (consumed_calls == 0)
+		ck_assert_uint_eq(upto, 0);
+	else
+		ck_assert_uint_gt(upto, consumed_last);
 	ck_assert_uint_le(upto, in->size);
 	consumed_calls++;
 	consumed_last = upto;
@@ -1052,6 +1057,151 @@ static void round_trip(espdiag_registry *reg, uint32_t flags)
 	free(buf);
 }
 
+/* ------------------------------------------------------------------ */
+/* a UTF-16 file read through the sliding window */
+
+typedef struct u16text {
+	unsigned char *b;
+	size_t len, cap;
+} u16text;
+
+static void put_unit(u16text *t, uint16_t u)
+{
+	if (t->len + 2 > t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 4096;
+		t->b = realloc(t->b, t->cap);
+		ck_assert_ptr_nonnull(t->b);
+	}
+	t->b[t->len++] = (unsigned char)(u & 0xFF);
+	t->b[t->len++] = (unsigned char)(u >> 8);
+}
+
+static void put_ascii(u16text *t, const char *s)
+{
+	while (*s != '\0')
+		put_unit(t, (uint16_t)(unsigned char)*s++);
+}
+
+static void put_line(u16text *t, const char *s, const char *end)
+{
+	put_ascii(t, s);
+	put_ascii(t, end);
+}
+
+/* The dump dialect with a line padded so that the last unit of its line
+ * end (end: "\r\n", "\r" or "\n") is at file offset edge, then lines of
+ * every kind:
+ * warnings, a NUL, a lone surrogate, a line longer than the window, and
+ * an odd last byte. */
+static u16text window_text(size_t edge, const char *end)
+{
+	u16text t = { NULL, 0, 0 };
+	put_unit(&t, 0xFEFF);
+	put_line(&t, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\F]", "\r\n");
+	char line[256];
+	for (int i = 0; t.len + 2 * 300 < edge; i++) {
+		snprintf(line, sizeof line, " \"f%d\"=\"%.*s\"", i, i % 90,
+		         "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"
+		         "0123456789abcdefghij");
+		put_line(&t, line, i % 3 == 0 ? "\n" : i % 3 == 1 ? "\r" : "\r\n");
+	}
+	put_ascii(&t, " \"edge\"=\"");
+	size_t quote = edge - 2 * strlen(end); /* the offset of the closing quote */
+	while (t.len < quote)
+		put_unit(&t, 'e');
+	put_line(&t, "\"", end);
+	put_line(&t, "not a value line", "\r\n");
+	put_line(&t, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\G]", "\r");
+	put_ascii(&t, " \"nul\"=\"a");
+	put_unit(&t, 0);
+	put_line(&t, "b\"", "\r\n");
+	put_ascii(&t, " \"sur\"=\"x");
+	put_unit(&t, 0xDC00);
+	put_line(&t, "y\"", "\n");
+	put_ascii(&t, " \"long\"=\"");
+	for (int i = 0; i < 300000; i++)
+		put_unit(&t, (uint16_t)('a' + i % 26));
+	put_line(&t, "\"", "\r\n");
+	for (int i = 0; i < 20000; i++) {
+		snprintf(line, sizeof line, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\H\\K%d]", i);
+		put_line(&t, line, i % 2 ? "\r\n" : "\n");
+		snprintf(line, sizeof line, " \"v\"=DWORD:%08x", (unsigned)i);
+		put_line(&t, line, "\r\n");
+		if (i % 5000 == 0)
+			put_line(&t, "  junk", "\r\n");
+	}
+	put_ascii(&t, "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Last]");
+	t.b[t.len++] = 'x'; /* the odd byte */
+	return t;
+}
+
+static void compare_warnings(espdiag_registry *a, espdiag_registry *b)
+{
+	size_t n = espdiag_registry_warning_count(a);
+	ck_assert_uint_eq(n, espdiag_registry_warning_count(b));
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_warning *x = espdiag_registry_warning_at(a, i, NULL);
+		const espdiag_warning *y = espdiag_registry_warning_at(b, i, NULL);
+		ck_assert_str_eq(x->message, y->message);
+		ck_assert_uint_eq(x->line, y->line);
+		ck_assert_uint_eq(x->column, y->column);
+		ck_assert_uint_eq(x->offset, y->offset);
+	}
+}
+
+/* Read from a file, UTF-16 text goes through a window that slides and
+ * grows; read from memory, it does not. Both must give the same keys,
+ * values and warnings wherever the window's first edge falls (its first
+ * fill ends 256 KiB after the BOM): just before a line end's last unit
+ * (a CR LF cut in two), just after it, or further on. */
+START_TEST(test_file_window_matches_memory)
+{
+	const size_t first_edge = 2 + ((size_t)256 << 10);
+	const char *ends[] = { "\r\n", "\r", "\n" };
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/espdiag-window-XXXXXX",
+	         tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (size_t shift = 0; shift < 8; shift += 2) {
+		for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+			u16text t = window_text(first_edge - shift, ends[e]);
+			FILE *f = fopen(path, "wb");
+			ck_assert_ptr_nonnull(f);
+			ck_assert_uint_eq(fwrite(t.b, 1, t.len, f), t.len);
+			ck_assert_int_eq(fclose(f), 0);
+			espdiag_registry *from_file;
+			ck_assert_int_eq(espdiag_registry_new(&from_file), ESPDIAG_OK);
+			ck_assert_int_eq(espdiag_registry_open_file(from_file, path, NULL, NULL),
+			                 ESPDIAG_OK);
+			int rc;
+			espdiag_registry *from_memory = tu_open_bytes(t.b, t.len, &rc);
+			ck_assert_int_eq(rc, ESPDIAG_OK);
+			compare_keys(espdiag_registry_root(from_memory),
+			             espdiag_registry_root(from_file));
+			compare_warnings(from_memory, from_file);
+			/* the text is all there: the long line, the last key, the
+			 * warnings up to the odd byte at the very end */
+			ck_assert_uint_eq(espdiag_value_size(value_of(from_file, "HKLM\\SOFTWARE\\G",
+			                                              "long")),
+			                  2 * 300000 + 2);
+			check_dword(from_file, "HKLM\\SOFTWARE\\H\\K19999", "v", 19999);
+			ck_assert(has_key(from_file, "HKLM\\SOFTWARE\\Last"));
+			size_t nw = espdiag_registry_warning_count(from_file);
+			ck_assert_uint_eq(nw, 9);
+			ck_assert_uint_eq(espdiag_registry_warning_at(from_file, nw - 1, NULL)->offset,
+			                  t.len - 1);
+			espdiag_registry_free(from_file);
+			tu_registry_free(from_memory);
+			free(t.b);
+		}
+	}
+	remove(path);
+}
+END_TEST
+
 START_TEST(test_round_trip)
 {
 	size_t size;
@@ -1199,6 +1349,7 @@ Suite *suite_regtext(void)
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_option_caps);
 	tcase_add_test(tc, test_ten_megabyte_line);
+	tcase_add_test(tc, test_file_window_matches_memory);
 	tcase_add_test(tc, test_consumed_hint);
 	suite_add_tcase(s, tc);
 
