@@ -118,6 +118,17 @@ void esp_arena_reserve(esp_arena *a, size_t bytes)
 	a->reserve = bytes;
 }
 
+void *esp_arena_calloc(esp_arena *a, size_t n, size_t size)
+{
+	size_t bytes;
+	if (esp_mul_overflows(n, size, &bytes))
+		return NULL;
+	void *p = esp_arena_alloc(a, bytes ? bytes : 1);
+	if (p != NULL)
+		memset(p, 0, bytes);
+	return p;
+}
+
 void *esp_arena_memdup(esp_arena *a, const void *p, size_t size)
 {
 	void *q = esp_arena_alloc(a, size ? size : 1);

@@ -43,6 +43,9 @@ void esp_arena_init(esp_arena *a);
 /* Returns size bytes aligned for any type, or NULL when out of memory. */
 void *esp_arena_alloc(esp_arena *a, size_t size);
 void *esp_arena_memdup(esp_arena *a, const void *p, size_t size);
+/* n zeroed elements of size bytes (aligned as esp_arena_alloc); NULL when
+ * out of memory or when n * size overflows. */
+void *esp_arena_calloc(esp_arena *a, size_t n, size_t size);
 /* Grows p (old_size bytes, allocated from a) to new_size: in place when it
  * is the arena's last allocation and the block has room, else as a copy
  * (the old bytes stay until the arena is freed). NULL when out of memory. */

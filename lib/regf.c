@@ -71,6 +71,7 @@
 #define REGF_SEGMENT 16344u        /* bytes of data per big-data segment */
 #define REGF_MAX_DEPTH 512u        /* Windows' own limit on key nesting */
 #define REGF_NONE 0xFFFFFFFFu      /* "no cell" in offset fields */
+#define REGF_BIG_HIVE (4u << 20)   /* hives this big get huge-page memory */
 
 #define NK_COMP_NAME 0x0020u       /* key name is Latin-1, not UTF-16LE */
 #define NK_HIVE_ENTRY 0x0004u      /* the hive's root key */
@@ -1290,11 +1291,6 @@ static void op_free(espdiag_backend *self)
 	if (h == NULL)
 		return;
 	map_free(&h->vcache);
-	free(h->cells);
-	free(h->keys);
-	free(h->key_rank);
-	free(h->parent);
-	free(h->nflags);
 	map_free(&h->side);
 	free(h->tmp);
 	free(h->scratch);
@@ -1489,9 +1485,13 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	h->bins = h->in.data + REGF_BASE;
 	h->bins_size = (uint32_t)(limit - REGF_BASE);
 	size_t words = (size_t)h->bins_size / 512 + 1;
-	h->cells = calloc(words, sizeof *h->cells);
-	h->keys = calloc(words, sizeof *h->keys);
-	h->key_rank = malloc(words * sizeof *h->key_rank);
+	/* A big hive fills the arena (these maps, then lists and big data)
+	 * at once: it starts in huge pages rather than in 4 KiB page faults. */
+	if (h->bins_size >= REGF_BIG_HIVE)
+		esp_arena_reserve(&h->arena, (size_t)2 << 20);
+	h->cells = esp_arena_calloc(&h->arena, words, sizeof *h->cells);
+	h->keys = esp_arena_calloc(&h->arena, words, sizeof *h->keys);
+	h->key_rank = esp_arena_calloc(&h->arena, words, sizeof *h->key_rank);
 	h->file_base = base_name(h->in.name);
 	if (h->cells == NULL || h->keys == NULL || h->key_rank == NULL) {
 		op_free(&h->base);
@@ -1509,8 +1509,8 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 		nkeys += (size_t)__builtin_popcountll(h->keys[i]);
 	}
 	h->nkeys = nkeys;
-	h->parent = calloc(nkeys ? nkeys : 1, sizeof *h->parent);
-	h->nflags = calloc(nkeys ? nkeys : 1, 1);
+	h->parent = esp_arena_calloc(&h->arena, nkeys, sizeof *h->parent);
+	h->nflags = esp_arena_calloc(&h->arena, nkeys, 1);
 	if (h->parent == NULL || h->nflags == NULL) {
 		op_free(&h->base);
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
