@@ -128,8 +128,15 @@ typedef struct regf {
 	uint32_t *key_rank;        /* per word of keys: key cells in the words before */
 	uint32_t *parent;          /* per key cell: rank + 1 of its parent, 0 for none */
 	uint8_t *nflags;           /* per key cell: N_* */
-	espdiag_node last_id;      /* the node node_get resolved last, and its rank */
-	int64_t last_rank;
+	/* The nodes node_get resolved last, and their ranks: the view asks
+	 * about a key and its children in turn. */
+	espdiag_node last_id[2];
+	int64_t last_rank[2];
+	/* The value list values_of gave last (lists do not change once
+	 * examined): the view reads a key's values one after another. */
+	int64_t vals_rank;
+	const unsigned char *vals_list;
+	uint32_t vals_n;
 	size_t nkeys;
 	uint32_t root_off;
 	uint64_t work_left;        /* list entries the reader may still examine */
@@ -230,6 +237,21 @@ static bool bit_test(const uint64_t *map, uint32_t rel)
 static void bit_set(uint64_t *map, uint32_t rel)
 {
 	map[rel >> 9] |= (uint64_t)1 << ((rel >> 3) & 63);
+}
+
+/* Set bits in x. Without a popcnt instruction to build for, the compiler
+ * calls a libgcc routine that looks up a table a byte at a time; this is
+ * a third of its cost. */
+static unsigned ones(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	x -= (x >> 1) & 0x5555555555555555u;
+	x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+	x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+	return (unsigned)((x * 0x0101010101010101u) >> 56);
+#endif
 }
 
 /* The data of the allocated cell at rel (after its size field) and its
@@ -399,23 +421,26 @@ static int64_t key_rank(const regf *h, uint32_t rel)
 		return -1;
 	uint32_t w = rel >> 9;
 	uint64_t below = h->keys[w] & (((uint64_t)1 << ((rel >> 3) & 63)) - 1);
-	return (int64_t)h->key_rank[w] + __builtin_popcountll(below);
+	return (int64_t)h->key_rank[w] + ones(below);
 }
 
 /* The rank of a node id the view passes in (one this backend handed out),
  * or -1. */
 static int64_t node_get(regf *h, espdiag_node id)
 {
-	/* The view asks about one key several times in a row. */
-	if (id == h->last_id)
-		return h->last_rank;
+	if (id == h->last_id[0])
+		return h->last_rank[0];
+	if (id == h->last_id[1])
+		return h->last_rank[1];
 	if (id < REGF_BASE || id - REGF_BASE > UINT32_MAX)
 		return -1;
 	int64_t r = key_rank(h, (uint32_t)(id - REGF_BASE));
 	if (r < 0 || !(h->nflags[r] & N_ADOPTED))
 		return -1;
-	h->last_id = id;
-	h->last_rank = r;
+	h->last_id[1] = h->last_id[0];
+	h->last_rank[1] = h->last_rank[0];
+	h->last_id[0] = id;
+	h->last_rank[0] = r;
 	return r;
 }
 
@@ -934,6 +959,26 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 	return rc;
 }
 
+/* A key's values, examined on first need: load_values then vals_of,
+ * remembered for the next call about the same key. */
+static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
+                     uint32_t *n)
+{
+	if (h->vals_rank == (int64_t)rank) {
+		*list = h->vals_list;
+		*n = h->vals_n;
+		return ESPDIAG_OK;
+	}
+	int rc = load_values(h, rank, off);
+	vals_of(h, rank, off, list, n);
+	if (rc == ESPDIAG_OK) {
+		h->vals_rank = rank;
+		h->vals_list = *list;
+		h->vals_n = *n;
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* ops */
 
@@ -1091,10 +1136,9 @@ static int op_value_count(espdiag_backend *self, espdiag_node key, size_t *out)
 {
 	regf *h = (regf *)self;
 	KEY_ARGS(h, key, rank, off);
-	int rc = load_values(h, rank, off);
 	const unsigned char *list;
 	uint32_t n;
-	vals_of(h, rank, off, &list, &n);
+	int rc = values_of(h, rank, off, &list, &n);
 	*out = n;
 	return rc < 0 ? rc : ESPDIAG_OK;
 }
@@ -1104,12 +1148,11 @@ static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
 {
 	regf *h = (regf *)self;
 	KEY_ARGS(h, key, rank, off);
-	int rc = load_values(h, rank, off);
-	if (rc < 0)
-		return rc;
 	const unsigned char *list;
 	uint32_t n;
-	vals_of(h, rank, off, &list, &n);
+	int rc = values_of(h, rank, off, &list, &n);
+	if (rc < 0)
+		return rc;
 	if (index >= n)
 		return ESPDIAG_NOTFOUND;
 	uint32_t rel = esp_le32(list + 4 * index);
@@ -1470,7 +1513,8 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	h->max_depth = lim.max_depth < REGF_MAX_DEPTH ? lim.max_depth : REGF_MAX_DEPTH;
 	h->max_value_size = lim.max_value_size;
 	h->in = *in;
-	h->last_rank = -1; /* last_id 0 names no key */
+	h->last_rank[0] = h->last_rank[1] = -1; /* last_id 0 names no key */
+	h->vals_rank = -1;
 	/* The input is ours now: the caller's copy must not release it again. */
 	in->release = NULL;
 	in->consumed = NULL;
@@ -1506,7 +1550,7 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	size_t nkeys = 0;
 	for (size_t i = 0; i < words; i++) {
 		h->key_rank[i] = (uint32_t)nkeys;
-		nkeys += (size_t)__builtin_popcountll(h->keys[i]);
+		nkeys += ones(h->keys[i]);
 	}
 	h->nkeys = nkeys;
 	h->parent = esp_arena_calloc(&h->arena, nkeys, sizeof *h->parent);
