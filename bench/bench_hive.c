@@ -76,7 +76,15 @@ static void walk_key(const espdiag_key *k, walk_counts *c)
 		const unsigned char *d = espdiag_value_data(v);
 		size_t n = espdiag_value_size(v);
 		uint64_t s = espdiag_value_type(v) + espdiag_value_name_len(v);
-		for (size_t j = 0; j < n; j++)
+		/* Every byte is read, eight at a time, so that the sum costs
+		 * little next to the API calls it checks. */
+		size_t j = 0;
+		for (; j + 8 <= n; j += 8) {
+			uint64_t w;
+			memcpy(&w, d + j, 8);
+			s += (w & 0x00FF00FF00FF00FFu) + ((w >> 8) & 0x00FF00FF00FF00FFu);
+		}
+		for (; j < n; j++)
 			s += d[j];
 		c->sum += s;
 		c->values++;

@@ -343,10 +343,16 @@ static unsigned char *tmp_reserve(regf *h, size_t size)
 
 static bool all_ascii(const unsigned char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (s[i] >= 0x80)
-			return false;
-	return true;
+	uint64_t high = 0;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) { /* eight bytes a step: names are read often */
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		high |= w & 0x8080808080808080u;
+	}
+	for (; i < n; i++)
+		high |= s[i] & 0x80u;
+	return high == 0;
 }
 
 /* Converts a stored name to UTF-8 in out (room for 3 bytes per stored

@@ -27,17 +27,18 @@ typedef struct layer {
 
 /* Names point into the backend (valid until it is freed) and are copied,
  * NUL-terminated, only when a C-string accessor first asks; hashes are
- * taken on the first lookup. A full walk then copies and hashes nothing. */
+ * taken on the first lookup (0: not yet; see name_hash). A full walk then
+ * copies and hashes nothing. Fields are ordered to leave no padding: a
+ * big walk makes hundreds of thousands of these. */
 struct espdiag_value {
 	espdiag_registry *reg;
 	const char *name;  /* the backend's bytes */
 	size_t name_len;
 	char *cname;       /* NUL-terminated copy, made on first request */
-	uint32_t hash;
-	bool hashed;
-	uint32_t type;
 	const unsigned char *data;
 	size_t size;
+	uint32_t hash;
+	uint32_t type;
 };
 
 struct espdiag_key {
@@ -46,16 +47,15 @@ struct espdiag_key {
 	const char *name;  /* the backend's bytes */
 	size_t name_len;
 	char *cname;       /* NUL-terminated copy, made on first request */
-	uint32_t hash;
-	bool hashed;
-	uint32_t nlayers;
 	layer *layers;
-	layer first_layer; /* layers points here when there is one */
 	const char *path;  /* made on first request */
-	bool children_loaded, values_loaded;
 	size_t nchildren, nvalues;
 	espdiag_key **children;
 	espdiag_value *values;
+	layer first_layer; /* layers points here when there is one */
+	uint32_t hash;
+	uint32_t nlayers;
+	bool children_loaded, values_loaded;
 };
 
 typedef struct source {
@@ -146,21 +146,24 @@ static espdiag_key *new_key(espdiag_registry *r, espdiag_key *parent, const char
 	return k;
 }
 
+/* The view's name hash: never 0, which marks a hash not yet taken. */
+static uint32_t name_hash(const char *name, size_t len)
+{
+	uint32_t h = esp_name_hash(name, len);
+	return h != 0 ? h : 1;
+}
+
 static uint32_t key_hash(espdiag_key *k)
 {
-	if (!k->hashed) {
-		k->hash = esp_name_hash(k->name, k->name_len);
-		k->hashed = true;
-	}
+	if (k->hash == 0)
+		k->hash = name_hash(k->name, k->name_len);
 	return k->hash;
 }
 
 static uint32_t value_hash(espdiag_value *v)
 {
-	if (!v->hashed) {
-		v->hash = esp_name_hash(v->name, v->name_len);
-		v->hashed = true;
-	}
+	if (v->hash == 0)
+		v->hash = name_hash(v->name, v->name_len);
 	return v->hash;
 }
 
@@ -368,7 +371,7 @@ static int load_values(espdiag_key *k)
 			bool shadowed = false;
 			/* The source mounted first serves a name two sources share. */
 			if (li > 0) {
-				uint32_t hash = esp_name_hash(bv.name, bv.name_len);
+				uint32_t hash = name_hash(bv.name, bv.name_len);
 				for (size_t j = 0; j < n && !shadowed; j++)
 					shadowed = value_hash(&v[j]) == hash &&
 					           esp_name_equal(v[j].name, v[j].name_len, bv.name,
@@ -737,7 +740,7 @@ static int find_child(espdiag_key *k, const char *name, size_t len, espdiag_key 
 	int rc = load_children(k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	uint32_t hash = esp_name_hash(name, len);
+	uint32_t hash = name_hash(name, len);
 	for (size_t i = 0; i < k->nchildren; i++) {
 		espdiag_key *c = k->children[i];
 		if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len)) {
@@ -901,7 +904,7 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 	if (name == NULL)
 		name = "";
 	size_t len = strlen(name);
-	uint32_t hash = esp_name_hash(name, len);
+	uint32_t hash = name_hash(name, len);
 	for (size_t i = 0; i < key->nvalues; i++) {
 		espdiag_value *v = &key->values[i];
 		if (value_hash(v) == hash && esp_name_equal(v->name, v->name_len, name, len)) {
