@@ -365,6 +365,11 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 	return ESPDIAG_OK;
 }
 
+uint32_t esp_memtree_key_count(const esp_memtree *t)
+{
+	return t->nkeys;
+}
+
 int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len)
 {
 	uint32_t hash = esp_name_hash(name, len);
@@ -401,17 +406,18 @@ static int64_t value_pos(const esp_memtree *t, const mkey *k, const char *name, 
 	return -1;
 }
 
-/* The arena record of a value: the name, a NUL, the data. */
+/* The arena record of a value: the name, a NUL, the data, pad zero bytes. */
 static const char *value_record(esp_memtree *t, const char *name, size_t name_len,
-                                const void *data, size_t size)
+                                const void *data, size_t size, size_t pad)
 {
-	char *r = esp_arena_alloc_bytes(&t->arena, name_len + 1 + size);
+	char *r = esp_arena_alloc_bytes(&t->arena, name_len + 1 + size + pad);
 	if (r == NULL)
 		return NULL;
 	memcpy(r, name, name_len);
 	r[name_len] = '\0';
 	if (size > 0)
 		memcpy(r + name_len + 1, data, size);
+	memset(r + name_len + 1 + size, 0, pad);
 	return r;
 }
 
@@ -432,7 +438,17 @@ static void trim_values(esp_memtree *t, mkey *k)
 int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len,
                           uint32_t type, const void *data, size_t size)
 {
-	if (name_len > UINT32_MAX - 1 || size > UINT32_MAX || name_len + 1 > SIZE_MAX - size)
+	return esp_memtree_set_value_padded(t, key, name, name_len, type, data, size, 0);
+}
+
+int esp_memtree_set_value_padded(esp_memtree *t, esp_mnode key, const char *name,
+                                 size_t name_len, uint32_t type, const void *data,
+                                 size_t size, size_t pad)
+{
+	if (pad > 8 || size > UINT32_MAX - pad || name_len > UINT32_MAX - 1)
+		return ESPDIAG_ELIMIT;
+	size_t stored = size + pad;
+	if (name_len + 1 > SIZE_MAX - stored)
 		return ESPDIAG_ELIMIT;
 	uint32_t hash = esp_name_hash(name, name_len);
 	mkey *k = key_at(t, key);
@@ -440,24 +456,24 @@ int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_
 	if (pos >= 0) {
 		/* Replaced where it stands, under the name it first had. */
 		mvalue *v = &k->values[pos];
-		const char *r = value_record(t, v->name, v->name_len, data, size);
+		const char *r = value_record(t, v->name, v->name_len, data, size, pad);
 		if (r == NULL)
 			return ESPDIAG_ENOMEM;
 		v->name = r;
 		v->type = type;
-		v->size = (uint32_t)size;
+		v->size = (uint32_t)stored;
 		return ESPDIAG_OK;
 	}
 	trim_values(t, k);
 	int rc = make_room(t, k, true);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	const char *r = value_record(t, name, name_len, data, size);
+	const char *r = value_record(t, name, name_len, data, size, pad);
 	if (r == NULL)
 		return ESPDIAG_ENOMEM;
 	if (values_table(k) != NULL)
 		table_put(&k->index->values, hash, k->nvalues + 1);
-	k->values[k->nvalues++] = (mvalue){ r, (uint32_t)name_len, hash, type, (uint32_t)size };
+	k->values[k->nvalues++] = (mvalue){ r, (uint32_t)name_len, hash, type, (uint32_t)stored };
 	return ESPDIAG_OK;
 }
 

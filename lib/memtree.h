@@ -25,6 +25,9 @@ esp_mnode esp_memtree_root(const esp_memtree *t);
 int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
                       bool create, esp_mnode *out);
 
+/* The keys made so far, the root included. */
+uint32_t esp_memtree_key_count(const esp_memtree *t);
+
 /* Removes the child named name and its whole subtree. ESPDIAG_NOTFOUND
  * when absent. */
 int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name,
@@ -34,6 +37,11 @@ int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name,
  * in place (keeping its position), else one is appended. data is copied. */
 int esp_memtree_set_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len,
                           uint32_t type, const void *data, size_t size);
+/* The same with pad (at most 8) zero bytes after data: a string's NUL
+ * without a copy of the string to add it to. */
+int esp_memtree_set_value_padded(esp_memtree *t, esp_mnode key, const char *name,
+                                 size_t name_len, uint32_t type, const void *data,
+                                 size_t size, size_t pad);
 
 /* Removes a value; ESPDIAG_NOTFOUND when absent. */
 int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name,

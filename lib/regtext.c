@@ -699,7 +699,18 @@ static bool to_utf8(parser *p, bytebuf *b, const uint16_t *v, size_t n)
 	if (!bytes_reserve(p, b, n * 3 + 1))
 		return false;
 	unsigned char *o = b->v;
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+	/* Four ASCII units a step: names are mostly ASCII. */
+	for (; i + 4 <= n; i += 4) {
+		if ((v[i] | v[i + 1] | v[i + 2] | v[i + 3]) >= 0x80)
+			break;
+		o[0] = (unsigned char)v[i];
+		o[1] = (unsigned char)v[i + 1];
+		o[2] = (unsigned char)v[i + 2];
+		o[3] = (unsigned char)v[i + 3];
+		o += 4;
+	}
+	for (; i < n; i++) {
 		uint32_t c = v[i];
 		if (c < 0x80) {
 			*o++ = (unsigned char)c;
@@ -736,7 +747,7 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
 			     (unsigned long long)p->lim.max_depth);
 			return -1;
 		}
-		if (char_count(v + start, k - start) > MAX_KEY_NAME) {
+		if (k - start > MAX_KEY_NAME && char_count(v + start, k - start) > MAX_KEY_NAME) {
 			warn(p, start, "key name longer than %d characters; line ignored",
 			     MAX_KEY_NAME);
 			return -1;
@@ -752,21 +763,21 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
  * unless the key cap is reached (warning at unit at). */
 static int child(parser *p, esp_mnode parent, bool create, size_t at, esp_mnode *out)
 {
-	int rc = esp_memtree_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len, false,
-	                           out);
-	if (rc != ESPDIAG_NOTFOUND || !create)
-		return rc;
-	if (p->keys >= p->lim.max_keys) {
+	/* One lookup that creates, unless the cap is reached. */
+	bool may_create = create && p->keys < p->lim.max_keys;
+	uint32_t before = esp_memtree_key_count(p->tree);
+	int rc = esp_memtree_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len,
+	                           may_create, out);
+	if (rc == ESPDIAG_OK && esp_memtree_key_count(p->tree) != before)
+		p->keys++;
+	if (rc == ESPDIAG_NOTFOUND && create) {
 		if (!p->key_cap_warned)
 			warn(p, at, "more than %llu keys; this and later new keys are left out",
 			     (unsigned long long)p->lim.max_keys);
 		p->key_cap_warned = true;
 		return ESPDIAG_ELIMIT;
 	}
-	rc = esp_memtree_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len, true, out);
-	if (rc == ESPDIAG_OK)
-		p->keys++;
-	else if (rc == ESPDIAG_ELIMIT)
+	if (rc == ESPDIAG_ELIMIT)
 		warn(p, at, "too many keys; line ignored");
 	return rc;
 }
@@ -914,10 +925,12 @@ static void key_line(parser *p, size_t i)
 /* ------------------------------------------------------------------ */
 /* values */
 
-static void store(parser *p, uint32_t type, const void *data, size_t size)
+/* Stores the current value: data, then pad zero bytes. */
+static void store_padded(parser *p, uint32_t type, const void *data, size_t size, size_t pad)
 {
 	if (!p->have_key)
 		return;
+	size += pad;
 	if (size > p->lim.max_value_size) {
 		warn(p, 0, "value data of %zu bytes is over the cap of %llu bytes; value left out",
 		     size, (unsigned long long)p->lim.max_value_size);
@@ -931,31 +944,33 @@ static void store(parser *p, uint32_t type, const void *data, size_t size)
 		return;
 	}
 	p->values++;
-	int rc = esp_memtree_set_value(p->tree, p->key, (const char *)p->pname.v, p->pname.len,
-	                               type, data, size);
+	int rc = esp_memtree_set_value_padded(p->tree, p->key, (const char *)p->pname.v,
+	                                      p->pname.len, type, data, size - pad, pad);
 	if (rc == ESPDIAG_ENOMEM)
 		p->status = rc;
 	else if (rc != ESPDIAG_OK)
 		warn(p, 0, "value not stored: %s", espdiag_strerror(rc));
 }
 
+static void store(parser *p, uint32_t type, const void *data, size_t size)
+{
+	store_padded(p, type, data, size, 0);
+}
+
 /* REG_SZ from UTF-16 units: little-endian bytes plus the NUL. */
 static void store_units(parser *p, uint32_t type, const uint16_t *v, size_t n)
 {
-	if (!bytes_reserve(p, &p->out, 2 * n + 2))
-		return;
-	unsigned char *o = p->out.v;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(o, v, 2 * n);
+	store_padded(p, type, v, 2 * n, 2);
 #else
+	if (!bytes_reserve(p, &p->out, 2 * n))
+		return;
 	for (size_t k = 0; k < n; k++) {
-		o[2 * k] = (unsigned char)(v[k] & 0xFF);
-		o[2 * k + 1] = (unsigned char)(v[k] >> 8);
+		p->out.v[2 * k] = (unsigned char)(v[k] & 0xFF);
+		p->out.v[2 * k + 1] = (unsigned char)(v[k] >> 8);
 	}
+	store_padded(p, type, p->out.v, 2 * n, 2);
 #endif
-	o[2 * n] = 0;
-	o[2 * n + 1] = 0;
-	store(p, type, o, 2 * n + 2);
 }
 
 /* A quoted string with regedit's escapes, from after its opening quote
@@ -1348,7 +1363,7 @@ static void value_line(parser *p, size_t i)
 		name_len = q - (i + 1);
 		j = q + 1;
 	}
-	if (char_count(name, name_len) > MAX_VALUE_NAME) {
+	if (name_len > MAX_VALUE_NAME && char_count(name, name_len) > MAX_VALUE_NAME) {
 		warn(p, i, "value name longer than %d characters; line ignored", MAX_VALUE_NAME);
 		return;
 	}

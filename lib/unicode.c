@@ -118,9 +118,12 @@ uint32_t esp_name_hash(const char *name, size_t len)
 	unsigned filled = 0; /* bytes in acc */
 	size_t pos = 0;
 	while (pos < len) {
-		if (filled == 0 && len - pos >= 8) {
-			uint64_t w;
-			memcpy(&w, s + pos, 8);
+		if (filled == 0) {
+			/* Up to eight bytes as one word (an ASCII tail of m bytes
+			 * packs exactly as the byte path below packs it). */
+			size_t m = len - pos >= 8 ? 8 : len - pos;
+			uint64_t w = 0;
+			memcpy(&w, s + pos, m);
 			if ((w & 0x8080808080808080ull) == 0) {
 				/* memcpy gives the bytes in memory order; packing
 				 * below does the same on little-endian hosts, and on
@@ -128,9 +131,14 @@ uint32_t esp_name_hash(const char *name, size_t len)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 				w = __builtin_bswap64(w);
 #endif
-				h = mix64(h, upcase8(w));
-				pos += 8;
-				continue;
+				pos += m;
+				if (m == 8) {
+					h = mix64(h, upcase8(w));
+					continue;
+				}
+				acc = upcase8(w);
+				filled = (unsigned)m;
+				break;
 			}
 		}
 		uint32_t cp = next_folded(s, len, &pos);
@@ -153,6 +161,18 @@ bool esp_name_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
 	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
 	size_t i = 0, j = 0;
+	/* Eight ASCII bytes a step while both names have them. */
+	while (i + 8 <= alen && j + 8 <= blen) {
+		uint64_t u, w;
+		memcpy(&u, x + i, 8);
+		memcpy(&w, y + j, 8);
+		if (((u | w) & 0x8080808080808080ull) != 0)
+			break;
+		if (u != w && upcase8(u) != upcase8(w))
+			return false;
+		i += 8;
+		j += 8;
+	}
 	while (i < alen && j < blen) {
 		if (x[i] < 0x80 && y[j] < 0x80) {
 			unsigned char c = x[i], d = y[j];

@@ -92,6 +92,39 @@ START_TEST(names_compare_case_insensitively)
 }
 END_TEST
 
+/* ASCII runs are hashed and compared eight bytes at a time, other
+ * characters one at a time: a name must hash and compare the same
+ * whichever way each part of it goes. At every length and position, a
+ * dotless i (two bytes, folding to "I") sends the name down the slow path
+ * where a plain "i" keeps it on the fast one. */
+START_TEST(name_fast_and_slow_paths_agree)
+{
+	const char *letters = "abcdefghijklmnopqrstuvwxyz";
+	char plain[32], dotless[40], upper[32];
+	for (size_t len = 1; len <= 26; len++) {
+		for (size_t at = 0; at < len; at++) {
+			memcpy(plain, letters, len);
+			plain[at] = 'i';
+			for (size_t k = 0; k < len; k++)
+				upper[k] = (char)(plain[k] - 32);
+			memcpy(dotless, plain, at);
+			memcpy(dotless + at, "\xC4\xB1", 2);
+			memcpy(dotless + at + 2, plain + at + 1, len - at - 1);
+			uint32_t h = esp_name_hash(plain, len);
+			ck_assert_uint_eq(esp_name_hash(upper, len), h);
+			ck_assert_uint_eq(esp_name_hash(dotless, len + 1), h);
+			ck_assert(esp_name_equal(plain, len, upper, len));
+			ck_assert(esp_name_equal(dotless, len + 1, upper, len));
+			ck_assert(esp_name_equal(upper, len, dotless, len + 1));
+			upper[at] = 'J';
+			ck_assert(!esp_name_equal(plain, len, upper, len));
+			ck_assert(!esp_name_equal(dotless, len + 1, upper, len));
+			ck_assert_uint_ne(esp_name_hash(upper, len), h);
+		}
+	}
+}
+END_TEST
+
 Suite *suite_unicode(void)
 {
 	Suite *s = suite_create("unicode");
@@ -101,6 +134,7 @@ Suite *suite_unicode(void)
 	tcase_add_test(tc, utf8_decode_rejects_bad_forms);
 	tcase_add_test(tc, latin1_to_utf8);
 	tcase_add_test(tc, names_compare_case_insensitively);
+	tcase_add_test(tc, name_fast_and_slow_paths_agree);
 	suite_add_tcase(s, tc);
 	return s;
 }
