@@ -413,7 +413,8 @@ static const char *value_record(esp_memtree *t, const char *name, size_t name_le
 	char *r = esp_arena_alloc_bytes(&t->arena, name_len + 1 + size + pad);
 	if (r == NULL)
 		return NULL;
-	memcpy(r, name, name_len);
+	if (name_len > 0)
+		memcpy(r, name, name_len);
 	r[name_len] = '\0';
 	if (size > 0)
 		memcpy(r + name_len + 1, data, size);
