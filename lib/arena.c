@@ -25,42 +25,54 @@ void esp_arena_init(esp_arena *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* A block of at least want bytes of data; *cap gets how many it holds. */
+static esp_arena_block *new_block(size_t want, size_t *cap, size_t *bytes_out)
+{
+	size_t bytes;
+	if (esp_add_overflows(want, sizeof(esp_arena_block), &bytes))
+		return NULL;
+	esp_arena_block *b = NULL;
+	if (bytes >= ARENA_HUGE_PAGE) {
+		if (esp_add_overflows(bytes, ARENA_HUGE_PAGE - 1, &bytes))
+			return NULL;
+		bytes &= ~(ARENA_HUGE_PAGE - 1);
+		void *p = NULL;
+		if (posix_memalign(&p, ARENA_HUGE_PAGE, bytes) == 0) {
+			b = p;
+			madvise(p, bytes, MADV_HUGEPAGE);
+		}
+	} else {
+		b = malloc(bytes);
+	}
+	*cap = bytes - sizeof(esp_arena_block);
+	*bytes_out = bytes;
+	return b;
+}
+
 /* size bytes at the given alignment (a power of two up to ARENA_ALIGN). */
 static void *arena_take(esp_arena *a, size_t size, size_t align)
 {
 	size_t start = (a->used + align - 1) & ~(align - 1);
 	if (a->head == NULL || start > a->cap || a->cap - start < size) {
 		/* Blocks double with the arena, so big trees soon get huge pages. */
-		size_t want = a->total < ARENA_MAX_DOUBLING ? a->total : ARENA_MAX_DOUBLING;
-		if (want < ARENA_MIN_BLOCK)
-			want = ARENA_MIN_BLOCK;
-		if (want < a->reserve)
-			want = a->reserve;
+		size_t grow = a->total < ARENA_MAX_DOUBLING ? a->total : ARENA_MAX_DOUBLING;
+		if (grow < ARENA_MIN_BLOCK)
+			grow = ARENA_MIN_BLOCK;
+		if (grow < size)
+			grow = size;
+		size_t want = grow > a->reserve ? grow : a->reserve;
 		a->reserve = 0;
-		if (want < size)
-			want = size;
-		size_t bytes;
-		if (esp_add_overflows(want, sizeof(esp_arena_block), &bytes))
-			return NULL;
-		esp_arena_block *b = NULL;
-		if (bytes >= ARENA_HUGE_PAGE) {
-			if (esp_add_overflows(bytes, ARENA_HUGE_PAGE - 1, &bytes))
-				return NULL;
-			bytes &= ~(ARENA_HUGE_PAGE - 1);
-			want = bytes - sizeof(esp_arena_block);
-			void *p = NULL;
-			if (posix_memalign(&p, ARENA_HUGE_PAGE, bytes) == 0) {
-				b = p;
-				madvise(p, bytes, MADV_HUGEPAGE);
-			}
-		} else {
-			b = malloc(bytes);
-		}
+		size_t cap, bytes;
+		esp_arena_block *b = new_block(want, &cap, &bytes);
+		/* A caller's big estimate that the system refuses is only an
+		 * estimate: the arena grows as usual instead. */
+		if (b == NULL && want > grow)
+			b = new_block(grow, &cap, &bytes);
 		if (b == NULL)
 			return NULL;
 		b->next = a->head;
 		a->head = b;
-		a->cap = want;
+		a->cap = cap;
 		a->total += bytes;
 		start = 0;
 	}
