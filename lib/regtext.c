@@ -58,6 +58,21 @@ typedef struct bytebuf {
 
 enum hex_result { HEX_DONE, HEX_MORE, HEX_FAIL };
 
+/* Key paths opened lately. A key line mostly shares a prefix with one of
+ * them (a dump interleaves a few subtrees), and the lookups of that prefix
+ * are skipped. They are compared as raw text: the same units name the
+ * same key (until a key is deleted: then all are forgotten). */
+#define PATH_CACHE 16
+
+typedef struct path_slot {
+	int root;                /* the root key's index; -1: empty */
+	int count;               /* its components */
+	u16buf text;             /* its text, from the first component on */
+	size_t *end;             /* where component c ends in text */
+	esp_mnode *node;         /* [0] the root key, [c + 1] component c */
+	size_t cap;              /* entries end has room for (node: one more) */
+} path_slot;
+
 typedef struct parser {
 	esp_memtree *tree;
 	esp_warnings *warnings;
@@ -103,13 +118,8 @@ typedef struct parser {
 	uint64_t keys, values;   /* keys made, values stored: for the caps */
 	bool key_cap_warned, value_cap_warned;
 	size_t (*comp)[2];       /* key path components (start, end), max_depth of them */
-	/* The last key opened: the next key line mostly shares a prefix
-	 * with it, whose lookups are skipped. */
-	bool kc_valid;
-	int kc_root, kc_count;
-	u16buf kc_text;                       /* its components, back to back */
-	size_t *kc_end;          /* where component c ends in kc_text */
-	esp_mnode *kc_node;      /* [0] the root key, [c + 1] component c */
+	path_slot paths[PATH_CACHE];
+	path_slot *last_path;    /* the slot of the last key opened */
 	u16buf tmp;              /* an unescaped name or string */
 	bytebuf utf8;            /* a key name in UTF-8 */
 	bytebuf out;             /* value bytes */
@@ -782,24 +792,130 @@ static int child(parser *p, esp_mnode parent, bool create, size_t at, esp_mnode 
 	return rc;
 }
 
+/* Units a and b have in common at their start, four a step. */
+static size_t common_units(const uint16_t *a, size_t an, const uint16_t *b, size_t bn)
+{
+	size_t n = an < bn ? an : bn, i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* The text of a key line's path: its components as written, from the
+ * first one's start to the last one's end. */
+static size_t path_text_len(size_t comp[][2], int count)
+{
+	return count > 0 ? comp[count - 1][1] - comp[0][0] : 0;
+}
+
+/* Components of the key line v (comp[0..count)) that the cached path s
+ * begins with: where the texts agree, and the line's component ends where
+ * the cached one does (the texts then split alike up to there). */
+static int shared_components(const path_slot *s, const uint16_t *v, size_t comp[][2],
+                             int count)
+{
+	if (count == 0 || s->count == 0)
+		return 0;
+	size_t agree = common_units(v + comp[0][0], path_text_len(comp, count), s->text.v,
+	                            s->text.len);
+	int c = 0;
+	while (c < count && c < s->count && s->end[c] <= agree &&
+	       comp[c][1] - comp[0][0] == s->end[c])
+		c++;
+	return c;
+}
+
+/* Room for count components in slot s (and the root's node). */
+static bool slot_reserve(parser *p, path_slot *s, size_t count)
+{
+	if (s->node != NULL && count <= s->cap)
+		return true;
+	size_t cap = s->cap;
+	if (!grow(p, (void **)&s->end, &cap, count + 1, sizeof *s->end))
+		return false;
+	size_t have = s->node != NULL ? s->cap + 1 : 0;
+	if (!grow(p, (void **)&s->node, &have, cap + 1, sizeof *s->node))
+		return false;
+	s->cap = cap;
+	return true;
+}
+
+static void forget_paths(parser *p)
+{
+	for (size_t k = 0; k < PATH_CACHE; k++)
+		p->paths[k].root = -1;
+	p->last_path = NULL;
+}
+
+/* A hash of the key line's parent path text (all but the last component),
+ * which picks the slot its path is kept in: lines under one parent meet in
+ * one slot. */
+static size_t parent_slot(const uint16_t *v, size_t comp[][2], int count)
+{
+	size_t n = count > 1 ? comp[count - 2][1] - comp[0][0] : 0, i = 0;
+	const uint16_t *t = count > 1 ? v + comp[0][0] : v;
+	uint64_t h = 0x9E3779B97F4A7C15ull;
+	for (; i + 4 <= n; i += 4) {
+		uint64_t w;
+		memcpy(&w, t + i, 8);
+		h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+	}
+	for (; i < n; i++)
+		h = (h ^ t[i]) * 0xFF51AFD7ED558CCDull;
+	return (size_t)(h >> 32) % PATH_CACHE;
+}
+
+/* The cached path of root r sharing most components with the key line
+ * (*shared of them), or NULL: the last path opened (a depth-first export
+ * follows it) or the one kept for the line's parent (a dump interleaves
+ * subtrees). *dst gets the slot the line's path goes to. */
+static path_slot *best_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int count,
+                            int *shared, path_slot **dst)
+{
+	path_slot *cand[2] = { p->last_path, &p->paths[parent_slot(v, comp, count)] };
+	path_slot *best = NULL;
+	*shared = -1;
+	for (size_t k = 0; k < 2; k++) {
+		path_slot *s = cand[k];
+		if (s == NULL || s->root != r || (k == 1 && s == cand[0]))
+			continue;
+		int c = shared_components(s, v, comp, count);
+		if (c > *shared) {
+			*shared = c;
+			best = s;
+		}
+	}
+	*dst = cand[1];
+	return best;
+}
+
 /* Finds (create: makes) the key of root r and the first count components.
- * Creating goes through the cache of the last key opened. */
+ * Creating goes through the cache of paths opened lately. */
 static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int count,
                      bool create, size_t at, esp_mnode *out)
 {
 	esp_mnode node = 0;
 	int c = 0, rc = ESPDIAG_OK;
-	if (create && p->kc_valid && p->kc_root == r) {
-		node = p->kc_node[0];
-		for (; c < count && c < p->kc_count; c++) {
-			size_t len = comp[c][1] - comp[c][0];
-			size_t from = c > 0 ? p->kc_end[c - 1] : 0;
-			if (len != p->kc_end[c] - from ||
-			    memcmp(v + comp[c][0], p->kc_text.v + from, len * sizeof *v) != 0)
-				break;
-			node = p->kc_node[c + 1];
+	path_slot *best = NULL, *dst = NULL;
+	if (create)
+		best = best_path(p, r, v, comp, count, &c, &dst);
+	if (best != NULL) {
+		node = best->node[c];
+		if (dst != best) {
+			if (!slot_reserve(p, dst, (size_t)c))
+				return p->status;
+			memcpy(dst->end, best->end, (size_t)c * sizeof *dst->end);
+			memcpy(dst->node, best->node, ((size_t)c + 1) * sizeof *dst->node);
 		}
 	} else {
+		c = 0;
 		const char *rname = root_keys[r].name;
 		size_t rlen = strlen(rname);
 		if (!bytes_reserve(p, &p->utf8, rlen))
@@ -807,14 +923,15 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 		memcpy(p->utf8.v, rname, rlen);
 		p->utf8.len = rlen;
 		rc = child(p, esp_memtree_root(p->tree), create, at, &node);
-		if (create) {
-			p->kc_root = r;
-			p->kc_node[0] = node;
-		}
+		if (create && !slot_reserve(p, dst, 0))
+			return p->status;
+		if (create)
+			dst->node[0] = node;
 	}
 	if (create) {
-		p->kc_valid = false;
-		p->kc_text.len = c > 0 ? p->kc_end[c - 1] : 0;
+		dst->root = -1; /* until the walk succeeds */
+		if (!slot_reserve(p, dst, (size_t)count))
+			return p->status;
 	}
 	for (; rc == ESPDIAG_OK && c < count; c++) {
 		size_t len = comp[c][1] - comp[c][0];
@@ -822,17 +939,21 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 			return p->status;
 		rc = child(p, node, create, comp[c][0], &node);
 		if (create && rc == ESPDIAG_OK) {
-			if (!u16_reserve(p, &p->kc_text, p->kc_text.len + len))
-				return p->status;
-			memcpy(p->kc_text.v + p->kc_text.len, v + comp[c][0], len * sizeof *v);
-			p->kc_text.len += len;
-			p->kc_end[c] = p->kc_text.len;
-			p->kc_node[c + 1] = node;
+			dst->end[c] = comp[c][1] - comp[0][0];
+			dst->node[c + 1] = node;
 		}
 	}
 	if (create && rc == ESPDIAG_OK) {
-		p->kc_valid = true;
-		p->kc_count = count;
+		/* The path's text, as the line wrote it. */
+		size_t len = path_text_len(comp, count);
+		if (!u16_reserve(p, &dst->text, len))
+			return p->status;
+		if (len > 0)
+			memcpy(dst->text.v, v + comp[0][0], len * sizeof *v);
+		dst->text.len = len;
+		dst->root = r;
+		dst->count = count;
+		p->last_path = dst;
 	}
 	if (rc == ESPDIAG_ENOMEM)
 		p->status = rc;
@@ -865,7 +986,7 @@ static void delete_key(parser *p, size_t i, size_t end)
 	if (!to_utf8(p, &p->utf8, v + comp[count - 1][0], comp[count - 1][1] - comp[count - 1][0]))
 		return;
 	int rc = esp_memtree_delete_child(p->tree, parent, (const char *)p->utf8.v, p->utf8.len);
-	p->kc_valid = false;
+	forget_paths(p);
 	if (rc < 0)
 		p->status = rc;
 }
@@ -1673,10 +1794,12 @@ static void parser_free(parser *p)
 		iconv_close(p->cd);
 	free(p->window);
 	free(p->line.v);
-	free(p->kc_text.v);
+	for (size_t k = 0; k < PATH_CACHE; k++) {
+		free(p->paths[k].text.v);
+		free(p->paths[k].end);
+		free(p->paths[k].node);
+	}
 	free(p->comp);
-	free(p->kc_end);
-	free(p->kc_node);
 	free(p->tmp.v);
 	free(p->utf8.v);
 	free(p->out.v);
@@ -1698,9 +1821,7 @@ static int parser_start(parser *p, esp_input *in, const espdiag_open_options *op
 	size_t depth = p->lim.max_depth < 65536 ? (size_t)p->lim.max_depth : 65536;
 	p->lim.max_depth = (uint32_t)depth;
 	p->comp = malloc((depth + 1) * sizeof *p->comp);
-	p->kc_end = malloc((depth + 1) * sizeof *p->kc_end);
-	p->kc_node = malloc((depth + 2) * sizeof *p->kc_node);
-	if (p->comp == NULL || p->kc_end == NULL || p->kc_node == NULL)
+	if (p->comp == NULL)
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 	p->in = in;
 	p->data = in->data;
@@ -1736,6 +1857,7 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	parser p;
 	memset(&p, 0, sizeof p);
 	p.cd = (iconv_t)-1;
+	forget_paths(&p);
 	p.fd = -1;
 	int rc = parser_start(&p, in, opts, err);
 	if (rc != ESPDIAG_OK) {
