@@ -240,41 +240,21 @@ END_TEST
  * opened lately (lib/regtext.c): interleaved subtrees, another spelling of
  * a key, a doubled backslash, and a deletion (after which no remembered
  * path may serve) must all land where a fresh walk would. */
+#define INTERLEAVED_PATHS                                                              \
+	V5 "[HKCU\\A\\B\\C]\n\"v\"=\"1\"\n"                                  \
+	   "[HKCU\\X\\Y]\n"                                                        \
+	   "[HKCU\\A\\B\\D]\n\"v\"=\"2\"\n"                                  \
+	   "[HKCU\\X\\Y\\Z]\n"                                                   \
+	   "[HKCU\\a\\b\\c]\n\"w\"=\"3\"\n"                                  \
+	   "[HKCU\\A\\\\B\\E]\n"                                               \
+	   "[HKCU\\A\\B\\D\\Deep]\n"                                           \
+	   "[HKCU\\A\\B\\C]\n\"x\"=\"4\"\n"
+
 START_TEST(test_key_paths_remembered)
 {
-	espdiag_registry *reg = open_ok(
-		V5 "[HKCU\\A\\B\\C]\n\"v\"=\"1\"\n"
-		"[HKCU\\X\\Y]\n"
-		"[HKCU\\A\\B\\D]\n\"v\"=\"2\"\n"
-		"[HKCU\\X\\Y\\Z]\n"
-		"[HKCU\\a\\b\\c]\n\"w\"=\"3\"\n"
-		"[HKCU\\A\\\\B\\E]\n"
-		"[HKCU\\A\\B\\D\\Deep]\n"
-		"[HKCU\\A\\B\\C]\n\"x\"=\"4\"\n"
-		"[-HKCU\\A\\B]\n"
-		"[HKCU\\A\\B\\F]\n\"v\"=\"5\"\n"
-		"[HKCU\\X\\Y\\Z]\n\"z\"=\"6\"\n");
+	/* The lines build one C (three values), a D with its child, an E. */
+	espdiag_registry *reg = open_ok(INTERLEAVED_PATHS);
 	const espdiag_key *k;
-	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\A\\B"), ESPDIAG_OK);
-	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
-	check_sz(reg, "HKCU\\A\\B\\F", "v", "5");
-	ck_assert(!has_key(reg, "HKCU\\A\\B\\C"));
-	ck_assert(!has_key(reg, "HKCU\\A\\B\\D\\Deep"));
-	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\X"), ESPDIAG_OK);
-	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
-	check_sz(reg, "HKCU\\X\\Y\\Z", "z", "6");
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
-	tu_registry_free(reg);
-
-	/* Before the deletion, the same lines built one C (three values),
-	 * a D with its child, and an E. */
-	reg = open_ok(V5 "[HKCU\\A\\B\\C]\n\"v\"=\"1\"\n"
-	              "[HKCU\\X\\Y]\n"
-	              "[HKCU\\A\\B\\D]\n"
-	              "[HKCU\\a\\b\\c]\n\"w\"=\"3\"\n"
-	              "[HKCU\\A\\\\B\\E]\n"
-	              "[HKCU\\A\\B\\D\\Deep]\n"
-	              "[HKCU\\A\\B\\C]\n\"x\"=\"4\"\n");
 	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\A\\B"), ESPDIAG_OK);
 	ck_assert_uint_eq(espdiag_key_subkey_count(k), 3);
 	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\A\\B\\C"), ESPDIAG_OK);
@@ -284,6 +264,21 @@ START_TEST(test_key_paths_remembered)
 	ck_assert(has_key(reg, "HKCU\\A\\B\\E"));
 	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU"), ESPDIAG_OK);
 	ck_assert_uint_eq(espdiag_key_subkey_count(k), 2);
+	tu_registry_free(reg);
+
+	/* After the deletion, A\B is made anew, with F alone. */
+	reg = open_ok(INTERLEAVED_PATHS "[-HKCU\\A\\B]\n"
+	                                "[HKCU\\A\\B\\F]\n\"v\"=\"5\"\n"
+	                                "[HKCU\\X\\Y\\Z]\n\"z\"=\"6\"\n");
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\A\\B"), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
+	check_sz(reg, "HKCU\\A\\B\\F", "v", "5");
+	ck_assert(!has_key(reg, "HKCU\\A\\B\\C"));
+	ck_assert(!has_key(reg, "HKCU\\A\\B\\D\\Deep"));
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKCU\\X"), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
+	check_sz(reg, "HKCU\\X\\Y\\Z", "z", "6");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
 	tu_registry_free(reg);
 }
 END_TEST
