@@ -193,10 +193,9 @@ static int table_fit(esp_memtree *t, const mkey *k, table *tb, uint32_t n, entry
 		cap *= 2;
 	if (cap > ((uint64_t)1 << 32))
 		return ESPDIAG_ELIMIT;
-	uint64_t *slots = esp_arena_alloc(&t->tables, (size_t)cap * sizeof *slots);
+	uint64_t *slots = esp_arena_calloc(&t->tables, (size_t)cap, sizeof *slots);
 	if (slots == NULL)
 		return ESPDIAG_ENOMEM;
-	memset(slots, 0, (size_t)cap * sizeof *slots);
 	*tb = (table){ slots, (uint32_t)(cap - 1), 0 };
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t hash, ref;
@@ -225,11 +224,8 @@ static void value_entry(const esp_memtree *t, const mkey *k, uint32_t i, uint32_
  * made on first need; NULL when out of memory. */
 static kindex *index_of(esp_memtree *t, mkey *k)
 {
-	if (k->index == NULL) {
-		k->index = esp_arena_alloc(&t->tables, sizeof *k->index);
-		if (k->index != NULL)
-			memset(k->index, 0, sizeof *k->index);
-	}
+	if (k->index == NULL)
+		k->index = esp_arena_calloc(&t->tables, 1, sizeof *k->index);
 	return k->index;
 }
 

@@ -70,7 +70,7 @@ typedef struct path_slot {
 	u16buf text;             /* its text, from the first component on */
 	size_t *end;             /* where component c ends in text */
 	esp_mnode *node;         /* [0] the root key, [c + 1] component c */
-	size_t cap;              /* entries end has room for (node: one more) */
+	size_t cap;              /* entries end and node have room for */
 } path_slot;
 
 typedef struct parser {
@@ -609,11 +609,8 @@ static void fill_window(parser *p)
 			return;
 		}
 		if (p->size == p->window_cap) {
-			if (p->window_cap > SIZE_MAX / 2 || !grow(p, (void **)&p->window, &p->window_cap,
-			                                      p->window_cap * 2, 1)) {
-				p->status = ESPDIAG_ENOMEM;
-				return;
-			}
+			if (!grow(p, (void **)&p->window, &p->window_cap, p->window_cap + 1, 1))
+				return; /* out of memory: grow() set the status */
 			p->data = p->window;
 		}
 		size_t want = p->window_cap - p->size;
@@ -832,18 +829,15 @@ static int shared_components(const path_slot *s, const uint16_t *v, size_t comp[
 	return c;
 }
 
-/* Room for count components in slot s (and the root's node). */
+/* Room for count components in slot s, and the root's node: end and node
+ * grow alike. */
 static bool slot_reserve(parser *p, path_slot *s, size_t count)
 {
-	if (s->node != NULL && count <= s->cap)
-		return true;
-	size_t cap = s->cap;
-	if (!grow(p, (void **)&s->end, &cap, count + 1, sizeof *s->end))
+	size_t end_cap = s->cap, node_cap = s->cap;
+	if (!grow(p, (void **)&s->end, &end_cap, count + 1, sizeof *s->end) ||
+	    !grow(p, (void **)&s->node, &node_cap, count + 1, sizeof *s->node))
 		return false;
-	size_t have = s->node != NULL ? s->cap + 1 : 0;
-	if (!grow(p, (void **)&s->node, &have, cap + 1, sizeof *s->node))
-		return false;
-	s->cap = cap;
+	s->cap = end_cap;
 	return true;
 }
 
@@ -904,13 +898,15 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 	esp_mnode node = 0;
 	int c = 0, rc = ESPDIAG_OK;
 	path_slot *best = NULL, *dst = NULL;
-	if (create)
+	if (create) {
 		best = best_path(p, r, v, comp, count, &c, &dst);
+		if (!slot_reserve(p, dst, (size_t)count))
+			return p->status;
+		dst->root = -1; /* until the walk succeeds */
+	}
 	if (best != NULL) {
 		node = best->node[c];
 		if (dst != best) {
-			if (!slot_reserve(p, dst, (size_t)c))
-				return p->status;
 			memcpy(dst->end, best->end, (size_t)c * sizeof *dst->end);
 			memcpy(dst->node, best->node, ((size_t)c + 1) * sizeof *dst->node);
 		}
@@ -923,15 +919,8 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 		memcpy(p->utf8.v, rname, rlen);
 		p->utf8.len = rlen;
 		rc = child(p, esp_memtree_root(p->tree), create, at, &node);
-		if (create && !slot_reserve(p, dst, 0))
-			return p->status;
 		if (create)
 			dst->node[0] = node;
-	}
-	if (create) {
-		dst->root = -1; /* until the walk succeeds */
-		if (!slot_reserve(p, dst, (size_t)count))
-			return p->status;
 	}
 	for (; rc == ESPDIAG_OK && c < count; c++) {
 		size_t len = comp[c][1] - comp[c][0];
