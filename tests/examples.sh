@@ -5,45 +5,31 @@
 set -u
 sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
 corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}/esp"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-# expect CODE WANT CMD...: CMD exits CODE and prints exactly WANT.
-expect() {
-	code=$1 want=$2; shift 2
-	"$@" > "$tmp/out" 2> "$tmp/err"
-	got=$?
-	if [ -n "$want" ]; then printf '%s\n' "$want"; fi > "$tmp/want"
-	if [ "$got" -ne "$code" ]; then bad "$* exited $got, expected $code: $(cat "$tmp/err")"
-	elif ! cmp -s "$tmp/out" "$tmp/want"; then bad "$* printed: $(cat "$tmp/out")"
-	else ok; fi
-}
+. "$top_srcdir/tests/testlib.sh"
 
-expect 1 "device_setup device Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3 error(4)" \
+expect_output 1 "device_setup device Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3 error(4)" \
 	"$top_builddir/examples/failed_apps" "$sample"
-expect 3 "" "$top_builddir/examples/failed_apps" "$tmp/missing.reg"
-expect 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+expect_output 3 "" "$top_builddir/examples/failed_apps" "$tmp/missing.reg"
+expect_output 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
 table: app-install-failed" "$top_builddir/examples/custom_backend"
-expect 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
+expect_output 0 "app-install-failed Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3
 table: app-install-failed app-install-incomplete
 file:  app-install-failed app-install-incomplete
 same diagnosis" "$top_builddir/examples/custom_backend" "$sample"
-expect 3 "" "$top_builddir/examples/custom_backend" "$tmp/missing.reg"
+expect_output 3 "" "$top_builddir/examples/custom_backend" "$tmp/missing.reg"
 
 if [ -d "$corpus" ]; then
 	for f in device-app-failed.reg device-app-failed.SOFTWARE.hive; do
-		expect 1 "device_setup device Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1 error(4)" \
+		expect_output 1 "device_setup device Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1 error(4)" \
 			"$top_builddir/examples/failed_apps" "$corpus/$f"
 	done
-	expect 0 "" "$top_builddir/examples/failed_apps" "$corpus/success.reg"
+	expect_output 0 "" "$top_builddir/examples/failed_apps" "$corpus/success.reg"
 	# A table filled from each corpus file gives the file's own diagnosis.
 	for f in "$corpus"/*.reg "$corpus"/*.hive; do
 		"$top_builddir/examples/custom_backend" "$f" > "$tmp/out" 2>&1 &&
 			grep -qx "same diagnosis" "$tmp/out" && ok || bad "custom_backend $f: $(cat "$tmp/out")"
 	done
-	expect 0 "app-install-failed Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1
+	expect_output 0 "app-install-failed Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1
 table: app-install-failed
 file:  app-install-failed
 same diagnosis" "$top_builddir/examples/custom_backend" "$corpus/device-app-failed.reg"
@@ -72,5 +58,4 @@ same diagnosis" "$top_builddir/examples/custom_backend" "$corpus/device-app-fail
 else
 	echo "SKIP: corpus checks ($corpus absent)"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish examples

@@ -15,6 +15,17 @@ expect_exit() {
 	got=$?
 	if [ "$got" -eq "$want" ]; then ok; else bad "$* exited $got, expected $want: $(cat "$tmp/err")"; fi
 }
+# expect_output CODE WANT CMD...: CMD exits CODE and prints exactly WANT
+# (nothing, when WANT is empty).
+expect_output() {
+	code=$1 want=$2; shift 2
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	got=$?
+	if [ -n "$want" ]; then printf '%s\n' "$want"; fi > "$tmp/want"
+	if [ "$got" -ne "$code" ]; then bad "$* exited $got, expected $code: $(cat "$tmp/err")"
+	elif ! cmp -s "$tmp/out" "$tmp/want"; then bad "$* printed: $(cat "$tmp/out")"
+	else ok; fi
+}
 finish() {
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
