@@ -77,3 +77,22 @@ void esp_limits_from_options(esp_limits *out, const espdiag_open_options *o)
 	PICK(max_depth, ESP_MAX_DEPTH);
 #undef PICK
 }
+
+int esp_reserve_one(void **array, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return ESPDIAG_OK;
+	size_t ncap, bytes;
+	if (*cap == 0)
+		ncap = first;
+	else if (esp_mul_overflows(*cap, 2, &ncap))
+		return ESPDIAG_ENOMEM;
+	if (esp_mul_overflows(ncap, elem, &bytes))
+		return ESPDIAG_ENOMEM;
+	void *bigger = realloc(*array, bytes);
+	if (bigger == NULL)
+		return ESPDIAG_ENOMEM;
+	*array = bigger;
+	*cap = ncap;
+	return ESPDIAG_OK;
+}

@@ -217,14 +217,9 @@ static espdiag_finding *add(run *x, size_t rule, uint32_t phase, const char *sid
 	if (f == NULL)
 		goto nomem;
 	memset(f, 0, sizeof *f);
-	if (r->finding_count == r->finding_cap) {
-		size_t cap = r->finding_cap ? r->finding_cap * 2 : 16;
-		espdiag_finding **v = realloc(r->findings, cap * sizeof *v);
-		if (v == NULL)
-			goto nomem;
-		r->findings = v;
-		r->finding_cap = cap;
-	}
+	if (esp_reserve_one((void **)&r->findings, r->finding_count, &r->finding_cap,
+	                    sizeof *r->findings, 16) != ESPDIAG_OK)
+		goto nomem;
 	r->findings[r->finding_count++] = f;
 	f->rule = rule;
 	f->phase = phase;
@@ -245,15 +240,10 @@ static void ev(run *x, espdiag_finding *f, const char *key, const char *value, c
 {
 	if (f == NULL || x->rc != ESPDIAG_OK)
 		return;
-	if (f->evidence_count == f->evidence_cap) {
-		size_t cap = f->evidence_cap ? f->evidence_cap * 2 : 4;
-		diag_evidence *v = realloc(f->evidence, cap * sizeof *v);
-		if (v == NULL) {
-			x->rc = ESPDIAG_ENOMEM;
-			return;
-		}
-		f->evidence = v;
-		f->evidence_cap = cap;
+	if (esp_reserve_one((void **)&f->evidence, f->evidence_count, &f->evidence_cap,
+	                    sizeof *f->evidence, 4) != ESPDIAG_OK) {
+		x->rc = ESPDIAG_ENOMEM;
+		return;
 	}
 	diag_evidence *e = &f->evidence[f->evidence_count++];
 	e->key = keep(x, key ? key : "");
@@ -616,15 +606,10 @@ static void rule_apps(run *x)
 			const espdiag_esp_app *a = s->apps[j];
 			if (!a->state.has || a->state.value != ESPDIAG_ESP_APP_ERROR)
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				failed_app *w = realloc(v, cap * sizeof *w);
-				if (w == NULL) {
-					free(v);
-					x->rc = ESPDIAG_ENOMEM;
-					return;
-				}
-				v = w;
+			if (esp_reserve_one((void **)&v, n, &cap, sizeof *v, 16) != ESPDIAG_OK) {
+				free(v);
+				x->rc = ESPDIAG_ENOMEM;
+				return;
 			}
 			v[n++] = (failed_app){ a, NULL };
 		}
@@ -847,15 +832,10 @@ static size_t collect_lob(run *x, const char *sid, msi_entry **out)
 			const espdiag_esp_entry *e = &s->entries[j];
 			if (!entry_is_lob(x, e))
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 8;
-				msi_entry *w = realloc(v, cap * sizeof *w);
-				if (w == NULL) {
-					x->rc = ESPDIAG_ENOMEM;
-					free(v);
-					return 0;
-				}
-				v = w;
+			if (esp_reserve_one((void **)&v, n, &cap, sizeof *v, 8) != ESPDIAG_OK) {
+				x->rc = ESPDIAG_ENOMEM;
+				free(v);
+				return 0;
 			}
 			v[n++] = (msi_entry){ i, j, s, e };
 		}
@@ -1008,15 +988,10 @@ static void rule_msi_tracking(run *x)
 		for (size_t j = 0; j < s->entry_count; j++) {
 			if (s->entries[j].kind != ESPDIAG_ESP_KIND_MSI_APP)
 				continue;
-			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				msi_entry *w = realloc(v, cap * sizeof *w);
-				if (w == NULL) {
-					free(v);
-					x->rc = ESPDIAG_ENOMEM;
-					return;
-				}
-				v = w;
+			if (esp_reserve_one((void **)&v, n, &cap, sizeof *v, 64) != ESPDIAG_OK) {
+				free(v);
+				x->rc = ESPDIAG_ENOMEM;
+				return;
 			}
 			v[n++] = (msi_entry){ i, j, s, &s->entries[j] };
 		}

@@ -26,14 +26,8 @@
 
 int esp_vec_push(esp_vec *v, void *p)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 8;
-		void **bigger = realloc(v->v, cap * sizeof *bigger);
-		if (bigger == NULL)
-			return ESPDIAG_ENOMEM;
-		v->v = bigger;
-		v->cap = cap;
-	}
+	if (esp_reserve_one((void **)&v->v, v->n, &v->cap, sizeof *v->v, 8) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
 	v->v[v->n++] = p;
 	return ESPDIAG_OK;
 }

@@ -133,6 +133,11 @@ static inline bool esp_mul_overflows(size_t a, size_t b, size_t *out)
 	return __builtin_mul_overflow(a, b, out);
 }
 
+/* Makes room for one more element in *array, a malloc'd array of *cap
+ * elements of elem bytes that holds n: when full it doubles (from first
+ * elements). ESPDIAG_OK, or ESPDIAG_ENOMEM with the array unchanged. */
+int esp_reserve_one(void **array, size_t n, size_t *cap, size_t elem, size_t first);
+
 /* Little-endian loads (the data may be unaligned). */
 static inline uint16_t esp_le16(const unsigned char *p)
 {

@@ -100,14 +100,9 @@ static espdiag_backend *backend_of(const espdiag_registry *r, uint32_t index)
 static int add_source(espdiag_registry *r, espdiag_backend *b, const char *path,
                       const char *prefix, uint32_t *out)
 {
-	if (r->nsources == r->cap_sources) {
-		size_t cap = r->cap_sources ? r->cap_sources * 2 : 4;
-		source *s = realloc(r->sources, cap * sizeof *s);
-		if (s == NULL)
-			return ESPDIAG_ENOMEM;
-		r->sources = s;
-		r->cap_sources = cap;
-	}
+	if (esp_reserve_one((void **)&r->sources, r->nsources, &r->cap_sources,
+	                    sizeof *r->sources, 4) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
 	const char *p = esp_arena_strndup(&r->arena, path, strlen(path));
 	const char *x = esp_arena_strndup(&r->arena, prefix, strlen(prefix));
 	if (p == NULL || x == NULL)
@@ -283,16 +278,9 @@ static int load_children(espdiag_key *k)
 						break;
 			}
 			if (j == np) {
-				if (np == capp) {
-					size_t cap = capp ? capp * 2 : 8;
-					pending *bigger = realloc(p, cap * sizeof *p);
-					if (bigger == NULL) {
-						rc = ESPDIAG_ENOMEM;
-						break;
-					}
-					p = bigger;
-					capp = cap;
-				}
+				rc = esp_reserve_one((void **)&p, np, &capp, sizeof *p, 8);
+				if (rc != ESPDIAG_OK)
+					break;
 				p[np] = (pending){ name, len, hash, 0, 2, malloc(2 * sizeof(layer)) };
 				if (p[np].layers == NULL) {
 					rc = ESPDIAG_ENOMEM;
