@@ -873,21 +873,6 @@ static int big_data(regf *h, uint32_t rel, const unsigned char *vk, size_t total
 	return ESPDIAG_OK;
 }
 
-/* A key's checked values: LE offsets of vk cells. */
-static void vals_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
-                    uint32_t *n)
-{
-	regf_side *s = side_of(h, rank, off, false);
-	if (s != NULL && s->vals_set) {
-		*list = s->vals;
-		*n = s->nvals;
-		return;
-	}
-	const unsigned char *nk = checked(h, off);
-	*n = esp_le32(nk + 36);
-	*list = *n ? checked(h, esp_le32(nk + 40)) : NULL;
-}
-
 /* Examines a key's value list once; keeps a filtered copy in the side
  * record when the list cannot be served as it is. */
 static int load_values(regf *h, uint32_t rank, uint32_t off)
@@ -965,8 +950,9 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 	return rc;
 }
 
-/* A key's values, examined on first need: load_values then vals_of,
- * remembered for the next call about the same key. */
+/* A key's checked values (LE offsets of vk cells), examined on first need:
+ * the filtered copy load_values kept, else the key's own list. Remembered
+ * for the next call about the same key. */
 static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
                      uint32_t *n)
 {
@@ -976,7 +962,15 @@ static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char *
 		return ESPDIAG_OK;
 	}
 	int rc = load_values(h, rank, off);
-	vals_of(h, rank, off, list, n);
+	regf_side *s = side_of(h, rank, off, false);
+	if (s != NULL && s->vals_set) {
+		*list = s->vals;
+		*n = s->nvals;
+	} else {
+		const unsigned char *nk = checked(h, off);
+		*n = esp_le32(nk + 36);
+		*list = *n ? checked(h, esp_le32(nk + 40)) : NULL;
+	}
 	if (rc == ESPDIAG_OK) {
 		h->vals_rank = rank;
 		h->vals_list = *list;
