@@ -950,17 +950,12 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 	return rc;
 }
 
-/* A key's checked values (LE offsets of vk cells), examined on first need:
- * the filtered copy load_values kept, else the key's own list. Remembered
- * for the next call about the same key. */
-static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
-                     uint32_t *n)
+/* Examines a key's values (load_values) and reads the list it checked:
+ * the filtered copy it kept, else the key's own list; remembers it for
+ * values_of. */
+static int read_values(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
+                       uint32_t *n)
 {
-	if (h->vals_rank == (int64_t)rank) {
-		*list = h->vals_list;
-		*n = h->vals_n;
-		return ESPDIAG_OK;
-	}
 	int rc = load_values(h, rank, off);
 	regf_side *s = side_of(h, rank, off, false);
 	if (s != NULL && s->vals_set) {
@@ -977,6 +972,19 @@ static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char *
 		h->vals_n = *n;
 	}
 	return rc;
+}
+
+/* A key's checked values (LE offsets of vk cells). The remembered list is
+ * served here, small enough to inline into every value op; the first call
+ * about a key reads it. */
+static int values_of(regf *h, uint32_t rank, uint32_t off, const unsigned char **list,
+                     uint32_t *n)
+{
+	if (h->vals_rank != (int64_t)rank)
+		return read_values(h, rank, off, list, n);
+	*list = h->vals_list;
+	*n = h->vals_n;
+	return ESPDIAG_OK;
 }
 
 /* ------------------------------------------------------------------ */
