@@ -179,8 +179,10 @@ static void table_put(table *tb, uint32_t hash, uint32_t ref)
 	tb->used++;
 }
 
-/* Makes room for one more entry, rebuilding the table from a list of
- * n entries whose (hash, ref) fill gives. */
+/* Makes room for one more entry in a table for n entries. A table that
+ * grows moves its entries from the old slots, read in order; a table
+ * without slots is built from the key's list of n entries, whose (hash,
+ * ref) entry gives. */
 typedef void (*entry_fn)(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
                          uint32_t *ref);
 
@@ -196,7 +198,15 @@ static int table_fit(esp_memtree *t, const mkey *k, table *tb, uint32_t n, entry
 	uint64_t *slots = esp_arena_calloc(&t->tables, (size_t)cap, sizeof *slots);
 	if (slots == NULL)
 		return ESPDIAG_ENOMEM;
+	table old = *tb;
 	*tb = (table){ slots, (uint32_t)(cap - 1), 0 };
+	if (old.slots != NULL) {
+		/* Rereading the list would look up every entry's key. */
+		for (uint64_t j = 0; j <= old.mask; j++)
+			if (old.slots[j] != 0)
+				table_put(tb, (uint32_t)(old.slots[j] >> 32), (uint32_t)old.slots[j]);
+		return ESPDIAG_OK;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t hash, ref;
 		entry(t, k, i, &hash, &ref);

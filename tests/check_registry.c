@@ -476,6 +476,12 @@ START_TEST(memtree_wide_keys_stay_consistent)
 		snprintf(name, sizeof name, "c%d", i);
 		ck_assert_int_eq(esp_memtree_child(t, w, name, strlen(name), true, &c), ESPDIAG_OK);
 	}
+	/* Every child is still found after its table grew. */
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof name, "C%d", i);
+		ck_assert_int_eq(esp_memtree_child(t, w, name, strlen(name), false, &c), ESPDIAG_OK);
+		ck_assert_uint_eq(c, (esp_mnode)(w + 2 + (uint32_t)i));
+	}
 	ck_assert_int_eq(esp_memtree_delete_child(t, w, "C5", 2), ESPDIAG_OK);
 	ck_assert_int_eq(esp_memtree_child(t, w, "c5", 2, false, &c), ESPDIAG_NOTFOUND);
 	ck_assert_int_eq(esp_memtree_child(t, w, "C6", 2, false, &c), ESPDIAG_OK);
