@@ -207,19 +207,36 @@ static size_t skip_blank(const uint16_t *v, size_t i, size_t n)
 	return i;
 }
 
+/* The first v[k] == unit with i <= k < n, or n. Paths and dump value
+ * names are long runs of ASCII, so eight units are compared a step. */
+static size_t find_unit(const uint16_t *v, size_t i, size_t n, uint16_t unit)
+{
+#ifdef __SSE2__
+	const __m128i u = _mm_set1_epi16((short)unit);
+	for (; i + 8 <= n; i += 8) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+		int hit = _mm_movemask_epi8(_mm_cmpeq_epi16(x, u));
+		if (hit != 0)
+			return i + (size_t)__builtin_ctz((unsigned)hit) / 2;
+	}
+#endif
+	while (i < n && v[i] != unit)
+		i++;
+	return i;
+}
+
 /* v[i..] starts with the ASCII text s (case-insensitive when fold). */
 static bool starts_with(const uint16_t *v, size_t i, size_t n, const char *s, bool fold)
 {
 	for (; *s != '\0'; s++, i++) {
 		if (i >= n)
 			return false;
-		uint16_t c = v[i];
-		uint16_t d = (uint16_t)(unsigned char)*s;
-		if (fold) {
-			if (c >= 'A' && c <= 'Z')
-				c = (uint16_t)(c + 32);
-			if (d >= 'A' && d <= 'Z')
-				d = (uint16_t)(d + 32);
+		uint16_t c = v[i], d = (unsigned char)*s;
+		/* Setting bit 5 lower-cases a letter; only the two cases of a
+		 * letter then meet a lower-case letter. */
+		if (fold && ((d | 0x20) >= 'a' && (d | 0x20) <= 'z')) {
+			c |= 0x20;
+			d |= 0x20;
 		}
 		if (c != d)
 			return false;
@@ -674,29 +691,29 @@ static bool read_line(parser *p)
 /* ------------------------------------------------------------------ */
 /* keys */
 
+#define ROOT_KEY(abbrev, name) { { abbrev, name }, { sizeof abbrev - 1, sizeof name - 1 } }
 static const struct {
-	const char *abbrev, *name;
+	const char *names[2]; /* the abbreviation, the name */
+	size_t lens[2];
 } root_keys[] = {
-	{ "HKLM", "HKEY_LOCAL_MACHINE" }, { "HKCU", "HKEY_CURRENT_USER" },
-	{ "HKCR", "HKEY_CLASSES_ROOT" },  { "HKU", "HKEY_USERS" },
-	{ "HKCC", "HKEY_CURRENT_CONFIG" },
+	ROOT_KEY("HKLM", "HKEY_LOCAL_MACHINE"), ROOT_KEY("HKCU", "HKEY_CURRENT_USER"),
+	ROOT_KEY("HKCR", "HKEY_CLASSES_ROOT"),  ROOT_KEY("HKU", "HKEY_USERS"),
+	ROOT_KEY("HKCC", "HKEY_CURRENT_CONFIG"),
 };
+#undef ROOT_KEY
 
 /* The root key v[i..] names (case-insensitive, followed by "\" or the
  * end, as reg.exe matches it); -1 when none. *after is past its name. */
 static int match_root(const uint16_t *v, size_t i, size_t end, size_t *after)
 {
-	for (size_t r = 0; r < sizeof root_keys / sizeof root_keys[0]; r++) {
-		const char *names[2] = { root_keys[r].abbrev, root_keys[r].name };
-		for (size_t k = 0; k < 2; k++) {
-			size_t len = strlen(names[k]);
-			if (starts_with(v, i, end, names[k], true) &&
-			    (i + len == end || v[i + len] == '\\')) {
+	size_t len = find_unit(v, i, end, '\\') - i;
+	for (size_t r = 0; r < sizeof root_keys / sizeof root_keys[0]; r++)
+		for (size_t k = 0; k < 2; k++)
+			if (root_keys[r].lens[k] == len &&
+			    starts_with(v, i, end, root_keys[r].names[k], true)) {
 				*after = i + len;
 				return (int)r;
 			}
-		}
-	}
 	return -1;
 }
 
@@ -707,7 +724,18 @@ static bool to_utf8(parser *p, bytebuf *b, const uint16_t *v, size_t n)
 		return false;
 	unsigned char *o = b->v;
 	size_t i = 0;
-	/* Four ASCII units a step: names are mostly ASCII. */
+	/* ASCII units eight, then four, a step: names are mostly ASCII. */
+#ifdef __SSE2__
+	const __m128i not_ascii = _mm_set1_epi16((short)0xFF80);
+	for (; i + 8 <= n; i += 8) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+		if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(x, not_ascii),
+		                                      _mm_setzero_si128())) != 0xFFFF)
+			break;
+		_mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(x, x));
+		o += 8;
+	}
+#endif
 	for (; i + 4 <= n; i += 4) {
 		if ((v[i] | v[i + 1] | v[i + 2] | v[i + 3]) >= 0x80)
 			break;
@@ -744,8 +772,7 @@ static int split_path(parser *p, const uint16_t *v, size_t i, size_t end,
 		while (k < end && v[k] == '\\')
 			k++;
 		size_t start = k;
-		while (k < end && v[k] != '\\')
-			k++;
+		k = find_unit(v, k, end, '\\');
 		if (k == start)
 			continue;
 		/* the root key is the first level */
@@ -912,8 +939,8 @@ static int walk_path(parser *p, int r, const uint16_t *v, size_t comp[][2], int 
 		}
 	} else {
 		c = 0;
-		const char *rname = root_keys[r].name;
-		size_t rlen = strlen(rname);
+		const char *rname = root_keys[r].names[1];
+		size_t rlen = root_keys[r].lens[1];
 		if (!bytes_reserve(p, &p->utf8, rlen))
 			return p->status;
 		memcpy(p->utf8.v, rname, rlen);
@@ -1458,12 +1485,10 @@ static void value_line(parser *p, size_t i)
 		/* Dump names are raw too: the name runs to the first '"' that an
 		 * '=' follows. */
 		size_t q;
-		for (q = i + 1; q < n; q++) {
-			if (v[q] == '"') {
-				size_t r = skip_blank(v, q + 1, n);
-				if (r < n && v[r] == '=')
-					break;
-			}
+		for (q = find_unit(v, i + 1, n, '"'); q < n; q = find_unit(v, q + 1, n, '"')) {
+			size_t r = skip_blank(v, q + 1, n);
+			if (r < n && v[r] == '=')
+				break;
 		}
 		if (q >= n) {
 			warn(p, i, "value name has no closing '\"' before '='; line ignored");

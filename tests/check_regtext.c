@@ -735,6 +735,61 @@ START_TEST(test_dump_dialect)
 }
 END_TEST
 
+/* Key components and dump value names of every length up to 40, with a
+ * raw quote and a non-ASCII character at shifting places: the scans that
+ * take eight units a step agree with the unit-by-unit ones at every
+ * block edge. */
+static void scan_names(int len, char *comp, char *name)
+{
+	char *c = comp, *n = name;
+	for (int j = 0; j < len; j++) {
+		*c++ = (char)('A' + (j + len) % 26);
+		if (j == len % 11 && j > 0) {
+			*n++ = '"';
+		} else if (j == (len * len) % 17) {
+			*n++ = (char)0xC3; /* U+00E9 */
+			*n++ = (char)0xA9;
+		} else {
+			*n++ = (char)('a' + j % 26);
+		}
+	}
+	*c = *n = '\0';
+}
+
+START_TEST(test_scans_at_every_length)
+{
+	char comp[64], name[128], line[256], path[128];
+	char *text = NULL;
+	size_t used = 0;
+	for (int len = 1; len <= 40; len++) {
+		scan_names(len, comp, name);
+		int n = snprintf(line, sizeof line,
+		                 "[HKEY_LOCAL_MACHINE\\Scan\\%s\\x]\r\n \"%s\"=\"v%d\"\r\n", comp,
+		                 name, len);
+		text = realloc(text, used + (size_t)n + 1);
+		ck_assert_ptr_nonnull(text);
+		memcpy(text + used, line, (size_t)n + 1);
+		used += (size_t)n;
+	}
+	size_t size;
+	unsigned char *f = utf16_file(text, &size);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	for (int len = 1; len <= 40; len++) {
+		char want[16];
+		scan_names(len, comp, name);
+		snprintf(path, sizeof path, "HKLM\\Scan\\%s\\x", comp);
+		snprintf(want, sizeof want, "v%d", len);
+		check_sz(reg, path, name, want);
+	}
+	tu_registry_free(reg);
+	free(f);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_dump_lenient_recovery)
 {
 	espdiag_registry *reg = open_ok(
@@ -1378,6 +1433,7 @@ Suite *suite_regtext(void)
 	tc = tcase_create("dump");
 	tcase_add_test(tc, test_dump_dialect);
 	tcase_add_test(tc, test_dump_lenient_recovery);
+	tcase_add_test(tc, test_scans_at_every_length);
 	tcase_add_test(tc, test_corpus_custom_error_text);
 	tcase_add_test(tc, test_corpus_tracking_policies);
 	suite_add_tcase(s, tc);
