@@ -35,6 +35,8 @@
 
 #include <espdiag/espdiag.h>
 
+#include "pin.h"
+
 #define MAX_RUNS 50
 #define DUMP_FACTOR 3.0
 #define WALK_FACTOR 10.0
@@ -227,6 +229,7 @@ int main(int argc, char **argv)
 	char *dump[] = { (char *)espdiag, (char *)"dump", (char *)path, NULL };
 	run r_hx[MAX_RUNS], r_dump[MAX_RUNS], r_walk[MAX_RUNS];
 	walk_counts c = { 0 };
+	int cpu = pin_to_this_cpu();
 	/* one untimed round so that the file is in the page cache */
 	measure(hx, NULL, NULL);
 	measure(dump, NULL, NULL);
@@ -242,7 +245,9 @@ int main(int argc, char **argv)
 	printf("  file      %s\n", path);
 	printf("  tree      %" PRIu64 " keys, %" PRIu64 " values, %" PRIu64 " value bytes, %"
 	       PRIu64 " warnings\n", c.keys, c.values, c.bytes, c.warnings);
-	printf("  runs      best of %d, each in a fresh process; cpu = user + sys\n\n", runs);
+	printf("  runs      best of %d, each in a fresh process; cpu = user + sys\n", runs);
+	print_pinning(cpu);
+	printf("\n");
 	printf("  %-44s %10s %10s\n", "step", "wall s", "cpu s");
 	printf("  %-44s %10.4f %10.4f\n", "hivexml FILE > /dev/null", bh.wall, bh.cpu);
 	printf("  %-44s %10.4f %10.4f\n", "espdiag dump FILE > /dev/null", bd.wall, bd.cpu);

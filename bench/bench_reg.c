@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "pin.h"
 
 #include <espdiag/espdiag.h>
 
@@ -439,6 +440,7 @@ int main(int argc, char **argv)
 	const double size = (double)st.st_size;
 	const double mb = size / 1e6, mib = size / (1024.0 * 1024.0);
 
+	int cpu = pin_to_this_cpu();
 	warm_cache(path);
 	long idle_kib = child_idle_rss();
 
@@ -452,8 +454,8 @@ int main(int argc, char **argv)
 	/* The untimed warm-up run of each contender. */
 	{
 		long kib;
-		double cpu;
-		child_iconv(path, &kib, &cpu);
+		double cpu_s;
+		child_iconv(path, &kib, &cpu_s);
 		child_parse(path, 0, &r, &kib);
 		if (r.status != ESPDIAG_OK)
 			fatal("%s: %s: %s", path, espdiag_strerror(r.status), r.errmsg);
@@ -495,6 +497,7 @@ int main(int argc, char **argv)
 	printf("  size      %.0f bytes (%.1f MiB, %.1f MB)\n", size, mib, mb);
 	printf("  runs      best of %d after one warm-up run each; MB = 10^6 bytes, MiB = 2^20 "
 	       "bytes\n", runs);
+	print_pinning(cpu);
 	printf("  tree      %" PRIu64 " keys, %" PRIu64 " values, %" PRIu64 " value bytes, digest %016"
 	       PRIx64 ", %" PRIu64 " warnings\n\n", first.keys, first.values, first.value_bytes,
 	       first.digest, first.warnings);
