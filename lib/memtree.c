@@ -29,7 +29,7 @@ typedef struct mvalue {
  * value's ref is its position + 1. */
 typedef struct table {
 	uint64_t *slots;
-	uint32_t mask, used;
+	uint32_t mask;
 } table;
 
 typedef struct kindex {
@@ -64,7 +64,7 @@ struct esp_memtree {
 	esp_arena child_arrays, value_arrays;
 	esp_arena tables; /* the hash tables of wide keys */
 	mkey **chunks;
-	uint32_t nkeys, nchunks;
+	uint32_t nkeys;
 	mkey *last_valued; /* the key whose value array may still be trimmed */
 	esp_warnings warnings;
 	struct {
@@ -97,7 +97,6 @@ static mkey *new_key(esp_memtree *t)
 		t->chunks[c] = esp_arena_alloc(&t->arena, KEY_CHUNK * sizeof(mkey));
 		if (t->chunks[c] == NULL)
 			return NULL;
-		t->nchunks = c + 1;
 	}
 	mkey *k = key_at(t, t->nkeys);
 	memset(k, 0, sizeof *k);
@@ -176,7 +175,6 @@ static void table_put(table *tb, uint32_t hash, uint32_t ref)
 	while (tb->slots[j] != 0)
 		j = (j + 1) & tb->mask;
 	tb->slots[j] = (uint64_t)hash << 32 | ref;
-	tb->used++;
 }
 
 /* Makes room for one more entry in a table for n entries. A table that
@@ -199,7 +197,7 @@ static int table_fit(esp_memtree *t, const mkey *k, table *tb, uint32_t n, entry
 	if (slots == NULL)
 		return ESPDIAG_ENOMEM;
 	table old = *tb;
-	*tb = (table){ slots, (uint32_t)(cap - 1), 0 };
+	*tb = (table){ slots, (uint32_t)(cap - 1) };
 	if (old.slots != NULL) {
 		/* Rereading the list would look up every entry's key. */
 		for (uint64_t j = 0; j <= old.mask; j++)
