@@ -5,7 +5,7 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
-	build-essential autoconf automake libtool pkg-config check \
+	build-essential autoconf automake libtool pkg-config check libjansson-dev \
 	libhivex-dev libhivex-bin libwin-hivex-perl \
 	valgrind groff-base mandoc abigail-tools python3 ca-certificates \
 	libarchive-dev gcab
