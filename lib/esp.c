@@ -2,7 +2,9 @@
  * lib/esp.c - the ESP model (esp.h): reads the ESP keys of a registry view
  * into library-owned structs, derives phase statuses, items and the
  * timeline of changes. Output (JSON, timeline text) lives in esp_write.c,
- * names of enum values in esp_names.c.
+ * names of enum values in esp_names.c; the other key families load in
+ * files of their own (esp_ime.c, esp_office.c, esp_page.c, esp_omadm.c)
+ * through the reading helpers this file shares (esp_private.h).
  *
  * Only the public registry API is used, so the model cannot tell a .reg
  * dump from a hive. Every string is copied into the model's arena, so the
@@ -139,10 +141,7 @@ static const espdiag_key *lookup(espdiag_registry *reg, const char *path, int *r
 
 /* Subkeys in name order. A hive stores them sorted, a .reg dump in
  * whatever order it was written; sorting here gives one model for both. */
-typedef struct kids {
-	const espdiag_key **k;
-	size_t n;
-} kids;
+typedef esp_kids kids;
 
 /* Windows orders key names by their upper-cased form; non-ASCII bytes
  * compare as they are, which is deterministic for both sources. */
@@ -227,6 +226,57 @@ static const char *get_str(espdiag_esp *esp, const espdiag_key *key, const char 
 	if (copy == NULL)
 		*rc = ESPDIAG_ENOMEM;
 	return copy;
+}
+
+/* The helpers above, for the files that load the other key families. */
+bool esp_model_budget(espdiag_esp *esp)
+{
+	return budget(esp);
+}
+
+void *esp_model_zalloc(espdiag_esp *esp, size_t size)
+{
+	return zalloc(esp, size);
+}
+
+const char *esp_model_strdup(espdiag_esp *esp, const char *s)
+{
+	return dupstr(esp, s);
+}
+
+const char *esp_model_keypath(espdiag_esp *esp, const espdiag_key *key, int *rc)
+{
+	return keypath(esp, key, rc);
+}
+
+const espdiag_key *esp_model_sub(const espdiag_key *key, const char *rel, int *rc)
+{
+	return sub(key, rel, rc);
+}
+
+const espdiag_key *esp_model_lookup(espdiag_registry *reg, const char *path, int *rc)
+{
+	return lookup(reg, path, rc);
+}
+
+esp_kids esp_model_children(espdiag_esp *esp, const espdiag_key *key, int *rc)
+{
+	return children(esp, key, rc);
+}
+
+espdiag_esp_u32 esp_model_u32(espdiag_esp *esp, const espdiag_key *key, const char *name)
+{
+	return get_u32(esp, key, name);
+}
+
+const char *esp_model_str(espdiag_esp *esp, const espdiag_key *key, const char *name, int *rc)
+{
+	return get_str(esp, key, name, rc);
+}
+
+bool esp_model_is_guid(const char *s)
+{
+	return is_guid(s);
 }
 
 /* --- enrollments --- */
@@ -467,6 +517,7 @@ static int load_setup(espdiag_esp *esp, esp_setup *s, const espdiag_key *setup, 
 			a->state = get_u32(esp, k, "InstallationState");
 			a->reboot_required = get_u32(esp, k, "RebootRequired");
 			a->tracking_uri = get_str(esp, k, "TrackingUri", &rc);
+			a->error_hresult = get_u32(esp, k, "ErrorHresult");
 		}
 	}
 	return rc;
@@ -639,6 +690,18 @@ static int decode_entry(espdiag_esp *esp, espdiag_esp_entry *e, espdiag_esp_cate
 	return ESPDIAG_OK;
 }
 
+/* Values ESPTrackingInfo keeps for its own bookkeeping, not items (they
+ * belong on category and provider keys; skipped wherever they appear). */
+static bool is_bookkeeping(const char *name)
+{
+	static const char *const names[] = { "LastCountOfCompletedUris", "LastProvisionedCount",
+		                             "ListRetrievalStarted", "ListRetrievalSucceeded" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static int load_snapshot(espdiag_esp *esp, const espdiag_key *k, const char *sid,
                          espdiag_esp_category cat, const char *cat_name)
 {
@@ -668,7 +731,8 @@ static int load_snapshot(espdiag_esp *esp, const espdiag_key *k, const char *sid
 	size_t used = 0;
 	for (size_t i = 0; i < nv && rc == ESPDIAG_OK; i++) {
 		const espdiag_value *v;
-		if (espdiag_key_value_at(&v, k, i) != ESPDIAG_OK || !budget(esp))
+		if (espdiag_key_value_at(&v, k, i) != ESPDIAG_OK ||
+		    is_bookkeeping(espdiag_value_name(v)) || !budget(esp))
 			continue;
 		espdiag_esp_entry *e = &entries[used++];
 		e->value = dupstr(esp, espdiag_value_name(v));
@@ -918,11 +982,14 @@ static int derive_phases(espdiag_esp *esp)
 
 static int add_item(espdiag_esp *esp, espdiag_esp_item_kind kind, const char *id,
                     const char *sid, const char *state, espdiag_esp_u32 raw,
-                    const char *key, const char *value, bool is_ime)
+                    const char *key, const char *value, bool is_ime,
+                    const espdiag_esp_app *app)
 {
-	espdiag_esp_item *it = zalloc(esp, sizeof *it);
-	if (it == NULL || esp_vec_push(&esp->items, it) != ESPDIAG_OK)
+	esp_item *w = zalloc(esp, sizeof *w);
+	if (w == NULL || esp_vec_push(&esp->items, &w->pub) != ESPDIAG_OK)
 		return ESPDIAG_ENOMEM;
+	espdiag_esp_item *it = &w->pub;
+	w->app = app;
 	it->kind = kind;
 	it->id = id;
 	it->sid = sid;
@@ -941,7 +1008,7 @@ static int setup_items(espdiag_esp *esp, const esp_setup *s)
 		const espdiag_esp_app *a = s->apps.v[i];
 		int rc = add_item(esp, a->kind, a->id, a->sid,
 		                  a->state.has ? espdiag_esp_app_state_name(a->state.value) : "unknown",
-		                  a->state, a->key, "InstallationState", false);
+		                  a->state, a->key, "InstallationState", false, a);
 		if (rc)
 			return rc;
 	}
@@ -974,7 +1041,7 @@ static int derive_items(espdiag_esp *esp)
 		const char *sid = strcasecmp(m->sid, DEVICE_MSI_SID) == 0 ? NULL : m->sid;
 		rc = add_item(esp, ESPDIAG_ESP_KIND_MSI_APP, m->product_code, sid,
 		              m->status.has ? espdiag_esp_msi_status_name(m->status.value) : "unknown",
-		              m->status, m->key, "Status", m->is_ime);
+		              m->status, m->key, "Status", m->is_ime, NULL);
 	}
 	/* The latest snapshot of each (context, category name) for the
 	 * categories that no other key tracks. A category's snapshots were
@@ -997,7 +1064,7 @@ static int derive_items(espdiag_esp *esp)
 		for (size_t k = 0; k < best->entry_count && rc == ESPDIAG_OK; k++) {
 			const espdiag_esp_entry *e = &best->entries[k];
 			rc = add_item(esp, e->kind, e->id, best->sid, espdiag_esp_entry_state_name(best, e),
-			              e->state, best->key, e->value, false);
+			              e->state, best->key, e->value, false, NULL);
 		}
 	}
 	return rc;
@@ -1131,7 +1198,10 @@ static int load_all(espdiag_esp *esp, espdiag_registry *reg)
 		    (rc = load_tracking_info(esp, est)))
 			return rc;
 	}
-	if ((rc = load_msi(esp, reg)))
+	if ((rc = load_msi(esp, reg)) || (rc = esp_load_ime(esp, reg)) ||
+	    (rc = esp_load_office(esp, reg)) || (rc = esp_load_page(esp, reg)) ||
+	    (rc = esp_load_policy_cache(esp, reg)) || (rc = esp_load_omadm(esp, reg)) ||
+	    (rc = esp_join_ime(esp)))
 		return rc;
 	finish_setup(&esp->device);
 	for (size_t i = 0; i < esp->users.n; i++)
@@ -1179,7 +1249,8 @@ void espdiag_esp_free(espdiag_esp *esp)
 		free(esp->users.v[i]);
 	}
 	esp_vec *vecs[] = { &esp->enrollments, &esp->providers, &esp->users, &esp->snapshots,
-		            &esp->msi, &esp->phases, &esp->items };
+		            &esp->msi, &esp->phases, &esp->items, &esp->ime_apps,
+		            &esp->office, &esp->page, &esp->omadm, &esp->policy_nodes };
 	for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
 		esp_vec_free(vecs[i]);
 	free(esp->changes);

@@ -115,3 +115,50 @@ const char *espdiag_esp_entry_state_name(const espdiag_esp_snapshot *snapshot,
 		return "unknown";
 	}
 }
+
+/*
+ * The IME's EnforcementState numbers. No Microsoft document lists them: the
+ * table is community-sourced (Get-AutopilotDiagnosticsCommunity / IME log
+ * lines, and the community PowerShell tools that read the same Win32Apps
+ * JSON, e.g. a Get-IntuneWin32App function, which name 1000 through 6005
+ * as below). The 5000 block is the error block (5000, 5003 and 5999 are all
+ * failures there), so its other numbers are named "error"; a judgment call.
+ * Every other number is "unknown".
+ */
+const char *espdiag_esp_enforcement_state_name(uint32_t state)
+{
+	static const struct {
+		uint32_t state;
+		const char *name;
+	} names[] = {
+		{ 1000, "succeeded" },
+		{ 1003, "install_command_received" },
+		{ 2000, "in_progress" },
+		{ 2007, "waiting_for_dependencies" },      /* tried once its dependencies are installed */
+		{ 2008, "installed_reboot_required" },     /* installed, usable after a reboot */
+		{ 2009, "downloaded_not_installed" },
+		{ 3000, "requirements_not_met" },
+		{ 4000, "not_completed" },                 /* "could not be completed, unknown reason" */
+		{ 5000, "error" },
+		{ 5003, "download_failed" },
+		{ 5999, "error_retrying" },
+		{ 6000, "not_attempted" },
+		{ 6001, "dependency_failed" },
+		{ 6002, "blocked_reboot_pending" },        /* a pending hard reboot blocks it */
+		{ 6003, "dependency_requirements_not_met" },
+		{ 6004, "dependency_not_auto_installed" }, /* a dependency set not to install itself */
+		{ 6005, "blocked_dependency_not_auto_installed" },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].state == state)
+			return names[i].name;
+	return state >= 5000 && state <= 5999 ? "error" : "unknown";
+}
+
+const char *espdiag_esp_page_state_name(uint32_t state)
+{
+	static const char *const names[] = { "unknown", "not_started", "in_progress", "succeeded",
+		                             "failed", "cancelled", "failed_from_previous",
+		                             "reboot_required", "timed_out" };
+	return NAME_AT(names, state);
+}

@@ -1,6 +1,8 @@
 /*
  * lib/esp_private.h - the ESP model's handle, shared by esp.c (loading),
- * esp_names.c and esp_write.c (output). Nothing outside the model sees it.
+ * the files that load the other key families (esp_ime.c, esp_office.c,
+ * esp_page.c, esp_omadm.c), esp_names.c and esp_write.c (output), and the
+ * registry-reading helpers they share. Nothing outside the model sees it.
  */
 #ifndef ESPDIAG_ESP_PRIVATE_H
 #define ESPDIAG_ESP_PRIVATE_H
@@ -30,6 +32,14 @@ typedef struct esp_setup {
 	esp_vec apps;
 } esp_setup;
 
+/* An item and, for a tracked app, the app it stands for (the JSON writer
+ * reads the app's ErrorHresult from it). pub comes first: the item list
+ * holds &pub. */
+typedef struct esp_item {
+	espdiag_esp_item pub;
+	const espdiag_esp_app *app;
+} esp_item;
+
 struct espdiag_esp {
 	esp_err err;
 	esp_arena arena;
@@ -48,6 +58,51 @@ struct espdiag_esp {
 	esp_vec items;           /* espdiag_esp_item * */
 	espdiag_esp_change *changes;
 	size_t change_count;
+	esp_vec ime_apps;        /* espdiag_esp_ime_app * */
+	esp_vec office;          /* espdiag_esp_office * */
+	esp_vec page;            /* espdiag_esp_page_category * */
+	esp_vec omadm;           /* espdiag_esp_omadm_account * */
+	const char *odj_applied_key;
+	esp_vec policy_nodes;    /* espdiag_esp_policy_node * */
 };
+
+#define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
+
+/* --- the registry-reading helpers of esp.c, for the model's other files --- */
+
+/* Subkeys in name order (case-insensitive, as a hive stores them). */
+typedef struct esp_kids {
+	const espdiag_key **k;
+	size_t n;
+} esp_kids;
+
+/* Counts one more part against ESP_MAX_PARTS; false (with one warning) past it. */
+bool esp_model_budget(espdiag_esp *esp);
+/* size zeroed bytes from the model's arena; NULL when out of memory. */
+void *esp_model_zalloc(espdiag_esp *esp, size_t size);
+/* A copy in the model's arena; NULL for NULL or when out of memory. */
+const char *esp_model_strdup(espdiag_esp *esp, const char *s);
+/* The key's path copied; NULL only when out of memory (*rc set). */
+const char *esp_model_keypath(espdiag_esp *esp, const espdiag_key *key, int *rc);
+/* A subkey by relative path or a key by full path, NULL when absent;
+ * negative errors go to *rc. */
+const espdiag_key *esp_model_sub(const espdiag_key *key, const char *rel, int *rc);
+const espdiag_key *esp_model_lookup(espdiag_registry *reg, const char *path, int *rc);
+/* The subkeys of key (may be NULL) in name order, in the arena. */
+esp_kids esp_model_children(espdiag_esp *esp, const espdiag_key *key, int *rc);
+/* A DWORD value (a present value of another type is a warning), and a
+ * string value copied (NULL when absent or no string, with a warning). */
+espdiag_esp_u32 esp_model_u32(espdiag_esp *esp, const espdiag_key *key, const char *name);
+const char *esp_model_str(espdiag_esp *esp, const espdiag_key *key, const char *name, int *rc);
+/* A GUID with or without braces. */
+bool esp_model_is_guid(const char *s);
+
+/* --- the other key families (each file says what it reads) --- */
+int esp_load_ime(espdiag_esp *esp, espdiag_registry *reg);       /* esp_ime.c */
+int esp_join_ime(espdiag_esp *esp);                              /* esp_ime.c */
+int esp_load_office(espdiag_esp *esp, espdiag_registry *reg);    /* esp_office.c */
+int esp_load_page(espdiag_esp *esp, espdiag_registry *reg);      /* esp_page.c */
+int esp_load_policy_cache(espdiag_esp *esp, espdiag_registry *reg); /* esp_page.c */
+int esp_load_omadm(espdiag_esp *esp, espdiag_registry *reg);     /* esp_omadm.c */
 
 #endif /* ESPDIAG_ESP_PRIVATE_H */

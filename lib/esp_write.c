@@ -113,7 +113,7 @@ static void write_autopilot(FILE *out, const espdiag_esp *esp)
 	const espdiag_esp_autopilot *a = &esp->autopilot;
 	bool first = true;
 	fputs("\"autopilot\":", out);
-	if (a->key == NULL) {
+	if (a->key == NULL && a->policy_cache_key == NULL) {
 		fputs("null", out);
 		return;
 	}
@@ -142,6 +142,8 @@ static void write_autopilot(FILE *out, const espdiag_esp *esp)
 	json_bool(out, "hybrid_join", a->hybrid_join, &first);
 	json_str(out, "ztd_id", a->ztd_id, &first);
 	json_str(out, "ent_dm_id", a->ent_dm_id, &first);
+	json_str(out, "policy_cache_key", a->policy_cache_key, &first);
+	json_bool(out, "from_policy_cache", a->from_policy_cache, &first);
 	putc('}', out);
 }
 
@@ -178,20 +180,175 @@ static void write_items(FILE *out, const espdiag_esp *esp)
 		json_bool(out, "ime", it->is_ime, &first);
 		json_str(out, "evidence", it->key, &first);
 		json_str(out, "value", it->value, &first);
+		/* Added in 0.2, only where known, so that an item without one
+		 * is written as 0.1 wrote it. */
+		const espdiag_esp_app *app = ((const esp_item *)it)->app;
+		if (app != NULL && app->error_hresult.has)
+			json_u32(out, "error_hresult", app->error_hresult, &first);
 		putc('}', out);
 	}
 	putc(']', out);
 }
 
+static void json_i64(FILE *out, const char *name, bool has, int64_t v, bool *first)
+{
+	json_key(out, name, first);
+	if (has)
+		fprintf(out, "%" PRId64, v);
+	else
+		fputs("null", out);
+}
+
+/* Where a message was found, or null: {"key":...,"value":..., */
+static bool json_source(FILE *out, const char *name, const char *key, const char *value,
+                        bool *first)
+{
+	json_key(out, name, first);
+	if (key == NULL) {
+		fputs("null", out);
+		return false;
+	}
+	bool f = true;
+	putc('{', out);
+	json_str(out, "key", key, &f);
+	json_str(out, "value", value, &f);
+	return true;
+}
+
+static void write_ime_apps(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"ime_apps\":[", out);
+	for (size_t i = 0; i < esp->ime_apps.n; i++) {
+		const espdiag_esp_ime_app *a = esp->ime_apps.v[i];
+		bool first = true, f = false;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", a->key, &first);
+		json_str(out, "user_id", a->user_id, &first);
+		json_bool(out, "device", a->device, &first);
+		json_str(out, "app_id", a->app_id, &first);
+		json_u32(out, "revision", a->revision, &first);
+		if (json_source(out, "enforcement", a->enforcement_key, a->enforcement_value, &first)) {
+			json_u32(out, "state", a->enforcement_state, &f);
+			json_str(out, "state_name",
+			         a->enforcement_state.has
+			                 ? espdiag_esp_enforcement_state_name(a->enforcement_state.value)
+			                 : NULL,
+			         &f);
+			json_i64(out, "error_code", a->has_enforcement_error, a->enforcement_error, &f);
+			putc('}', out);
+		}
+		f = false;
+		if (json_source(out, "compliance", a->compliance_key, a->compliance_value, &first)) {
+			json_u32(out, "applicability", a->applicability, &f);
+			json_u32(out, "compliance_state", a->compliance_state, &f);
+			json_u32(out, "desired_state", a->desired_state, &f);
+			json_u32(out, "install_context", a->install_context, &f);
+			json_u32(out, "target_type", a->target_type, &f);
+			json_i64(out, "error_code", a->has_compliance_error, a->compliance_error, &f);
+			putc('}', out);
+		}
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void write_office(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"office\":[", out);
+	for (size_t i = 0; i < esp->office.n; i++) {
+		const espdiag_esp_office *o = esp->office.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", o->key, &first);
+		json_str(out, "id", o->id, &first);
+		json_u32(out, "final_status", o->final_status, &first);
+		json_u32(out, "status", o->status, &first);
+		json_u32(out, "effective", o->effective, &first);
+		json_str(out, "effective_value", o->effective_value, &first);
+		json_str(out, "effective_name",
+		         o->effective.has ? espdiag_esp_msi_status_name(o->effective.value) : NULL,
+		         &first);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void write_page(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"page\":[", out);
+	for (size_t i = 0; i < esp->page.n; i++) {
+		const espdiag_esp_page_category *c = esp->page.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", c->key, &first);
+		json_str(out, "value", c->value, &first);
+		json_str(out, "name", c->name, &first);
+		json_str(out, "phase", c->phase ? espdiag_esp_phase_name(c->phase) : NULL, &first);
+		json_str(out, "state", espdiag_esp_page_state_name(c->state), &first);
+		json_str(out, "state_raw", c->state_raw, &first);
+		json_str(out, "status_text", c->status_text, &first);
+		json_bool(out, "flat", c->flat, &first);
+		json_key(out, "subcategories", &first);
+		putc('[', out);
+		for (size_t j = 0; j < c->subcategory_count; j++) {
+			const espdiag_esp_page_subcategory *s = c->subcategories[j];
+			bool f = true;
+			fputs(j ? ",{" : "{", out);
+			json_str(out, "name", s->name, &f);
+			json_str(out, "state", espdiag_esp_page_state_name(s->state), &f);
+			json_str(out, "state_raw", s->state_raw, &f);
+			json_str(out, "status_text", s->status_text, &f);
+			putc('}', out);
+		}
+		fputs("]}", out);
+	}
+	putc(']', out);
+}
+
+static void write_omadm(FILE *out, const espdiag_esp *esp)
+{
+	fputs("\"omadm\":{\"accounts\":[", out);
+	for (size_t i = 0; i < esp->omadm.n; i++) {
+		const espdiag_esp_omadm_account *a = esp->omadm.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", a->key, &first);
+		json_str(out, "account_id", a->account_id, &first);
+		json_u32(out, "last_session_result", a->last_session_result, &first);
+		json_str(out, "server_last_access_time", a->server_last_access_time, &first);
+		json_str(out, "server_last_access_utc", a->server_last_access_utc, &first);
+		json_str(out, "server_last_success_time", a->server_last_success_time, &first);
+		json_str(out, "server_last_success_utc", a->server_last_success_utc, &first);
+		putc('}', out);
+	}
+	fputs("],\"odj_applied\":", out);
+	esp_json_cstr(out, esp->odj_applied_key);
+	fputs(",\"policy_nodes\":[", out);
+	for (size_t i = 0; i < esp->policy_nodes.n; i++) {
+		const espdiag_esp_policy_node *p = esp->policy_nodes.v[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", p->key, &first);
+		json_key(out, "index", &first);
+		fprintf(out, "%" PRIu32, p->index);
+		json_str(out, "uri", p->uri, &first);
+		json_str(out, "expected_value", p->expected_value, &first);
+		putc('}', out);
+	}
+	fputs("]}", out);
+}
+
 int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 {
-	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_ALL) != 0)
+	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_ALL_V2) != 0)
 		return ESPDIAG_EINVAL;
 	bool first = true;
+	/* One writer per part bit, in bit order. */
 	static void (*const writers[])(FILE *, const espdiag_esp *) = {
-		write_enrollments, write_autopilot, write_phases, write_items
+		write_enrollments, write_autopilot, write_phases, write_items,
+		write_ime_apps,    write_office,    write_page,   write_omadm
 	};
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(parts & (1u << i)))
 			continue;
 		if (!first)

@@ -11,6 +11,7 @@ Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
 Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
+Suite *suite_esp_v13(void);  /* check_esp_v13.c: the IME, OfficeCSP, page, cache and OMA-DM parts */
 Suite *suite_container(void); /* check_container.c: cab, zip, folders, archive limits */
 Suite *suite_diagnose(void); /* check_diagnose.c: rules, findings, text and JSON reports */
 Suite *suite_fuzz(void);     /* check_fuzz.c: replay of tests/fuzz-regressions */

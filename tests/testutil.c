@@ -130,3 +130,18 @@ const unsigned char *tu_utf16(const char *s, size_t *size)
 	*size = n + 2;
 	return buf;
 }
+
+char *tu_esp_json(const espdiag_esp *esp, uint32_t parts)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL)
+		return NULL;
+	int rc = espdiag_esp_write_json(esp, parts, f);
+	if (fclose(f) != 0 || rc != ESPDIAG_OK) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

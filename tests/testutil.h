@@ -30,4 +30,8 @@ void tu_registry_free(espdiag_registry *reg);
  * buffer (valid until the next call); *size gets the byte count. */
 const unsigned char *tu_utf16(const char *s, size_t *size);
 
+/* What espdiag_esp_write_json(esp, parts) writes, as a malloc'd string;
+ * NULL when it fails. */
+char *tu_esp_json(const espdiag_esp *esp, uint32_t parts);
+
 #endif

@@ -15,6 +15,21 @@
  *                                          and ...\<Category>\LastLoggedState
  *                                                           snapshots
  *   EnterpriseDesktopAppManagement\<SID>\MSI\<ProductCode>  MSI apps
+ *   IntuneManagementExtension\Win32Apps\<userObjectId>\<appId>_<revision>
+ *     EnforcementStateMessage, ComplianceStateMessage (JSON)  IME app state
+ *   OfficeCSP\<id>                                          Microsoft 365 Apps
+ *   Provisioning\AutopilotSettings <Category>.Status (JSON)  the page's status
+ *   Provisioning\AutopilotPolicyCache PolicyJsonCache (JSON) autopilot fallback
+ *   Provisioning\OMADM\Accounts\<id>\Protected\ConnInfo     OMA-DM sessions
+ *   Provisioning\OMADM\SyncML\ODJApplied                    offline domain join
+ *   Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\<n>  policy nodes
+ *
+ * JSON inside values is parsed with jansson after a size cap (1 MiB); a
+ * document past the cap, or malformed, is a model warning naming its key
+ * and value (and the parser's line and column), and the rest loads. The
+ * bookkeeping values of ESPTrackingInfo (LastCountOfCompletedUris,
+ * LastProvisionedCount, ListRetrievalStarted, ListRetrievalSucceeded) are
+ * not items, wherever they appear.
  *
  * and derives the status of each phase (device preparation, device setup,
  * each user's account setup), a flat item list, and the timeline of state
@@ -278,6 +293,12 @@ typedef struct espdiag_esp_autopilot {
 	const char *correlations_key;        /* ...\EstablishedCorrelations, NULL if absent */
 	const char *ztd_id;                  /* ZTDRegistrationID */
 	const char *ent_dm_id;               /* EntDMID */
+	/* Appended in 0.2: the profile JSON cache fills the fields above that
+	 * the Diagnostics\Autopilot key lacks (tenant_id, tenant_domain,
+	 * profile_name, oobe_config, domain_join_method, hybrid_join, ztd_id);
+	 * a field the key has wins. key stays NULL when only the cache exists. */
+	const char *policy_cache_key;        /* ...\AutopilotPolicyCache when PolicyJsonCache was read */
+	bool from_policy_cache;              /* at least one field came from the cache */
 } espdiag_esp_autopilot;
 
 /* One value under TrackedResourceTypes ("Apps" = 1, ...). */
@@ -318,6 +339,10 @@ typedef struct espdiag_esp_app {
 	espdiag_esp_u32 reboot_required;     /* RebootRequired: espdiag_esp_reboot */
 	const char *tracking_uri;            /* TrackingUri */
 	const char *sid;                     /* NULL: device setup; else the user's SID */
+	/* Appended in 0.2. */
+	espdiag_esp_u32 error_hresult;       /* ErrorHresult (a Sidecar app's failure), an HRESULT */
+	const struct espdiag_esp_ime_app *ime; /* the IME's state of this app (see
+	                                          espdiag_esp_ime_app_at()), NULL when none */
 } espdiag_esp_app;
 
 /* Device\Setup or <UserSID>\Setup. */
@@ -398,6 +423,139 @@ typedef struct espdiag_esp_change {
 	espdiag_esp_phase phase;
 	const espdiag_esp_entry *previous;   /* NULL at the item's first snapshot */
 } espdiag_esp_change;
+
+/*
+ * IntuneManagementExtension\Win32Apps\<userObjectId>\<appId>_<revision>:
+ * the IME's own state of a Win32 app for one user (the device is the user
+ * 00000000-0000-0000-0000-000000000000). Each message is JSON in a REG_SZ
+ * value of the app key, or in a same-named subkey (its value of the same
+ * name, else its default value, else its first string value); key and
+ * value name where it was found, NULL when absent. A message that is
+ * there but malformed keeps its key and value with its numbers absent
+ * (and gives a model warning).
+ *
+ * A tracked app Win32App_<guid>_<rev> (espdiag_esp_app.ime) is joined to
+ * the IME app of the same GUID (case-insensitive): for a device-setup app
+ * the device user's first, then any user's; for a user's app a user's
+ * other than the device first, then the device's. Among equals, the
+ * highest revision, then key order.
+ */
+typedef struct espdiag_esp_ime_app {
+	const char *key;                     /* ...\Win32Apps\<user>\<app>_<rev> */
+	const char *user_id;                 /* <userObjectId> as spelled */
+	bool device;                         /* user_id is all zeros: the device */
+	const char *app_id;                  /* the GUID part of the key name, as spelled */
+	espdiag_esp_u32 revision;            /* the number after the last '_' */
+	/* EnforcementStateMessage */
+	const char *enforcement_key;         /* the key holding it, NULL when absent */
+	const char *enforcement_value;       /* its value name ("" for a default value) */
+	espdiag_esp_u32 enforcement_state;   /* EnforcementState: espdiag_esp_enforcement_state_name() */
+	bool has_enforcement_error;          /* ErrorCode present */
+	int64_t enforcement_error;           /* ErrorCode as written (may be negative) */
+	/* ComplianceStateMessage */
+	const char *compliance_key;
+	const char *compliance_value;
+	espdiag_esp_u32 applicability;       /* Applicability */
+	espdiag_esp_u32 compliance_state;    /* ComplianceState */
+	espdiag_esp_u32 desired_state;       /* DesiredState */
+	espdiag_esp_u32 install_context;     /* InstallContext */
+	espdiag_esp_u32 target_type;         /* TargetType */
+	bool has_compliance_error;
+	int64_t compliance_error;            /* ErrorCode as written */
+} espdiag_esp_ime_app;
+
+/*
+ * The IME's EnforcementState numbers, as community tools read them (the
+ * library's own table says its source): 1000 "succeeded",
+ * 1003 "install_command_received", 2000 "in_progress",
+ * 2007 "waiting_for_dependencies", 2008 "installed_reboot_required",
+ * 2009 "downloaded_not_installed", 3000 "requirements_not_met",
+ * 4000 "not_completed", 5000 "error", 5003 "download_failed",
+ * 5999 "error_retrying", any other 5000-5999 "error",
+ * 6000 "not_attempted", 6001 "dependency_failed",
+ * 6002 "blocked_reboot_pending", 6003 "dependency_requirements_not_met",
+ * 6004 "dependency_not_auto_installed",
+ * 6005 "blocked_dependency_not_auto_installed"; else "unknown". Static.
+ */
+ESPDIAG_API const char *espdiag_esp_enforcement_state_name(uint32_t state);
+
+/* OfficeCSP\<id>: the Microsoft 365 Apps install. */
+typedef struct espdiag_esp_office {
+	const char *key;
+	const char *id;                      /* <id>, the key name */
+	espdiag_esp_u32 final_status;        /* FinalStatus */
+	espdiag_esp_u32 status;              /* Status */
+	espdiag_esp_u32 effective;           /* FinalStatus when present, else Status
+	                                        (the MSI table: espdiag_esp_msi_status_name()) */
+	const char *effective_value;         /* "FinalStatus" or "Status", NULL when neither */
+} espdiag_esp_office;
+
+/* The ESP page's own state of a category or subcategory. */
+typedef enum espdiag_esp_page_state {
+	ESPDIAG_ESP_PAGE_UNKNOWN = 0,
+	ESPDIAG_ESP_PAGE_NOT_STARTED = 1,
+	ESPDIAG_ESP_PAGE_IN_PROGRESS = 2,
+	ESPDIAG_ESP_PAGE_SUCCEEDED = 3,
+	ESPDIAG_ESP_PAGE_FAILED = 4,
+	ESPDIAG_ESP_PAGE_CANCELLED = 5,
+	ESPDIAG_ESP_PAGE_FAILED_FROM_PREVIOUS = 6, /* failedFromPreviousCategory / ...Subcategory */
+	ESPDIAG_ESP_PAGE_REBOOT_REQUIRED = 7,      /* rebootRequiredAndTryAgain */
+	ESPDIAG_ESP_PAGE_TIMED_OUT = 8             /* failed, and its text says 0x800705B4 */
+} espdiag_esp_page_state;
+/* "unknown", "not_started", "in_progress", "succeeded", "failed",
+ * "cancelled", "failed_from_previous", "reboot_required", "timed_out";
+ * other numbers "unknown". */
+ESPDIAG_API const char *espdiag_esp_page_state_name(uint32_t state);
+
+/* One subcategory of a category status, in the JSON's member order. */
+typedef struct espdiag_esp_page_subcategory {
+	const char *name;                    /* the member name, "DeviceSetup.AppsSubcategory" as spelled */
+	espdiag_esp_page_state state;
+	const char *state_raw;               /* subcategoryState as written; NULL in the flat variant */
+	const char *status_text;             /* subcategoryStatusText, or the flat variant's string */
+} espdiag_esp_page_subcategory;
+
+/*
+ * Provisioning\AutopilotSettings value <Category>.Status: JSON the ESP page
+ * writes. The current variant holds categoryState, categoryStatusText and
+ * one object per subcategory (subcategoryState, subcategoryStatusText);
+ * the older flat one holds categorySucceeded (true: succeeded, false:
+ * failed, null: in progress) and one string per subcategory (its status
+ * text; state unknown). A failed state whose status text names 0x800705B4
+ * (the page's timeout) is timed_out.
+ */
+typedef struct espdiag_esp_page_category {
+	const char *key;                     /* ...\Provisioning\AutopilotSettings */
+	const char *value;                   /* "DeviceSetupCategory.Status" as spelled */
+	const char *name;                    /* "DeviceSetupCategory" */
+	espdiag_esp_phase phase;             /* from the name; 0 for a name the library does not know */
+	espdiag_esp_page_state state;
+	const char *state_raw;               /* categoryState as written; NULL in the flat variant */
+	const char *status_text;             /* categoryStatusText */
+	bool flat;                           /* the older variant (categorySucceeded) */
+	size_t subcategory_count;
+	const espdiag_esp_page_subcategory *const *subcategories;
+} espdiag_esp_page_category;
+
+/* Provisioning\OMADM\Accounts\<id>\Protected\ConnInfo. */
+typedef struct espdiag_esp_omadm_account {
+	const char *key;                     /* ...\Protected\ConnInfo */
+	const char *account_id;              /* <id> */
+	espdiag_esp_u32 last_session_result; /* LastSessionResult, an HRESULT */
+	const char *server_last_access_time; /* raw, yyyyMMddTHHmmssZ */
+	const char *server_last_access_utc;  /* "YYYY-MM-DDTHH:MM:SSZ", NULL when unparsable */
+	const char *server_last_success_time;
+	const char *server_last_success_utc;
+} espdiag_esp_omadm_account;
+
+/* Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\<n>: a policy the
+ * server delivered. */
+typedef struct espdiag_esp_policy_node {
+	const char *key;
+	uint32_t index;                      /* <n> */
+	const char *uri;                     /* NodeUri */
+	const char *expected_value;          /* ExpectedValue as text (a DWORD or QWORD in decimal) */
+} espdiag_esp_policy_node;
 
 /* --- the model --- */
 
@@ -488,6 +646,30 @@ ESPDIAG_API const espdiag_esp_item *espdiag_esp_item_at(const espdiag_esp *esp, 
 ESPDIAG_API size_t espdiag_esp_change_count(const espdiag_esp *esp);
 ESPDIAG_API const espdiag_esp_change *espdiag_esp_change_at(const espdiag_esp *esp, size_t index);
 
+/* IME app states: by user key, then app key name. */
+ESPDIAG_API size_t espdiag_esp_ime_app_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_ime_app *espdiag_esp_ime_app_at(const espdiag_esp *esp, size_t index);
+
+ESPDIAG_API size_t espdiag_esp_office_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_office *espdiag_esp_office_at(const espdiag_esp *esp, size_t index);
+
+/* The page's category statuses, in the key's value order. */
+ESPDIAG_API size_t espdiag_esp_page_category_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_page_category *espdiag_esp_page_category_at(const espdiag_esp *esp,
+                                                                          size_t index);
+
+ESPDIAG_API size_t espdiag_esp_omadm_account_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_omadm_account *espdiag_esp_omadm_account_at(const espdiag_esp *esp,
+                                                                          size_t index);
+/* The Provisioning\OMADM\SyncML\ODJApplied key (present once the offline
+ * domain join blob was applied): its path, NULL when absent. Owned by esp. */
+ESPDIAG_API const char *espdiag_esp_odj_applied_key(const espdiag_esp *esp);
+
+/* Policy nodes: every numeric <n>, in index order, gaps kept as they are. */
+ESPDIAG_API size_t espdiag_esp_policy_node_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_policy_node *espdiag_esp_policy_node_at(const espdiag_esp *esp,
+                                                                      size_t index);
+
 /* --- output --- */
 
 #define ESPDIAG_ESP_FORMAT_TEXT 0u
@@ -505,7 +687,12 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
 #define ESPDIAG_ESP_JSON_AUTOPILOT 0x2u
 #define ESPDIAG_ESP_JSON_PHASES 0x4u
 #define ESPDIAG_ESP_JSON_ITEMS 0x8u
-#define ESPDIAG_ESP_JSON_ALL 0xfu
+#define ESPDIAG_ESP_JSON_ALL 0xfu /* the 0.1 parts; its meaning never changes */
+#define ESPDIAG_ESP_JSON_IME_APPS 0x10u
+#define ESPDIAG_ESP_JSON_OFFICE 0x20u
+#define ESPDIAG_ESP_JSON_PAGE 0x40u
+#define ESPDIAG_ESP_JSON_OMADM 0x80u
+#define ESPDIAG_ESP_JSON_ALL_V2 0xffu
 
 /*
  * espdiag_esp_write_json - writes the chosen parts as JSON object members,
@@ -516,6 +703,29 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  *   "items":[{"kind":"win32_app","id":"...","context":"device","sid":null,
  *             "phase":"device_setup","state":"completed","state_raw":3,
  *             "ime":false,"evidence":"<key>","value":"InstallationState"}]
+ * and, from 0.2 on:
+ *   "ime_apps":[{"key":...,"user_id":...,"device":true,"app_id":...,
+ *     "revision":1|null,"enforcement":{"key":...,"value":...,"state":1000|null,
+ *     "state_name":"succeeded"|null,"error_code":0|null}|null,
+ *     "compliance":{"key":...,"value":...,"applicability":0|null,
+ *     "compliance_state":...,"desired_state":...,"install_context":...,
+ *     "target_type":...,"error_code":...}|null}],
+ *   "office":[{"key":...,"id":...,"final_status":70|null,"status":...,
+ *     "effective":70|null,"effective_value":"FinalStatus"|null,
+ *     "effective_name":"success"|null}],
+ *   "page":[{"key":...,"value":...,"name":...,"phase":"device_setup"|null,
+ *     "state":"failed","state_raw":"failed"|null,"status_text":...,"flat":false,
+ *     "subcategories":[{"name":...,"state":...,"state_raw":...,"status_text":...}]}],
+ *   "omadm":{"accounts":[{"key":...,"account_id":...,"last_session_result":0|null,
+ *     "server_last_access_time":...,"server_last_access_utc":...,
+ *     "server_last_success_time":...,"server_last_success_utc":...}],
+ *     "odj_applied":"<key>"|null,
+ *     "policy_nodes":[{"key":...,"index":1,"uri":...,"expected_value":...}]}
+ * "autopilot" (written when its key or the policy cache exists) ends with
+ * "policy_cache_key" and "from_policy_cache"; the item of a tracked app
+ * with an ErrorHresult ends with "error_hresult":2147982441 (other items
+ * have no such member); an IME app joined to a tracked app is found in
+ * "ime_apps" by its app_id.
  * Any bytes give valid JSON (control characters escaped, invalid UTF-8 as
  * \ufffd). Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO.
  * Ownership: out stays the caller's.
