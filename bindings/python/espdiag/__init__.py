@@ -20,9 +20,10 @@ from .diagnose import (DEFAULT_APP_MINUTES, ErrorInfo, Evidence, Finding, Outcom
                        Rule, Severity, describe_error, diagnose, rules)
 from .errors import EspdiagError, Status
 from .esp import (App, AppState, Autopilot, Category, Change, Enrollment, Entry, Esp,
-                  FirstSync, Item, ItemKind, MsiApp, MsiStatus, Phase, PhaseInfo,
-                  PhaseStatus, PolicyProvider, Provider, ProviderKind, ProviderState,
-                  Reboot, Setup, Snapshot)
+                  FirstSync, ImeApp, Item, ItemKind, MsiApp, MsiStatus, Office, OmadmAccount,
+                  PageCategory, PageState, PageSubcategory, Phase, PhaseInfo, PhaseStatus,
+                  PolicyNode, PolicyProvider, Provider, ProviderKind, ProviderState, Reboot,
+                  Setup, Snapshot, enforcement_state_name, page_state_name)
 from .registry import InputWarning, Key, Registry, RegType, Source, Value, reg_type_name
 
 __version__ = "0.1.0"
@@ -36,9 +37,11 @@ def library_version() -> str:
 __all__ = [
     "ABI_MAJOR", "App", "AppState", "Autopilot", "Category", "Change",
     "DEFAULT_APP_MINUTES", "Enrollment", "Entry", "ErrorInfo", "Esp", "EspdiagError",
-    "Evidence", "Finding", "FirstSync", "InputWarning", "Item", "ItemKind", "Key",
-    "MsiApp", "MsiStatus", "Outcome", "Phase", "PhaseInfo", "PhaseStatus",
+    "Evidence", "Finding", "FirstSync", "ImeApp", "InputWarning", "Item", "ItemKind", "Key",
+    "MsiApp", "MsiStatus", "Office", "OmadmAccount", "Outcome", "PageCategory", "PageState",
+    "PageSubcategory", "Phase", "PhaseInfo", "PhaseStatus", "PolicyNode",
     "PolicyProvider", "Provider", "ProviderKind", "ProviderState", "Reboot", "RegType",
     "Registry", "Report", "TableBackend", "Rule", "Setup", "Severity", "Snapshot", "Source", "Status",
-    "Value", "describe_error", "diagnose", "library_version", "reg_type_name", "rules",
+    "Value", "describe_error", "diagnose", "enforcement_state_name", "library_version",
+    "page_state_name", "reg_type_name", "rules",
 ]

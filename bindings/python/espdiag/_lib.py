@@ -52,7 +52,8 @@ def _load() -> ctypes.CDLL:
 
 lib = _load()
 
-# --- structs (public headers; prefixes are enough, fields are only appended) ---
+# --- structs (public headers, field for field: the library only ever appends
+# fields, and a struct's appended fields are listed here too) ---
 
 
 class Warning_(Structure):
@@ -92,7 +93,9 @@ class Autopilot(Structure):
                 ("profile_name", c_char_p), ("oobe_config", U32),
                 ("domain_join_method", U32), ("hybrid_join", c_bool),
                 ("correlations_key", c_char_p), ("ztd_id", c_char_p),
-                ("ent_dm_id", c_char_p)]
+                ("ent_dm_id", c_char_p),
+                # appended in 0.2
+                ("policy_cache_key", c_char_p), ("from_policy_cache", c_bool)]
 
 
 class ResourceType(Structure):
@@ -110,11 +113,56 @@ class PolicyProvider(Structure):
     _fields_ = [("key", c_char_p), ("name", c_char_p), ("tracking_policies_created", U32)]
 
 
+class ImeApp(Structure):
+    _fields_ = [("key", c_char_p), ("user_id", c_char_p), ("device", c_bool),
+                ("app_id", c_char_p), ("revision", U32),
+                ("enforcement_key", c_char_p), ("enforcement_value", c_char_p),
+                ("enforcement_state", U32), ("has_enforcement_error", c_bool),
+                ("enforcement_error", c_int64),
+                ("compliance_key", c_char_p), ("compliance_value", c_char_p),
+                ("applicability", U32), ("compliance_state", U32), ("desired_state", U32),
+                ("install_context", U32), ("target_type", U32),
+                ("has_compliance_error", c_bool), ("compliance_error", c_int64)]
+
+
 class App(Structure):
     _fields_ = [("key", c_char_p), ("id", c_char_p), ("provider", c_char_p),
                 ("kind", c_int), ("app_guid", c_char_p), ("version", U32),
                 ("state", U32), ("reboot_required", U32), ("tracking_uri", c_char_p),
-                ("sid", c_char_p)]
+                ("sid", c_char_p),
+                # appended in 0.2
+                ("error_hresult", U32), ("ime", POINTER(ImeApp))]
+
+
+class Office(Structure):
+    _fields_ = [("key", c_char_p), ("id", c_char_p), ("final_status", U32),
+                ("status", U32), ("effective", U32), ("effective_value", c_char_p)]
+
+
+class PageSubcategory(Structure):
+    _fields_ = [("name", c_char_p), ("state", c_int), ("state_raw", c_char_p),
+                ("status_text", c_char_p)]
+
+
+class PageCategory(Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p), ("name", c_char_p),
+                ("phase", c_int), ("state", c_int), ("state_raw", c_char_p),
+                ("status_text", c_char_p), ("flat", c_bool),
+                ("subcategory_count", c_size_t),
+                ("subcategories", POINTER(POINTER(PageSubcategory)))]
+
+
+class OmadmAccount(Structure):
+    _fields_ = [("key", c_char_p), ("account_id", c_char_p),
+                ("last_session_result", U32),
+                ("server_last_access_time", c_char_p), ("server_last_access_utc", c_char_p),
+                ("server_last_success_time", c_char_p),
+                ("server_last_success_utc", c_char_p)]
+
+
+class PolicyNode(Structure):
+    _fields_ = [("key", c_char_p), ("index", c_uint32), ("uri", c_char_p),
+                ("expected_value", c_char_p)]
 
 
 class Setup(Structure):
@@ -270,6 +318,20 @@ _protos: dict[str, tuple[object, list]] = {
     "espdiag_esp_change_at": (_P(Change), [c_void_p, c_size_t]),
     "espdiag_esp_timeline_write": (c_int, [c_void_p, c_uint32, c_void_p]),
     "espdiag_esp_write_json": (c_int, [c_void_p, c_uint32, c_void_p]),
+    # esp.h, added in 0.2
+    "espdiag_esp_enforcement_state_name": (c_char_p, [c_uint32]),
+    "espdiag_esp_page_state_name": (c_char_p, [c_uint32]),
+    "espdiag_esp_ime_app_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_ime_app_at": (_P(ImeApp), [c_void_p, c_size_t]),
+    "espdiag_esp_office_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_office_at": (_P(Office), [c_void_p, c_size_t]),
+    "espdiag_esp_page_category_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_page_category_at": (_P(PageCategory), [c_void_p, c_size_t]),
+    "espdiag_esp_omadm_account_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_omadm_account_at": (_P(OmadmAccount), [c_void_p, c_size_t]),
+    "espdiag_esp_odj_applied_key": (c_char_p, [c_void_p]),
+    "espdiag_esp_policy_node_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_policy_node_at": (_P(PolicyNode), [c_void_p, c_size_t]),
 }
 
 # diagnose.h; declared only when the loaded library has it, so that the

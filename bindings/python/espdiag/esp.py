@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from ctypes import byref, c_void_p
+from ctypes import addressof, byref, c_void_p
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -98,6 +98,19 @@ class ProviderKind(enum.IntEnum):
     CONFIGMGR = 2
 
 
+class PageState(enum.IntEnum):
+    """The ESP page's own state of a category or subcategory."""
+    UNKNOWN = 0
+    NOT_STARTED = 1
+    IN_PROGRESS = 2
+    SUCCEEDED = 3
+    FAILED = 4
+    CANCELLED = 5
+    FAILED_FROM_PREVIOUS = 6
+    REBOOT_REQUIRED = 7
+    TIMED_OUT = 8
+
+
 #: FirstSync BlockInStatusPage flags.
 BLOCK_ALLOW_RESET = 0x1
 BLOCK_ALLOW_RETRY = 0x2
@@ -112,6 +125,15 @@ def _n(fn: Any, v: Optional[int]) -> Optional[str]:
 
 def phase_name(phase: int) -> str:
     return text(lib.espdiag_esp_phase_name(phase)) or "unknown"
+
+
+def enforcement_state_name(state: int) -> str:
+    """The name of an IME EnforcementState number ("succeeded", "error", ...)."""
+    return text(lib.espdiag_esp_enforcement_state_name(state)) or "unknown"
+
+
+def page_state_name(state: int) -> str:
+    return text(lib.espdiag_esp_page_state_name(state)) or "unknown"
 
 
 def oobe_flag_names(bits: int) -> list[str]:
@@ -197,6 +219,10 @@ class Autopilot:
     correlations_key: Optional[str]
     ztd_id: Optional[str]
     ent_dm_id: Optional[str]
+    #: Provisioning\AutopilotPolicyCache when its PolicyJsonCache was read;
+    #: it fills the fields the Diagnostics\Autopilot key lacks.
+    policy_cache_key: Optional[str] = None
+    from_policy_cache: bool = False
 
     @property
     def oobe_flags(self) -> list[str]:
@@ -207,7 +233,7 @@ class Autopilot:
         return cls(text(a.key), text(a.tenant_id), text(a.tenant_domain),
                    text(a.profile_name), u32(a.oobe_config), u32(a.domain_join_method),
                    bool(a.hybrid_join), text(a.correlations_key), text(a.ztd_id),
-                   text(a.ent_dm_id))
+                   text(a.ent_dm_id), text(a.policy_cache_key), bool(a.from_policy_cache))
 
 
 @dataclass(frozen=True)
@@ -246,6 +272,44 @@ class PolicyProvider:
 
 
 @dataclass(frozen=True)
+class ImeApp:
+    """The IME's state of a Win32 app for one user:
+    IntuneManagementExtension\\Win32Apps\\<userObjectId>\\<appId>_<revision>."""
+    key: str
+    user_id: str
+    device: bool            # the all-zeros user: the device
+    app_id: str
+    revision: Optional[int]
+    enforcement_key: Optional[str]   # where EnforcementStateMessage was found
+    enforcement_value: Optional[str]
+    enforcement_state: Optional[int]
+    enforcement_error: Optional[int]  # ErrorCode as written (may be negative)
+    compliance_key: Optional[str]
+    compliance_value: Optional[str]
+    applicability: Optional[int]
+    compliance_state: Optional[int]
+    desired_state: Optional[int]
+    install_context: Optional[int]
+    target_type: Optional[int]
+    compliance_error: Optional[int]
+
+    @property
+    def enforcement_state_name(self) -> Optional[str]:
+        return _n(lib.espdiag_esp_enforcement_state_name, self.enforcement_state)
+
+    @classmethod
+    def _from(cls, a: _lib.ImeApp) -> "ImeApp":
+        return cls(text(a.key) or "", text(a.user_id) or "", bool(a.device),
+                   text(a.app_id) or "", u32(a.revision), text(a.enforcement_key),
+                   text(a.enforcement_value), u32(a.enforcement_state),
+                   int(a.enforcement_error) if a.has_enforcement_error else None,
+                   text(a.compliance_key), text(a.compliance_value), u32(a.applicability),
+                   u32(a.compliance_state), u32(a.desired_state), u32(a.install_context),
+                   u32(a.target_type),
+                   int(a.compliance_error) if a.has_compliance_error else None)
+
+
+@dataclass(frozen=True)
 class App:
     """A tracked app: Setup\\Apps\\Tracking\\<Provider>\\<App>."""
     key: str
@@ -258,6 +322,8 @@ class App:
     reboot_required: Optional[int]
     tracking_uri: Optional[str]
     sid: Optional[str]  # None: device setup
+    error_hresult: Optional[int] = None  # ErrorHresult (a Sidecar app's failure)
+    ime: Optional[ImeApp] = None         # the IME's state of this app, joined by GUID
 
     @property
     def kind_name(self) -> str:
@@ -276,10 +342,11 @@ class App:
         return self.state == AppState.ERROR
 
     @classmethod
-    def _from(cls, a: _lib.App) -> "App":
+    def _from(cls, a: _lib.App, ime: dict[int, ImeApp]) -> "App":
         return cls(text(a.key) or "", text(a.id) or "", text(a.provider) or "", int(a.kind),
                    text(a.app_guid), u32(a.version), u32(a.state), u32(a.reboot_required),
-                   text(a.tracking_uri), text(a.sid))
+                   text(a.tracking_uri), text(a.sid), u32(a.error_hresult),
+                   ime.get(addressof(a.ime.contents)) if a.ime else None)
 
 
 @dataclass(frozen=True)
@@ -294,12 +361,12 @@ class Setup:
     apps: tuple[App, ...]
 
     @classmethod
-    def _from(cls, s: _lib.Setup) -> "Setup":
+    def _from(cls, s: _lib.Setup, ime: dict[int, ImeApp]) -> "Setup":
         pps = tuple(PolicyProvider(text(pp.key) or "", text(pp.name) or "",
                                    u32(pp.tracking_policies_created))
                     for pp in (s.policy_providers[i].contents
                                for i in range(s.policy_provider_count)))
-        apps = tuple(App._from(s.apps[i].contents) for i in range(s.app_count))
+        apps = tuple(App._from(s.apps[i].contents, ime) for i in range(s.app_count))
         return cls(text(s.key), text(s.sid), u32(s.has_provisioning_completed),
                    text(s.apps_key), u32(s.locked), pps, apps)
 
@@ -358,6 +425,83 @@ class MsiApp:
     @property
     def status_name(self) -> Optional[str]:
         return _n(lib.espdiag_esp_msi_status_name, self.status)
+
+
+@dataclass(frozen=True)
+class Office:
+    """OfficeCSP\\<id>: the Microsoft 365 Apps install."""
+    key: str
+    id: str
+    final_status: Optional[int]
+    status: Optional[int]
+    effective: Optional[int]        # FinalStatus when present, else Status
+    effective_value: Optional[str]  # "FinalStatus", "Status" or None
+
+    @property
+    def effective_name(self) -> Optional[str]:
+        """The effective status on the MSI table ("success", ...)."""
+        return _n(lib.espdiag_esp_msi_status_name, self.effective)
+
+
+@dataclass(frozen=True)
+class PageSubcategory:
+    name: str
+    state: int                 # PageState
+    state_raw: Optional[str]   # as written; None in the flat variant
+    status_text: Optional[str]
+
+    @property
+    def state_name(self) -> str:
+        return page_state_name(self.state)
+
+
+@dataclass(frozen=True)
+class PageCategory:
+    """Provisioning\\AutopilotSettings <Category>.Status: the page's own status."""
+    key: str
+    value: str
+    name: str
+    phase: Optional[str]       # "device_setup", ...; None for a name the library does not know
+    state: int                 # PageState
+    state_raw: Optional[str]
+    status_text: Optional[str]
+    flat: bool                 # the older variant (categorySucceeded)
+    subcategories: tuple[PageSubcategory, ...]
+
+    @property
+    def state_name(self) -> str:
+        return page_state_name(self.state)
+
+    @classmethod
+    def _from(cls, c: _lib.PageCategory) -> "PageCategory":
+        subs = tuple(PageSubcategory(text(x.name) or "", int(x.state), text(x.state_raw),
+                                     text(x.status_text))
+                     for x in (c.subcategories[i].contents
+                               for i in range(c.subcategory_count)))
+        return cls(text(c.key) or "", text(c.value) or "", text(c.name) or "",
+                   phase_name(c.phase) if c.phase else None, int(c.state),
+                   text(c.state_raw), text(c.status_text), bool(c.flat), subs)
+
+
+@dataclass(frozen=True)
+class OmadmAccount:
+    """Provisioning\\OMADM\\Accounts\\<id>\\Protected\\ConnInfo."""
+    key: str
+    account_id: str
+    last_session_result: Optional[int]  # an HRESULT
+    server_last_access_time: Optional[str]  # raw yyyyMMddTHHmmssZ
+    server_last_access_utc: Optional[str]   # "YYYY-MM-DDTHH:MM:SSZ"
+    server_last_success_time: Optional[str]
+    server_last_success_utc: Optional[str]
+
+
+@dataclass(frozen=True)
+class PolicyNode:
+    """Provisioning\\NodeCache\\CSP\\Device\\MS DM Server\\Nodes\\<n>."""
+    key: str
+    index: int
+    uri: Optional[str]
+    expected_value: Optional[str]
 
 
 @dataclass(frozen=True)
@@ -484,10 +628,41 @@ class Esp:
         self.providers: list[Provider] = [
             Provider._from(lib.espdiag_esp_provider_at(h, i).contents)
             for i in range(lib.espdiag_esp_provider_count(h))]
-        self.device_setup: Setup = Setup._from(lib.espdiag_esp_device_setup(h).contents)
+        self.ime_apps: list[ImeApp] = []
+        by_address: dict[int, ImeApp] = {}
+        for i in range(lib.espdiag_esp_ime_app_count(h)):
+            raw = lib.espdiag_esp_ime_app_at(h, i).contents
+            by_address[addressof(raw)] = ImeApp._from(raw)
+            self.ime_apps.append(by_address[addressof(raw)])
+        self.device_setup: Setup = Setup._from(lib.espdiag_esp_device_setup(h).contents,
+                                               by_address)
         self.user_setups: list[Setup] = [
-            Setup._from(lib.espdiag_esp_user_setup_at(h, i).contents)
+            Setup._from(lib.espdiag_esp_user_setup_at(h, i).contents, by_address)
             for i in range(lib.espdiag_esp_user_setup_count(h))]
+        self.office: list[Office] = []
+        for i in range(lib.espdiag_esp_office_count(h)):
+            o = lib.espdiag_esp_office_at(h, i).contents
+            self.office.append(Office(text(o.key) or "", text(o.id) or "", u32(o.final_status),
+                                      u32(o.status), u32(o.effective),
+                                      text(o.effective_value)))
+        self.page_categories: list[PageCategory] = [
+            PageCategory._from(lib.espdiag_esp_page_category_at(h, i).contents)
+            for i in range(lib.espdiag_esp_page_category_count(h))]
+        self.omadm_accounts: list[OmadmAccount] = []
+        for i in range(lib.espdiag_esp_omadm_account_count(h)):
+            a = lib.espdiag_esp_omadm_account_at(h, i).contents
+            self.omadm_accounts.append(OmadmAccount(
+                text(a.key) or "", text(a.account_id) or "", u32(a.last_session_result),
+                text(a.server_last_access_time), text(a.server_last_access_utc),
+                text(a.server_last_success_time), text(a.server_last_success_utc)))
+        #: Provisioning\OMADM\SyncML\ODJApplied (the offline domain join was
+        #: applied), None when absent.
+        self.odj_applied_key: Optional[str] = text(lib.espdiag_esp_odj_applied_key(h))
+        self.policy_nodes: list[PolicyNode] = []
+        for i in range(lib.espdiag_esp_policy_node_count(h)):
+            p = lib.espdiag_esp_policy_node_at(h, i).contents
+            self.policy_nodes.append(PolicyNode(text(p.key) or "", int(p.index), text(p.uri),
+                                                text(p.expected_value)))
         self.snapshots: list[Snapshot] = [
             Snapshot._from(lib.espdiag_esp_snapshot_at(h, i))
             for i in range(lib.espdiag_esp_snapshot_count(h))]
@@ -553,8 +728,9 @@ class Esp:
     # --- renderings ---
 
     def to_json(self) -> str:
-        """The model as one JSON object: enrollments, autopilot, phases, items."""
-        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, 0xF, f))
+        """The model as one JSON object: enrollments, autopilot, phases, items,
+        ime_apps, office, page, omadm (ESPDIAG_ESP_JSON_ALL_V2)."""
+        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, 0xFF, f))
         return "{" + body.decode("utf-8") + "}"
 
     def to_dict(self) -> dict[str, Any]:
