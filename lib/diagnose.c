@@ -94,6 +94,8 @@ typedef struct run {
 	bool skip[RULE_COUNT];
 	size_t seq;
 	bool error_seen;                  /* an error rule fired, skipped or not */
+	bool damaged;                     /* a source is damaged: see withhold() */
+	bool withheld[RULE_COUNT];        /* what the damage stopped, for input-damaged */
 	msi_ref *msi;                     /* malloc'd, by product code (case-insensitive) */
 	size_t msi_count;
 	int rc;                           /* first ENOMEM */
@@ -235,6 +237,23 @@ nomem:
 	return NULL;
 }
 
+/*
+ * add() for a conclusion drawn from a key being absent or from a "last"
+ * snapshot: on a damaged input the damage may have cut away what would
+ * contradict it, so it is withheld (NULL), and input-damaged names the rule.
+ */
+static espdiag_finding *add_absent(run *x, size_t rule, uint32_t phase, const char *sid,
+                                   const char *title, const char *detail,
+                                   const char *remediation)
+{
+	if (x->damaged) {
+		if (!x->skip[rule])
+			x->withheld[rule] = true;
+		return NULL;
+	}
+	return add(x, rule, phase, sid, title, detail, remediation);
+}
+
 /* Adds evidence (strings copied); a NULL finding is ignored. */
 static void ev(run *x, espdiag_finding *f, const char *key, const char *value, const char *data)
 {
@@ -258,6 +277,41 @@ static void set_code(espdiag_finding *f, uint32_t code)
 		f->code = code;
 	}
 }
+
+/* What the finding is about (strings copied); context from sid unless given. */
+static void subject_ctx(run *x, espdiag_finding *f, const char *kind, const char *id,
+                        const char *name, const char *context, const char *sid)
+{
+	if (f == NULL || x->rc != ESPDIAG_OK)
+		return;
+	f->has_subject = true;
+	f->subject.kind = kind;
+	f->subject.id = keep(x, id ? id : "");
+	f->subject.name = keep(x, name);
+	f->subject.context = context ? context : sid ? "user" : "device";
+	f->subject.sid = keep(x, sid);
+}
+
+static void subject(run *x, espdiag_finding *f, const char *kind, const char *id,
+                    const char *name, const char *sid)
+{
+	subject_ctx(x, f, kind, id, name, NULL, sid);
+}
+
+/* A tracked app as a subject: a Win32 app by its Intune app id. */
+static void app_subject(run *x, espdiag_finding *f, const espdiag_esp_app *a)
+{
+	bool win32 = a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL;
+	subject(x, f, espdiag_esp_item_kind_name(a->kind), win32 ? a->app_guid : a->id, NULL,
+	        a->sid);
+}
+
+/* A phase as a whole as a subject. */
+static void phase_subject(run *x, espdiag_finding *f, uint32_t phase, const char *sid)
+{
+	subject(x, f, "phase", espdiag_esp_phase_name(phase), NULL, sid);
+}
+
 
 /* "3 (completed)" for a present DWORD, NULL when absent. */
 static const char *u32_text(run *x, espdiag_esp_u32 v, const char *(*name)(uint32_t))
@@ -411,7 +465,7 @@ static void rule_presence(run *x)
 	static const char est[] =
 		"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking";
 	if (e == NULL && !tracking) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = add_absent(
 			x, RULE_NO_ESP_DATA, 0, NULL, "No Enrollment Status Page data in this input",
 			"Neither an Enrollments\\{GUID}\\FirstSync key nor the EnrollmentStatusTracking "
 			"key exists: this is not the registry of a device that ran the ESP, or not the "
@@ -423,7 +477,7 @@ static void rule_presence(run *x)
 		   "absent");
 		ev(x, f, est, NULL, "absent");
 	} else if (e != NULL && !tracking) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = add_absent(
 			x, RULE_OS_TOO_OLD, 0, NULL,
 			"Windows does not track the IME and Win32 apps in the ESP",
 			"FirstSync exists but EnrollmentStatusTracking does not: Windows before 10 1903 "
@@ -449,6 +503,7 @@ static void rule_phase_skipped(run *x)
 			"shown, and the page does not wait for the device's apps and policies.",
 			"Nothing to do if intended; otherwise set \"Block device use until all apps and "
 			"profiles are installed\" in the ESP profile assigned to this device.");
+		phase_subject(x, f, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL);
 		ev(x, f, fs->key, "SkipDeviceStatusPage",
 		   fmt(x, "0x%08" PRIx32, fs->skip_device_status_page.value));
 	}
@@ -461,6 +516,8 @@ static void rule_phase_skipped(run *x)
 			"Nothing to do if intended (often set by a custom OMA-URI "
 			"./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/SkipUserStatusPage); "
 			"otherwise remove that setting.");
+		subject_ctx(x, f, "phase", espdiag_esp_phase_name(ESPDIAG_ESP_PHASE_ACCOUNT_SETUP),
+		            NULL, "user", NULL);
 		ev(x, f, fs->key, "SkipUserStatusPage",
 		   fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value));
 	}
@@ -523,6 +580,11 @@ static void rule_providers(run *x)
 		}
 		if (f == NULL)
 			continue;
+		subject(x, f, "provider", p->name,
+		        p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR     ? "Intune Management Extension"
+		        : p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR ? "Configuration Manager client"
+		                                                    : NULL,
+		        NULL);
 		ev(x, f, p->key, "InstallationState", state);
 		if (p->last_error.has) {
 			ev(x, f, p->key, "LastError", fmt(x, "0x%08" PRIx32, p->last_error.value));
@@ -543,7 +605,7 @@ static void rule_tracking_policies(run *x)
 			const espdiag_esp_policy_provider *pp = s->policy_providers[j];
 			if (pp->tracking_policies_created.has && pp->tracking_policies_created.value == 1)
 				continue;
-			espdiag_finding *f = add(
+			espdiag_finding *f = add_absent(
 				x, RULE_TRACKING_POLICIES_MISSING, context_phase(s->sid), s->sid,
 				fmt(x, "Provider %s has not created its tracking policies (%s)", pp->name,
 				    context_text(x, s->sid)),
@@ -557,6 +619,7 @@ static void rule_tracking_policies(run *x)
 				"(C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
 				"IntuneManagementExtension.log); a restart of the service or the device "
 				"often lets it finish.");
+			subject(x, f, "policy_provider", pp->name, NULL, s->sid);
 			ev(x, f, pp->key, "TrackingPoliciesCreated",
 			   pp->tracking_policies_created.has
 			       ? fmt(x, "%" PRIu32, pp->tracking_policies_created.value)
@@ -654,6 +717,7 @@ static void rule_apps(run *x)
 			    : "Check the app's deployment in its provider (for ConfigMgr, the task "
 			      "sequence and smsts.log) and remove it from the ESP's blocking apps if it "
 			      "cannot install during setup.");
+		app_subject(x, f, a);
 		ev(x, f, a->key, "InstallationState", u32_text(x, a->state, espdiag_esp_app_state_name));
 		if (c != NULL)
 			ev(x, f, c->snapshot->key, c->entry->value,
@@ -687,7 +751,7 @@ static void rule_incomplete(run *x)
 			continue;
 		}
 		const char *list = sb_take(x, &b);
-		espdiag_finding *f = add(
+		espdiag_finding *f = add_absent(
 			x, RULE_APP_INSTALL_INCOMPLETE, context_phase(s->sid), s->sid,
 			fmt(x, "%zu tracked app%s not installed yet (%s)", pending,
 			    pending == 1 ? "" : "s", context_text(x, s->sid)),
@@ -698,6 +762,7 @@ static void rule_incomplete(run *x)
 			"If the ESP is still running, wait; if it timed out, look at these apps "
 			"first: their download (size, delivery optimization), install time and "
 			"dependencies, and the IME log.");
+		phase_subject(x, f, context_phase(s->sid), s->sid);
 		ev(x, f, s->key, "HasProvisioningCompleted",
 		   s->has_provisioning_completed.has
 		       ? fmt(x, "%" PRIu32, s->has_provisioning_completed.value)
@@ -724,7 +789,7 @@ static void rule_account_not_started(run *x)
 	if (dev != ESPDIAG_ESP_STATUS_COMPLETED && dev != ESPDIAG_ESP_STATUS_SKIPPED)
 		return;
 	const espdiag_esp_autopilot *ap = espdiag_esp_autopilot_info(esp);
-	espdiag_finding *f = add(
+	espdiag_finding *f = add_absent(
 		x, RULE_ACCOUNT_SETUP_NOT_STARTED, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP, NULL,
 		"Account setup has not started: no user is tracked",
 		fmt(x,
@@ -743,6 +808,8 @@ static void rule_account_not_started(run *x)
 		      "reach a domain controller."
 		    : "Let the user sign in: account setup starts at the first sign-in. If a user "
 		      "signed in, collect the logs again after the sign-in.");
+	subject_ctx(x, f, "phase", espdiag_esp_phase_name(ESPDIAG_ESP_PHASE_ACCOUNT_SETUP), NULL,
+	            "user", NULL);
 	ev(x, f, fs->key, "SkipUserStatusPage",
 	   fs->skip_user_status_page.has ? fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value)
 	                                 : "absent");
@@ -894,6 +961,7 @@ static void rule_mixed(run *x)
 			    n == 1 ? "" : "s", list, nwin32, nwin32 == 1 ? "" : "s"),
 			"Repackage the LOB MSI apps as Win32 apps (.intunewin), so the IME installs "
 			"every app in sequence, or take them out of the ESP's blocking apps.");
+		phase_subject(x, f, context_phase(s->sid), s->sid);
 		for (size_t k = 0; k < n; k++)
 			ev(x, f, v[k].s->key, v[k].e->value,
 			   u32_text(x, v[k].e->state, NULL));
@@ -919,7 +987,9 @@ static void rule_timeout(run *x)
 		uint64_t need = (uint64_t)apps * x->app_minutes;
 		if (apps == 0 || need <= fs->timeout_minutes)
 			continue;
-		espdiag_finding *f = add(
+		/* An absent SyncFailureTimeout means the default only if the
+		 * damage did not cut the value away. */
+		espdiag_finding *f = (fs->timeout_is_default ? add_absent : add)(
 			x, RULE_TIMEOUT_TOO_SHORT, context_phase(s->sid), s->sid,
 			fmt(x, "The ESP timeout (%" PRIu32 " min) is short for the %zu apps of %s",
 			    fs->timeout_minutes, apps, context_text(x, s->sid)),
@@ -933,6 +1003,7 @@ static void rule_timeout(run *x)
 			"Raise \"Show an error when installation takes longer than specified number of "
 			"minutes\" in the ESP profile, or block on fewer apps and let the others "
 			"install after setup.");
+		phase_subject(x, f, context_phase(s->sid), s->sid);
 		ev(x, f, fs->key, "SyncFailureTimeout",
 		   fs->sync_failure_timeout.has ? fmt(x, "%" PRIu32, fs->sync_failure_timeout.value)
 		                                : "absent");
@@ -951,7 +1022,7 @@ static void msi_tracking_finding(run *x, const msi_entry *first, const msi_entry
 	    (m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED ||
 	     m->status.value == ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
 		return; /* already reported from its Status */
-	espdiag_finding *f = add(
+	espdiag_finding *f = add_absent(
 		x, RULE_MSI_INSTALL_FAILED, context_phase(s->sid), s->sid,
 		fmt(x, "%s %s never finished installing", m && m->is_ime ? "The IME's MSI" : "MSI app",
 		    e->id),
@@ -965,6 +1036,8 @@ static void msi_tracking_finding(run *x, const msi_entry *first, const msi_entry
 		                       : ""),
 		"Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log for this "
 		"product code, and the app's install status in Intune.");
+	subject(x, f, "msi_app", e->id, m && m->is_ime ? "Intune Management Extension" : NULL,
+	        s->sid);
 	ev(x, f, lastone->s->key, lastone->e->value, u32_text(x, lastone->e->state, NULL));
 	if (m != NULL && m->status.has)
 		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
@@ -1059,6 +1132,8 @@ static void rule_msi(run *x)
 			   : "Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log "
 			     "and the MSI's own log for the error; for a LOB app, consider packaging it "
 			     "as a Win32 app (.intunewin) so the IME installs it with retries and logs.");
+		subject(x, f, "msi_app", m->product_code,
+		        m->is_ime ? "Intune Management Extension" : NULL, sid);
 		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
 		if (m->last_error.has) {
 			ev(x, f, m->key, "LastError", fmt(x, "0x%08" PRIx32, m->last_error.value));
@@ -1104,7 +1179,7 @@ static void rule_pending_items(run *x)
 		default:
 			continue;
 		}
-		espdiag_finding *f = add(
+		espdiag_finding *f = add_absent(
 			x, rule, context_phase(it->sid), it->sid,
 			fmt(x, "%s %s is not installed (%s)", what, it->id, context_text(x, it->sid)),
 			fmt(x,
@@ -1112,6 +1187,7 @@ static void rule_pending_items(run *x)
 			    " (%s), not 1 (processed).",
 			    context_text(x, it->sid), what, it->id, it->state_raw.value, it->state),
 			remedy);
+		subject(x, f, espdiag_esp_item_kind_name(it->kind), it->id, NULL, it->sid);
 		ev(x, f, it->key, it->value, u32_text(x, it->state_raw, NULL));
 	}
 }
@@ -1140,6 +1216,7 @@ static void rule_reboot(run *x)
 				       "behaviour to \"No specific action\" if it is not needed."
 				     : "A soft restart waits until the end of the ESP; nothing to do unless "
 				       "the app needs it earlier.");
+			app_subject(x, f, a);
 			ev(x, f, a->key, "RebootRequired",
 			   u32_text(x, a->reboot_required, espdiag_esp_reboot_name));
 		}
@@ -1162,7 +1239,7 @@ static void rule_completed(run *x, bool errors)
 	if (completed == 0)
 		return;
 	espdiag_finding *f =
-		add(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
+		add_absent(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
 		    "Every phase that ran completed and no rule found an error.",
 		    "Nothing to do for the ESP; look at the warnings, if any, for what may slow "
 		    "the next deployment.");
@@ -1183,22 +1260,102 @@ static void damage_evidence(run *x, espdiag_finding *f, const char *where,
 	ev(x, f, where, pos, w->message);
 }
 
+/* What rule withheld, with the part of it that rests on absence. */
+static const struct {
+	size_t rule;
+	const char *part;
+} withheld_parts[] = {
+	{ RULE_TIMEOUT_TOO_SHORT, " (SyncFailureTimeout absent: the default assumed)" },
+	{ RULE_MSI_INSTALL_FAILED, " (an ExpectedMSIAppPackages entry never processed)" },
+};
+
+/* input-damaged's sentence on what the damage withheld. */
+static const char *withheld_text(run *x)
+{
+	if (!x->damaged)
+		return " These warnings are notes, not damage: no conclusion was withheld.";
+	sbuf b = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < RULE_COUNT; i++) {
+		if (!x->withheld[i])
+			continue;
+		const char *part = "";
+		for (size_t k = 0; k < sizeof withheld_parts / sizeof withheld_parts[0]; k++)
+			if (withheld_parts[k].rule == i)
+				part = withheld_parts[k].part;
+		sb_add(&b, "%s%s%s", n++ ? ", " : "", diag_rules[i].id, part);
+	}
+	if (n == 0) {
+		free(b.s);
+		return " Because the input is damaged, no rule concluded from a key being absent or "
+		       "from the last snapshot, and the outcome is unknown unless an error stands.";
+	}
+	return fmt(x,
+	           " Because the input is damaged, these conclusions, which would rest on a key "
+	           "being absent or on the last snapshot, were withheld: %s. The outcome is "
+	           "unknown unless an error stands.",
+	           sb_take(x, &b));
+}
+
+/* Whether a source is damaged (see diagnose.h): its "damaged" property,
+ * else any warning it left. */
+static bool source_damaged(const espdiag_registry *reg, size_t src, bool has_warning)
+{
+	const char *d = espdiag_registry_source_property(reg, src, "damaged");
+	if (d != NULL && strcmp(d, "yes") == 0)
+		return true;
+	if (d != NULL && strcmp(d, "no") == 0)
+		return false;
+	return has_warning;
+}
+
+/* The first damaged source of reg (its index in *src), false when none. */
+static bool find_damage(const espdiag_registry *reg, size_t *src)
+{
+	size_t ns = reg ? espdiag_registry_source_count(reg) : 0;
+	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
+	for (size_t i = 0; i < ns; i++) {
+		if (source_damaged(reg, i, false)) {
+			*src = i;
+			return true;
+		}
+	}
+	/* Warnings come grouped by source; one look per warning is linear. */
+	for (size_t i = 0; i < nw; i++) {
+		size_t s = 0;
+		if (espdiag_registry_warning_at(reg, i, &s) != NULL && s < ns &&
+		    source_damaged(reg, s, true)) {
+			*src = s;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void rule_damaged(run *x, const espdiag_registry *reg)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t nr = reg ? espdiag_registry_warning_count(reg) : 0;
 	size_t nm = espdiag_esp_warning_count(esp);
-	if (nr + nm == 0)
+	size_t first = 0;
+	if (nr + nm == 0 && !x->damaged)
 		return;
 	espdiag_finding *f = add(
 		x, RULE_INPUT_DAMAGED, 0, NULL, "The input is damaged; findings may be incomplete",
 		fmt(x,
 		    "The reader left %zu warning%s and the ESP model %zu: damaged or unusable parts "
-		    "were skipped, so evidence may be missing.",
-		    nr, nr == 1 ? "" : "s", nm),
+		    "were skipped, so evidence may be missing.%s",
+		    nr, nr == 1 ? "" : "s", nm, withheld_text(x)),
 		"Collect the registry again (mdmdiagnosticstool.exe -area Autopilot -cab ...) and "
 		"do not edit or re-encode the .reg; for a hive, copy it from a shadow copy or "
 		"with reg save.");
+	/* About the first damaged source, else the first that left a warning. */
+	if (!find_damage(reg, &first) && nr > 0)
+		espdiag_registry_warning_at(reg, 0, &first);
+	const char *input = reg && espdiag_registry_source_count(reg) > first
+	                        ? espdiag_registry_source_property(reg, first, "path")
+	                        : NULL;
+	subject(x, f, "input", input && *input ? input : "(input)", NULL, NULL);
 	size_t kept = 0;
 	for (size_t i = 0; i < nr && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
 		size_t src = 0;
@@ -1285,6 +1442,12 @@ static void finish(run *x)
 		running |= st == ESPDIAG_ESP_STATUS_IN_PROGRESS ||
 		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
 	}
+	/* On damaged input only a failure read from what is there stands: the
+	 * damage may hide what would finish a running phase or fail a
+	 * completed one. */
+	r->incomplete = x->damaged;
+	if (r->incomplete)
+		completed = running = false;
 	r->outcome = no_data     ? ESPDIAG_OUTCOME_UNKNOWN
 	             : failed    ? ESPDIAG_OUTCOME_FAILED
 	             : completed ? ESPDIAG_OUTCOME_COMPLETED
@@ -1410,6 +1573,8 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	}
 	esp_arena_init(&r->arena);
 	x.r = r;
+	size_t damaged_src;
+	x.damaged = find_damage(opts->registry, &damaged_src);
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
 	x.fs = e ? e->first_sync : NULL;
 
