@@ -13,6 +13,8 @@
 #include "suites.h"
 #include "testutil.h"
 
+#define SAMPLE_PATH TEST_DATA_DIR "/../../examples/data/MDMDiagReport_RegistryDump.reg"
+
 static const char *const catalogue[] = {
 	"no-esp-data", "os-too-old-for-win32-tracking", "phase-skipped", "ime-install-failed",
 	"provider-install-failed", "provider-not-installed", "tracking-policies-missing",
@@ -806,6 +808,68 @@ START_TEST(test_damage_property)
 }
 END_TEST
 
+/* A finding that rests on a key being absent or on the last snapshot. */
+static bool absence_based(const espdiag_finding *f)
+{
+	static const char *const ids[] = { "no-esp-data", "os-too-old-for-win32-tracking",
+		                           "tracking-policies-missing", "app-install-incomplete",
+		                           "account-setup-not-started", "cert-profile-pending",
+		                           "network-profile-pending", "modern-app-pending",
+		                           "esp-completed" };
+	const char *id = espdiag_finding_id(f);
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (strcmp(id, ids[i]) == 0)
+			return true;
+	if (strcmp(id, "msi-install-failed") == 0)
+		return strstr(espdiag_finding_title(f), "never finished installing") != NULL;
+	if (strcmp(id, "timeout-too-short") == 0)
+		return strcmp(espdiag_finding_evidence_data(f, 0), "absent") == 0;
+	return false;
+}
+
+/* The bundled sample (the dump dialect, UTF-16LE) cut at many offsets:
+ * whatever survives, no conclusion rests on what the cut took away. A cut
+ * the reader cannot tell from a whole file is only judged once the reader
+ * names damage itself (the "damaged" source property). */
+START_TEST(test_truncated_sample)
+{
+	size_t size;
+	unsigned char *dump = tu_read_file(SAMPLE_PATH, &size);
+	ck_assert_ptr_nonnull(dump);
+	size_t judged = 0, unjudged = 0;
+	for (size_t cut = 2; cut < size; cut += 31) {
+		espdiag_registry *reg = tu_open_bytes(dump, cut, NULL);
+		ck_assert_ptr_nonnull(reg);
+		espdiag_esp *esp;
+		espdiag_report *r;
+		espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+		o.registry = reg;
+		ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_diagnose(&r, esp, &o), ESPDIAG_OK);
+		bool says = espdiag_registry_source_property(reg, 0, "damaged") != NULL;
+		if (says || espdiag_registry_warning_count(reg) > 0) {
+			judged++;
+			ck_assert_msg(espdiag_report_incomplete(r), "cut at %zu: complete", cut);
+			for (size_t i = 0; i < espdiag_report_finding_count(r); i++)
+				ck_assert_msg(!absence_based(espdiag_report_finding_at(r, i)),
+				              "cut at %zu: %s", cut, ids(r));
+			ck_assert_int_ne(espdiag_report_outcome(r), ESPDIAG_OUTCOME_COMPLETED);
+			ck_assert_int_ne(espdiag_report_outcome(r), ESPDIAG_OUTCOME_IN_PROGRESS);
+		} else {
+			unjudged++;
+		}
+		espdiag_report_free(r);
+		espdiag_esp_free(esp);
+		tu_registry_free(reg);
+	}
+	free(dump);
+	ck_assert_uint_gt(judged, 300);
+	if (unjudged > 0)
+		fprintf(stderr, "note: %zu cuts of the sample left no warning and no \"damaged\" "
+		        "property; not judged\n", unjudged);
+}
+END_TEST
+
 /* Findings without a phase first, then by phase, then errors before warnings before infos. */
 START_TEST(test_order)
 {
@@ -1222,6 +1286,8 @@ Suite *suite_diagnose(void)
 	tcase_add_loop_test(tc, test_withheld, 0, (int)(sizeof damaged / sizeof damaged[0]));
 	tcase_add_test(tc, test_withheld_parts);
 	tcase_add_loop_test(tc, test_damage_property, 0, (int)(sizeof sources / sizeof sources[0]));
+	tcase_add_test(tc, test_truncated_sample);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_render);

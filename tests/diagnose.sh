@@ -48,6 +48,24 @@ expect_exit 3 "$espdiag" "$data/diag-damaged.reg" "$tmp/missing.reg"
 expect_exit 1 "$espdiag" "$tmp/failed-damaged.reg"
 has "failed-damaged.reg: failed (incomplete: the input is damaged) - 1 error, 1 warning, 0 infos"
 
+# The bundled sample cut in half: damaged, nothing concluded from what the
+# cut took away; the failed app read from the first half stands (1).
+sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
+head -c $(($(wc -c < "$sample") / 2)) "$sample" > "$tmp/half.reg"
+expect_exit 1 "$espdiag" --format=json "$tmp/half.reg"
+has '"outcome":"failed","errors":1,"warnings":1,"infos":0,"incomplete":true}'
+has '"id":"app-install-failed"'
+for id in no-esp-data os-too-old-for-win32-tracking tracking-policies-missing \
+	app-install-incomplete account-setup-not-started cert-profile-pending \
+	network-profile-pending modern-app-pending esp-completed; do
+	grep -qF "\"id\":\"$id\"" "$tmp/out" && bad "half sample: $id fired" || ok
+done
+has 'were withheld: app-install-incomplete.'
+# Cut before the failed app's key: nothing stands, the diagnosis is incomplete (4).
+head -c 3000 "$sample" > "$tmp/head.reg"
+expect_exit 4 "$espdiag" "$tmp/head.reg"
+has "head.reg: unknown (incomplete: the input is damaged)"
+
 # Control characters from the input reach no terminal raw.
 expect_exit 1 "$espdiag" "$data/diag-escapes.reg"
 has '[error] app-install-failed: Win32 app e\u001b[2J\u0007 (version 1) failed to install'
