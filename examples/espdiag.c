@@ -1,7 +1,10 @@
 /* examples/espdiag.c - the espdiag command: diagnose (the default), rules,
  * timeline, dump, query, over the public API only. See espdiag(1).
  * Exit status: 0 success, 1 a finding of error severity or a key/value
- * not found, 2 usage error, 3 an input could not be read at all. */
+ * not found, 2 usage error, 3 an input could not be read at all, 4 an
+ * input was damaged and the diagnosis is incomplete (1 wins over 4).
+ * Text meant for a terminal goes through espdiag_text_write(), so that no
+ * byte from the input can drive the terminal. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +13,22 @@
 
 #include <espdiag/espdiag.h>
 
-enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+enum { EXIT_OK = 0, EXIT_FINDING = 1, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_INCOMPLETE = 4 };
+
+/* Of two statuses, the one to report: an unreadable input (3) over an
+ * error finding (1) over an incomplete diagnosis (4) over success. */
+static int worse(int a, int b)
+{
+	static const int rank[] = { [EXIT_OK] = 0, [EXIT_INCOMPLETE] = 1, [EXIT_FINDING] = 2,
+		                    [EXIT_USAGE] = 3, [EXIT_INPUT] = 4 };
+	return rank[b] > rank[a] ? b : a;
+}
+
+/* Text from the input, escaped for a terminal. */
+static void put(FILE *out, const char *s)
+{
+	espdiag_text_write(out, s);
+}
 
 typedef struct options {
 	const char *mount;
@@ -50,13 +68,15 @@ static void print_warnings(const espdiag_registry *reg)
 		if (w == NULL)
 			continue;
 		const char *path = espdiag_registry_source_property(reg, src, "path");
+		fputs("espdiag: ", stderr);
+		put(stderr, path ? path : "(input)");
 		if (w->line > 0)
-			fprintf(stderr, "espdiag: %s:%llu:%llu: warning: %s\n", path,
-			        (unsigned long long)w->line, (unsigned long long)w->column,
-			        w->message);
+			fprintf(stderr, ":%llu:%llu: warning: ", (unsigned long long)w->line,
+			        (unsigned long long)w->column);
 		else
-			fprintf(stderr, "espdiag: %s: offset %llu: warning: %s\n", path,
-			        (unsigned long long)w->offset, w->message);
+			fprintf(stderr, ": offset %llu: warning: ", (unsigned long long)w->offset);
+		put(stderr, w->message);
+		fputc('\n', stderr);
 	}
 }
 
@@ -118,7 +138,9 @@ static void print_value(const espdiag_value *v)
 		snprintf(tbuf, sizeof tbuf, "REG_0x%x", type);
 		tname = tbuf;
 	}
-	printf("    %s    %s    ", name, tname);
+	fputs("    ", stdout);
+	put(stdout, name);
+	printf("    %s    ", tname);
 	uint32_t d;
 	uint64_t q;
 	char *s;
@@ -129,11 +151,15 @@ static void print_value(const espdiag_value *v)
 	} else if (type == ESPDIAG_REG_QWORD && espdiag_value_get_qword(v, &q) == ESPDIAG_OK) {
 		printf("0x%llx (%llu)\n", (unsigned long long)q, (unsigned long long)q);
 	} else if (espdiag_value_get_string(&s, v) == ESPDIAG_OK) {
-		printf("%s\n", s);
+		put(stdout, s);
+		putchar('\n');
 		espdiag_free(s);
 	} else if (espdiag_value_get_multi_string(&list, &count, v) == ESPDIAG_OK) {
-		for (size_t i = 0; i < count; i++)
-			printf("%s%s", i ? "\\0" : "", list[i]);
+		for (size_t i = 0; i < count; i++) {
+			if (i)
+				fputs("\\0", stdout);
+			put(stdout, list[i]);
+		}
 		printf("\n");
 		espdiag_free(list);
 	} else {
@@ -160,15 +186,18 @@ static int cmd_query(int argc, char **argv, const options *o)
 		status = EXIT_FINDING;
 	} else if (argc == 3) {
 		if (espdiag_key_value(&v, key, argv[2]) != ESPDIAG_OK) {
-			fprintf(stderr, "espdiag: %s: value not found: %s\\%s\n", argv[0],
-			        espdiag_key_path(key), argv[2]);
+			fprintf(stderr, "espdiag: %s: value not found: ", argv[0]);
+			put(stderr, espdiag_key_path(key));
+			fprintf(stderr, "\\%s\n", argv[2]);
 			status = EXIT_FINDING;
 		} else {
-			printf("%s\n", espdiag_key_path(key));
+			put(stdout, espdiag_key_path(key));
+			putchar('\n');
 			print_value(v);
 		}
 	} else {
-		printf("%s\n", espdiag_key_path(key));
+		put(stdout, espdiag_key_path(key));
+		putchar('\n');
 		size_t n = espdiag_key_value_count(key);
 		for (size_t i = 0; i < n; i++)
 			if (espdiag_key_value_at(&v, key, i) == ESPDIAG_OK)
@@ -178,8 +207,10 @@ static int cmd_query(int argc, char **argv, const options *o)
 			printf("\n");
 		for (size_t i = 0; i < n; i++) {
 			const espdiag_key *c;
-			if (espdiag_key_subkey_at(&c, key, i) == ESPDIAG_OK)
-				printf("%s\n", espdiag_key_path(c));
+			if (espdiag_key_subkey_at(&c, key, i) == ESPDIAG_OK) {
+				put(stdout, espdiag_key_path(c));
+				putchar('\n');
+			}
 		}
 	}
 	print_warnings(reg);
@@ -242,6 +273,8 @@ static int diagnose_one(const char *path, const options *o, bool json, int colou
 			status = EXIT_INPUT;
 		} else if (espdiag_report_has_errors(report)) {
 			status = EXIT_FINDING;
+		} else if (espdiag_report_incomplete(report)) {
+			status = EXIT_INCOMPLETE;
 		}
 	}
 	if (!json)
@@ -253,7 +286,7 @@ static int diagnose_one(const char *path, const options *o, bool json, int colou
 }
 
 /* Findings for each FILE (JSON: one object per line). The worst status
- * wins: an unreadable input (3) over an error finding (1). */
+ * wins (see worse()). */
 static int cmd_diagnose(int argc, char **argv, const options *o)
 {
 	bool json = false;
@@ -269,9 +302,7 @@ static int cmd_diagnose(int argc, char **argv, const options *o)
 	for (int i = 0; i < argc; i++) {
 		if (!json && i > 0)
 			putchar('\n');
-		int st = diagnose_one(argv[i], o, json, colour);
-		if (st > status)
-			status = st;
+		status = worse(status, diagnose_one(argv[i], o, json, colour));
 	}
 	return status;
 }
@@ -312,7 +343,9 @@ static int cmd_rules(int argc, char **argv, const options *o)
 			put_json_string(r->summary);
 			putchar('}');
 		} else {
-			printf("%-30s %-8s %s\n", r->id, espdiag_severity_name(r->severity), r->summary);
+			printf("%-30s %-8s ", r->id, espdiag_severity_name(r->severity));
+			put(stdout, r->summary);
+			putchar('\n');
 		}
 	}
 	if (json)

@@ -3,7 +3,7 @@
  * model and adds a finding only when it can name the keys that show it.
  * Renderings and accessors live in report.c.
  */
-#include "diagnose_private.h"
+#include "diagnose_run.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -81,26 +81,8 @@ const espdiag_rule *espdiag_rule_find(const char *id)
 
 /* --- the run: the report being built and what the rules share --- */
 
-typedef struct msi_ref {
-	const espdiag_esp_msi_app *m;
-	size_t index;                     /* registry order, to break ties */
-} msi_ref;
-
-typedef struct run {
-	espdiag_report *r;
-	const espdiag_esp *esp;
-	const espdiag_esp_first_sync *fs; /* of the primary enrollment, or NULL */
-	unsigned int app_minutes;
-	bool skip[RULE_COUNT];
-	size_t seq;
-	bool error_seen;                  /* an error rule fired, skipped or not */
-	msi_ref *msi;                     /* malloc'd, by product code (case-insensitive) */
-	size_t msi_count;
-	int rc;                           /* first ENOMEM */
-} run;
-
-static const char *vfmt(run *x, const char *f, va_list ap) ESP_PRINTF(2, 0);
-static const char *vfmt(run *x, const char *f, va_list ap)
+static const char *vfmt(diag_run *x, const char *f, va_list ap) ESP_PRINTF(2, 0);
+static const char *vfmt(diag_run *x, const char *f, va_list ap)
 {
 	/* Most texts fit the buffer: one formatting pass, then a copy. */
 	char buf[512];
@@ -120,9 +102,7 @@ static const char *vfmt(run *x, const char *f, va_list ap)
 	return s;
 }
 
-/* printf into the report's arena; "" (and x->rc set) when out of memory. */
-static const char *fmt(run *x, const char *f, ...) ESP_PRINTF(2, 3);
-static const char *fmt(run *x, const char *f, ...)
+const char *diag_fmt(diag_run *x, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -131,7 +111,7 @@ static const char *fmt(run *x, const char *f, ...)
 	return s;
 }
 
-static const char *keep(run *x, const char *s)
+const char *diag_keep(diag_run *x, const char *s)
 {
 	if (s == NULL)
 		return NULL;
@@ -176,13 +156,13 @@ static void sb_add(sbuf *b, const char *f, ...)
 }
 
 /* Moves the buffer's text into the arena and frees the buffer. */
-static const char *sb_take(run *x, sbuf *b)
+static const char *sb_take(diag_run *x, sbuf *b)
 {
 	const char *s = "";
 	if (b->failed)
 		x->rc = ESPDIAG_ENOMEM;
 	else if (b->s != NULL)
-		s = keep(x, b->s);
+		s = diag_keep(x, b->s);
 	free(b->s);
 	memset(b, 0, sizeof *b);
 	return s ? s : "";
@@ -205,8 +185,8 @@ static size_t user_order(const espdiag_esp *esp, const char *sid)
 }
 
 /* A new finding of rule in phase (0: none) for sid; NULL when skipped or out of memory. */
-static espdiag_finding *add(run *x, size_t rule, uint32_t phase, const char *sid,
-                            const char *title, const char *detail, const char *remediation)
+espdiag_finding *diag_add(diag_run *x, size_t rule, uint32_t phase, const char *sid,
+                          const char *title, const char *detail, const char *remediation)
 {
 	espdiag_report *r = x->r;
 	if (diag_rules[rule].severity == ESPDIAG_SEVERITY_ERROR)
@@ -223,7 +203,7 @@ static espdiag_finding *add(run *x, size_t rule, uint32_t phase, const char *sid
 	r->findings[r->finding_count++] = f;
 	f->rule = rule;
 	f->phase = phase;
-	f->sid = keep(x, sid);
+	f->sid = diag_keep(x, sid);
 	f->user = user_order(x->esp, sid);
 	f->seq = x->seq++;
 	f->title = title;
@@ -235,8 +215,26 @@ nomem:
 	return NULL;
 }
 
+/*
+ * diag_add() for a conclusion drawn from a key being absent or from a "last"
+ * snapshot: on a damaged input the damage may have cut away what would
+ * contradict it, so it is withheld (NULL), and input-damaged names the rule.
+ */
+espdiag_finding *diag_add_absent(diag_run *x, size_t rule, uint32_t phase, const char *sid,
+                                 const char *title, const char *detail,
+                                 const char *remediation)
+{
+	if (x->damaged) {
+		if (!x->skip[rule])
+			x->withheld[rule] = true;
+		return NULL;
+	}
+	return diag_add(x, rule, phase, sid, title, detail, remediation);
+}
+
 /* Adds evidence (strings copied); a NULL finding is ignored. */
-static void ev(run *x, espdiag_finding *f, const char *key, const char *value, const char *data)
+void diag_ev(diag_run *x, espdiag_finding *f, const char *key, const char *value,
+             const char *data)
 {
 	if (f == NULL || x->rc != ESPDIAG_OK)
 		return;
@@ -246,12 +244,12 @@ static void ev(run *x, espdiag_finding *f, const char *key, const char *value, c
 		return;
 	}
 	diag_evidence *e = &f->evidence[f->evidence_count++];
-	e->key = keep(x, key ? key : "");
-	e->value = keep(x, value);
-	e->data = keep(x, data);
+	e->key = diag_keep(x, key ? key : "");
+	e->value = diag_keep(x, value);
+	e->data = diag_keep(x, data);
 }
 
-static void set_code(espdiag_finding *f, uint32_t code)
+void diag_set_code(espdiag_finding *f, uint32_t code)
 {
 	if (f != NULL) {
 		f->has_code = true;
@@ -259,35 +257,70 @@ static void set_code(espdiag_finding *f, uint32_t code)
 	}
 }
 
+/* What the finding is about (strings copied); context from sid unless given. */
+void diag_subject_ctx(diag_run *x, espdiag_finding *f, const char *kind, const char *id,
+                      const char *name, const char *context, const char *sid)
+{
+	if (f == NULL || x->rc != ESPDIAG_OK)
+		return;
+	f->has_subject = true;
+	f->subject.kind = kind;
+	f->subject.id = diag_keep(x, id ? id : "");
+	f->subject.name = diag_keep(x, name);
+	f->subject.context = context ? context : sid ? "user" : "device";
+	f->subject.sid = diag_keep(x, sid);
+}
+
+void diag_subject(diag_run *x, espdiag_finding *f, const char *kind, const char *id,
+                  const char *name, const char *sid)
+{
+	diag_subject_ctx(x, f, kind, id, name, NULL, sid);
+}
+
+/* A tracked app as a subject: a Win32 app by its Intune app id. */
+static void app_subject(diag_run *x, espdiag_finding *f, const espdiag_esp_app *a)
+{
+	bool win32 = a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL;
+	diag_subject(x, f, espdiag_esp_item_kind_name(a->kind), win32 ? a->app_guid : a->id, NULL,
+	             a->sid);
+}
+
+/* A phase as a whole as a subject. */
+static void phase_subject(diag_run *x, espdiag_finding *f, uint32_t phase, const char *sid)
+{
+	diag_subject(x, f, "phase", espdiag_esp_phase_name(phase), NULL, sid);
+}
+
+
 /* "3 (completed)" for a present DWORD, NULL when absent. */
-static const char *u32_text(run *x, espdiag_esp_u32 v, const char *(*name)(uint32_t))
+const char *diag_u32_text(diag_run *x, espdiag_esp_u32 v, const char *(*name)(uint32_t))
 {
 	if (!v.has)
 		return NULL;
 	if (name == NULL)
-		return fmt(x, "%" PRIu32, v.value);
-	return fmt(x, "%" PRIu32 " (%s)", v.value, name(v.value));
+		return diag_fmt(x, "%" PRIu32, v.value);
+	return diag_fmt(x, "%" PRIu32 " (%s)", v.value, name(v.value));
 }
 
 /* "0x80070643 (ERROR_INSTALL_FAILURE: Fatal error ...)" for details. */
-static const char *code_text(run *x, uint32_t code)
+const char *diag_code_text(diag_run *x, uint32_t code)
 {
 	const espdiag_error_info *info;
 	if (espdiag_error_describe(&info, code) != ESPDIAG_OK)
-		return fmt(x, "0x%08" PRIx32 " (not a code the library knows)", code);
-	return fmt(x, "0x%08" PRIx32 " (%s%s%s%s)", code, info->symbol ? info->symbol : "",
-	           info->symbol ? ": " : "", info->meaning,
-	           (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY)
-	               ? " This meaning is community-reported, not documented by Microsoft."
-	               : "");
+		return diag_fmt(x, "0x%08" PRIx32 " (not a code the library knows)", code);
+	return diag_fmt(x, "0x%08" PRIx32 " (%s%s%s%s)", code, info->symbol ? info->symbol : "",
+	                info->symbol ? ": " : "", info->meaning,
+	                (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY)
+	                    ? " This meaning is community-reported, not documented by Microsoft."
+	                    : "");
 }
 
-static const char *context_text(run *x, const char *sid)
+const char *diag_context_text(diag_run *x, const char *sid)
 {
-	return sid ? fmt(x, "account setup of user %s", sid) : "device setup";
+	return sid ? diag_fmt(x, "account setup of user %s", sid) : "device setup";
 }
 
-static uint32_t context_phase(const char *sid)
+uint32_t diag_context_phase(const char *sid)
 {
 	return sid ? ESPDIAG_ESP_PHASE_ACCOUNT_SETUP : ESPDIAG_ESP_PHASE_DEVICE_SETUP;
 }
@@ -311,21 +344,21 @@ static uint32_t context_status(const espdiag_esp *esp, const char *sid)
 	size_t n = espdiag_esp_phase_count(esp);
 	for (size_t i = 0; i < n; i++) {
 		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
-		if (p->phase == context_phase(sid) && same_sid(p->sid, sid))
+		if (p->phase == diag_context_phase(sid) && same_sid(p->sid, sid))
 			return p->status;
 	}
 	return ESPDIAG_ESP_STATUS_UNKNOWN;
 }
 
-static const char *app_name(run *x, const espdiag_esp_app *a)
+static const char *app_name(diag_run *x, const espdiag_esp_app *a)
 {
 	if (a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL) {
 		if (a->version.has)
-			return fmt(x, "Win32 app %s (version %" PRIu32 ")", a->app_guid,
-			           a->version.value);
-		return fmt(x, "Win32 app %s", a->app_guid);
+			return diag_fmt(x, "Win32 app %s (version %" PRIu32 ")", a->app_guid,
+			                a->version.value);
+		return diag_fmt(x, "Win32 app %s", a->app_guid);
 	}
-	return fmt(x, "%s app %s", a->provider ? a->provider : "tracked", a->id);
+	return diag_fmt(x, "%s app %s", a->provider ? a->provider : "tracked", a->id);
 }
 
 /* Every setup: the device's, then each user's. */
@@ -349,7 +382,7 @@ static int msi_cmp(const void *a, const void *b)
 
 /* Sorts the MSI apps once, so that a dump with thousands of tracking
  * entries costs a binary search per entry, not a scan. */
-static int index_msi(run *x)
+static int index_msi(diag_run *x)
 {
 	size_t n = espdiag_esp_msi_app_count(x->esp);
 	if (n == 0)
@@ -366,13 +399,13 @@ static int index_msi(run *x)
 	return ESPDIAG_OK;
 }
 
-static const char *code_of(const run *x, size_t i)
+static const char *code_of(const diag_run *x, size_t i)
 {
 	return x->msi[i].m->product_code ? x->msi[i].m->product_code : "";
 }
 
 /* The MSI app whose product code is id (the first in registry order), NULL when none. */
-static const espdiag_esp_msi_app *msi_find(const run *x, const char *id)
+static const espdiag_esp_msi_app *msi_find(const diag_run *x, const char *id)
 {
 	size_t lo = 0, hi = x->msi_count;
 	if (id == NULL)
@@ -390,7 +423,7 @@ static const espdiag_esp_msi_app *msi_find(const run *x, const char *id)
 /* An ExpectedMSIAppPackages entry is a LOB app when its product code names
  * an MSI app that is not the IME's own package; without that key there is
  * no evidence either way, and it is not counted. */
-static bool entry_is_lob(const run *x, const espdiag_esp_entry *e)
+static bool entry_is_lob(const diag_run *x, const espdiag_esp_entry *e)
 {
 	const espdiag_esp_msi_app *m = msi_find(x, e->id);
 	return e->kind == ESPDIAG_ESP_KIND_MSI_APP && m != NULL && !m->is_ime;
@@ -403,7 +436,7 @@ static bool is_msi_snapshot(const espdiag_esp_snapshot *s)
 
 /* --- the rules --- */
 
-static void rule_presence(run *x)
+static void rule_presence(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	bool tracking = espdiag_esp_has_tracking(esp);
@@ -411,7 +444,7 @@ static void rule_presence(run *x)
 	static const char est[] =
 		"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking";
 	if (e == NULL && !tracking) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = diag_add_absent(
 			x, RULE_NO_ESP_DATA, 0, NULL, "No Enrollment Status Page data in this input",
 			"Neither an Enrollments\\{GUID}\\FirstSync key nor the EnrollmentStatusTracking "
 			"key exists: this is not the registry of a device that ran the ESP, or not the "
@@ -419,11 +452,11 @@ static void rule_presence(run *x)
 			"Collect the evidence again on the device: mdmdiagnosticstool.exe -area Autopilot "
 			"-cab C:\\temp\\autopilot.cab, and diagnose the MDMDiagReport_RegistryDump.reg "
 			"inside, or the device's Windows\\System32\\config\\SOFTWARE hive.");
-		ev(x, f, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Enrollments\\*\\FirstSync", NULL,
-		   "absent");
-		ev(x, f, est, NULL, "absent");
+		diag_ev(x, f, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Enrollments\\*\\FirstSync", NULL,
+		        "absent");
+		diag_ev(x, f, est, NULL, "absent");
 	} else if (e != NULL && !tracking) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = diag_add_absent(
 			x, RULE_OS_TOO_OLD, 0, NULL,
 			"Windows does not track the IME and Win32 apps in the ESP",
 			"FirstSync exists but EnrollmentStatusTracking does not: Windows before 10 1903 "
@@ -431,29 +464,30 @@ static void rule_presence(run *x)
 			"cannot wait for them and this input holds no app states.",
 			"Update the Windows image to a supported release (Windows 10 1903 or later) "
 			"before enrolling, or do not rely on the ESP for Win32 apps on this device.");
-		ev(x, f, e->first_sync->key, NULL, "present");
-		ev(x, f, est, NULL, "absent");
+		diag_ev(x, f, e->first_sync->key, NULL, "present");
+		diag_ev(x, f, est, NULL, "absent");
 	}
 }
 
-static void rule_phase_skipped(run *x)
+static void rule_phase_skipped(diag_run *x)
 {
 	const espdiag_esp_first_sync *fs = x->fs;
 	if (fs == NULL)
 		return;
 	if (fs->device_page_skipped) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = diag_add(
 			x, RULE_PHASE_SKIPPED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL,
 			"The device phases of the ESP are not shown",
 			"SkipDeviceStatusPage is set: device preparation and device setup are not "
 			"shown, and the page does not wait for the device's apps and policies.",
 			"Nothing to do if intended; otherwise set \"Block device use until all apps and "
 			"profiles are installed\" in the ESP profile assigned to this device.");
-		ev(x, f, fs->key, "SkipDeviceStatusPage",
-		   fmt(x, "0x%08" PRIx32, fs->skip_device_status_page.value));
+		phase_subject(x, f, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL);
+		diag_ev(x, f, fs->key, "SkipDeviceStatusPage",
+		        diag_fmt(x, "0x%08" PRIx32, fs->skip_device_status_page.value));
 	}
 	if (fs->user_page_skipped) {
-		espdiag_finding *f = add(
+		espdiag_finding *f = diag_add(
 			x, RULE_PHASE_SKIPPED, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP, NULL,
 			"The account setup phase of the ESP is not shown",
 			"SkipUserStatusPage is set: account setup is not shown, and the user's apps "
@@ -461,12 +495,14 @@ static void rule_phase_skipped(run *x)
 			"Nothing to do if intended (often set by a custom OMA-URI "
 			"./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/SkipUserStatusPage); "
 			"otherwise remove that setting.");
-		ev(x, f, fs->key, "SkipUserStatusPage",
-		   fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value));
+		diag_subject_ctx(x, f, "phase", espdiag_esp_phase_name(ESPDIAG_ESP_PHASE_ACCOUNT_SETUP),
+		                 NULL, "user", NULL);
+		diag_ev(x, f, fs->key, "SkipUserStatusPage",
+		        diag_fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value));
 	}
 }
 
-static void rule_providers(run *x)
+static void rule_providers(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = espdiag_esp_provider_count(esp);
@@ -474,64 +510,70 @@ static void rule_providers(run *x)
 		const espdiag_esp_provider *p = espdiag_esp_provider_at(esp, i);
 		if (!p->state.has)
 			continue;
-		const char *state = u32_text(x, p->state, espdiag_esp_provider_state_name);
-		const char *err = p->last_error.has
-		                      ? fmt(x, " LastError is %s.", code_text(x, p->last_error.value))
-		                      : " No LastError was recorded.";
+		const char *state = diag_u32_text(x, p->state, espdiag_esp_provider_state_name);
+		const char *err =
+			p->last_error.has
+				? diag_fmt(x, " LastError is %s.", diag_code_text(x, p->last_error.value))
+				: " No LastError was recorded.";
 		espdiag_finding *f = NULL;
 		if (p->state.value == ESPDIAG_ESP_PROVIDER_ERROR &&
 		    p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR) {
-			f = add(x, RULE_IME_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL,
-			        "The Intune Management Extension (Sidecar) failed to install",
-			        fmt(x,
-			            "Device preparation provider %s is in InstallationState 4 (error): "
-			            "without the IME no Win32 app or script can install.%s",
-			            p->name, err),
-			        "The IME arrives as an MSI (IntuneWindowsAgent.msi) over the MDM channel: "
-			        "check that the device reaches the Intune endpoints "
-			        "(*.manage.microsoft.com) without a blocking proxy, that the user is "
-			        "licensed, then read the IME's MSI status under "
-			        "EnterpriseDesktopAppManagement and the "
-			        "DeviceManagement-Enterprise-Diagnostics-Provider event log.");
+			f = diag_add(x, RULE_IME_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION, NULL,
+			             "The Intune Management Extension (Sidecar) failed to install",
+			             diag_fmt(x,
+			                      "Device preparation provider %s is in InstallationState 4 (error): "
+			                      "without the IME no Win32 app or script can install.%s",
+			                      p->name, err),
+			             "The IME arrives as an MSI (IntuneWindowsAgent.msi) over the MDM channel: "
+			             "check that the device reaches the Intune endpoints "
+			             "(*.manage.microsoft.com) without a blocking proxy, that the user is "
+			             "licensed, then read the IME's MSI status under "
+			             "EnterpriseDesktopAppManagement and the "
+			             "DeviceManagement-Enterprise-Diagnostics-Provider event log.");
 		} else if (p->state.value == ESPDIAG_ESP_PROVIDER_ERROR) {
-			f = add(x, RULE_PROVIDER_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
-			        NULL, fmt(x, "Device-preparation provider %s failed to install", p->name),
-			        fmt(x, "Device preparation provider %s is in InstallationState 4 (error).%s",
-			            p->name, err),
-			        p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
-			            ? "Check the ConfigMgr client deployment (the ccmsetup command line in "
-			              "the Intune app) and C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log; the "
-			              "client must reach its management point or cloud management gateway."
-			            : "Check the provider's own logs and its assignment in Intune.");
+			f = diag_add(x, RULE_PROVIDER_INSTALL_FAILED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
+			             NULL, diag_fmt(x, "Device-preparation provider %s failed to install", p->name),
+			             diag_fmt(x, "Device preparation provider %s is in InstallationState 4 (error).%s",
+			                      p->name, err),
+			             p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
+			                 ? "Check the ConfigMgr client deployment (the ccmsetup command line in "
+			                   "the Intune app) and C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log; the "
+			                   "client must reach its management point or cloud management gateway."
+			                 : "Check the provider's own logs and its assignment in Intune.");
 		} else if (p->state.value == ESPDIAG_ESP_PROVIDER_NOT_INSTALLED) {
-			f = add(x, RULE_PROVIDER_NOT_INSTALLED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
-			        NULL, fmt(x, "Device-preparation provider %s is not installed", p->name),
-			        fmt(x,
-			            "Device preparation provider %s is still in InstallationState 1 (not "
-			            "installed): the ESP waits for it until its timeout.",
-			            p->name),
-			        p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
-			            ? "ccmsetup never ran: check that the ConfigMgr client app is assigned "
-			              "to the device with the right command line, and "
-			              "C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log if it exists."
-			        : p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR
-			            ? "The IME has not arrived yet: check that a Win32 app, script or "
-			              "remediation is assigned, the device reaches *.manage.microsoft.com, "
-			              "and the IntuneWindowsAgent.msi status under "
-			              "EnterpriseDesktopAppManagement."
-			            : "Check that the provider is assigned and can install.");
+			f = diag_add(x, RULE_PROVIDER_NOT_INSTALLED, ESPDIAG_ESP_PHASE_DEVICE_PREPARATION,
+			             NULL, diag_fmt(x, "Device-preparation provider %s is not installed", p->name),
+			             diag_fmt(x,
+			                      "Device preparation provider %s is still in InstallationState 1 (not "
+			                      "installed): the ESP waits for it until its timeout.",
+			                      p->name),
+			             p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR
+			                 ? "ccmsetup never ran: check that the ConfigMgr client app is assigned "
+			                   "to the device with the right command line, and "
+			                   "C:\\Windows\\ccmsetup\\Logs\\ccmsetup.log if it exists."
+			             : p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR
+			                 ? "The IME has not arrived yet: check that a Win32 app, script or "
+			                   "remediation is assigned, the device reaches *.manage.microsoft.com, "
+			                   "and the IntuneWindowsAgent.msi status under "
+			                   "EnterpriseDesktopAppManagement."
+			                 : "Check that the provider is assigned and can install.");
 		}
 		if (f == NULL)
 			continue;
-		ev(x, f, p->key, "InstallationState", state);
+		diag_subject(x, f, "provider", p->name,
+		             p->kind == ESPDIAG_ESP_PROVIDER_SIDECAR     ? "Intune Management Extension"
+		             : p->kind == ESPDIAG_ESP_PROVIDER_CONFIGMGR ? "Configuration Manager client"
+		                                                         : NULL,
+		             NULL);
+		diag_ev(x, f, p->key, "InstallationState", state);
 		if (p->last_error.has) {
-			ev(x, f, p->key, "LastError", fmt(x, "0x%08" PRIx32, p->last_error.value));
-			set_code(f, p->last_error.value);
+			diag_ev(x, f, p->key, "LastError", diag_fmt(x, "0x%08" PRIx32, p->last_error.value));
+			diag_set_code(f, p->last_error.value);
 		}
 	}
 }
 
-static void rule_tracking_policies(run *x)
+static void rule_tracking_policies(diag_run *x)
 {
 	for (size_t i = 0; i < setup_count(x->esp); i++) {
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
@@ -543,24 +585,25 @@ static void rule_tracking_policies(run *x)
 			const espdiag_esp_policy_provider *pp = s->policy_providers[j];
 			if (pp->tracking_policies_created.has && pp->tracking_policies_created.value == 1)
 				continue;
-			espdiag_finding *f = add(
-				x, RULE_TRACKING_POLICIES_MISSING, context_phase(s->sid), s->sid,
-				fmt(x, "Provider %s has not created its tracking policies (%s)", pp->name,
-				    context_text(x, s->sid)),
-				fmt(x,
-				    "In %s, Setup\\Apps\\PolicyProviders\\%s has no TrackingPoliciesCreated "
-				    "= 1: the provider has not told the ESP which apps to track, so the page "
-				    "sits on \"Identifying\" until it does or the timeout expires.",
-				    context_text(x, s->sid), pp->name),
+			espdiag_finding *f = diag_add_absent(
+				x, RULE_TRACKING_POLICIES_MISSING, diag_context_phase(s->sid), s->sid,
+				diag_fmt(x, "Provider %s has not created its tracking policies (%s)", pp->name,
+				         diag_context_text(x, s->sid)),
+				diag_fmt(x,
+				         "In %s, Setup\\Apps\\PolicyProviders\\%s has no TrackingPoliciesCreated "
+				         "= 1: the provider has not told the ESP which apps to track, so the page "
+				         "sits on \"Identifying\" until it does or the timeout expires.",
+				         diag_context_text(x, s->sid), pp->name),
 				"The provider (for Sidecar, the Intune Management Extension) must be "
 				"installed and running and reach Intune: check its service and log "
 				"(C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
 				"IntuneManagementExtension.log); a restart of the service or the device "
 				"often lets it finish.");
-			ev(x, f, pp->key, "TrackingPoliciesCreated",
-			   pp->tracking_policies_created.has
-			       ? fmt(x, "%" PRIu32, pp->tracking_policies_created.value)
-			       : "absent");
+			diag_subject(x, f, "policy_provider", pp->name, NULL, s->sid);
+			diag_ev(x, f, pp->key, "TrackingPoliciesCreated",
+			        pp->tracking_policies_created.has
+			            ? diag_fmt(x, "%" PRIu32, pp->tracking_policies_created.value)
+			            : "absent");
 		}
 	}
 }
@@ -596,7 +639,7 @@ static void find_failures(const espdiag_esp *esp, failed_app *v, size_t n)
 	}
 }
 
-static void rule_apps(run *x)
+static void rule_apps(diag_run *x)
 {
 	size_t n = 0, cap = 0;
 	failed_app *v = NULL;
@@ -633,37 +676,39 @@ static void rule_apps(run *x)
 		const espdiag_esp_change *c = hit ? hit->change : NULL;
 		const char *when = "";
 		if (c != NULL && !c->snapshot->last_logged_state)
-			when = fmt(x, " The ESP tracking timeline first shows the failure at %s.",
-			           c->snapshot->timestamp);
-		espdiag_finding *f = add(
-			x, RULE_APP_INSTALL_FAILED, context_phase(a->sid), a->sid,
-			fmt(x, "%s failed to install", app_name(x, a)),
-			fmt(x,
-			    "In %s, the tracked app %s (provider %s) is in InstallationState 4 (error): "
-			    "the ESP stops here unless \"Continue anyway\" is allowed.%s",
-			    context_text(x, a->sid), a->id, a->provider ? a->provider : "?", when),
+			when = diag_fmt(x, " The ESP tracking timeline first shows the failure at %s.",
+			                c->snapshot->timestamp);
+		espdiag_finding *f = diag_add(
+			x, RULE_APP_INSTALL_FAILED, diag_context_phase(a->sid), a->sid,
+			diag_fmt(x, "%s failed to install", app_name(x, a)),
+			diag_fmt(x,
+			         "In %s, the tracked app %s (provider %s) is in InstallationState 4 (error): "
+			         "the ESP stops here unless \"Continue anyway\" is allowed.%s",
+			         diag_context_text(x, a->sid), a->id, a->provider ? a->provider : "?", when),
 			a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
-			    ? fmt(x,
-			          "Open the app %s in Intune (Apps > All apps; the id is in the app's "
-			          "address) and its device install status; on the device, read "
-			          "C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
-			          "AppWorkload.log (or IntuneManagementExtension.log) for its exit code. "
-			          "Fix the install command, detection rule or requirements, or remove "
-			          "the app from the ESP's blocking apps.",
-			          a->app_guid)
+			    ? diag_fmt(x,
+			               "Open the app %s in Intune (Apps > All apps; the id is in the app's "
+			               "address) and its device install status; on the device, read "
+			               "C:\\ProgramData\\Microsoft\\IntuneManagementExtension\\Logs\\"
+			               "AppWorkload.log (or IntuneManagementExtension.log) for its exit code. "
+			               "Fix the install command, detection rule or requirements, or remove "
+			               "the app from the ESP's blocking apps.",
+			               a->app_guid)
 			    : "Check the app's deployment in its provider (for ConfigMgr, the task "
 			      "sequence and smsts.log) and remove it from the ESP's blocking apps if it "
 			      "cannot install during setup.");
-		ev(x, f, a->key, "InstallationState", u32_text(x, a->state, espdiag_esp_app_state_name));
+		app_subject(x, f, a);
+		diag_ev(x, f, a->key, "InstallationState",
+		        diag_u32_text(x, a->state, espdiag_esp_app_state_name));
 		if (c != NULL)
-			ev(x, f, c->snapshot->key, c->entry->value,
-			   u32_text(x, c->entry->state, espdiag_esp_app_state_name));
+			diag_ev(x, f, c->snapshot->key, c->entry->value,
+			        diag_u32_text(x, c->entry->state, espdiag_esp_app_state_name));
 	}
 	free(sorted);
 	free(v);
 }
 
-static void rule_incomplete(run *x)
+static void rule_incomplete(diag_run *x)
 {
 	for (size_t i = 0; i < setup_count(x->esp); i++) {
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
@@ -687,32 +732,33 @@ static void rule_incomplete(run *x)
 			continue;
 		}
 		const char *list = sb_take(x, &b);
-		espdiag_finding *f = add(
-			x, RULE_APP_INSTALL_INCOMPLETE, context_phase(s->sid), s->sid,
-			fmt(x, "%zu tracked app%s not installed yet (%s)", pending,
-			    pending == 1 ? "" : "s", context_text(x, s->sid)),
-			fmt(x,
-			    "%s has not completed (HasProvisioningCompleted is not 1) and these apps "
-			    "are still not installed or installing: %s.",
-			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", list),
+		espdiag_finding *f = diag_add_absent(
+			x, RULE_APP_INSTALL_INCOMPLETE, diag_context_phase(s->sid), s->sid,
+			diag_fmt(x, "%zu tracked app%s not installed yet (%s)", pending,
+			         pending == 1 ? "" : "s", diag_context_text(x, s->sid)),
+			diag_fmt(x,
+			         "%s has not completed (HasProvisioningCompleted is not 1) and these apps "
+			         "are still not installed or installing: %s.",
+			         s->sid ? diag_fmt(x, "Account setup of user %s", s->sid) : "Device setup", list),
 			"If the ESP is still running, wait; if it timed out, look at these apps "
 			"first: their download (size, delivery optimization), install time and "
 			"dependencies, and the IME log.");
-		ev(x, f, s->key, "HasProvisioningCompleted",
-		   s->has_provisioning_completed.has
-		       ? fmt(x, "%" PRIu32, s->has_provisioning_completed.value)
-		       : "absent");
+		phase_subject(x, f, diag_context_phase(s->sid), s->sid);
+		diag_ev(x, f, s->key, "HasProvisioningCompleted",
+		        s->has_provisioning_completed.has
+		            ? diag_fmt(x, "%" PRIu32, s->has_provisioning_completed.value)
+		            : "absent");
 		for (size_t j = 0; j < s->app_count; j++) {
 			const espdiag_esp_app *a = s->apps[j];
 			if (a->state.has && (a->state.value == ESPDIAG_ESP_APP_NOT_INSTALLED ||
 			                     a->state.value == ESPDIAG_ESP_APP_IN_PROGRESS))
-				ev(x, f, a->key, "InstallationState",
-				   u32_text(x, a->state, espdiag_esp_app_state_name));
+				diag_ev(x, f, a->key, "InstallationState",
+				        diag_u32_text(x, a->state, espdiag_esp_app_state_name));
 		}
 	}
 }
 
-static void rule_account_not_started(run *x)
+static void rule_account_not_started(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	const espdiag_esp_first_sync *fs = x->fs;
@@ -724,41 +770,44 @@ static void rule_account_not_started(run *x)
 	if (dev != ESPDIAG_ESP_STATUS_COMPLETED && dev != ESPDIAG_ESP_STATUS_SKIPPED)
 		return;
 	const espdiag_esp_autopilot *ap = espdiag_esp_autopilot_info(esp);
-	espdiag_finding *f = add(
+	espdiag_finding *f = diag_add_absent(
 		x, RULE_ACCOUNT_SETUP_NOT_STARTED, ESPDIAG_ESP_PHASE_ACCOUNT_SETUP, NULL,
 		"Account setup has not started: no user is tracked",
-		fmt(x,
-		    "The user phase of the ESP is on and device setup %s, but "
-		    "EnrollmentStatusTracking holds no user SID key: no user has reached account "
-		    "setup.%s",
-		    dev == ESPDIAG_ESP_STATUS_COMPLETED ? "completed" : "was not shown",
-		    ap->hybrid_join
-		        ? " The Autopilot profile is a hybrid Azure AD join: the user gets no "
-		          "primary refresh token until Azure AD Connect syncs the device, up to 40 "
-		          "minutes."
-		        : ""),
+		diag_fmt(x,
+		         "The user phase of the ESP is on and device setup %s, but "
+		         "EnrollmentStatusTracking holds no user SID key: no user has reached account "
+		         "setup.%s",
+		         dev == ESPDIAG_ESP_STATUS_COMPLETED ? "completed" : "was not shown",
+		         ap->hybrid_join
+		             ? " The Autopilot profile is a hybrid Azure AD join: the user gets no "
+		               "primary refresh token until Azure AD Connect syncs the device, up to 40 "
+		               "minutes."
+		             : ""),
 		ap->hybrid_join
 		    ? "Check that Azure AD Connect syncs the OU of the device's computer object and "
 		      "wait for (or start) a delta sync before the user signs in; the device must "
 		      "reach a domain controller."
 		    : "Let the user sign in: account setup starts at the first sign-in. If a user "
 		      "signed in, collect the logs again after the sign-in.");
-	ev(x, f, fs->key, "SkipUserStatusPage",
-	   fs->skip_user_status_page.has ? fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value)
-	                                 : "absent");
+	diag_subject_ctx(x, f, "phase", espdiag_esp_phase_name(ESPDIAG_ESP_PHASE_ACCOUNT_SETUP), NULL,
+	                 "user", NULL);
+	diag_ev(x, f, fs->key, "SkipUserStatusPage",
+	        fs->skip_user_status_page.has
+	                ? diag_fmt(x, "0x%08" PRIx32, fs->skip_user_status_page.value)
+	                : "absent");
 	const espdiag_esp_setup *d = espdiag_esp_device_setup(esp);
 	if (d->key)
-		ev(x, f, d->key, "HasProvisioningCompleted",
-		   d->has_provisioning_completed.has
-		       ? fmt(x, "%" PRIu32, d->has_provisioning_completed.value)
-		       : "absent");
-	ev(x, f,
-	   "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\"
-	   "<UserSID>",
-	   NULL, "absent");
+		diag_ev(x, f, d->key, "HasProvisioningCompleted",
+		        d->has_provisioning_completed.has
+		            ? diag_fmt(x, "%" PRIu32, d->has_provisioning_completed.value)
+		            : "absent");
+	diag_ev(x, f,
+	        "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking\\"
+	        "<UserSID>",
+	        NULL, "absent");
 	if (ap->hybrid_join)
-		ev(x, f, ap->key, "CloudAssignedDomainJoinMethod",
-		   fmt(x, "%" PRIu32, ap->domain_join_method.value));
+		diag_ev(x, f, ap->key, "CloudAssignedDomainJoinMethod",
+		        diag_fmt(x, "%" PRIu32, ap->domain_join_method.value));
 }
 
 /* An ExpectedMSIAppPackages entry, where it is (snapshot i, entry j). */
@@ -817,7 +866,7 @@ static int place_cmp(const void *a, const void *b)
 /* The distinct LOB product codes tracked in sid's context, each with the
  * entry that first shows it, in the order they first appear: a malloc'd
  * array in *out (NULL when none). */
-static size_t collect_lob(run *x, const char *sid, msi_entry **out)
+static size_t collect_lob(diag_run *x, const char *sid, msi_entry **out)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = 0, cap = 0;
@@ -854,7 +903,7 @@ static size_t collect_lob(run *x, const char *sid, msi_entry **out)
 	return m;
 }
 
-static void rule_mixed(run *x)
+static void rule_mixed(diag_run *x)
 {
 	for (size_t i = 0; i < setup_count(x->esp); i++) {
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
@@ -881,29 +930,30 @@ static void rule_mixed(run *x)
 		for (size_t k = 0; k < n; k++)
 			sb_add(&b, "%s%s", k ? ", " : "", v[k].e->id);
 		const char *list = sb_take(x, &b);
-		espdiag_finding *f = add(
-			x, RULE_MIXED_MSI_WIN32, context_phase(s->sid), s->sid,
-			fmt(x, "LOB MSI apps and Win32 apps are tracked together (%s)",
-			    context_text(x, s->sid)),
-			fmt(x,
-			    "%s tracks %zu LOB MSI app%s (%s) and %zu Win32 app%s. Windows Installer "
-			    "(TrustedInstaller) runs one install at a time: an MSI pushed over the MDM "
-			    "channel and a Win32 app installed by the IME can collide "
-			    "(0x80070652, another installation in progress) and stall or fail the page.",
-			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", n,
-			    n == 1 ? "" : "s", list, nwin32, nwin32 == 1 ? "" : "s"),
+		espdiag_finding *f = diag_add(
+			x, RULE_MIXED_MSI_WIN32, diag_context_phase(s->sid), s->sid,
+			diag_fmt(x, "LOB MSI apps and Win32 apps are tracked together (%s)",
+			         diag_context_text(x, s->sid)),
+			diag_fmt(x,
+			         "%s tracks %zu LOB MSI app%s (%s) and %zu Win32 app%s. Windows Installer "
+			         "(TrustedInstaller) runs one install at a time: an MSI pushed over the MDM "
+			         "channel and a Win32 app installed by the IME can collide "
+			         "(0x80070652, another installation in progress) and stall or fail the page.",
+			         s->sid ? diag_fmt(x, "Account setup of user %s", s->sid) : "Device setup", n,
+			         n == 1 ? "" : "s", list, nwin32, nwin32 == 1 ? "" : "s"),
 			"Repackage the LOB MSI apps as Win32 apps (.intunewin), so the IME installs "
 			"every app in sequence, or take them out of the ESP's blocking apps.");
+		phase_subject(x, f, diag_context_phase(s->sid), s->sid);
 		for (size_t k = 0; k < n; k++)
-			ev(x, f, v[k].s->key, v[k].e->value,
-			   u32_text(x, v[k].e->state, NULL));
-		ev(x, f, win32->key, "InstallationState",
-		   u32_text(x, win32->state, espdiag_esp_app_state_name));
+			diag_ev(x, f, v[k].s->key, v[k].e->value,
+			        diag_u32_text(x, v[k].e->state, NULL));
+		diag_ev(x, f, win32->key, "InstallationState",
+		        diag_u32_text(x, win32->state, espdiag_esp_app_state_name));
 		free(v);
 	}
 }
 
-static void rule_timeout(run *x)
+static void rule_timeout(diag_run *x)
 {
 	const espdiag_esp_first_sync *fs = x->fs;
 	if (fs == NULL)
@@ -919,29 +969,32 @@ static void rule_timeout(run *x)
 		uint64_t need = (uint64_t)apps * x->app_minutes;
 		if (apps == 0 || need <= fs->timeout_minutes)
 			continue;
-		espdiag_finding *f = add(
-			x, RULE_TIMEOUT_TOO_SHORT, context_phase(s->sid), s->sid,
-			fmt(x, "The ESP timeout (%" PRIu32 " min) is short for the %zu apps of %s",
-			    fs->timeout_minutes, apps, context_text(x, s->sid)),
-			fmt(x,
-			    "%s tracks %zu app%s (%zu by its providers, %zu LOB MSI); at %u minutes "
-			    "each they may need %" PRIu64 " minutes, more than the %" PRIu32
-			    " minutes of SyncFailureTimeout%s.",
-			    s->sid ? fmt(x, "Account setup of user %s", s->sid) : "Device setup", apps,
-			    apps == 1 ? "" : "s", s->app_count, nlob, x->app_minutes, need,
-			    fs->timeout_minutes, fs->timeout_is_default ? " (absent: the default)" : ""),
+		/* An absent SyncFailureTimeout means the default only if the
+		 * damage did not cut the value away. */
+		espdiag_finding *f = (fs->timeout_is_default ? diag_add_absent : diag_add)(
+			x, RULE_TIMEOUT_TOO_SHORT, diag_context_phase(s->sid), s->sid,
+			diag_fmt(x, "The ESP timeout (%" PRIu32 " min) is short for the %zu apps of %s",
+			         fs->timeout_minutes, apps, diag_context_text(x, s->sid)),
+			diag_fmt(x,
+			         "%s tracks %zu app%s (%zu by its providers, %zu LOB MSI); at %u minutes "
+			         "each they may need %" PRIu64 " minutes, more than the %" PRIu32
+			         " minutes of SyncFailureTimeout%s.",
+			         s->sid ? diag_fmt(x, "Account setup of user %s", s->sid) : "Device setup", apps,
+			         apps == 1 ? "" : "s", s->app_count, nlob, x->app_minutes, need,
+			         fs->timeout_minutes, fs->timeout_is_default ? " (absent: the default)" : ""),
 			"Raise \"Show an error when installation takes longer than specified number of "
 			"minutes\" in the ESP profile, or block on fewer apps and let the others "
 			"install after setup.");
-		ev(x, f, fs->key, "SyncFailureTimeout",
-		   fs->sync_failure_timeout.has ? fmt(x, "%" PRIu32, fs->sync_failure_timeout.value)
-		                                : "absent");
-		ev(x, f, s->apps_key ? s->apps_key : s->key, NULL,
-		   fmt(x, "%zu tracked apps, %zu LOB MSI apps", s->app_count, nlob));
+		phase_subject(x, f, diag_context_phase(s->sid), s->sid);
+		diag_ev(x, f, fs->key, "SyncFailureTimeout",
+		        fs->sync_failure_timeout.has ? diag_fmt(x, "%" PRIu32, fs->sync_failure_timeout.value)
+		                                     : "absent");
+		diag_ev(x, f, s->apps_key ? s->apps_key : s->key, NULL,
+		        diag_fmt(x, "%zu tracked apps, %zu LOB MSI apps", s->app_count, nlob));
 	}
 }
 
-static void msi_tracking_finding(run *x, const msi_entry *first, const msi_entry *lastone)
+static void msi_tracking_finding(diag_run *x, const msi_entry *first, const msi_entry *lastone)
 {
 	const espdiag_esp_snapshot *s = first->s;
 	const espdiag_esp_entry *e = first->e;
@@ -951,29 +1004,32 @@ static void msi_tracking_finding(run *x, const msi_entry *first, const msi_entry
 	    (m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED ||
 	     m->status.value == ESPDIAG_ESP_MSI_ENFORCEMENT_FAILED))
 		return; /* already reported from its Status */
-	espdiag_finding *f = add(
-		x, RULE_MSI_INSTALL_FAILED, context_phase(s->sid), s->sid,
-		fmt(x, "%s %s never finished installing", m && m->is_ime ? "The IME's MSI" : "MSI app",
-		    e->id),
-		fmt(x,
-		    "In %s, which has %s, the ExpectedMSIAppPackages entry of %s never reached 1 "
-		    "(processed) in any snapshot.%s",
-		    context_text(x, s->sid), st == ESPDIAG_ESP_STATUS_FAILED ? "failed" : "completed",
-		    e->id,
-		    m && m->status.has ? fmt(x, " Its Status is %" PRIu32 " (%s).", m->status.value,
-		                             espdiag_esp_msi_status_name(m->status.value))
-		                       : ""),
+	espdiag_finding *f = diag_add_absent(
+		x, RULE_MSI_INSTALL_FAILED, diag_context_phase(s->sid), s->sid,
+		diag_fmt(x, "%s %s never finished installing",
+		         m && m->is_ime ? "The IME's MSI" : "MSI app", e->id),
+		diag_fmt(x,
+		         "In %s, which has %s, the ExpectedMSIAppPackages entry of %s never reached 1 "
+		         "(processed) in any snapshot.%s",
+		         diag_context_text(x, s->sid),
+		         st == ESPDIAG_ESP_STATUS_FAILED ? "failed" : "completed", e->id,
+		         m && m->status.has
+		                 ? diag_fmt(x, " Its Status is %" PRIu32 " (%s).", m->status.value,
+		                            espdiag_esp_msi_status_name(m->status.value))
+		                 : ""),
 		"Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log for this "
 		"product code, and the app's install status in Intune.");
-	ev(x, f, lastone->s->key, lastone->e->value, u32_text(x, lastone->e->state, NULL));
+	diag_subject(x, f, "msi_app", e->id, m && m->is_ime ? "Intune Management Extension" : NULL,
+	             s->sid);
+	diag_ev(x, f, lastone->s->key, lastone->e->value, diag_u32_text(x, lastone->e->state, NULL));
 	if (m != NULL && m->status.has)
-		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
+		diag_ev(x, f, m->key, "Status", diag_u32_text(x, m->status, espdiag_esp_msi_status_name));
 }
 
 /* Tracking entries that never reached processed, in a phase that has
  * ended: the ESP went on (or stopped) without them. Sorting keeps this
  * linear-logarithmic in the entry count, whatever the dump holds. */
-static void rule_msi_tracking(run *x)
+static void rule_msi_tracking(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t ns = espdiag_esp_snapshot_count(esp), n = 0, cap = 0;
@@ -1032,7 +1088,7 @@ static void rule_msi_tracking(run *x)
 	free(v);
 }
 
-static void rule_msi(run *x)
+static void rule_msi(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = espdiag_esp_msi_app_count(esp);
@@ -1043,33 +1099,37 @@ static void rule_msi(run *x)
 			continue;
 		const char *sid = m->sid && strcasecmp(m->sid, DEVICE_MSI_SID) != 0 ? m->sid : NULL;
 		bool dl = m->status.value == ESPDIAG_ESP_MSI_DOWNLOAD_FAILED;
-		espdiag_finding *f = add(
-			x, RULE_MSI_INSTALL_FAILED, context_phase(sid), sid,
-			fmt(x, "%s %s failed to %s", m->is_ime ? "The IME's MSI" : "MSI app",
-			    m->product_code, dl ? "download" : "install"),
-			fmt(x, "In %s, the MSI %s has Status %" PRIu32 " (%s).%s%s%s",
-			    context_text(x, sid), m->product_code, m->status.value,
-			    espdiag_esp_msi_status_name(m->status.value),
-			    m->last_error.has ? fmt(x, " LastError is %s.", code_text(x, m->last_error.value))
-			                      : "",
-			    m->download_url ? " It downloads from " : "",
-			    m->download_url ? fmt(x, "%s.", m->download_url) : ""),
+		espdiag_finding *f = diag_add(
+			x, RULE_MSI_INSTALL_FAILED, diag_context_phase(sid), sid,
+			diag_fmt(x, "%s %s failed to %s", m->is_ime ? "The IME's MSI" : "MSI app",
+			         m->product_code, dl ? "download" : "install"),
+			diag_fmt(x, "In %s, the MSI %s has Status %" PRIu32 " (%s).%s%s%s",
+			         diag_context_text(x, sid), m->product_code, m->status.value,
+			         espdiag_esp_msi_status_name(m->status.value),
+			         m->last_error.has
+			                 ? diag_fmt(x, " LastError is %s.",
+			                            diag_code_text(x, m->last_error.value))
+			                 : "",
+			         m->download_url ? " It downloads from " : "",
+			         m->download_url ? diag_fmt(x, "%s.", m->download_url) : ""),
 			dl ? "Check that the device reaches the download address (proxy, firewall, "
 			     "TLS inspection) and that the package is still published in Intune."
 			   : "Read the DeviceManagement-Enterprise-Diagnostics-Provider Admin event log "
 			     "and the MSI's own log for the error; for a LOB app, consider packaging it "
 			     "as a Win32 app (.intunewin) so the IME installs it with retries and logs.");
-		ev(x, f, m->key, "Status", u32_text(x, m->status, espdiag_esp_msi_status_name));
+		diag_subject(x, f, "msi_app", m->product_code,
+		             m->is_ime ? "Intune Management Extension" : NULL, sid);
+		diag_ev(x, f, m->key, "Status", diag_u32_text(x, m->status, espdiag_esp_msi_status_name));
 		if (m->last_error.has) {
-			ev(x, f, m->key, "LastError", fmt(x, "0x%08" PRIx32, m->last_error.value));
-			set_code(f, m->last_error.value);
+			diag_ev(x, f, m->key, "LastError", diag_fmt(x, "0x%08" PRIx32, m->last_error.value));
+			diag_set_code(f, m->last_error.value);
 		}
 	}
 
 	rule_msi_tracking(x);
 }
 
-static void rule_pending_items(run *x)
+static void rule_pending_items(diag_run *x)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = espdiag_esp_item_count(esp);
@@ -1104,19 +1164,20 @@ static void rule_pending_items(run *x)
 		default:
 			continue;
 		}
-		espdiag_finding *f = add(
-			x, rule, context_phase(it->sid), it->sid,
-			fmt(x, "%s %s is not installed (%s)", what, it->id, context_text(x, it->sid)),
-			fmt(x,
-			    "In the last ESPTrackingInfo snapshot of %s, %s %s is in state %" PRIu32
-			    " (%s), not 1 (processed).",
-			    context_text(x, it->sid), what, it->id, it->state_raw.value, it->state),
+		espdiag_finding *f = diag_add_absent(
+			x, rule, diag_context_phase(it->sid), it->sid,
+			diag_fmt(x, "%s %s is not installed (%s)", what, it->id, diag_context_text(x, it->sid)),
+			diag_fmt(x,
+			         "In the last ESPTrackingInfo snapshot of %s, %s %s is in state %" PRIu32
+			         " (%s), not 1 (processed).",
+			         diag_context_text(x, it->sid), what, it->id, it->state_raw.value, it->state),
 			remedy);
-		ev(x, f, it->key, it->value, u32_text(x, it->state_raw, NULL));
+		diag_subject(x, f, espdiag_esp_item_kind_name(it->kind), it->id, NULL, it->sid);
+		diag_ev(x, f, it->key, it->value, diag_u32_text(x, it->state_raw, NULL));
 	}
 }
 
-static void rule_reboot(run *x)
+static void rule_reboot(diag_run *x)
 {
 	for (size_t i = 0; i < setup_count(x->esp); i++) {
 		const espdiag_esp_setup *s = setup_at(x->esp, i);
@@ -1129,24 +1190,25 @@ static void rule_reboot(run *x)
 			     a->reboot_required.value != ESPDIAG_ESP_REBOOT_HARD))
 				continue;
 			bool hard = a->reboot_required.value == ESPDIAG_ESP_REBOOT_HARD;
-			espdiag_finding *f = add(
-				x, RULE_REBOOT_REQUIRED, context_phase(a->sid), a->sid,
-				fmt(x, "%s asks for a %s restart", app_name(x, a), hard ? "hard" : "soft"),
-				fmt(x, "In %s, the tracked app %s has RebootRequired %" PRIu32 " (%s).",
-				    context_text(x, a->sid), a->id, a->reboot_required.value,
-				    hard ? "hard" : "soft"),
+			espdiag_finding *f = diag_add(
+				x, RULE_REBOOT_REQUIRED, diag_context_phase(a->sid), a->sid,
+				diag_fmt(x, "%s asks for a %s restart", app_name(x, a), hard ? "hard" : "soft"),
+				diag_fmt(x, "In %s, the tracked app %s has RebootRequired %" PRIu32 " (%s).",
+				         diag_context_text(x, a->sid), a->id, a->reboot_required.value,
+				         hard ? "hard" : "soft"),
 				hard ? "The ESP restarts the device for it; a restart in account setup "
 				       "sends the user back to the sign-in screen. Set the app's restart "
 				       "behaviour to \"No specific action\" if it is not needed."
 				     : "A soft restart waits until the end of the ESP; nothing to do unless "
 				       "the app needs it earlier.");
-			ev(x, f, a->key, "RebootRequired",
-			   u32_text(x, a->reboot_required, espdiag_esp_reboot_name));
+			app_subject(x, f, a);
+			diag_ev(x, f, a->key, "RebootRequired",
+			        diag_u32_text(x, a->reboot_required, espdiag_esp_reboot_name));
 		}
 	}
 }
 
-static void rule_completed(run *x, bool errors)
+static void rule_completed(diag_run *x, bool errors)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t n = espdiag_esp_phase_count(esp), completed = 0;
@@ -1162,43 +1224,123 @@ static void rule_completed(run *x, bool errors)
 	if (completed == 0)
 		return;
 	espdiag_finding *f =
-		add(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
-		    "Every phase that ran completed and no rule found an error.",
-		    "Nothing to do for the ESP; look at the warnings, if any, for what may slow "
-		    "the next deployment.");
+		diag_add_absent(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
+		         "Every phase that ran completed and no rule found an error.",
+		         "Nothing to do for the ESP; look at the warnings, if any, for what may slow "
+		         "the next deployment.");
 	for (size_t i = 0; i < n; i++) {
 		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
 		if (p->key != NULL)
-			ev(x, f, p->key, NULL,
-			   fmt(x, "%s%s%s: %s", espdiag_esp_phase_name(p->phase), p->sid ? " " : "",
-			       p->sid ? p->sid : "", espdiag_esp_phase_status_name(p->status)));
+			diag_ev(x, f, p->key, NULL,
+			        diag_fmt(x, "%s%s%s: %s", espdiag_esp_phase_name(p->phase), p->sid ? " " : "",
+			                 p->sid ? p->sid : "", espdiag_esp_phase_status_name(p->status)));
 	}
 }
 
-static void damage_evidence(run *x, espdiag_finding *f, const char *where,
+static void damage_evidence(diag_run *x, espdiag_finding *f, const char *where,
                             const espdiag_warning *w)
 {
-	const char *pos = w->line ? fmt(x, "line %" PRIu64 ", column %" PRIu64, w->line, w->column)
-	                          : fmt(x, "offset %" PRIu64, w->offset);
-	ev(x, f, where, pos, w->message);
+	const char *pos = w->line ? diag_fmt(x, "line %" PRIu64 ", column %" PRIu64, w->line, w->column)
+	                          : diag_fmt(x, "offset %" PRIu64, w->offset);
+	diag_ev(x, f, where, pos, w->message);
 }
 
-static void rule_damaged(run *x, const espdiag_registry *reg)
+/* What rule withheld, with the part of it that rests on absence. */
+static const struct {
+	size_t rule;
+	const char *part;
+} withheld_parts[] = {
+	{ RULE_TIMEOUT_TOO_SHORT, " (SyncFailureTimeout absent: the default assumed)" },
+	{ RULE_MSI_INSTALL_FAILED, " (an ExpectedMSIAppPackages entry never processed)" },
+};
+
+/* input-damaged's sentence on what the damage withheld. */
+static const char *withheld_text(diag_run *x)
+{
+	if (!x->damaged)
+		return " These warnings are notes, not damage: no conclusion was withheld.";
+	sbuf b = { 0 };
+	size_t n = 0;
+	for (size_t i = 0; i < RULE_COUNT; i++) {
+		if (!x->withheld[i])
+			continue;
+		const char *part = "";
+		for (size_t k = 0; k < sizeof withheld_parts / sizeof withheld_parts[0]; k++)
+			if (withheld_parts[k].rule == i)
+				part = withheld_parts[k].part;
+		sb_add(&b, "%s%s%s", n++ ? ", " : "", diag_rules[i].id, part);
+	}
+	if (n == 0) {
+		free(b.s);
+		return " Because the input is damaged, no rule concluded from a key being absent or "
+		       "from the last snapshot, and the outcome is unknown unless an error stands.";
+	}
+	return diag_fmt(x,
+	                " Because the input is damaged, these conclusions, which would rest on a key "
+	                "being absent or on the last snapshot, were withheld: %s. The outcome is "
+	                "unknown unless an error stands.",
+	                sb_take(x, &b));
+}
+
+/* Whether a source is damaged (see diagnose.h): its "damaged" property,
+ * else any warning it left. */
+static bool source_damaged(const espdiag_registry *reg, size_t src, bool has_warning)
+{
+	const char *d = espdiag_registry_source_property(reg, src, "damaged");
+	if (d != NULL && strcmp(d, "yes") == 0)
+		return true;
+	if (d != NULL && strcmp(d, "no") == 0)
+		return false;
+	return has_warning;
+}
+
+/* The first damaged source of reg (its index in *src), false when none. */
+static bool find_damage(const espdiag_registry *reg, size_t *src)
+{
+	size_t ns = reg ? espdiag_registry_source_count(reg) : 0;
+	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
+	for (size_t i = 0; i < ns; i++) {
+		if (source_damaged(reg, i, false)) {
+			*src = i;
+			return true;
+		}
+	}
+	/* Warnings come grouped by source; one look per warning is linear. */
+	for (size_t i = 0; i < nw; i++) {
+		size_t s = 0;
+		if (espdiag_registry_warning_at(reg, i, &s) != NULL && s < ns &&
+		    source_damaged(reg, s, true)) {
+			*src = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void rule_damaged(diag_run *x, const espdiag_registry *reg)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t nr = reg ? espdiag_registry_warning_count(reg) : 0;
 	size_t nm = espdiag_esp_warning_count(esp);
-	if (nr + nm == 0)
+	size_t first = 0;
+	if (nr + nm == 0 && !x->damaged)
 		return;
-	espdiag_finding *f = add(
+	espdiag_finding *f = diag_add(
 		x, RULE_INPUT_DAMAGED, 0, NULL, "The input is damaged; findings may be incomplete",
-		fmt(x,
-		    "The reader left %zu warning%s and the ESP model %zu: damaged or unusable parts "
-		    "were skipped, so evidence may be missing.",
-		    nr, nr == 1 ? "" : "s", nm),
+		diag_fmt(x,
+		         "The reader left %zu warning%s and the ESP model %zu: damaged or unusable parts "
+		         "were skipped, so evidence may be missing.%s",
+		         nr, nr == 1 ? "" : "s", nm, withheld_text(x)),
 		"Collect the registry again (mdmdiagnosticstool.exe -area Autopilot -cab ...) and "
 		"do not edit or re-encode the .reg; for a hive, copy it from a shadow copy or "
 		"with reg save.");
+	/* About the first damaged source, else the first that left a warning. */
+	if (!find_damage(reg, &first) && nr > 0)
+		espdiag_registry_warning_at(reg, 0, &first);
+	const char *input = reg && espdiag_registry_source_count(reg) > first
+	                        ? espdiag_registry_source_property(reg, first, "path")
+	                        : NULL;
+	diag_subject(x, f, "input", input && *input ? input : "(input)", NULL, NULL);
 	size_t kept = 0;
 	for (size_t i = 0; i < nr && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
 		size_t src = 0;
@@ -1210,15 +1352,15 @@ static void rule_damaged(run *x, const espdiag_registry *reg)
 	for (size_t i = 0; i < nm && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
 		const espdiag_warning *w = espdiag_esp_warning_at(esp, i);
 		if (w != NULL)
-			ev(x, f, "ESP model", NULL, w->message);
+			diag_ev(x, f, "ESP model", NULL, w->message);
 	}
 	if (nr + nm > kept)
-		ev(x, f, "input", NULL, fmt(x, "%zu more warnings", nr + nm - kept));
+		diag_ev(x, f, "input", NULL, diag_fmt(x, "%zu more warnings", nr + nm - kept));
 }
 
 /* --- options, order, outcome --- */
 
-static int parse_skips(run *x, const espdiag_diagnose_options *o)
+static int parse_skips(diag_run *x, const espdiag_diagnose_options *o)
 {
 	for (size_t i = 0; o->skip_rules && o->skip_rules[i]; i++) {
 		int k = rule_index(o->skip_rules[i], strlen(o->skip_rules[i]));
@@ -1261,7 +1403,7 @@ static int finding_cmp(const void *a, const void *b)
 	return f->seq < g->seq ? -1 : f->seq > g->seq;
 }
 
-static void finish(run *x)
+static void finish(diag_run *x)
 {
 	espdiag_report *r = x->r;
 	const espdiag_esp *esp = x->esp;
@@ -1285,6 +1427,12 @@ static void finish(run *x)
 		running |= st == ESPDIAG_ESP_STATUS_IN_PROGRESS ||
 		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
 	}
+	/* On damaged input only a failure read from what is there stands: the
+	 * damage may hide what would finish a running phase or fail a
+	 * completed one. */
+	r->incomplete = x->damaged;
+	if (r->incomplete)
+		completed = running = false;
 	r->outcome = no_data     ? ESPDIAG_OUTCOME_UNKNOWN
 	             : failed    ? ESPDIAG_OUTCOME_FAILED
 	             : completed ? ESPDIAG_OUTCOME_COMPLETED
@@ -1322,7 +1470,7 @@ static ssize_t sink_write(void *cookie, const char *data, size_t size)
 }
 
 /* Copies what the renderings need from the model and the registry. */
-static int copy_context(run *x, const espdiag_registry *reg)
+static int copy_context(diag_run *x, const espdiag_registry *reg)
 {
 	espdiag_report *r = x->r;
 	const espdiag_esp *esp = x->esp;
@@ -1334,8 +1482,8 @@ static int copy_context(run *x, const espdiag_registry *reg)
 		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
 		r->phases[i].phase = p->phase;
 		r->phases[i].status = p->status;
-		r->phases[i].sid = keep(x, p->sid);
-		r->phases[i].key = keep(x, p->key);
+		r->phases[i].sid = diag_keep(x, p->sid);
+		r->phases[i].key = diag_keep(x, p->key);
 	}
 	r->phase_count = n;
 
@@ -1360,12 +1508,12 @@ static int copy_context(run *x, const espdiag_registry *reg)
 
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
-		r->path = keep(x, espdiag_registry_source_property(reg, 0, "path"));
-		r->format = keep(x, espdiag_registry_source_property(reg, 0, "format"));
-		r->encoding = keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
-		r->dialect = keep(x, espdiag_registry_source_property(reg, 0, "dialect"));
-		r->member = keep(x, espdiag_registry_source_property(reg, 0, "member"));
-		r->members = keep(x, espdiag_registry_source_property(reg, 0, "members"));
+		r->path = diag_keep(x, espdiag_registry_source_property(reg, 0, "path"));
+		r->format = diag_keep(x, espdiag_registry_source_property(reg, 0, "format"));
+		r->encoding = diag_keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
+		r->dialect = diag_keep(x, espdiag_registry_source_property(reg, 0, "dialect"));
+		r->member = diag_keep(x, espdiag_registry_source_property(reg, 0, "member"));
+		r->members = diag_keep(x, espdiag_registry_source_property(reg, 0, "members"));
 	}
 	size_t nw = reg ? espdiag_registry_warning_count(reg) : 0;
 	r->warnings = nw ? esp_arena_alloc(&r->arena, nw * sizeof *r->warnings) : NULL;
@@ -1377,7 +1525,7 @@ static int copy_context(run *x, const espdiag_registry *reg)
 			continue;
 		espdiag_warning *c = &r->warnings[r->warning_count++];
 		*c = *w;
-		c->message = keep(x, w->message ? w->message : "");
+		c->message = diag_keep(x, w->message ? w->message : "");
 	}
 	return x->rc;
 }
@@ -1395,7 +1543,7 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 		opts = &defaults;
 	if (opts->version < 1 || opts->version > ESPDIAG_DIAGNOSE_OPTIONS_VERSION)
 		return ESPDIAG_EINVAL;
-	run x = { 0 };
+	diag_run x = { 0 };
 	x.esp = esp;
 	x.app_minutes = opts->app_minutes ? opts->app_minutes : ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES;
 	int rc = parse_skips(&x, opts);
@@ -1410,6 +1558,8 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	}
 	esp_arena_init(&r->arena);
 	x.r = r;
+	size_t damaged_src;
+	x.damaged = find_damage(opts->registry, &damaged_src);
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
 	x.fs = e ? e->first_sync : NULL;
 

@@ -52,6 +52,10 @@ struct espdiag_finding {
 	const char *remediation;
 	bool has_code;
 	uint32_t code;
+	bool has_exit_code;
+	int64_t exit_code;           /* the installer's, behind code */
+	bool has_subject;
+	espdiag_subject subject;     /* strings in the arena */
 	diag_evidence *evidence;     /* malloc'd */
 	size_t evidence_count;
 	size_t evidence_cap;
@@ -82,6 +86,12 @@ struct espdiag_report {
 	size_t warning_count;
 	espdiag_outcome outcome;
 	size_t errors, warnings_n, infos;
+	bool incomplete;             /* damaged input: conclusions withheld */
 };
+
+/* The HRESULT of an installer exit code or an IME ErrorCode (see
+ * espdiag_error_describe_exit_code()); false for 0 or a number that is
+ * neither a Win32 error number nor an HRESULT. */
+bool diag_exit_code_hresult(int64_t exit_code, uint32_t *out);
 
 #endif /* ESPDIAG_DIAGNOSE_PRIVATE_H */

@@ -8,6 +8,7 @@
 
 #include "esp_time.h"
 #include "json.h"
+#include "textout.h"
 
 static void json_key(FILE *out, const char *name, bool *first)
 {
@@ -373,14 +374,21 @@ static void write_change_text(FILE *out, const espdiag_esp_change *c)
 	const espdiag_esp_entry *e = c->entry;
 	char buf[ESP_TIME_BUFSIZE];
 	change_time(buf, s);
-	fprintf(out, "%s %s %s %s %s %s(", s->time_valid ? buf : s->timestamp,
-	        espdiag_esp_phase_name(c->phase), s->sid ? s->sid : "device", s->category_name,
-	        espdiag_esp_item_kind_name(e->kind), espdiag_esp_entry_state_name(s, e));
+	/* Key names, SIDs and ids come from the input: escaped for a terminal. */
+	esp_text_cstr(out, s->time_valid ? buf : s->timestamp);
+	fprintf(out, " %s ", espdiag_esp_phase_name(c->phase));
+	esp_text_cstr(out, s->sid ? s->sid : "device");
+	putc(' ', out);
+	esp_text_cstr(out, s->category_name);
+	fprintf(out, " %s %s(", espdiag_esp_item_kind_name(e->kind),
+	        espdiag_esp_entry_state_name(s, e));
 	if (e->state.has)
 		fprintf(out, "%" PRIu32, e->state.value);
 	else
 		putc('-', out);
-	fprintf(out, ") %s\n", e->id);
+	fputs(") ", out);
+	esp_text_cstr(out, e->id);
+	putc('\n', out);
 }
 
 static void write_change_json(FILE *out, const espdiag_esp_change *c)

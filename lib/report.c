@@ -13,6 +13,7 @@
 #include <espdiag/version.h>
 
 #include "json.h"
+#include "textout.h"
 
 const char *espdiag_severity_name(uint32_t severity)
 {
@@ -68,6 +69,11 @@ bool espdiag_report_has_errors(const espdiag_report *r)
 	return r != NULL && r->errors > 0;
 }
 
+bool espdiag_report_incomplete(const espdiag_report *r)
+{
+	return r != NULL && r->incomplete;
+}
+
 size_t espdiag_report_finding_count(const espdiag_report *r)
 {
 	return r ? r->finding_count : 0;
@@ -121,6 +127,21 @@ int espdiag_finding_error_code(uint32_t *out, const espdiag_finding *f)
 		return ESPDIAG_NOTFOUND;
 	*out = f->code;
 	return ESPDIAG_OK;
+}
+
+int espdiag_finding_exit_code(int64_t *out, const espdiag_finding *f)
+{
+	if (out == NULL || f == NULL)
+		return ESPDIAG_EINVAL;
+	if (!f->has_exit_code)
+		return ESPDIAG_NOTFOUND;
+	*out = f->exit_code;
+	return ESPDIAG_OK;
+}
+
+const espdiag_subject *espdiag_finding_subject(const espdiag_finding *f)
+{
+	return f && f->has_subject ? &f->subject : NULL;
 }
 
 size_t espdiag_finding_evidence_count(const espdiag_finding *f)
@@ -197,6 +218,14 @@ static void plural(FILE *out, size_t n, const char *word)
 	fprintf(out, "%zu %s%s", n, word, n == 1 ? "" : "s");
 }
 
+/* indent, then text with whatever came from the input escaped, then a newline. */
+static void line(FILE *out, const char *indent, const char *text)
+{
+	fputs(indent, out);
+	esp_text_cstr(out, text);
+	putc('\n', out);
+}
+
 static void text_finding(const pen *p, const espdiag_finding *f)
 {
 	FILE *out = p->out;
@@ -205,21 +234,25 @@ static void text_finding(const pen *p, const espdiag_finding *f)
 	char tag[16];
 	snprintf(tag, sizeof tag, "[%s]", espdiag_severity_name(s));
 	paint(p, severity_colour(s), tag);
-	fprintf(out, " %s: %s\n", diag_rules[f->rule].id, f->title);
-	fprintf(out, "    %s\n", f->detail);
+	fprintf(out, " %s: ", diag_rules[f->rule].id);
+	line(out, "", f->title);
+	line(out, "    ", f->detail);
 	fputs("    ", out);
 	paint(p, C_BOLD, "What to do:");
-	fprintf(out, " %s\n", f->remediation);
+	line(out, " ", f->remediation);
 	if (f->evidence_count == 0)
 		return;
 	fputs("    Evidence:\n", out);
 	for (size_t i = 0; i < f->evidence_count; i++) {
 		const diag_evidence *e = &f->evidence[i];
-		fprintf(out, "      %s\n", e->key);
-		if (e->value != NULL && e->data != NULL)
-			fprintf(out, "        %s = %s\n", e->value, e->data);
-		else if (e->value != NULL || e->data != NULL)
-			fprintf(out, "        %s\n", e->value ? e->value : e->data);
+		line(out, "      ", e->key);
+		if (e->value != NULL && e->data != NULL) {
+			fputs("        ", out);
+			esp_text_cstr(out, e->value);
+			line(out, " = ", e->data);
+		} else if (e->value != NULL || e->data != NULL) {
+			line(out, "        ", e->value ? e->value : e->data);
+		}
 	}
 }
 
@@ -242,13 +275,15 @@ int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
 	if (r->finding_count && shown == NULL)
 		return ESPDIAG_ENOMEM;
 
-	if (r->path != NULL)
-		fprintf(out, "%s: ", r->path);
+	if (r->path != NULL) {
+		esp_text_cstr(out, r->path);
+		fputs(": ", out);
+	}
 	paint(&p, r->outcome == ESPDIAG_OUTCOME_FAILED      ? C_RED
 	          : r->outcome == ESPDIAG_OUTCOME_COMPLETED ? C_GREEN
 	                                                    : C_YELLOW,
 	      espdiag_outcome_name(r->outcome));
-	fputs(" - ", out);
+	fputs(r->incomplete ? " (incomplete: the input is damaged) - " : " - ", out);
 	plural(out, r->errors, "error");
 	fputs(", ", out);
 	plural(out, r->warnings_n, "warning");
@@ -271,8 +306,11 @@ int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
 		const diag_phase *ph = &r->phases[k];
 		size_t u = ph->phase == ESPDIAG_ESP_PHASE_ACCOUNT_SETUP ? user++ : 0;
 		paint(&p, C_BOLD, phase_title(ph->phase));
-		if (ph->sid != NULL)
-			fprintf(out, " (%s)", ph->sid);
+		if (ph->sid != NULL) {
+			fputs(" (", out);
+			esp_text_cstr(out, ph->sid);
+			putc(')', out);
+		}
 		fputs(": ", out);
 		human(&p, status_colour(ph->status), espdiag_esp_phase_status_name(ph->status));
 		fputs("\n", out);
@@ -336,6 +374,43 @@ static void json_member(FILE *out, const char *name, const char *value, bool com
 	json_str(out, value);
 }
 
+/* The subject object (diagnose.h), or null. */
+static void json_subject(FILE *out, const espdiag_subject *s)
+{
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	putc('{', out);
+	json_member(out, "kind", s->kind, false);
+	json_member(out, "id", s->id, true);
+	json_member(out, "name", s->name, true);
+	json_member(out, "context", s->context, true);
+	json_member(out, "sid", s->sid, true);
+	putc('}', out);
+}
+
+/* The error object of a finding's code (diagnose.h), or null. */
+static void json_error(FILE *out, const espdiag_finding *f)
+{
+	const espdiag_error_info *info = NULL;
+	if (!f->has_code) {
+		fputs("null", out);
+		return;
+	}
+	espdiag_error_describe(&info, f->code);
+	fprintf(out, "{\"hresult\":\"0x%08" PRIx32 "\",\"decimal\":%" PRId32 ",\"exit_code\":",
+	        f->code, (int32_t)f->code);
+	if (f->has_exit_code)
+		fprintf(out, "%" PRId64, f->exit_code);
+	else
+		fputs("null", out);
+	json_member(out, "symbol", info ? info->symbol : NULL, true);
+	json_member(out, "meaning", info ? info->meaning : NULL, true);
+	fprintf(out, ",\"community_only\":%s}",
+	        info && (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY) ? "true" : "false");
+}
+
 static void json_finding(FILE *out, const espdiag_finding *f)
 {
 	const espdiag_rule *rule = &diag_rules[f->rule];
@@ -362,6 +437,10 @@ static void json_finding(FILE *out, const espdiag_finding *f)
 		fprintf(out, "\"0x%08" PRIx32 "\"", f->code);
 	else
 		fputs("null", out);
+	fputs(",\"subject\":", out);
+	json_subject(out, f->has_subject ? &f->subject : NULL);
+	fputs(",\"error\":", out);
+	json_error(out, f);
 	putc('}', out);
 }
 
@@ -399,8 +478,9 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 	}
 	fprintf(out,
 	        "]},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"
-	        "\"infos\":%zu},",
-	        espdiag_outcome_name(r->outcome), r->errors, r->warnings_n, r->infos);
+	        "\"infos\":%zu,\"incomplete\":%s},",
+	        espdiag_outcome_name(r->outcome), r->errors, r->warnings_n, r->infos,
+	        r->incomplete ? "true" : "false");
 	if (r->model_json_len)
 		fwrite(r->model_json, 1, r->model_json_len, out);
 	fputs(",\"findings\":[", out);

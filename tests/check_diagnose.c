@@ -13,6 +13,8 @@
 #include "suites.h"
 #include "testutil.h"
 
+#define SAMPLE_PATH TEST_DATA_DIR "/../../examples/data/MDMDiagReport_RegistryDump.reg"
+
 static const char *const catalogue[] = {
 	"no-esp-data", "os-too-old-for-win32-tracking", "phase-skipped", "ime-install-failed",
 	"provider-install-failed", "provider-not-installed", "tracking-policies-missing",
@@ -140,6 +142,103 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The installer codes of the table: each exit code and its HRESULT find
+ * the same row, with its exact symbol and meaning. */
+static const struct {
+	int64_t exit_code;
+	uint32_t hresult;
+	const char *symbol;
+	const char *meaning;
+	uint32_t flags;
+} codes[] = {
+	{ 1603, 0x80070643u, "ERROR_INSTALL_FAILURE",
+	  "Fatal error during installation (MSI 1603): read the installer's own log.", 0 },
+	{ 1618, 0x80070652u, "ERROR_INSTALL_ALREADY_RUNNING",
+	  "Another installation is already in progress (MSI 1618): Windows Installer runs one "
+	  "install at a time, e.g. a LOB MSI app and a Win32 app at once.", 0 },
+	{ 1641, 0x80070669u, "ERROR_SUCCESS_REBOOT_INITIATED",
+	  "The installer succeeded and started a restart (MSI 1641).", 0 },
+	{ 3010, 0x80070bc2u, "ERROR_SUCCESS_REBOOT_REQUIRED",
+	  "The installation succeeded and asks for a restart (MSI 3010).", 0 },
+	{ 1605, 0x80070645u, "ERROR_UNKNOWN_PRODUCT",
+	  "The action is only valid for products that are installed (MSI 1605): e.g. an "
+	  "uninstall or repair of a product code that is not on the device.", 0 },
+	{ 1612, 0x8007064cu, "ERROR_INSTALL_SOURCE_ABSENT",
+	  "The installation source for this product is not available (MSI 1612).", 0 },
+	{ 1619, 0x80070653u, "ERROR_INSTALL_PACKAGE_OPEN_FAILED",
+	  "The installation package could not be opened (MSI 1619): it does not exist at the "
+	  "path the command line gives, or is not readable.", 0 },
+	{ 1620, 0x80070654u, "ERROR_INSTALL_PACKAGE_INVALID",
+	  "The installation package could not be opened (MSI 1620): it is not a valid Windows "
+	  "Installer package.", 0 },
+	{ 1625, 0x80070659u, "ERROR_INSTALL_PACKAGE_REJECTED",
+	  "The installation is forbidden by system policy (MSI 1625).", 0 },
+	{ 1638, 0x80070666u, "ERROR_PRODUCT_VERSION",
+	  "Another version of this product is already installed (MSI 1638): uninstall it, or "
+	  "let the package upgrade it.", 0 },
+	{ 2, 0x80070002u, "ERROR_FILE_NOT_FOUND",
+	  "A file was not found: often the install command line names a file that is not in the "
+	  "app package, or the content was not downloaded.", 0 },
+	{ 1460, 0x800705b4u, "ERROR_TIMEOUT", NULL, 0 },
+	/* HRESULTs as the IME writes them (signed) and logs them (unsigned). */
+	{ -2147023293, 0x80070643u, "ERROR_INSTALL_FAILURE", NULL, 0 },
+	{ 2147944003, 0x80070643u, "ERROR_INSTALL_FAILURE", NULL, 0 },
+	{ -2016345060, 0x87d1041cu, NULL,
+	  "The app installed but was not detected afterwards: its detection rule does not "
+	  "match what the installer left behind.", 0 },
+	{ -2147467259, 0x80004005u, "E_FAIL", "Unspecified failure.", 0 },
+	{ -2147024891, 0x80070005u, "E_ACCESSDENIED", NULL, 0 },
+	{ -2147009293, 0x80073cf3u, "ERROR_INSTALL_RESOLVE_DEPENDENCY_FAILED",
+	  "A packaged (Store/MSIX) app failed its update, dependency or conflict validation: "
+	  "a framework it needs is missing, or a newer version is installed.", 0 },
+	{ -2016214939, 0x87d30065u, NULL, NULL, ESPDIAG_ERROR_COMMUNITY_ONLY },
+	{ -2016214937, 0x87d30067u, NULL, "The IME could not download the app's content.",
+	  ESPDIAG_ERROR_COMMUNITY_ONLY },
+	{ -2016214839, 0x87d300c9u, NULL, NULL, ESPDIAG_ERROR_COMMUNITY_ONLY },
+};
+
+START_TEST(test_exit_codes)
+{
+	const espdiag_error_info *info, *again;
+	int64_t x = codes[_i].exit_code;
+	ck_assert_msg(espdiag_error_describe_exit_code(&info, x) == ESPDIAG_OK, "%lld",
+	              (long long)x);
+	ck_assert_uint_eq(info->code, codes[_i].hresult);
+	ck_assert_int_eq(espdiag_error_describe(&again, codes[_i].hresult), ESPDIAG_OK);
+	ck_assert_ptr_eq(again, info);
+	if (codes[_i].symbol != NULL)
+		ck_assert_str_eq(info->symbol, codes[_i].symbol);
+	else if (codes[_i].hresult >> 16 == 0x87d1 || codes[_i].hresult >> 16 == 0x87d3)
+		ck_assert_ptr_null(info->symbol);
+	if (codes[_i].meaning != NULL)
+		ck_assert_str_eq(info->meaning, codes[_i].meaning);
+	ck_assert_uint_eq(info->flags, codes[_i].flags);
+}
+END_TEST
+
+START_TEST(test_exit_code_edges)
+{
+	const espdiag_error_info *info = (const espdiag_error_info *)1;
+	/* 0 is success; past 16 bits and below 0x80000000 no Win32 code; past
+	 * 32 bits nothing; 42 is a Win32 number the table lacks. */
+	static const int64_t none[] = { 0, 0x10000, 0x7fffffff, 0x100000000LL, INT64_MIN,
+		                        (int64_t)INT32_MIN - 1, 42 };
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+		ck_assert_int_eq(espdiag_error_describe_exit_code(&info, none[i]), ESPDIAG_NOTFOUND);
+		ck_assert_ptr_null(info);
+	}
+	ck_assert_int_eq(espdiag_error_describe_exit_code(NULL, 1603), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_error_describe_exit_code(&info, 0xffffffffLL), ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(espdiag_error_describe_exit_code(&info, INT32_MIN), ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(espdiag_error_describe_exit_code(&info, 0xffff), ESPDIAG_NOTFOUND);
+	/* Between two rows of the table: not found (the search by halves). */
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x80070644u), ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(espdiag_error_describe(&info, 0x87d30066u), ESPDIAG_NOTFOUND);
+}
+END_TEST
+
+
+
 /* Each rule: a fixture where it fires (exactly count times) and its
  * nearest neighbour where it must not. */
 static const struct {
@@ -222,7 +321,8 @@ static const struct {
 	  "network-profile-pending,cert-profile-pending,modern-app-pending",
 	  ESPDIAG_OUTCOME_FAILED },
 	{ "diag-reboot.reg", "esp-completed,reboot-required", ESPDIAG_OUTCOME_COMPLETED },
-	{ "diag-damaged.reg", "input-damaged,esp-completed", ESPDIAG_OUTCOME_COMPLETED },
+	/* Damaged: esp-completed is withheld (see test_withheld). */
+	{ "diag-damaged.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN },
 	{ "diag-render.reg", "app-install-failed,phase-skipped", ESPDIAG_OUTCOME_FAILED },
 };
 
@@ -318,6 +418,455 @@ START_TEST(test_finding_details)
 	ck_assert_uint_eq(espdiag_finding_phase(f), 0);
 	ck_assert_ptr_nonnull(strstr(espdiag_finding_evidence_value(f, 0), "line "));
 	diag_close(&d);
+}
+END_TEST
+
+static char *render(const espdiag_report *r, int text, int colour);
+
+/* Each rule's subject: kind, id, name, context, SID (NULL: no subject). */
+static const struct {
+	const char *fixture, *rule;
+	const char *kind, *id, *name, *context, *sid;
+} subjects[] = {
+	{ "diag-empty.reg", "no-esp-data", NULL, NULL, NULL, NULL, NULL },
+	{ "diag-old-os.reg", "os-too-old-for-win32-tracking", NULL, NULL, NULL, NULL, NULL },
+	{ "diag-ok.reg", "esp-completed", NULL, NULL, NULL, NULL, NULL },
+	{ "diag-skip.reg", "phase-skipped", "phase", "account_setup", NULL, "user", NULL },
+	{ "diag-ime-failed.reg", "ime-install-failed", "provider", "Sidecar",
+	  "Intune Management Extension", "device", NULL },
+	{ "diag-configmgr-failed.reg", "provider-install-failed", "provider", "ConfigMgr",
+	  "Configuration Manager client", "device", NULL },
+	{ "diag-configmgr-pending.reg", "provider-not-installed", "provider", "ConfigMgr",
+	  "Configuration Manager client", "device", NULL },
+	{ "diag-identifying.reg", "tracking-policies-missing", "policy_provider", "Sidecar", NULL,
+	  "device", NULL },
+	{ "diag-app-failed.reg", "app-install-failed", "win32_app",
+	  "bbbbbbbb-0000-4000-8000-000000000002", NULL, "user", "S-1-12-1-1111-2222-3333-4444" },
+	{ "diag-in-progress.reg", "app-install-incomplete", "phase", "device_setup", NULL,
+	  "device", NULL },
+	{ "diag-no-user.reg", "account-setup-not-started", "phase", "account_setup", NULL, "user",
+	  NULL },
+	{ "diag-mixed.reg", "mixed-msi-win32", "phase", "device_setup", NULL, "device", NULL },
+	{ "diag-timeout.reg", "timeout-too-short", "phase", "device_setup", NULL, "device", NULL },
+	{ "diag-msi-failed.reg", "msi-install-failed", "msi_app",
+	  "{00000000-0000-0000-0000-00000000000B}", NULL, "device", NULL },
+	{ "diag-profiles-pending.reg", "cert-profile-pending", "certificate", "CorpCert", NULL,
+	  "device", NULL },
+	{ "diag-profiles-pending.reg", "network-profile-pending", "network_profile", "CorpWiFi",
+	  NULL, "device", NULL },
+	{ "diag-reboot.reg", "reboot-required", "win32_app", "aaaaaaaa-0000-4000-8000-000000000001",
+	  NULL, "device", NULL },
+	{ "diag-damaged.reg", "input-damaged", "input", "@PATH@", NULL, "device", NULL },
+	{ "diag-msi-tracking.reg", "msi-install-failed", "msi_app",
+	  "{00000000-0000-0000-0000-00000000000C}", NULL, "device", NULL },
+};
+
+static void assert_str_or_null(const char *got, const char *want, const char *what)
+{
+	if (want == NULL)
+		ck_assert_msg(got == NULL, "%s: %s, want NULL", what, got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, want) == 0, "%s: %s, want %s", what,
+		              got ? got : "NULL", want);
+}
+
+START_TEST(test_subject)
+{
+	diag d = { 0 };
+	diag_open(&d, subjects[_i].fixture, NULL);
+	const espdiag_subject *s = espdiag_finding_subject(find_id(d.report, subjects[_i].rule));
+	if (subjects[_i].kind == NULL) {
+		ck_assert_ptr_null(s);
+	} else {
+		ck_assert_ptr_nonnull(s);
+		ck_assert_str_eq(s->kind, subjects[_i].kind);
+		if (strcmp(subjects[_i].id, "@PATH@") == 0)
+			ck_assert_str_eq(s->id, tu_data_path(subjects[_i].fixture));
+		else
+			ck_assert_str_eq(s->id, subjects[_i].id);
+		assert_str_or_null(s->name, subjects[_i].name, "name");
+		ck_assert_str_eq(s->context, subjects[_i].context);
+		assert_str_or_null(s->sid, subjects[_i].sid, "sid");
+	}
+	ck_assert_ptr_null(espdiag_finding_subject(NULL));
+	diag_close(&d);
+}
+END_TEST
+
+/* The JSON carries the subject and the error object, and the text names
+ * the code and its meaning. */
+START_TEST(test_json_subject_error)
+{
+	diag d = { 0 };
+	int64_t exit_code = 0;
+	diag_open(&d, "diag-ime-failed.reg", NULL);
+	char *json = render(d.report, 0, 0);
+	ck_assert_ptr_nonnull(strstr(
+		json, "\"error_code\":\"0x80070643\",\"subject\":{\"kind\":\"provider\",\"id\":\"Sidecar\","
+		      "\"name\":\"Intune Management Extension\",\"context\":\"device\",\"sid\":null},"
+		      "\"error\":{\"hresult\":\"0x80070643\",\"decimal\":-2147023293,\"exit_code\":null,"
+		      "\"symbol\":\"ERROR_INSTALL_FAILURE\",\"meaning\":\"Fatal error during installation "
+		      "(MSI 1603): read the installer's own log.\",\"community_only\":false}}"));
+	free(json);
+	ck_assert_int_eq(espdiag_finding_exit_code(&exit_code,
+	                                           find_id(d.report, "ime-install-failed")),
+	                 ESPDIAG_NOTFOUND);
+	ck_assert_int_eq(espdiag_finding_exit_code(NULL, find_id(d.report, "ime-install-failed")),
+	                 ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_finding_exit_code(&exit_code, NULL), ESPDIAG_EINVAL);
+	char *text = render(d.report, 1, 0);
+	ck_assert_ptr_nonnull(strstr(text, "LastError is 0x80070643 (ERROR_INSTALL_FAILURE: Fatal "
+	                                   "error during installation (MSI 1603)"));
+	free(text);
+	diag_close(&d);
+
+	/* No subject: null. */
+	diag_open(&d, "diag-ok.reg", NULL);
+	json = render(d.report, 0, 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"error_code\":null,\"subject\":null,\"error\":null}]}"));
+	free(json);
+	diag_close(&d);
+}
+END_TEST
+
+/* --- damaged input: conclusions withheld --- */
+
+static const char bad_line[] = "\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n\"bad\"=dword:xyz\n";
+
+/* A fixture's text with edits: every "cut" removed, bad_line appended when damage. */
+static void diag_open_edited(diag *d, const char *fixture, const char *cut, bool damage,
+                             const espdiag_diagnose_options *opts)
+{
+	size_t size;
+	char *text = (char *)tu_read_file(tu_data_path(fixture), &size);
+	ck_assert_ptr_nonnull(text);
+	char *buf = malloc(size + sizeof bad_line);
+	ck_assert_ptr_nonnull(buf);
+	size_t n = 0;
+	for (const char *p = text; *p;) {
+		if (cut != NULL && strncmp(p, cut, strlen(cut)) == 0) {
+			p += strlen(cut);
+			continue;
+		}
+		buf[n++] = *p++;
+	}
+	buf[n] = '\0';
+	if (damage)
+		strcat(buf, bad_line);
+	free(text);
+	d->reg = tu_open_text(buf);
+	free(buf);
+	ck_assert_ptr_nonnull(d->reg);
+	ck_assert_int_eq(espdiag_esp_load(&d->esp, d->reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	if (opts != NULL)
+		o = *opts;
+	o.registry = d->reg;
+	ck_assert_int_eq(espdiag_diagnose(&d->report, d->esp, &o), ESPDIAG_OK);
+}
+
+static void diag_close_edited(diag *d)
+{
+	espdiag_report_free(d->report);
+	espdiag_esp_free(d->esp);
+	tu_registry_free(d->reg);
+}
+
+/* Each fixture with a line Windows drops appended: what stands, the
+ * outcome, and what input-damaged says was withheld ("" for nothing). */
+static const struct {
+	const char *fixture;
+	const char *ids;
+	espdiag_outcome outcome;
+	const char *withheld;
+} damaged[] = {
+	{ "diag-ok.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN, "esp-completed" },
+	{ "diag-empty.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN, "no-esp-data" },
+	{ "diag-old-os.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN,
+	  "os-too-old-for-win32-tracking" },
+	{ "diag-identifying.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN,
+	  "tracking-policies-missing" },
+	{ "diag-in-progress.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN,
+	  "app-install-incomplete" },
+	{ "diag-no-user.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN,
+	  "account-setup-not-started" },
+	{ "diag-profiles-pending.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN,
+	  "cert-profile-pending, network-profile-pending, modern-app-pending" },
+	{ "diag-skip.reg", "input-damaged,phase-skipped", ESPDIAG_OUTCOME_UNKNOWN,
+	  "esp-completed" },
+	/* Evidence that was read stands. */
+	{ "diag-app-failed.reg", "input-damaged,app-install-failed", ESPDIAG_OUTCOME_FAILED, "" },
+	{ "diag-msi-failed.reg", "input-damaged,msi-install-failed", ESPDIAG_OUTCOME_FAILED, "" },
+	{ "diag-ime-failed.reg", "input-damaged,ime-install-failed", ESPDIAG_OUTCOME_FAILED, "" },
+	{ "diag-configmgr-pending.reg", "input-damaged,provider-not-installed",
+	  ESPDIAG_OUTCOME_UNKNOWN, "" },
+	{ "diag-timeout.reg", "input-damaged,timeout-too-short", ESPDIAG_OUTCOME_UNKNOWN,
+	  "esp-completed" },
+};
+
+START_TEST(test_withheld)
+{
+	diag d = { 0 };
+	diag_open_edited(&d, damaged[_i].fixture, NULL, true, NULL);
+	ck_assert_msg(strcmp(ids(d.report), damaged[_i].ids) == 0, "%s: %s", damaged[_i].fixture,
+	              ids(d.report));
+	ck_assert_int_eq(espdiag_report_outcome(d.report), damaged[_i].outcome);
+	ck_assert(espdiag_report_incomplete(d.report));
+	const char *detail = espdiag_finding_detail(find_id(d.report, "input-damaged"));
+	char want[512];
+	if (damaged[_i].withheld[0] != '\0')
+		snprintf(want, sizeof want, "were withheld: %s. The outcome is unknown unless an "
+		         "error stands.", damaged[_i].withheld);
+	else
+		snprintf(want, sizeof want, "no rule concluded from a key being absent");
+	ck_assert_msg(strstr(detail, want) != NULL, "%s: %s", damaged[_i].fixture, detail);
+	char *json = render(d.report, 0, 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"incomplete\":true}"));
+	free(json);
+	char *text = render(d.report, 1, 0);
+	ck_assert_ptr_nonnull(strstr(text, " (incomplete: the input is damaged) - "));
+	free(text);
+	diag_close_edited(&d);
+
+	/* The same text undamaged: complete. */
+	diag_open_edited(&d, damaged[_i].fixture, NULL, false, NULL);
+	ck_assert(!espdiag_report_incomplete(d.report));
+	ck_assert_uint_eq(count_id(d.report, "input-damaged"), 0);
+	diag_close_edited(&d);
+}
+END_TEST
+
+/* The two rules withheld only in part. */
+START_TEST(test_withheld_parts)
+{
+	diag d = { 0 };
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.app_minutes = 61; /* one app per phase x 61 minutes > 60 */
+	static const char timeout[] = "\"SyncFailureTimeout\"=dword:0000003c\n";
+	/* SyncFailureTimeout absent: the default is assumed only on sound input. */
+	diag_open_edited(&d, "diag-ok.reg", timeout, false, &o);
+	ck_assert_str_eq(ids(d.report), "esp-completed,timeout-too-short,timeout-too-short");
+	diag_close_edited(&d);
+	diag_open_edited(&d, "diag-ok.reg", timeout, true, &o);
+	ck_assert_str_eq(ids(d.report), "input-damaged");
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(find_id(d.report, "input-damaged")),
+	                             "withheld: timeout-too-short (SyncFailureTimeout absent: the "
+	                             "default assumed), esp-completed."));
+	diag_close_edited(&d);
+	/* Present: it stands. */
+	diag_open_edited(&d, "diag-ok.reg", NULL, true, &o);
+	ck_assert_str_eq(ids(d.report), "input-damaged,timeout-too-short,timeout-too-short");
+	diag_close_edited(&d);
+
+	/* An ExpectedMSIAppPackages entry never processed: withheld. */
+	diag_open_edited(&d, "diag-msi-tracking.reg", NULL, false, NULL);
+	ck_assert_str_eq(ids(d.report), "msi-install-failed,phase-skipped");
+	diag_close_edited(&d);
+	diag_open_edited(&d, "diag-msi-tracking.reg", NULL, true, NULL);
+	ck_assert_str_eq(ids(d.report), "input-damaged,phase-skipped");
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(find_id(d.report, "input-damaged")),
+	                             "withheld: msi-install-failed (an ExpectedMSIAppPackages "
+	                             "entry never processed), esp-completed."));
+	diag_close_edited(&d);
+
+	/* A skipped rule is not said to be withheld. */
+	o = (espdiag_diagnose_options)ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.skip_rules_csv = "esp-completed";
+	diag_open_edited(&d, "diag-ok.reg", NULL, true, &o);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(find_id(d.report, "input-damaged")),
+	                             "no rule concluded from a key being absent"));
+	diag_close_edited(&d);
+}
+END_TEST
+
+/* A backend source with one empty root key: its "damaged" property and
+ * whether it left a warning are the test's. */
+typedef struct test_backend {
+	espdiag_backend ops;
+	const char *damaged;
+	bool warn;
+	espdiag_warning warning;
+} test_backend;
+
+static int tb_root(espdiag_backend *self, espdiag_node *out)
+{
+	(void)self;
+	*out = 1;
+	return ESPDIAG_OK;
+}
+
+static int tb_count(espdiag_backend *self, espdiag_node key, size_t *out)
+{
+	(void)self;
+	(void)key;
+	*out = 0;
+	return ESPDIAG_OK;
+}
+
+static int tb_subkey_at(espdiag_backend *self, espdiag_node key, size_t i, espdiag_node *out)
+{
+	(void)self, (void)key, (void)i, (void)out;
+	return ESPDIAG_NOTFOUND;
+}
+
+static int tb_name(espdiag_backend *self, espdiag_node key, const char **out, size_t *len)
+{
+	(void)self, (void)key;
+	*out = "";
+	*len = 0;
+	return ESPDIAG_OK;
+}
+
+static int tb_value_at(espdiag_backend *self, espdiag_node key, size_t i,
+                       espdiag_backend_value *out)
+{
+	(void)self, (void)key, (void)i, (void)out;
+	return ESPDIAG_NOTFOUND;
+}
+
+static size_t tb_warning_count(espdiag_backend *self)
+{
+	return ((test_backend *)self)->warn ? 1 : 0;
+}
+
+static const espdiag_warning *tb_warning_at(espdiag_backend *self, size_t i)
+{
+	test_backend *b = (test_backend *)self;
+	return b->warn && i == 0 ? &b->warning : NULL;
+}
+
+static const char *tb_property(espdiag_backend *self, const char *name)
+{
+	test_backend *b = (test_backend *)self;
+	if (strcmp(name, "damaged") == 0)
+		return b->damaged;
+	return strcmp(name, "path") == 0 ? "vendor-source" : NULL;
+}
+
+static void tb_free(espdiag_backend *self)
+{
+	free(self);
+}
+
+/* diag-ok.reg plus a backend source: (property, warning) -> damaged? */
+static const struct {
+	const char *property;
+	bool warn;
+	bool damaged;
+	bool input_damaged;
+} sources[] = {
+	{ NULL, false, false, false },
+	{ NULL, true, true, true },      /* no property: a warning is damage */
+	{ "no", true, false, true },     /* a note: input-damaged, nothing withheld */
+	{ "yes", false, true, true },    /* damage the reader names without a warning */
+	{ "yes", true, true, true },
+	{ "maybe", true, true, true },   /* an unknown word: as without the property */
+};
+
+START_TEST(test_damage_property)
+{
+	diag d = { 0 };
+	ck_assert_int_eq(espdiag_registry_new(&d.reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(d.reg, tu_data_path("diag-ok.reg"), NULL, NULL),
+	                 ESPDIAG_OK);
+	test_backend *b = calloc(1, sizeof *b);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(espdiag_backend_init(&b->ops, ESPDIAG_BACKEND_VERSION), ESPDIAG_OK);
+	b->ops.root = tb_root;
+	b->ops.subkey_count = tb_count;
+	b->ops.subkey_at = tb_subkey_at;
+	b->ops.key_name = tb_name;
+	b->ops.value_count = tb_count;
+	b->ops.value_at = tb_value_at;
+	b->ops.warning_count = tb_warning_count;
+	b->ops.warning_at = tb_warning_at;
+	b->ops.property = tb_property;
+	b->ops.free = tb_free;
+	b->damaged = sources[_i].property;
+	b->warn = sources[_i].warn;
+	b->warning.offset = 7;
+	b->warning.message = "an opaque value was kept";
+	ck_assert_int_eq(espdiag_registry_mount(d.reg, "HKEY_USERS\\Vendor", &b->ops), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_esp_load(&d.esp, d.reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.registry = d.reg;
+	ck_assert_int_eq(espdiag_diagnose(&d.report, d.esp, &o), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_report_incomplete(d.report), sources[_i].damaged);
+	ck_assert_uint_eq(count_id(d.report, "esp-completed"), !sources[_i].damaged);
+	ck_assert_uint_eq(count_id(d.report, "input-damaged"), sources[_i].input_damaged);
+	ck_assert_int_eq(espdiag_report_outcome(d.report),
+	                 sources[_i].damaged ? ESPDIAG_OUTCOME_UNKNOWN : ESPDIAG_OUTCOME_COMPLETED);
+	if (sources[_i].input_damaged) {
+		const espdiag_finding *f = find_id(d.report, "input-damaged");
+		/* The view names a mounted backend by no path. */
+		ck_assert_str_eq(espdiag_finding_subject(f)->id, "(input)");
+		if (!sources[_i].damaged)
+			ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f), "These warnings are "
+			                                                         "notes, not damage"));
+	}
+	diag_close(&d);
+}
+END_TEST
+
+/* A finding that rests on a key being absent or on the last snapshot. */
+static bool absence_based(const espdiag_finding *f)
+{
+	static const char *const ids[] = { "no-esp-data", "os-too-old-for-win32-tracking",
+		                           "tracking-policies-missing", "app-install-incomplete",
+		                           "account-setup-not-started", "cert-profile-pending",
+		                           "network-profile-pending", "modern-app-pending",
+		                           "esp-completed" };
+	const char *id = espdiag_finding_id(f);
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (strcmp(id, ids[i]) == 0)
+			return true;
+	if (strcmp(id, "msi-install-failed") == 0)
+		return strstr(espdiag_finding_title(f), "never finished installing") != NULL;
+	if (strcmp(id, "timeout-too-short") == 0)
+		return strcmp(espdiag_finding_evidence_data(f, 0), "absent") == 0;
+	return false;
+}
+
+/* The bundled sample (the dump dialect, UTF-16LE) cut at many offsets:
+ * whatever survives, no conclusion rests on what the cut took away. A cut
+ * the reader cannot tell from a whole file is only judged once the reader
+ * names damage itself (the "damaged" source property). */
+START_TEST(test_truncated_sample)
+{
+	size_t size;
+	unsigned char *dump = tu_read_file(SAMPLE_PATH, &size);
+	ck_assert_ptr_nonnull(dump);
+	size_t judged = 0, unjudged = 0;
+	for (size_t cut = 2; cut < size; cut += 31) {
+		espdiag_registry *reg = tu_open_bytes(dump, cut, NULL);
+		ck_assert_ptr_nonnull(reg);
+		espdiag_esp *esp;
+		espdiag_report *r;
+		espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+		o.registry = reg;
+		ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_diagnose(&r, esp, &o), ESPDIAG_OK);
+		bool says = espdiag_registry_source_property(reg, 0, "damaged") != NULL;
+		if (says || espdiag_registry_warning_count(reg) > 0) {
+			judged++;
+			ck_assert_msg(espdiag_report_incomplete(r), "cut at %zu: complete", cut);
+			for (size_t i = 0; i < espdiag_report_finding_count(r); i++)
+				ck_assert_msg(!absence_based(espdiag_report_finding_at(r, i)),
+				              "cut at %zu: %s", cut, ids(r));
+			ck_assert_int_ne(espdiag_report_outcome(r), ESPDIAG_OUTCOME_COMPLETED);
+			ck_assert_int_ne(espdiag_report_outcome(r), ESPDIAG_OUTCOME_IN_PROGRESS);
+		} else {
+			unjudged++;
+		}
+		espdiag_report_free(r);
+		espdiag_esp_free(esp);
+		tu_registry_free(reg);
+	}
+	free(dump);
+	ck_assert_uint_gt(judged, 300);
+	if (unjudged > 0)
+		fprintf(stderr, "note: %zu cuts of the sample left no warning and no \"damaged\" "
+		        "property; not judged\n", unjudged);
 }
 END_TEST
 
@@ -475,7 +1024,7 @@ static const char render_text[] =
 static const char render_json[] =
 	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"input\":{\"p"
 	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"member\":null,\"members\":[],\"warnings\":[]},\"sum"
-	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1},\"enrollments\":[{\"guid\":\"{11"
+	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1,\"incomplete\":false},\"enrollments\":[{\"guid\":\"{11"
 	"111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enr"
 	"ollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,\"upn\":null,\"tenant_"
 	"id\":null,\"enrollment_type\":null,\"first_sync\":{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Micro"
@@ -509,14 +1058,18 @@ static const char render_json[] =
 	" the app from the ESP's blocking apps.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE"
 	"\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking"
 	"\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"value\":\"InstallationState\","
-	"\"data\":\"4 (error)\"}],\"sid\":null,\"error_code\":null},{\"id\":\"phase-skipped\",\"severity\":\"inf"
+	"\"data\":\"4 (error)\"}],\"sid\":null,\"error_code\":null,\"subject\":{\"kind\":\"win32_app\",\"id"
+	"\":\"aaaaaaaa-0000-4000-8000-000000000001\",\"name\":null,\"context\":\"device\",\"sid\":null},"
+	"\"error\":null},{\"id\":\"phase-skipped\",\"severity\":\"inf"
 	"o\",\"phase\":\"account_setup\",\"title\":\"The account setup phase of the ESP is not shown\",\"de"
 	"tail\":\"SkipUserStatusPage is set: account setup is not shown, and the user's apps and po"
 	"licies install after the desktop appears.\",\"remediation\":\"Nothing to do if intended (oft"
 	"en set by a custom OMA-URI ./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/"
 	"SkipUserStatusPage); otherwise remove that setting.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACH"
 	"INE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync"
-	"\",\"value\":\"SkipUserStatusPage\",\"data\":\"0xffffffff\"}],\"sid\":null,\"error_code\":null}]}\n";
+	"\",\"value\":\"SkipUserStatusPage\",\"data\":\"0xffffffff\"}],\"sid\":null,\"error_code\":null,"
+	"\"subject\":{\"kind\":\"phase\",\"id\":\"account_setup\",\"name\":null,\"context\":\"user\",\"sid"
+	"\":null},\"error\":null}]}\n";
 
 START_TEST(test_render)
 {
@@ -571,9 +1124,48 @@ START_TEST(test_escaping)
 		ck_assert_msg((unsigned char)*c >= 0x20 || (*c == '\n' && c[1] == '\0'),
 		              "raw control character in JSON");
 	free(json);
+	/* The text escapes them too. */
+	char *text = render(report, 1, 0);
+	ck_assert_ptr_nonnull(strstr(text, "Sidecar app App \"q\"\\u0001\\u0009z failed to install\n"));
+	free(text);
 	espdiag_report_free(report);
 	espdiag_esp_free(esp);
 	tu_registry_free(r);
+}
+END_TEST
+
+/* espdiag_text_write: exactly what becomes an escape. */
+static const struct {
+	const char *in, *out;
+} escapes[] = {
+	{ "plain \\path\\ text ~", "plain \\path\\ text ~" },
+	{ "\x1b[31mred\x07", "\\u001b[31mred\\u0007" },
+	{ "a\rb\nc\td", "a\\u000db\\u000ac\\u0009d" },
+	{ "del\x7f", "del\\u007f" },
+	{ "c1 \xc2\x9b" "2J \xc2\x85", "c1 \\u009b2J \\u0085" },           /* CSI, NEL */
+	{ "\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+	{ "rtl \xe2\x80\xaetxt.exe", "rtl \\u202etxt.exe" },
+	{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\xe2\x81\xa6\xe2\x81\xa9", "\\u200e\\u200f\\u061c\\u2066\\u2069" },
+	{ "ls\xe2\x80\xa8ps\xe2\x80\xa9", "ls\\u2028ps\\u2029" },
+	{ "bad \xff\xfe end", "bad \\xff\\xfe end" },
+	{ "cut \xe2\x82", "cut \\xe2\\x82" },                              /* truncated */
+	{ "long \xc0\xaf", "long \\xc0\\xaf" },                             /* overlong */
+	{ "sur \xed\xa0\x80", "sur \\xed\\xa0\\x80" },                     /* a surrogate */
+	{ "", "" },
+};
+
+START_TEST(test_text_write)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(mem);
+	ck_assert_int_eq(espdiag_text_write(mem, escapes[_i].in), ESPDIAG_OK);
+	fclose(mem);
+	ck_assert_str_eq(buf, escapes[_i].out);
+	free(buf);
+	ck_assert_int_eq(espdiag_text_write(NULL, "x"), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_text_write(stdout, NULL), ESPDIAG_EINVAL);
 }
 END_TEST
 
@@ -676,6 +1268,8 @@ Suite *suite_diagnose(void)
 	TCase *tc = tcase_create("catalogue");
 	tcase_add_test(tc, test_catalogue);
 	tcase_add_test(tc, test_errors);
+	tcase_add_loop_test(tc, test_exit_codes, 0, (int)(sizeof codes / sizeof codes[0]));
+	tcase_add_test(tc, test_exit_code_edges);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("rules");
 	tcase_add_loop_test(tc, test_rule_pair, 0, (int)(sizeof pairs / sizeof pairs[0]));
@@ -685,9 +1279,20 @@ Suite *suite_diagnose(void)
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
+	tcase_add_loop_test(tc, test_subject, 0, (int)(sizeof subjects / sizeof subjects[0]));
+	tcase_add_test(tc, test_json_subject_error);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("damage");
+	tcase_add_loop_test(tc, test_withheld, 0, (int)(sizeof damaged / sizeof damaged[0]));
+	tcase_add_test(tc, test_withheld_parts);
+	tcase_add_loop_test(tc, test_damage_property, 0, (int)(sizeof sources / sizeof sources[0]));
+	tcase_add_test(tc, test_truncated_sample);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_render);
 	tcase_add_test(tc, test_escaping);
+	tcase_add_loop_test(tc, test_text_write, 0, (int)(sizeof escapes / sizeof escapes[0]));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corpus");
 	tcase_add_test(tc, test_corpus);

@@ -60,6 +60,24 @@ expect_exit 0 "$espdiag" timeline --format=json "$sample"
 [ "$(wc -l < "$tmp/out")" -eq 8 ] && ok || bad "timeline json lines"
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/out" && ok || bad "timeline json is not JSON"
 
+# Control characters from the input are escaped in the timeline and query text.
+printable() {
+	n=$(LC_ALL=C tr -d '\n\040-\176' < "$tmp/out" | wc -c)
+	[ "$n" -eq 0 ] && ok || bad "$1: $n raw bytes outside printable ASCII"
+}
+escapes="$top_srcdir/tests/data/diag-escapes.reg"
+expect_exit 0 "$espdiag" timeline "$escapes"
+printf '%s\n' '2026-11-20T12:00:00.0000000Z device_setup device Sidecar win32_app error(4) Win32App_t\u001b]0;pwned\u0007\u007f\u009b\u202e_1' > "$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" && ok || bad "timeline escapes: $(cat -A "$tmp/out")"
+expect_exit 0 "$espdiag" query "$escapes" 'HKLM\SOFTWARE\Contoso'
+printf '%s\n' 'HKEY_LOCAL_MACHINE\SOFTWARE\Contoso' '    Bell\u0007    REG_SZ    \u001b[31m\u000d\u007f\u009b\u202e' > "$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" && ok || bad "query escapes: $(cat -A "$tmp/out")"
+expect_exit 0 "$espdiag" query "$escapes" 'HKLM\SOFTWARE\Contoso' "$(printf 'Bell\007')"
+printable "query VALUE"
+expect_exit 1 "$espdiag" query "$escapes" 'HKLM\SOFTWARE\Contoso' NoSuchValue
+n=$(LC_ALL=C tr -d '\n\040-\176' < "$tmp/err" | wc -c)
+[ "$n" -eq 0 ] && ok || bad "query error message has raw bytes"
+
 # A diagnostics cab: the dump inside is read and named in the report.
 if command -v gcab > /dev/null 2>&1; then
 	mkdir "$tmp/cab" && cp "$sample" "$tmp/cab/MDMDiagReport_RegistryDump.reg"

@@ -1,8 +1,8 @@
 #!/bin/sh
 # espdiag diagnose and rules end to end: exit status (0 no error finding,
-# 1 an error finding, 2 usage, 3 unreadable input), the default command,
-# one JSON line per file, and the shared corpus acceptance (skipped when
-# ../shared/corpus is absent).
+# 1 an error finding, 2 usage, 3 unreadable input, 4 damaged input), the
+# default command, one JSON line per file, escapes in the text, and the
+# shared corpus acceptance (skipped when ../shared/corpus is absent).
 set -u
 espdiag="$top_builddir/examples/espdiag"
 data="$top_srcdir/tests/data"
@@ -10,6 +10,11 @@ corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}/esp"
 . "$top_srcdir/tests/testlib.sh"
 # has TEXT: $tmp/out holds TEXT.
 has() { grep -qF -- "$1" "$tmp/out" && ok || bad "output lacks \"$1\""; }
+# printable: $tmp/out holds only printable ASCII and newlines.
+printable() {
+	n=$(LC_ALL=C tr -d '\n\040-\176' < "$tmp/out" | wc -c)
+	[ "$n" -eq 0 ] && ok || bad "$1: $n raw bytes outside printable ASCII"
+}
 
 expect_exit 0 "$espdiag" "$data/diag-ok.reg"
 has "diag-ok.reg: completed - 0 errors, 0 warnings, 1 info"
@@ -28,8 +33,50 @@ expect_exit 0 "$espdiag" --format=json "$data/diag-ok.reg" "$data/diag-skip.reg"
 has '"findings":[{"id":"esp-completed"'
 expect_exit 0 "$espdiag" diagnose --format=json - < "$data/diag-ok.reg"
 has '"path":"(standard input)"'
+# Damaged input: the diagnosis is incomplete (4), unless an error stands (1);
+# an unreadable input still wins (3).
+expect_exit 4 "$espdiag" "$data/diag-damaged.reg"
+has "diag-damaged.reg: unknown (incomplete: the input is damaged) - 0 errors, 1 warning, 0 infos"
+has "were withheld: esp-completed."
+expect_exit 4 "$espdiag" --format=json "$data/diag-damaged.reg"
+has '"summary":{"outcome":"unknown","errors":0,"warnings":1,"infos":0,"incomplete":true}'
+expect_exit 4 "$espdiag" "$data/diag-ok.reg" "$data/diag-damaged.reg"
+expect_exit 1 "$espdiag" "$data/diag-damaged.reg" "$data/diag-render.reg"
+expect_exit 1 "$espdiag" "$data/diag-render.reg" "$data/diag-damaged.reg"
+expect_exit 3 "$espdiag" "$data/diag-damaged.reg" "$tmp/missing.reg"
+{ cat "$data/diag-app-failed.reg"; printf '\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\n"bad"=dword:xyz\n'; } > "$tmp/failed-damaged.reg"
+expect_exit 1 "$espdiag" "$tmp/failed-damaged.reg"
+has "failed-damaged.reg: failed (incomplete: the input is damaged) - 1 error, 1 warning, 0 infos"
+
+# The bundled sample cut in half: damaged, nothing concluded from what the
+# cut took away; the failed app read from the first half stands (1).
+sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
+head -c $(($(wc -c < "$sample") / 2)) "$sample" > "$tmp/half.reg"
+expect_exit 1 "$espdiag" --format=json "$tmp/half.reg"
+has '"outcome":"failed","errors":1,"warnings":1,"infos":0,"incomplete":true}'
+has '"id":"app-install-failed"'
+for id in no-esp-data os-too-old-for-win32-tracking tracking-policies-missing \
+	app-install-incomplete account-setup-not-started cert-profile-pending \
+	network-profile-pending modern-app-pending esp-completed; do
+	grep -qF "\"id\":\"$id\"" "$tmp/out" && bad "half sample: $id fired" || ok
+done
+has 'were withheld: app-install-incomplete.'
+# Cut before the failed app's key: nothing stands, the diagnosis is incomplete (4).
+head -c 3000 "$sample" > "$tmp/head.reg"
+expect_exit 4 "$espdiag" "$tmp/head.reg"
+has "head.reg: unknown (incomplete: the input is damaged)"
+
+# Control characters from the input reach no terminal raw.
+expect_exit 1 "$espdiag" "$data/diag-escapes.reg"
+has '[error] app-install-failed: Win32 app e\u001b[2J\u0007 (version 1) failed to install'
+has 'Sidecar\Win32App_e\u001b[2J\u0007_1'
+printable "diagnose text"
+expect_exit 1 "$espdiag" --format=json "$data/diag-escapes.reg"
+printable "diagnose json"
+
 expect_exit 0 "$espdiag" rules
 [ "$(wc -l < "$tmp/out")" -eq 19 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
+printable "rules"
 has "timeout-too-short              warning"
 expect_exit 0 "$espdiag" rules --format=json
 has '{"id":"input-damaged","severity":"warning","summary":'

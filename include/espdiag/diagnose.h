@@ -37,6 +37,31 @@
  *                                            least one completed, and no error finding
  *   input-damaged                   warning  the reader (or the model) left warnings
  *
+ * Damaged input. A source of the registry is damaged when its source
+ * property "damaged" is "yes"; a source whose property is "no" is not
+ * (its warnings are notes, such as an opaque value kept); a source without
+ * the property (hives, a caller's backend) is damaged when it left a
+ * warning. Damage may have cut keys away or ended the file before the last
+ * snapshot, so on a damaged input no rule concludes from a key being
+ * absent or from a "last" snapshot. These conclusions are withheld:
+ *
+ *   no-esp-data, os-too-old-for-win32-tracking   (keys absent)
+ *   tracking-policies-missing                    (TrackingPoliciesCreated absent)
+ *   app-install-incomplete                       (HasProvisioningCompleted absent)
+ *   account-setup-not-started                    (no user SID key)
+ *   timeout-too-short, when SyncFailureTimeout is absent (the default assumed)
+ *   msi-install-failed, its entries that never reached "processed"
+ *                                                (its Status 30/60 half stays)
+ *   cert-profile-pending, network-profile-pending, modern-app-pending
+ *                                                (the last snapshot)
+ *   esp-completed                                (nothing failed: unprovable)
+ *
+ * Every other rule fires on evidence that was read and stays. The report
+ * is then incomplete (espdiag_report_incomplete()), its outcome "failed"
+ * when an error finding or a failed phase stands and "unknown" otherwise,
+ * and input-damaged's detail names the withheld rule ids. input-damaged
+ * itself fires on any warning, damage or not.
+ *
  * Order. Findings without a phase come first, then device preparation,
  * device setup and account setup (users in the model's order); within one
  * phase errors, then warnings, then infos; otherwise in rule order.
@@ -52,21 +77,43 @@
  *   {"schema":"espdiag-report/1","tool":{"name":"espdiag","version":"0.1.0"},
  *    "input":{"path":"...","format":"reg","encoding":"utf-16le","dialect":"dump",
  *             "warnings":[{"line":1,"column":1,"offset":0,"message":"..."}]},
- *    "summary":{"outcome":"failed","errors":1,"warnings":0,"infos":0},
+ *    "summary":{"outcome":"failed","errors":1,"warnings":0,"infos":0,
+ *               "incomplete":false},
  *    "enrollments":[...],"autopilot":{...}|null,"phases":[...],"items":[...],
  *    "findings":[{"id":"app-install-failed","severity":"error",
  *                 "phase":"device_setup"|null,"title":"...","detail":"...",
  *                 "remediation":"...",
  *                 "evidence":[{"key":"HKEY_LOCAL_MACHINE\\...","value":"InstallationState"|null,
  *                              "data":"4 (error)"|null}],
- *                 "sid":"S-1-12-1-..."|null,"error_code":"0x80070643"|null}]}
+ *                 "sid":"S-1-12-1-..."|null,"error_code":"0x80070643"|null,
+ *                 "subject":{"kind":"win32_app","id":"...","name":null,
+ *                            "context":"device","sid":null}|null,
+ *                 "error":{"hresult":"0x80070643","decimal":-2147023293,
+ *                          "exit_code":1603|null,"symbol":"ERROR_INSTALL_FAILURE"|null,
+ *                          "meaning":"..."|null,"community_only":false}|null}]}
  *
  * "enrollments", "autopilot", "phases" and "items" are the ESP model's
  * (espdiag_esp_write_json()). "input" describes the first source of the
  * registry given in the options (its members are null, and "warnings"
  * empty, when none was given); "warnings" lists the warnings of every
- * source. Strings are valid JSON whatever bytes the input held (control
- * characters escaped, invalid UTF-8 as \ufffd).
+ * source. "incomplete" is espdiag_report_incomplete(). "subject" is
+ * espdiag_finding_subject() (null when none); "error" describes
+ * "error_code" (null when the finding has none): the HRESULT in hex and as
+ * a signed decimal, the installer's exit code when one was recorded
+ * (espdiag_finding_exit_code()), and what the known-codes table says
+ * (symbol and meaning null for a code it does not hold). Strings are valid
+ * JSON whatever bytes the input held (control characters escaped, invalid
+ * UTF-8 as \ufffd).
+ *
+ * Text (espdiag_report_write_text(), espdiag_text_write()) is for a
+ * terminal: every character from the input that could drive one is
+ * escaped. A C0 control (U+0000-U+001F, tab and newline included), DEL,
+ * a C1 control (U+0080-U+009F), U+2028, U+2029 and the bidirectional
+ * formatting characters (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069) are written as \uXXXX (four lower-case hex digits, as
+ * JSON spells them), and each byte that is not part of valid UTF-8 as
+ * \xHH. A backslash is written as is (registry paths are full of them),
+ * so the text is for reading, not for parsing back.
  */
 #ifndef ESPDIAG_DIAGNOSE_H
 #define ESPDIAG_DIAGNOSE_H
@@ -139,6 +186,22 @@ typedef struct espdiag_error_info {
  */
 ESPDIAG_API int espdiag_error_describe(const espdiag_error_info **out, uint32_t code);
 
+/*
+ * espdiag_error_describe_exit_code - what an installer's exit code (or the
+ * IME's ErrorCode) means. A plain Win32 or Windows Installer error number
+ * (1 to 65535, such as 1603) is looked up as the HRESULT Windows makes of
+ * it (HRESULT_FROM_WIN32: 1603 is 0x80070643), as Intune's default return
+ * codes read installer exit codes; a number that is itself an HRESULT
+ * (negative as a signed 32-bit number, as the IME writes them, or 0x80000000
+ * to 0xFFFFFFFF) is looked up as is. *out->code is the HRESULT.
+ * Returns ESPDIAG_OK with *out set, ESPDIAG_NOTFOUND (*out NULL) for 0, for
+ * another number, or for a code the library does not know; ESPDIAG_EINVAL
+ * when out is NULL.
+ * Ownership: *out is static; do not free.
+ */
+ESPDIAG_API int espdiag_error_describe_exit_code(const espdiag_error_info **out,
+                                                 int64_t exit_code);
+
 /* --- diagnosing --- */
 
 /* Options for espdiag_diagnose(). Set up with ESPDIAG_DIAGNOSE_OPTIONS_INIT.
@@ -182,6 +245,10 @@ ESPDIAG_API size_t espdiag_report_severity_count(const espdiag_report *report,
                                                  espdiag_severity severity);
 /* True when a finding of error severity exists (the command's exit status 1). */
 ESPDIAG_API bool espdiag_report_has_errors(const espdiag_report *report);
+/* True when the input was damaged and conclusions were withheld (see the
+ * top of this header; the command's exit status 4 when no error finding
+ * exists). */
+ESPDIAG_API bool espdiag_report_incomplete(const espdiag_report *report);
 
 /*
  * Findings, in report order (see the top of this header); *_at gives NULL
@@ -204,6 +271,40 @@ ESPDIAG_API const char *espdiag_finding_remediation(const espdiag_finding *findi
 /* The related HRESULT: ESPDIAG_OK with *out set, ESPDIAG_NOTFOUND when the
  * finding has none, ESPDIAG_EINVAL on NULL arguments. */
 ESPDIAG_API int espdiag_finding_error_code(uint32_t *out, const espdiag_finding *finding);
+/* The installer's exit code behind the error code (the IME's ErrorCode when
+ * it is no HRESULT, such as 1603): ESPDIAG_OK with *out set,
+ * ESPDIAG_NOTFOUND when none was recorded, ESPDIAG_EINVAL on NULL arguments. */
+ESPDIAG_API int espdiag_finding_exit_code(int64_t *out, const espdiag_finding *finding);
+
+/*
+ * What a finding is about, so that a program never parses a title. Handed
+ * out by const pointer: fields are only ever appended.
+ *   kind     "win32_app", "msi_app", "modern_app", "network_profile",
+ *            "certificate", "configmgr" or "other" (a tracked app of another
+ *            provider), "provider" (a device-preparation provider),
+ *            "policy_provider" (a Setup\Apps\PolicyProviders key), "office"
+ *            (an OfficeCSP install), "phase" (a phase as a whole), "input"
+ *            (the file read)
+ *   id       a Win32 app's Intune app id (the GUID of Win32App_<guid>_<rev>),
+ *            another tracked app's key name, an MSI product code, an item id
+ *            as the ESPTrackingInfo URI names it, a provider's key name, a
+ *            phase name ("device_setup", ...), an input's path
+ *   name     a name for people when the evidence gives one, else NULL
+ *   context  "device" or "user"
+ *   sid      the user's SID in a user context, else NULL
+ */
+typedef struct espdiag_subject {
+	const char *kind;
+	const char *id;
+	const char *name;
+	const char *context;
+	const char *sid;
+} espdiag_subject;
+
+/* The finding's subject; NULL for a finding about nothing specific
+ * (no-esp-data, os-too-old-for-win32-tracking, esp-completed) or a NULL
+ * finding. Owned by the report; valid until espdiag_report_free(). */
+ESPDIAG_API const espdiag_subject *espdiag_finding_subject(const espdiag_finding *finding);
 
 /* Evidence: the key path; the value name (NULL when the key itself, or its
  * absence, is the evidence); the data as text (NULL when none). NULL past
@@ -235,6 +336,15 @@ ESPDIAG_API int espdiag_report_write_text(const espdiag_report *report, int colo
  * Ownership: out stays the caller's.
  */
 ESPDIAG_API int espdiag_report_write_json(const espdiag_report *report, FILE *out);
+
+/*
+ * espdiag_text_write - writes the string s for a terminal, with the escapes
+ * of the text report (see the top of this header): for a program that
+ * prints a finding's strings, or any string from the input, itself.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL argument) or ESPDIAG_EIO.
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_text_write(FILE *out, const char *s);
 
 /*
  * espdiag_report_to_json - as espdiag_report_write_json, into a string.

@@ -5,7 +5,7 @@ import ctypes
 import enum
 import json
 import os
-from ctypes import byref, c_char_p, c_uint32, c_void_p
+from ctypes import POINTER, Structure, byref, c_bool, c_char_p, c_int, c_int64, c_uint32, c_void_p
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Union
 
@@ -20,6 +20,21 @@ def _need() -> None:
     if not _lib.HAS_DIAGNOSE:
         raise EspdiagError(Status.EUNSUPPORTED,
                            f"libespdiag {_lib.LIBRARY_VERSION} has no diagnosis")
+
+
+class _Subject(Structure):
+    _fields_ = [("kind", c_char_p), ("id", c_char_p), ("name", c_char_p),
+                ("context", c_char_p), ("sid", c_char_p)]
+
+
+# Added in 0.2: declared when the loaded library has them; an older library
+# gives findings without subject or exit code and reports never incomplete.
+HAS_V02 = _lib.HAS_DIAGNOSE and _lib._declare({
+    "espdiag_error_describe_exit_code": (c_int, [POINTER(POINTER(_lib.ErrorInfo)), c_int64]),
+    "espdiag_report_incomplete": (c_bool, [c_void_p]),
+    "espdiag_finding_exit_code": (c_int, [POINTER(c_int64), c_void_p]),
+    "espdiag_finding_subject": (POINTER(_Subject), [c_void_p]),
+}, False)
 
 
 class Severity(enum.IntEnum):
@@ -48,6 +63,24 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """What a finding is about (see espdiag_finding_subject(3))."""
+    kind: str                   # "win32_app", "msi_app", "provider", "phase", "input", ...
+    id: str                     # a Win32 app's Intune app id, a product code, a phase name, ...
+    name: Optional[str]         # a name for people, when the evidence gives one
+    context: str                # "device" or "user"
+    sid: Optional[str] = None   # the user's SID in a user context
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    code: int
+    symbol: Optional[str]
+    meaning: str
+    community_only: bool
+
+
+@dataclass(frozen=True)
 class Finding:
     id: str                     # the rule id: "app-install-failed", ...
     severity: str               # "error", "warning", "info"
@@ -58,6 +91,9 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     sid: Optional[str] = None   # the user of an account-setup finding
     error_code: Optional[int] = None  # the related HRESULT
+    subject: Optional[Subject] = None  # None: about nothing specific
+    exit_code: Optional[int] = None   # the installer's exit code behind error_code
+    error: Optional[ErrorInfo] = None  # what error_code means, when the library knows
 
     @property
     def is_error(self) -> bool:
@@ -72,14 +108,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class ErrorInfo:
-    code: int
-    symbol: Optional[str]
-    meaning: str
-    community_only: bool
-
-
-@dataclass(frozen=True)
 class Report:
     """The result of diagnose(): self-contained, no handle to close."""
     outcome: str                # "completed", "failed", "in_progress", "unknown"
@@ -89,6 +117,7 @@ class Report:
     findings: tuple[Finding, ...]
     text: str = field(repr=False)   # the report for people (no colour)
     _json: str = field(repr=False)
+    incomplete: bool = False    # damaged input: conclusions withheld (exit status 4)
 
     @property
     def has_errors(self) -> bool:
@@ -119,6 +148,16 @@ def _finding(f: int) -> Finding:
     code = c_uint32()
     has_code = lib.espdiag_finding_error_code(byref(code), f) == Status.OK
     phase = lib.espdiag_finding_phase(f)
+    subject = exit_code = None
+    if HAS_V02:
+        sp = lib.espdiag_finding_subject(f)
+        if sp:
+            s = sp.contents
+            subject = Subject(text(s.kind) or "", text(s.id) or "", text(s.name),
+                              text(s.context) or "", text(s.sid))
+        ec = c_int64()
+        if lib.espdiag_finding_exit_code(byref(ec), f) == Status.OK:
+            exit_code = int(ec.value)
     return Finding(
         id=text(lib.espdiag_finding_id(f)) or "",
         severity=text(lib.espdiag_severity_name(lib.espdiag_finding_severity(f))) or "unknown",
@@ -128,7 +167,9 @@ def _finding(f: int) -> Finding:
         remediation=text(lib.espdiag_finding_remediation(f)) or "",
         evidence=evidence,
         sid=text(lib.espdiag_finding_sid(f)),
-        error_code=int(code.value) if has_code else None)
+        error_code=int(code.value) if has_code else None,
+        subject=subject, exit_code=exit_code,
+        error=describe_error(code.value) if has_code else None)
 
 
 def _report(handle: int) -> Report:
@@ -143,7 +184,8 @@ def _report(handle: int) -> Report:
         errors=int(lib.espdiag_report_severity_count(handle, Severity.ERROR)),
         warnings=int(lib.espdiag_report_severity_count(handle, Severity.WARNING)),
         infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO)),
-        findings=findings, text=txt.decode("utf-8", "replace"), _json=js)
+        findings=findings, text=txt.decode("utf-8", "replace"), _json=js,
+        incomplete=bool(HAS_V02 and lib.espdiag_report_incomplete(handle)))
 
 
 Source = Union[Esp, Registry, str, "os.PathLike[str]", bytes]
@@ -212,5 +254,27 @@ def describe_error(code: int) -> Optional[ErrorInfo]:
     status = check(lib.espdiag_error_describe(byref(out), code & 0xFFFFFFFF))
     if status != Status.OK or not out:
         return None
+    return _info(out)
+
+
+def describe_exit_code(exit_code: int) -> Optional[ErrorInfo]:
+    """What an installer's exit code (or the IME's ErrorCode) means: 1603 is
+    read as HRESULT_FROM_WIN32(1603) = 0x80070643, a negative number or one of
+    0x80000000 and above as an HRESULT. None for 0, another number, or a code
+    the library does not know."""
+    _need()
+    if not HAS_V02:
+        raise EspdiagError(Status.EUNSUPPORTED,
+                           f"libespdiag {_lib.LIBRARY_VERSION} has no exit code lookup")
+    if not -(1 << 63) <= exit_code < (1 << 63):
+        return None
+    out = ctypes.POINTER(_lib.ErrorInfo)()
+    status = check(lib.espdiag_error_describe_exit_code(byref(out), exit_code))
+    if status != Status.OK or not out:
+        return None
+    return _info(out)
+
+
+def _info(out: Any) -> ErrorInfo:
     e = out.contents
     return ErrorInfo(int(e.code), text(e.symbol), text(e.meaning) or "", bool(e.flags & 1))

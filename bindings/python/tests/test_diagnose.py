@@ -3,6 +3,7 @@ import unittest
 
 import espdiag
 from espdiag import Esp, EspdiagError, Evidence, Finding, Registry, Status, diagnose
+from espdiag.diagnose import ErrorInfo, Subject, describe_exit_code
 
 from support import ESP_KEY, FAILED_APP, SAMPLE, data
 
@@ -54,13 +55,24 @@ class TestSample(unittest.TestCase):
                          ("reg", "utf-16le", "dump"))
         self.assertEqual(d["summary"], {"outcome": "failed", "errors": self.report.errors,
                                         "warnings": self.report.warnings,
-                                        "infos": self.report.infos})
+                                        "infos": self.report.infos, "incomplete": False})
         self.assertEqual([f["id"] for f in d["findings"]], self.report.rule_ids)
         self.assertEqual(d["findings"][0]["evidence"][0]["data"], "4 (error)")
 
     def test_text(self):
         self.assertIn("[error] app-install-failed", self.report.text)
         self.assertNotIn("\x1b[", self.report.text)
+
+    def test_subject(self):
+        (f,) = self.report.by_id("app-install-failed")
+        self.assertEqual(f.subject, Subject("win32_app", "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d",
+                                            None, "device", None))
+        d = self.report.to_dict()
+        (j,) = [x for x in d["findings"] if x["id"] == "app-install-failed"]
+        self.assertEqual(j["subject"], {"kind": "win32_app",
+                                        "id": "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d",
+                                        "name": None, "context": "device", "sid": None})
+        self.assertFalse(self.report.incomplete)
 
 
 class TestInputs(unittest.TestCase):
@@ -87,6 +99,33 @@ class TestInputs(unittest.TestCase):
         (f,) = r.by_id("ime-install-failed")
         self.assertEqual((f.severity, f.phase, f.error_code), ("error", "device_preparation", 0x800705B4))
         self.assertEqual(r.outcome, "failed")
+        self.assertEqual(f.subject, Subject("provider", "Sidecar", "Intune Management Extension",
+                                            "device", None))
+        self.assertIsNone(f.exit_code)
+        self.assertEqual((f.error.code, f.error.symbol, f.error.community_only),
+                         (0x800705B4, "ERROR_TIMEOUT", False))
+        (j,) = [x for x in r.to_dict()["findings"] if x["id"] == "ime-install-failed"]
+        self.assertEqual(j["error"], {"hresult": "0x800705b4", "decimal": -2147023436,
+                                      "exit_code": None, "symbol": "ERROR_TIMEOUT",
+                                      "meaning": f.error.meaning, "community_only": False})
+
+    def test_no_subject(self):
+        r = diagnose(data("diag-ok.reg"))
+        self.assertEqual(r.rule_ids, ["esp-completed"])
+        self.assertIsNone(r.findings[0].subject)
+        self.assertIsNone(r.findings[0].error)
+        self.assertIsNone(r.to_dict()["findings"][0]["subject"])
+
+    def test_damaged_input_is_incomplete(self):
+        with open(data("diag-ok.reg"), "rb") as fh:
+            text = fh.read()
+        r = diagnose(text + b'\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n"bad"=dword:xyz\n')
+        self.assertTrue(r.incomplete)
+        self.assertEqual((r.rule_ids, r.outcome), (["input-damaged"], "unknown"))
+        self.assertIn("withheld: esp-completed.", r.findings[0].detail)
+        self.assertEqual(r.findings[0].subject, Subject("input", "(memory)", None, "device"))
+        self.assertTrue(r.to_dict()["summary"]["incomplete"])
+        self.assertFalse(diagnose(text).incomplete)
 
     def test_no_esp_data(self):
         r = diagnose(data("esp-absent.reg"))
@@ -121,6 +160,19 @@ class TestCatalogue(unittest.TestCase):
         self.assertTrue(e.meaning)
         self.assertIsNotNone(espdiag.describe_error(0x800705B4))
         self.assertIsNone(espdiag.describe_error(0x12345678))
+
+    def test_describe_exit_code(self):
+        e = describe_exit_code(1603)
+        self.assertEqual(e, ErrorInfo(0x80070643, "ERROR_INSTALL_FAILURE",
+                                      "Fatal error during installation (MSI 1603): read the "
+                                      "installer's own log.", False))
+        self.assertEqual(describe_exit_code(-2147023293), e)
+        self.assertEqual(describe_exit_code(0x80070643), e)
+        self.assertEqual(describe_exit_code(1618).symbol, "ERROR_INSTALL_ALREADY_RUNNING")
+        self.assertEqual(describe_exit_code(3010).code, 0x80070BC2)
+        self.assertTrue(describe_exit_code(-2016214939).community_only)  # 0x87D30065
+        for none in (0, 42, 0x10000, 1 << 40, 1 << 70, -(1 << 70)):
+            self.assertIsNone(describe_exit_code(none), none)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+/*
+ * lib/diagnose_run.h - what the rule files share while one diagnosis runs:
+ * the run (the report being built, the options, what the damage withheld)
+ * and the helpers that add findings, evidence and subjects. diagnose.c
+ * owns the run and the core rules; each rule group in a file of its own
+ * (diagnose_page.c: the ESP page's own status and Office) adds through
+ * these.
+ */
+#ifndef ESPDIAG_DIAGNOSE_RUN_H
+#define ESPDIAG_DIAGNOSE_RUN_H
+
+#include "diagnose_private.h"
+
+typedef struct msi_ref {
+	const espdiag_esp_msi_app *m;
+	size_t index;                     /* registry order, to break ties */
+} msi_ref;
+
+typedef struct diag_run {
+	espdiag_report *r;
+	const espdiag_esp *esp;
+	const espdiag_esp_first_sync *fs; /* of the primary enrollment, or NULL */
+	unsigned int app_minutes;
+	bool skip[RULE_COUNT];
+	size_t seq;
+	bool error_seen;                  /* an error rule fired, skipped or not */
+	bool damaged;                     /* a source is damaged: see diag_add_absent() */
+	bool withheld[RULE_COUNT];        /* what the damage stopped, for input-damaged */
+	msi_ref *msi;                     /* malloc'd, by product code (case-insensitive) */
+	size_t msi_count;
+	int rc;                           /* first ENOMEM */
+} diag_run;
+
+/* printf into the report's arena; "" (and x->rc set) when out of memory. */
+const char *diag_fmt(diag_run *x, const char *f, ...) ESP_PRINTF(2, 3);
+/* A copy of s in the report's arena (NULL for NULL). */
+const char *diag_keep(diag_run *x, const char *s);
+
+/* A new finding of rule in phase (0: none) for sid; NULL when skipped or
+ * out of memory. The texts must live in the arena (diag_fmt) or be static. */
+espdiag_finding *diag_add(diag_run *x, size_t rule, uint32_t phase, const char *sid,
+                          const char *title, const char *detail, const char *remediation);
+/* diag_add() for a conclusion drawn from a key being absent or from a
+ * "last" snapshot: withheld (NULL) on damaged input. */
+espdiag_finding *diag_add_absent(diag_run *x, size_t rule, uint32_t phase, const char *sid,
+                                 const char *title, const char *detail,
+                                 const char *remediation);
+/* Evidence (strings copied); a NULL finding is ignored, as below. */
+void diag_ev(diag_run *x, espdiag_finding *f, const char *key, const char *value,
+             const char *data);
+/* The related HRESULT. */
+void diag_set_code(espdiag_finding *f, uint32_t code);
+/* The subject (strings copied; kind static); context "device" or "user"
+ * from sid, or as given. */
+void diag_subject(diag_run *x, espdiag_finding *f, const char *kind, const char *id,
+                  const char *name, const char *sid);
+void diag_subject_ctx(diag_run *x, espdiag_finding *f, const char *kind, const char *id,
+                      const char *name, const char *context, const char *sid);
+
+/* "3 (completed)" for a present DWORD (name may be NULL), NULL when absent. */
+const char *diag_u32_text(diag_run *x, espdiag_esp_u32 v, const char *(*name)(uint32_t));
+/* "0x80070643 (ERROR_INSTALL_FAILURE: ...)" for details. */
+const char *diag_code_text(diag_run *x, uint32_t code);
+/* "device setup" or "account setup of user <sid>". */
+const char *diag_context_text(diag_run *x, const char *sid);
+/* device setup, or account setup for a user. */
+uint32_t diag_context_phase(const char *sid);
+
+#endif /* ESPDIAG_DIAGNOSE_RUN_H */
