@@ -21,6 +21,13 @@
  * bound. Damaged keys, lists and values are skipped with a warning that
  * names the file offset; the rest is still read.
  *
+ * The open options' caps: max_depth and max_value_size as their names say;
+ * max_keys and max_values count keys and values as they are first listed
+ * (a key when its parent's subkey list is examined, a value when its key's
+ * value list is), so a walk that stops early counts only what it saw. The
+ * key or value that would pass a cap, and every later new one, is left
+ * out, with one warning naming the list that reached it.
+ *
  * Cells start on 8 bytes (Windows pads every cell to 8); a cell size that
  * is not a multiple of 8 ends the walk of its bin with a warning.
  *
@@ -148,6 +155,9 @@ typedef struct regf {
 	esp_warnings warnings;
 	uint32_t max_depth;       /* the open options' cap, at most REGF_MAX_DEPTH */
 	uint64_t max_value_size;  /* the open options' cap */
+	uint64_t max_keys, max_values; /* the open options' caps ... */
+	uint64_t keys_read, values_read; /* ... against keys adopted and values kept */
+	bool key_cap_warned, value_cap_warned;
 	/* scratch space reused across calls */
 	unsigned char *tmp;
 	size_t tmp_cap;
@@ -618,6 +628,17 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 			w->direct = false;
 			continue;
 		}
+		if (h->keys_read >= h->max_keys) {
+			if (!h->key_cap_warned)
+				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+				         "subkey list at 0x%llx entry %zu: more than %llu keys read from "
+				         "this hive; this and later new keys are left out", FILE_OFF(rel),
+				         i, (unsigned long long)h->max_keys);
+			h->key_cap_warned = true;
+			w->direct = false;
+			break;
+		}
+		h->keys_read++;
 		h->nflags[c] |= N_ADOPTED;
 		h->parent[c] = w->rank + 1;
 		unsigned char *r = t + 8 * w->count++;
@@ -914,6 +935,16 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 		size_t size;
 		bool big;
 		bool ok = vk != NULL && vk_data(h, v, vk, true, &data, &size, &big);
+		if (ok && h->values_read >= h->max_values) {
+			if (!h->value_cap_warned)
+				rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+				              "value list at 0x%llx entry %u: more than %llu values read "
+				              "from this hive; this and later values are left out",
+				              FILE_OFF(loff), i, (unsigned long long)h->max_values);
+			h->value_cap_warned = true;
+			direct = false;
+			break;
+		}
 		if (vk == NULL) {
 			uint32_t dummy;
 			rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
@@ -934,6 +965,7 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 		if (t != NULL)
 			memcpy(t + 4 * kept, list + 4 * i, 4);
 		kept++;
+		h->values_read++;
 	}
 	if (direct && rc == ESPDIAG_OK)
 		return ESPDIAG_OK;
@@ -1520,6 +1552,8 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	esp_limits_from_options(&lim, opts);
 	h->max_depth = lim.max_depth < REGF_MAX_DEPTH ? lim.max_depth : REGF_MAX_DEPTH;
 	h->max_value_size = lim.max_value_size;
+	h->max_keys = lim.max_keys;
+	h->max_values = lim.max_values;
 	h->in = *in;
 	h->last_rank[0] = h->last_rank[1] = -1; /* last_id 0 names no key */
 	h->vals_rank = -1;
@@ -1594,6 +1628,7 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	}
 	h->root_off = root;
 	h->nflags[key_rank(h, root)] = N_ADOPTED;
+	h->keys_read = 1;
 	/* Each list entry takes at least 4 bytes of some cell. */
 	h->work_left = (uint64_t)h->bins_size / 4 + 4096;
 	h->big_left = (uint64_t)h->bins_size * 2 + 65536;

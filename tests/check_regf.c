@@ -908,6 +908,61 @@ START_TEST(t_option_caps)
 }
 END_TEST
 
+/* The open options' key and value caps, which registry.h promises for
+ * every source: a hive counts keys and values as they are first listed. */
+START_TEST(t_option_key_value_caps)
+{
+	rw_hive w;
+	uint32_t kids[6];
+	rw_init(&w, 5);
+	uint32_t root = rw_key_s(&w, "ROOT");
+	add_kids(&w, kids, 6);
+	uint32_t list = rw_list(&w, "lh", kids, 6);
+	rw_set_subkeys(&w, root, list, 6);
+	uint32_t v[3] = { rw_value_s(&w, "one", 4, "\1\0\0\0", 4),
+		          rw_value_s(&w, "two", 4, "\2\0\0\0", 4),
+		          rw_value_s(&w, "three", 4, "\3\0\0\0", 4) };
+	rw_set_values(&w, root, v, 3);
+	rw_set_values(&w, kids[0], v, 1);
+	unsigned char *r = rw_at(&w, root);
+	uint32_t vlist = (uint32_t)(r[40] | r[41] << 8 | r[42] << 16 | (uint32_t)r[43] << 24);
+	rw_finish(&w, root);
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_keys = 4;   /* the root and three of its six subkeys */
+	o.max_values = 2; /* two of the root's three values, none of Alpha's */
+	esp_input in;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	esp_input_wrap(&in, w.buf, w.size, "caps.hive");
+	ck_assert_int_eq(esp_regf_open(&b, &in, &o, &err), ESPDIAG_OK);
+	espdiag_node n = root_of(b);
+	ck_assert_uint_eq(nsub(b, n), 3);
+	ck_assert_str_eq(kname(b, sub_at(b, n, 2)), "Gamma");
+	char msg[200];
+	snprintf(msg, sizeof msg,
+	         "subkey list at 0x%llx entry 3: more than 4 keys read from this hive; this "
+	         "and later new keys are left out", (unsigned long long)rw_file_off(list));
+	expect_warning(b, 0, rw_file_off(list), msg);
+	ck_assert_uint_eq(nval(b, n), 2);
+	ck_assert_mem_eq(val_at(b, n, 1).name, "two", 3);
+	snprintf(msg, sizeof msg,
+	         "value list at 0x%llx entry 2: more than 2 values read from this hive; this "
+	         "and later values are left out", (unsigned long long)rw_file_off(vlist));
+	expect_warning(b, 1, rw_file_off(vlist), msg);
+	ck_assert_uint_eq(nval(b, sub_at(b, n, 0)), 0);
+	ck_assert_uint_eq(walk_all(b, n), 4);
+	ck_assert_uint_eq(b->warning_count(b), 2); /* each cap is said once */
+	b->free(b);
+	/* the defaults leave this hive whole */
+	esp_input_wrap(&in, w.buf, w.size, "caps.hive");
+	ck_assert_int_eq(esp_regf_open(&b, &in, NULL, &err), ESPDIAG_OK);
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 7);
+	ck_assert_uint_eq(b->warning_count(b), 0);
+	b->free(b);
+	rw_free(&w);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* random damage: no crash, no hang */
 
@@ -1425,6 +1480,7 @@ Suite *suite_regf(void)
 	tcase_add_test(tc, t_class_name);
 	tcase_add_test(tc, t_depth);
 	tcase_add_test(tc, t_option_caps);
+	tcase_add_test(tc, t_option_key_value_caps);
 	tcase_add_test(tc, t_random_damage);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
