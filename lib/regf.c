@@ -46,7 +46,11 @@
  * an ASCII name, as Windows does; other names are compared one by one.
  *
  * Names: a name with an embedded NUL keeps it (name_len covers it). A
- * UTF-16LE name's lone surrogates become U+FFFD.
+ * UTF-16LE name's lone surrogates become U+FFFD. A name length that runs
+ * past its cell damages only the name: the key (the root too) or value is
+ * kept with the cell's bytes as its name, less their NUL padding, with a
+ * warning, and a key's subtree is read (one bad length used to lose the
+ * subtree, or the whole hive when it was the root's).
  *
  * Mount prefix ("default_mount"), first rule that gives one:
  *   1. the base block's file name field (the last 32 characters of the path
@@ -293,13 +297,14 @@ static const char *cell_why(const regf *h, uint32_t rel)
 	return "does not start an allocated cell";
 }
 
-/* A key cell whose fixed fields and name lie inside it. */
+/* A key cell whose fixed fields lie inside it. Its name may not: a name
+ * length that runs past the cell is damage to that one field, and the key
+ * and its subtree are still read (see name_len_of). */
 static const unsigned char *nk_cell(const regf *h, uint32_t rel, uint32_t *len)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
-	if (p == NULL || n < REGF_NK_FIXED || p[0] != 'n' || p[1] != 'k' ||
-	    REGF_NK_FIXED + (uint32_t)esp_le16(p + 72) > n)
+	if (p == NULL || n < REGF_NK_FIXED || p[0] != 'n' || p[1] != 'k')
 		return NULL;
 	if (len != NULL)
 		*len = n;
@@ -310,10 +315,55 @@ static const unsigned char *vk_cell(const regf *h, uint32_t rel)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
-	if (p == NULL || n < REGF_VK_FIXED || p[0] != 'v' || p[1] != 'k' ||
-	    REGF_VK_FIXED + (uint32_t)esp_le16(p + 2) > n)
+	if (p == NULL || n < REGF_VK_FIXED || p[0] != 'v' || p[1] != 'k')
 		return NULL;
 	return p;
+}
+
+/* The data length of a cell the walk at open marked (an allocated one). */
+static uint32_t cell_len(const regf *h, uint32_t rel)
+{
+	return (uint32_t)(-(int64_t)(int32_t)esp_le32(h->bins + rel)) - 4;
+}
+
+/* The length of the name of the key (fixed = REGF_NK_FIXED) or value
+ * (REGF_VK_FIXED) whose cell data p is at rel, as stored, or cut to its
+ * cell when the stored length runs past it: then the cell's bytes are the
+ * name, less the NUL padding at their end (*cut is set). */
+static size_t name_len_of(const regf *h, uint32_t rel, const unsigned char *p, uint32_t fixed,
+                          bool latin1, bool *cut)
+{
+	size_t stored = esp_le16(p + (fixed == REGF_NK_FIXED ? 72 : 2));
+	size_t room = cell_len(h, rel) - fixed, n = room;
+	*cut = stored > room;
+	if (!*cut)
+		return stored;
+	const unsigned char *name = p + fixed;
+	if (latin1) {
+		while (n > 0 && name[n - 1] == 0)
+			n--;
+	} else {
+		n &= ~(size_t)1;
+		while (n >= 2 && name[n - 1] == 0 && name[n - 2] == 0)
+			n -= 2;
+	}
+	return n;
+}
+
+/* Says (once per key or value: when its parent lists it) that its name
+ * was cut to its cell. */
+static int warn_name_cut(regf *h, uint32_t rel, const unsigned char *p, uint32_t fixed,
+                         bool latin1)
+{
+	bool cut;
+	size_t n = name_len_of(h, rel, p, fixed, latin1, &cut);
+	if (!cut)
+		return ESPDIAG_OK;
+	return esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+	                "%s at 0x%llx: name length %u runs past its cell (room for %u bytes); "
+	                "name cut to %zu byte%s", fixed == REGF_NK_FIXED ? "key" : "value",
+	                FILE_OFF(rel), esp_le16(p + (fixed == REGF_NK_FIXED ? 72 : 2)),
+	                cell_len(h, rel) - fixed, n, n == 1 ? "" : "s");
 }
 
 /* Takes one unit from the work budget; false (after one warning) when it is
@@ -641,6 +691,11 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 		h->keys_read++;
 		h->nflags[c] |= N_ADOPTED;
 		h->parent[c] = w->rank + 1;
+		const unsigned char *cnk = checked(h, child);
+		int wrc = warn_name_cut(h, child, cnk, REGF_NK_FIXED,
+		                        (esp_le16(cnk + 2) & NK_COMP_NAME) != 0);
+		if (wrc != ESPDIAG_OK)
+			return wrc;
 		unsigned char *r = t + 8 * w->count++;
 		memcpy(r, e, 4);
 		if (stride == 8)
@@ -945,6 +1000,9 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 			direct = false;
 			break;
 		}
+		if (ok)
+			rc = warn_name_cut(h, v, vk, REGF_VK_FIXED,
+			                   (esp_le16(vk + 16) & VK_COMP_NAME) != 0);
 		if (vk == NULL) {
 			uint32_t dummy;
 			rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
@@ -1097,8 +1155,8 @@ static int key_name_of(regf *h, uint32_t rank, uint32_t off, bool to_side, const
                        size_t *out_len)
 {
 	const unsigned char *nk = checked(h, off);
-	size_t n = esp_le16(nk + 72);
-	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0;
+	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0, cut;
+	size_t n = name_len_of(h, off, nk, REGF_NK_FIXED, latin1, &cut);
 	if (latin1 && all_ascii(nk + REGF_NK_FIXED, n)) {
 		*out = (const char *)nk + REGF_NK_FIXED;
 		*out_len = n;
@@ -1197,8 +1255,8 @@ static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
 		return ESPDIAG_NOTFOUND;
 	uint32_t rel = esp_le32(list + 4 * index);
 	const unsigned char *vk = checked(h, rel), *data;
-	size_t nlen = esp_le16(vk + 2);
-	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big;
+	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big, cut;
+	size_t nlen = name_len_of(h, rel, vk, REGF_VK_FIXED, latin1, &cut);
 	if (latin1 && all_ascii(vk + REGF_VK_FIXED, nlen)) {
 		out->name = (const char *)vk + REGF_VK_FIXED;
 		out->name_len = nlen;
@@ -1629,6 +1687,12 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	h->root_off = root;
 	h->nflags[key_rank(h, root)] = N_ADOPTED;
 	h->keys_read = 1;
+	const unsigned char *rnk = checked(h, root);
+	rc = warn_name_cut(h, root, rnk, REGF_NK_FIXED, (esp_le16(rnk + 2) & NK_COMP_NAME) != 0);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return esp_err_set(err, rc, "out of memory");
+	}
 	/* Each list entry takes at least 4 bytes of some cell. */
 	h->work_left = (uint64_t)h->bins_size / 4 + 4096;
 	h->big_left = (uint64_t)h->bins_size * 2 + 65536;
