@@ -73,6 +73,7 @@
 #include <string.h>
 
 #include "readers.h"
+#include "regf_log.h"
 #include "unicode.h"
 
 #define REGF_BASE 4096u            /* the base block; offsets count from here */
@@ -169,6 +170,8 @@ typedef struct regf {
 	size_t scratch_cap;
 	char dialect[32];
 	char *file_base;           /* basename of in.name, or NULL */
+	const char *log_replay;    /* the "log_replay" property, or NULL */
+	const char *note;          /* the "note" property, or NULL */
 	const char *mount;
 	bool mount_done;
 } regf;
@@ -1423,6 +1426,10 @@ static const char *op_property(espdiag_backend *self, const char *name)
 		return h->dialect;
 	if (strcmp(name, "default_mount") == 0)
 		return default_mount(h);
+	if (strcmp(name, "log_replay") == 0)
+		return h->log_replay;
+	if (strcmp(name, "note") == 0)
+		return h->note;
 	return NULL;
 }
 
@@ -1597,8 +1604,95 @@ static char *base_name(const char *path)
 	return *b ? strdup(b) : NULL;
 }
 
+static void release_replayed(esp_input *in)
+{
+	free(in->priv);
+}
+
+/* Opens the logs the options name (into logs[0..)), or else takes the
+ * caller's and finds those beside file; returns how many, and in *first
+ * the index of the first one opened here (to be released). */
+static size_t gather_logs(regf *h, esp_input *logs, char **paths, size_t *first,
+                          const char *file, const esp_input *given, size_t ngiven,
+                          const char *const *named, uint64_t max_size)
+{
+	size_t n = 0;
+	if (named != NULL) {
+		*first = 0;
+		for (size_t i = 0; named[i] != NULL && n < ESP_REGF_MAX_LOGS; i++) {
+			esp_err e;
+			if (esp_input_open_file(&logs[n], named[i], max_size, &e) == ESPDIAG_OK)
+				n++;
+			else
+				esp_warn(&h->warnings, 0, 0, 0, "transaction log not read: %s", e.msg);
+		}
+		return n;
+	}
+	for (size_t i = 0; i < ngiven && n < ESP_REGF_MAX_LOGS; i++)
+		logs[n++] = given[i];
+	*first = n;
+	if (file != NULL)
+		n += esp_regf_find_logs(logs + n, paths + n, ESP_REGF_MAX_LOGS - n, file, max_size,
+		                        &h->warnings);
+	return n;
+}
+
+/* A dirty hive with logs: the logs are replayed into a copy that becomes
+ * the input (see regf_log.c). */
+static int replay_logs(regf *h, const char *file, const esp_input *given, size_t ngiven,
+                       const espdiag_open_options *opts, uint64_t max_size, esp_err *err)
+{
+	if (h->in.size < REGF_BASE || memcmp(h->in.data, "regf", 4) != 0 ||
+	    !esp_regf_is_dirty(h->in.data))
+		return ESPDIAG_OK;
+	const char *const *named = NULL;
+	if (opts != NULL && opts->version >= 2) {
+		if (opts->flags & ESPDIAG_OPEN_NO_HIVE_LOGS)
+			return ESPDIAG_OK;
+		named = opts->hive_logs;
+	}
+	esp_input logs[ESP_REGF_MAX_LOGS];
+	char *paths[ESP_REGF_MAX_LOGS] = { NULL };
+	size_t first = 0;
+	size_t n = gather_logs(h, logs, paths, &first, file, given, ngiven, named, max_size);
+	esp_regf_replay r;
+	int rc = n > 0 ? esp_regf_replay_logs(&r, &h->in, logs, n, max_size, &h->warnings)
+	               : ESPDIAG_OK;
+	for (size_t i = first; i < n; i++) {
+		esp_input_release(&logs[i]);
+		free(paths[i]);
+	}
+	const char *name = h->in.name ? h->in.name : "(hive)";
+	if (rc == ESPDIAG_EIO)
+		return esp_err_set(err, rc, "%s: could not be read again to replay its logs", name);
+	if (rc != ESPDIAG_OK)
+		return esp_err_set(err, rc, "out of memory");
+	if (n == 0)
+		return ESPDIAG_OK;
+	if (r.note[0] != '\0' &&
+	    (h->note = esp_arena_strndup(&h->arena, r.note, strlen(r.note))) == NULL)
+		rc = ESPDIAG_ENOMEM;
+	if (r.data != NULL) {
+		if (rc == ESPDIAG_OK &&
+		    (h->log_replay = esp_arena_strndup(&h->arena, r.summary, strlen(r.summary))) == NULL)
+			rc = ESPDIAG_ENOMEM;
+		esp_input_release(&h->in);
+		esp_input_wrap(&h->in, r.data, r.size, h->in.name);
+		h->in.priv = r.data;
+		h->in.release = release_replayed;
+	}
+	return rc == ESPDIAG_OK ? rc : esp_err_set(err, rc, "out of memory");
+}
+
 int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                   esp_err *err)
+{
+	return esp_regf_open_logs(out, in, NULL, NULL, 0, opts, err);
+}
+
+int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
+                       const esp_input *logs, size_t nlogs, const espdiag_open_options *opts,
+                       esp_err *err)
 {
 	*out = NULL;
 	regf *h = calloc(1, sizeof *h);
@@ -1620,8 +1714,13 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	in->consumed = NULL;
 	esp_arena_init(&h->arena);
 	esp_warnings_init(&h->warnings);
+	int rc = replay_logs(h, file, logs, nlogs, opts, lim.max_input_size, err);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return rc;
+	}
 	uint64_t limit = 0;
-	int rc = check_base_block(h, &limit, err);
+	rc = check_base_block(h, &limit, err);
 	if (rc != ESPDIAG_OK) {
 		op_free(&h->base);
 		return rc;
