@@ -14,9 +14,17 @@ int esp_regtext_bid(const unsigned char *data, size_t size);
 int esp_regtext_open(espdiag_backend **out, esp_input *in,
                      const espdiag_open_options *opts, esp_err *err);
 
-/* regf hives. */
+/* regf hives. esp_regf_open_logs replays a dirty hive's transaction logs
+ * first (lib/regf_log.c): the open options' hive_logs when given, else
+ * logs[0..nlogs) (what the caller holds, e.g. a bundle's members: read
+ * during the call, not kept, names used in messages) and, when file is
+ * not NULL (the path the hive was read from), the NAME.LOG1 and NAME.LOG2
+ * beside it. esp_regf_open is esp_regf_open_logs without logs. */
 int esp_regf_bid(const unsigned char *data, size_t size);
 int esp_regf_open(espdiag_backend **out, esp_input *in,
                   const espdiag_open_options *opts, esp_err *err);
+int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
+                       const esp_input *logs, size_t nlogs,
+                       const espdiag_open_options *opts, esp_err *err);
 
 #endif /* ESPDIAG_READERS_H */

@@ -21,6 +21,13 @@
  * bound. Damaged keys, lists and values are skipped with a warning that
  * names the file offset; the rest is still read.
  *
+ * The open options' caps: max_depth and max_value_size as their names say;
+ * max_keys and max_values count keys and values as they are first listed
+ * (a key when its parent's subkey list is examined, a value when its key's
+ * value list is), so a walk that stops early counts only what it saw. The
+ * key or value that would pass a cap, and every later new one, is left
+ * out, with one warning naming the list that reached it.
+ *
  * Cells start on 8 bytes (Windows pads every cell to 8); a cell size that
  * is not a multiple of 8 ends the walk of its bin with a warning.
  *
@@ -39,7 +46,11 @@
  * an ASCII name, as Windows does; other names are compared one by one.
  *
  * Names: a name with an embedded NUL keeps it (name_len covers it). A
- * UTF-16LE name's lone surrogates become U+FFFD.
+ * UTF-16LE name's lone surrogates become U+FFFD. A name length that runs
+ * past its cell damages only the name: the key (the root too) or value is
+ * kept with the cell's bytes as its name, less their NUL padding, with a
+ * warning, and a key's subtree is read (one bad length used to lose the
+ * subtree, or the whole hive when it was the root's).
  *
  * Mount prefix ("default_mount"), first rule that gives one:
  *   1. the base block's file name field (the last 32 characters of the path
@@ -62,6 +73,7 @@
 #include <string.h>
 
 #include "readers.h"
+#include "regf_log.h"
 #include "unicode.h"
 
 #define REGF_BASE 4096u            /* the base block; offsets count from here */
@@ -148,6 +160,9 @@ typedef struct regf {
 	esp_warnings warnings;
 	uint32_t max_depth;       /* the open options' cap, at most REGF_MAX_DEPTH */
 	uint64_t max_value_size;  /* the open options' cap */
+	uint64_t max_keys, max_values; /* the open options' caps ... */
+	uint64_t keys_read, values_read; /* ... against keys adopted and values kept */
+	bool key_cap_warned, value_cap_warned;
 	/* scratch space reused across calls */
 	unsigned char *tmp;
 	size_t tmp_cap;
@@ -155,6 +170,8 @@ typedef struct regf {
 	size_t scratch_cap;
 	char dialect[32];
 	char *file_base;           /* basename of in.name, or NULL */
+	const char *log_replay;    /* the "log_replay" property, or NULL */
+	const char *note;          /* the "note" property, or NULL */
 	const char *mount;
 	bool mount_done;
 } regf;
@@ -283,13 +300,14 @@ static const char *cell_why(const regf *h, uint32_t rel)
 	return "does not start an allocated cell";
 }
 
-/* A key cell whose fixed fields and name lie inside it. */
+/* A key cell whose fixed fields lie inside it. Its name may not: a name
+ * length that runs past the cell is damage to that one field, and the key
+ * and its subtree are still read (see name_len_of). */
 static const unsigned char *nk_cell(const regf *h, uint32_t rel, uint32_t *len)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
-	if (p == NULL || n < REGF_NK_FIXED || p[0] != 'n' || p[1] != 'k' ||
-	    REGF_NK_FIXED + (uint32_t)esp_le16(p + 72) > n)
+	if (p == NULL || n < REGF_NK_FIXED || p[0] != 'n' || p[1] != 'k')
 		return NULL;
 	if (len != NULL)
 		*len = n;
@@ -300,10 +318,55 @@ static const unsigned char *vk_cell(const regf *h, uint32_t rel)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
-	if (p == NULL || n < REGF_VK_FIXED || p[0] != 'v' || p[1] != 'k' ||
-	    REGF_VK_FIXED + (uint32_t)esp_le16(p + 2) > n)
+	if (p == NULL || n < REGF_VK_FIXED || p[0] != 'v' || p[1] != 'k')
 		return NULL;
 	return p;
+}
+
+/* The data length of a cell the walk at open marked (an allocated one). */
+static uint32_t cell_len(const regf *h, uint32_t rel)
+{
+	return (uint32_t)(-(int64_t)(int32_t)esp_le32(h->bins + rel)) - 4;
+}
+
+/* The length of the name of the key (fixed = REGF_NK_FIXED) or value
+ * (REGF_VK_FIXED) whose cell data p is at rel, as stored, or cut to its
+ * cell when the stored length runs past it: then the cell's bytes are the
+ * name, less the NUL padding at their end (*cut is set). */
+static size_t name_len_of(const regf *h, uint32_t rel, const unsigned char *p, uint32_t fixed,
+                          bool latin1, bool *cut)
+{
+	size_t stored = esp_le16(p + (fixed == REGF_NK_FIXED ? 72 : 2));
+	size_t room = cell_len(h, rel) - fixed, n = room;
+	*cut = stored > room;
+	if (!*cut)
+		return stored;
+	const unsigned char *name = p + fixed;
+	if (latin1) {
+		while (n > 0 && name[n - 1] == 0)
+			n--;
+	} else {
+		n &= ~(size_t)1;
+		while (n >= 2 && name[n - 1] == 0 && name[n - 2] == 0)
+			n -= 2;
+	}
+	return n;
+}
+
+/* Says (once per key or value: when its parent lists it) that its name
+ * was cut to its cell. */
+static int warn_name_cut(regf *h, uint32_t rel, const unsigned char *p, uint32_t fixed,
+                         bool latin1)
+{
+	bool cut;
+	size_t n = name_len_of(h, rel, p, fixed, latin1, &cut);
+	if (!cut)
+		return ESPDIAG_OK;
+	return esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+	                "%s at 0x%llx: name length %u runs past its cell (room for %u bytes); "
+	                "name cut to %zu byte%s", fixed == REGF_NK_FIXED ? "key" : "value",
+	                FILE_OFF(rel), esp_le16(p + (fixed == REGF_NK_FIXED ? 72 : 2)),
+	                cell_len(h, rel) - fixed, n, n == 1 ? "" : "s");
 }
 
 /* Takes one unit from the work budget; false (after one warning) when it is
@@ -618,8 +681,24 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 			w->direct = false;
 			continue;
 		}
+		if (h->keys_read >= h->max_keys) {
+			if (!h->key_cap_warned)
+				esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
+				         "subkey list at 0x%llx entry %zu: more than %llu keys read from "
+				         "this hive; this and later new keys are left out", FILE_OFF(rel),
+				         i, (unsigned long long)h->max_keys);
+			h->key_cap_warned = true;
+			w->direct = false;
+			break;
+		}
+		h->keys_read++;
 		h->nflags[c] |= N_ADOPTED;
 		h->parent[c] = w->rank + 1;
+		const unsigned char *cnk = checked(h, child);
+		int wrc = warn_name_cut(h, child, cnk, REGF_NK_FIXED,
+		                        (esp_le16(cnk + 2) & NK_COMP_NAME) != 0);
+		if (wrc != ESPDIAG_OK)
+			return wrc;
 		unsigned char *r = t + 8 * w->count++;
 		memcpy(r, e, 4);
 		if (stride == 8)
@@ -914,6 +993,19 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 		size_t size;
 		bool big;
 		bool ok = vk != NULL && vk_data(h, v, vk, true, &data, &size, &big);
+		if (ok && h->values_read >= h->max_values) {
+			if (!h->value_cap_warned)
+				rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
+				              "value list at 0x%llx entry %u: more than %llu values read "
+				              "from this hive; this and later values are left out",
+				              FILE_OFF(loff), i, (unsigned long long)h->max_values);
+			h->value_cap_warned = true;
+			direct = false;
+			break;
+		}
+		if (ok)
+			rc = warn_name_cut(h, v, vk, REGF_VK_FIXED,
+			                   (esp_le16(vk + 16) & VK_COMP_NAME) != 0);
 		if (vk == NULL) {
 			uint32_t dummy;
 			rc = esp_warn(&h->warnings, 0, 0, FILE_OFF(loff),
@@ -934,6 +1026,7 @@ static int load_values(regf *h, uint32_t rank, uint32_t off)
 		if (t != NULL)
 			memcpy(t + 4 * kept, list + 4 * i, 4);
 		kept++;
+		h->values_read++;
 	}
 	if (direct && rc == ESPDIAG_OK)
 		return ESPDIAG_OK;
@@ -1065,8 +1158,8 @@ static int key_name_of(regf *h, uint32_t rank, uint32_t off, bool to_side, const
                        size_t *out_len)
 {
 	const unsigned char *nk = checked(h, off);
-	size_t n = esp_le16(nk + 72);
-	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0;
+	bool latin1 = (esp_le16(nk + 2) & NK_COMP_NAME) != 0, cut;
+	size_t n = name_len_of(h, off, nk, REGF_NK_FIXED, latin1, &cut);
 	if (latin1 && all_ascii(nk + REGF_NK_FIXED, n)) {
 		*out = (const char *)nk + REGF_NK_FIXED;
 		*out_len = n;
@@ -1165,8 +1258,8 @@ static int op_value_at(espdiag_backend *self, espdiag_node key, size_t index,
 		return ESPDIAG_NOTFOUND;
 	uint32_t rel = esp_le32(list + 4 * index);
 	const unsigned char *vk = checked(h, rel), *data;
-	size_t nlen = esp_le16(vk + 2);
-	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big;
+	bool latin1 = (esp_le16(vk + 16) & VK_COMP_NAME) != 0, big, cut;
+	size_t nlen = name_len_of(h, rel, vk, REGF_VK_FIXED, latin1, &cut);
 	if (latin1 && all_ascii(vk + REGF_VK_FIXED, nlen)) {
 		out->name = (const char *)vk + REGF_VK_FIXED;
 		out->name_len = nlen;
@@ -1333,6 +1426,10 @@ static const char *op_property(espdiag_backend *self, const char *name)
 		return h->dialect;
 	if (strcmp(name, "default_mount") == 0)
 		return default_mount(h);
+	if (strcmp(name, "log_replay") == 0)
+		return h->log_replay;
+	if (strcmp(name, "note") == 0)
+		return h->note;
 	return NULL;
 }
 
@@ -1507,8 +1604,95 @@ static char *base_name(const char *path)
 	return *b ? strdup(b) : NULL;
 }
 
+static void release_replayed(esp_input *in)
+{
+	free(in->priv);
+}
+
+/* Opens the logs the options name (into logs[0..)), or else takes the
+ * caller's and finds those beside file; returns how many, and in *first
+ * the index of the first one opened here (to be released). */
+static size_t gather_logs(regf *h, esp_input *logs, char **paths, size_t *first,
+                          const char *file, const esp_input *given, size_t ngiven,
+                          const char *const *named, uint64_t max_size)
+{
+	size_t n = 0;
+	if (named != NULL) {
+		*first = 0;
+		for (size_t i = 0; named[i] != NULL && n < ESP_REGF_MAX_LOGS; i++) {
+			esp_err e;
+			if (esp_input_open_file(&logs[n], named[i], max_size, &e) == ESPDIAG_OK)
+				n++;
+			else
+				esp_warn(&h->warnings, 0, 0, 0, "transaction log not read: %s", e.msg);
+		}
+		return n;
+	}
+	for (size_t i = 0; i < ngiven && n < ESP_REGF_MAX_LOGS; i++)
+		logs[n++] = given[i];
+	*first = n;
+	if (file != NULL)
+		n += esp_regf_find_logs(logs + n, paths + n, ESP_REGF_MAX_LOGS - n, file, max_size,
+		                        &h->warnings);
+	return n;
+}
+
+/* A dirty hive with logs: the logs are replayed into a copy that becomes
+ * the input (see regf_log.c). */
+static int replay_logs(regf *h, const char *file, const esp_input *given, size_t ngiven,
+                       const espdiag_open_options *opts, uint64_t max_size, esp_err *err)
+{
+	if (h->in.size < REGF_BASE || memcmp(h->in.data, "regf", 4) != 0 ||
+	    !esp_regf_is_dirty(h->in.data))
+		return ESPDIAG_OK;
+	const char *const *named = NULL;
+	if (opts != NULL && opts->version >= 2) {
+		if (opts->flags & ESPDIAG_OPEN_NO_HIVE_LOGS)
+			return ESPDIAG_OK;
+		named = opts->hive_logs;
+	}
+	esp_input logs[ESP_REGF_MAX_LOGS];
+	char *paths[ESP_REGF_MAX_LOGS] = { NULL };
+	size_t first = 0;
+	size_t n = gather_logs(h, logs, paths, &first, file, given, ngiven, named, max_size);
+	esp_regf_replay r;
+	int rc = n > 0 ? esp_regf_replay_logs(&r, &h->in, logs, n, max_size, &h->warnings)
+	               : ESPDIAG_OK;
+	for (size_t i = first; i < n; i++) {
+		esp_input_release(&logs[i]);
+		free(paths[i]);
+	}
+	const char *name = h->in.name ? h->in.name : "(hive)";
+	if (rc == ESPDIAG_EIO)
+		return esp_err_set(err, rc, "%s: could not be read again to replay its logs", name);
+	if (rc != ESPDIAG_OK)
+		return esp_err_set(err, rc, "out of memory");
+	if (n == 0)
+		return ESPDIAG_OK;
+	if (r.note[0] != '\0' &&
+	    (h->note = esp_arena_strndup(&h->arena, r.note, strlen(r.note))) == NULL)
+		rc = ESPDIAG_ENOMEM;
+	if (r.data != NULL) {
+		if (rc == ESPDIAG_OK &&
+		    (h->log_replay = esp_arena_strndup(&h->arena, r.summary, strlen(r.summary))) == NULL)
+			rc = ESPDIAG_ENOMEM;
+		esp_input_release(&h->in);
+		esp_input_wrap(&h->in, r.data, r.size, h->in.name);
+		h->in.priv = r.data;
+		h->in.release = release_replayed;
+	}
+	return rc == ESPDIAG_OK ? rc : esp_err_set(err, rc, "out of memory");
+}
+
 int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                   esp_err *err)
+{
+	return esp_regf_open_logs(out, in, NULL, NULL, 0, opts, err);
+}
+
+int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
+                       const esp_input *logs, size_t nlogs, const espdiag_open_options *opts,
+                       esp_err *err)
 {
 	*out = NULL;
 	regf *h = calloc(1, sizeof *h);
@@ -1520,6 +1704,8 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	esp_limits_from_options(&lim, opts);
 	h->max_depth = lim.max_depth < REGF_MAX_DEPTH ? lim.max_depth : REGF_MAX_DEPTH;
 	h->max_value_size = lim.max_value_size;
+	h->max_keys = lim.max_keys;
+	h->max_values = lim.max_values;
 	h->in = *in;
 	h->last_rank[0] = h->last_rank[1] = -1; /* last_id 0 names no key */
 	h->vals_rank = -1;
@@ -1528,8 +1714,13 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	in->consumed = NULL;
 	esp_arena_init(&h->arena);
 	esp_warnings_init(&h->warnings);
+	int rc = replay_logs(h, file, logs, nlogs, opts, lim.max_input_size, err);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return rc;
+	}
 	uint64_t limit = 0;
-	int rc = check_base_block(h, &limit, err);
+	rc = check_base_block(h, &limit, err);
 	if (rc != ESPDIAG_OK) {
 		op_free(&h->base);
 		return rc;
@@ -1594,6 +1785,13 @@ int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_optio
 	}
 	h->root_off = root;
 	h->nflags[key_rank(h, root)] = N_ADOPTED;
+	h->keys_read = 1;
+	const unsigned char *rnk = checked(h, root);
+	rc = warn_name_cut(h, root, rnk, REGF_NK_FIXED, (esp_le16(rnk + 2) & NK_COMP_NAME) != 0);
+	if (rc != ESPDIAG_OK) {
+		op_free(&h->base);
+		return esp_err_set(err, rc, "out of memory");
+	}
 	/* Each list entry takes at least 4 bytes of some cell. */
 	h->work_left = (uint64_t)h->bins_size / 4 + 4096;
 	h->big_left = (uint64_t)h->bins_size * 2 + 65536;

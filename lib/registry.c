@@ -545,9 +545,12 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 }
 
 /* Reads input (for a cab or zip, the dump inside) with the reader whose bid
- * wins and mounts the result. Takes ownership of in; ct stays the caller's. */
+ * wins and mounts the result. Takes ownership of in; ct stays the caller's.
+ * file: the path in was read from (NULL for memory or standard input), where
+ * a hive's transaction logs are looked for. */
 static int open_input(espdiag_registry *reg, esp_input *in, esp_container *ct,
-                      const char *label, const char *prefix, const espdiag_open_options *opts)
+                      const char *label, const char *file, const char *prefix,
+                      const espdiag_open_options *opts)
 {
 	espdiag_open_options defaults = ESPDIAG_OPEN_OPTIONS_INIT;
 	if (opts == NULL)
@@ -572,7 +575,8 @@ static int open_input(espdiag_registry *reg, esp_input *in, esp_container *ct,
 		                   label);
 	}
 	if (hive_bid > reg_bid)
-		rc = esp_regf_open(&b, in, opts, &reg->err);
+		rc = esp_regf_open_logs(&b, in, ct->member == NULL ? file : NULL, NULL, 0, opts,
+		                        &reg->err);
 	else
 		rc = esp_regtext_open(&b, in, opts, &reg->err);
 	if (rc != ESPDIAG_OK)
@@ -627,7 +631,7 @@ ESPDIAG_API int espdiag_registry_open_file(espdiag_registry *reg, const char *pa
 	rc = esp_container_open_file(&in, &ct, path, &lim, &reg->err);
 	if (rc == ESPDIAG_OK)
 		rc = open_input(reg, &in, &ct, strcmp(path, "-") == 0 ? "(standard input)" : path,
-		                prefix, opts);
+		                strcmp(path, "-") == 0 ? NULL : path, prefix, opts);
 	esp_container_free(&ct);
 	return rc;
 }
@@ -650,7 +654,7 @@ ESPDIAG_API int espdiag_registry_open_memory(espdiag_registry *reg, const void *
 	esp_input in;
 	esp_container ct = ESP_CONTAINER_INIT;
 	esp_input_wrap(&in, size ? data : "", size, name);
-	rc = open_input(reg, &in, &ct, name != NULL ? name : "(memory)", prefix, opts);
+	rc = open_input(reg, &in, &ct, name != NULL ? name : "(memory)", NULL, prefix, opts);
 	esp_container_free(&ct);
 	return rc;
 }

@@ -536,6 +536,57 @@ START_TEST(t_root_recovered)
 }
 END_TEST
 
+/* A key whose name length runs past its cell keeps its name cut to the
+ * cell, and its subtree; so does a value, and so does the root. */
+START_TEST(t_name_past_cell)
+{
+	small s;
+	small_build(&s, 5);
+	rw_put16(rw_at(&s.w, s.k1) + 72, 0x4000);
+	rw_put16(rw_at(&s.w, s.vk) + 2, 0x300);
+	espdiag_backend *b = open_hive(&s.w, NULL);
+	ck_assert_ptr_nonnull(b);
+	espdiag_node r = root_of(b), k1 = sub_at(b, r, 0);
+	ck_assert_uint_eq(b->warning_count(b), 1);
+	char msg[200];
+	unsigned long long at = rw_file_off(s.k1);
+	/* K1's cell holds 76 + 2 name bytes, padded to 84: the padding is zeros */
+	snprintf(msg, sizeof msg,
+	         "key at 0x%llx: name length 16384 runs past its cell (room for 8 bytes); "
+	         "name cut to 2 bytes", at);
+	expect_warning(b, 0, at, msg);
+	ck_assert_str_eq(kname(b, k1), "K1");
+	ck_assert_uint_eq(nsub(b, k1), 1);
+	ck_assert_str_eq(kname(b, sub_at(b, k1, 0)), "K2");
+	ck_assert_uint_eq(nval(b, k1), 1);
+	espdiag_backend_value v = val_at(b, k1, 0);
+	ck_assert_uint_eq(v.name_len, 1);
+	ck_assert_mem_eq(v.name, "v", 1);
+	ck_assert_mem_eq(v.data, "hello!", 6);
+	at = rw_file_off(s.vk);
+	snprintf(msg, sizeof msg,
+	         "value at 0x%llx: name length 768 runs past its cell (room for 8 bytes); "
+	         "name cut to 1 byte", at);
+	expect_warning(b, 1, at, msg);
+	ck_assert_uint_eq(walk_all(b, r), 3);
+	ck_assert_uint_eq(b->warning_count(b), 2);
+	b->free(b);
+	/* the root: read with its subtree, not refused */
+	rw_put16(rw_at(&s.w, s.root) + 72, 0xFFFF);
+	b = open_hive(&s.w, NULL);
+	ck_assert_ptr_nonnull(b);
+	at = rw_file_off(s.root);
+	snprintf(msg, sizeof msg,
+	         "key at 0x%llx: name length 65535 runs past its cell (room for 8 bytes); "
+	         "name cut to 4 bytes", at);
+	expect_warning(b, 0, at, msg);
+	ck_assert_str_eq(kname(b, root_of(b)), "ROOT");
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 3);
+	b->free(b);
+	rw_free(&s.w);
+}
+END_TEST
+
 START_TEST(t_bin_size)
 {
 	/* a second bin whose size is not a multiple of 4096 */
@@ -903,6 +954,61 @@ START_TEST(t_option_caps)
 	         "key at 0x%llx: nested deeper than 2 levels; its subkeys are skipped",
 	         (unsigned long long)rw_file_off(keys[2]));
 	expect_warning(b, 1, rw_file_off(keys[2]), msg);
+	b->free(b);
+	rw_free(&w);
+}
+END_TEST
+
+/* The open options' key and value caps, which registry.h promises for
+ * every source: a hive counts keys and values as they are first listed. */
+START_TEST(t_option_key_value_caps)
+{
+	rw_hive w;
+	uint32_t kids[6];
+	rw_init(&w, 5);
+	uint32_t root = rw_key_s(&w, "ROOT");
+	add_kids(&w, kids, 6);
+	uint32_t list = rw_list(&w, "lh", kids, 6);
+	rw_set_subkeys(&w, root, list, 6);
+	uint32_t v[3] = { rw_value_s(&w, "one", 4, "\1\0\0\0", 4),
+		          rw_value_s(&w, "two", 4, "\2\0\0\0", 4),
+		          rw_value_s(&w, "three", 4, "\3\0\0\0", 4) };
+	rw_set_values(&w, root, v, 3);
+	rw_set_values(&w, kids[0], v, 1);
+	unsigned char *r = rw_at(&w, root);
+	uint32_t vlist = (uint32_t)(r[40] | r[41] << 8 | r[42] << 16 | (uint32_t)r[43] << 24);
+	rw_finish(&w, root);
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_keys = 4;   /* the root and three of its six subkeys */
+	o.max_values = 2; /* two of the root's three values, none of Alpha's */
+	esp_input in;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	esp_input_wrap(&in, w.buf, w.size, "caps.hive");
+	ck_assert_int_eq(esp_regf_open(&b, &in, &o, &err), ESPDIAG_OK);
+	espdiag_node n = root_of(b);
+	ck_assert_uint_eq(nsub(b, n), 3);
+	ck_assert_str_eq(kname(b, sub_at(b, n, 2)), "Gamma");
+	char msg[200];
+	snprintf(msg, sizeof msg,
+	         "subkey list at 0x%llx entry 3: more than 4 keys read from this hive; this "
+	         "and later new keys are left out", (unsigned long long)rw_file_off(list));
+	expect_warning(b, 0, rw_file_off(list), msg);
+	ck_assert_uint_eq(nval(b, n), 2);
+	ck_assert_mem_eq(val_at(b, n, 1).name, "two", 3);
+	snprintf(msg, sizeof msg,
+	         "value list at 0x%llx entry 2: more than 2 values read from this hive; this "
+	         "and later values are left out", (unsigned long long)rw_file_off(vlist));
+	expect_warning(b, 1, rw_file_off(vlist), msg);
+	ck_assert_uint_eq(nval(b, sub_at(b, n, 0)), 0);
+	ck_assert_uint_eq(walk_all(b, n), 4);
+	ck_assert_uint_eq(b->warning_count(b), 2); /* each cap is said once */
+	b->free(b);
+	/* the defaults leave this hive whole */
+	esp_input_wrap(&in, w.buf, w.size, "caps.hive");
+	ck_assert_int_eq(esp_regf_open(&b, &in, NULL, &err), ESPDIAG_OK);
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 7);
+	ck_assert_uint_eq(b->warning_count(b), 0);
 	b->free(b);
 	rw_free(&w);
 }
@@ -1296,6 +1402,38 @@ START_TEST(t_corpus_corrupted)
 }
 END_TEST
 
+/* regipy_SYSTEM with its root key's name length set to 0xFFFF (patched in
+ * memory): hivexregedit --unsafe exports all 30,756 keys; so must we. */
+START_TEST(t_corpus_root_name_length)
+{
+	const char *dir = tu_corpus_path("hives");
+	if (dir == NULL)
+		return;
+	char full[4096];
+	snprintf(full, sizeof full, "%s/regipy_SYSTEM", dir);
+	size_t size;
+	unsigned char *data = tu_read_file(full, &size);
+	ck_assert_ptr_nonnull(data);
+	uint32_t root = (uint32_t)(data[36] | data[37] << 8 | data[38] << 16 |
+	                           (uint32_t)data[39] << 24);
+	unsigned char *nk = data + 4096 + root + 4;
+	ck_assert_mem_eq(nk, "nk", 2);
+	rw_put16(nk + 72, 0xFFFF);
+	esp_input in;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	esp_input_wrap(&in, data, size, "regipy_SYSTEM");
+	ck_assert_msg(esp_regf_open(&b, &in, NULL, &err) == ESPDIAG_OK, "%s", err.msg);
+	ck_assert_uint_eq(walk_all(b, root_of(b)), 30756);
+	ck_assert_uint_eq(b->warning_count(b), 1);
+	ck_assert_ptr_nonnull(strstr(b->warning_at(b, 0)->message,
+	                             "name length 65535 runs past its cell"));
+	ck_assert_str_eq(b->property(b, "default_mount"), "HKEY_LOCAL_MACHINE\\SYSTEM");
+	b->free(b);
+	free(data);
+}
+END_TEST
+
 START_TEST(t_corpus_special)
 {
 	/* hivex_special: root > abcd_äöüß, weird™, zero\0key (hivex's own test
@@ -1413,6 +1551,7 @@ Suite *suite_regf(void)
 	tcase_add_test(tc, t_dirty);
 	tcase_add_test(tc, t_not_a_hive);
 	tcase_add_test(tc, t_root_recovered);
+	tcase_add_test(tc, t_name_past_cell);
 	tcase_add_test(tc, t_bin_size);
 	tcase_add_test(tc, t_cell_past_bin);
 	tcase_add_test(tc, t_offset_out_of_range);
@@ -1425,6 +1564,7 @@ Suite *suite_regf(void)
 	tcase_add_test(tc, t_class_name);
 	tcase_add_test(tc, t_depth);
 	tcase_add_test(tc, t_option_caps);
+	tcase_add_test(tc, t_option_key_value_caps);
 	tcase_add_test(tc, t_random_damage);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
@@ -1436,6 +1576,7 @@ Suite *suite_regf(void)
 	tc = tcase_create("corpus");
 	tcase_add_loop_test(tc, t_corpus_hivex, 0, NCORPUS);
 	tcase_add_test(tc, t_corpus_corrupted);
+	tcase_add_test(tc, t_corpus_root_name_length);
 	tcase_add_test(tc, t_corpus_special);
 	tcase_add_test(tc, t_corpus_mounts);
 	tcase_add_test(tc, t_view_system);

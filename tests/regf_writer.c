@@ -24,19 +24,25 @@ static uint32_t get32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void reserve(rw_hive *w, size_t size)
+/* Grows *buf (*cap bytes, zero-filled) to hold size bytes, from first. */
+static void grow_zeroed(unsigned char **buf, size_t *cap, size_t size, size_t first)
 {
-	if (size <= w->cap)
+	if (size <= *cap)
 		return;
-	size_t cap = w->cap ? w->cap : 65536;
-	while (cap < size)
-		cap *= 2;
-	unsigned char *p = realloc(w->buf, cap);
+	size_t n = *cap ? *cap : first;
+	while (n < size)
+		n *= 2;
+	unsigned char *p = realloc(*buf, n);
 	if (p == NULL)
 		abort();
-	memset(p + w->cap, 0, cap - w->cap);
-	w->buf = p;
-	w->cap = cap;
+	memset(p + *cap, 0, n - *cap);
+	*buf = p;
+	*cap = n;
+}
+
+static void reserve(rw_hive *w, size_t size)
+{
+	grow_zeroed(&w->buf, &w->cap, size, 65536);
 }
 
 /* Turns the unused tail of the current bin into one free cell. */
@@ -289,4 +295,115 @@ void rw_finish(rw_hive *w, uint32_t root)
 	rw_put32(w->buf + 36, root);
 	rw_put32(w->buf + 40, (uint32_t)(w->size - 4096));
 	rw_checksum(w);
+}
+
+/* ------------------------------------------------------------------ */
+/* transaction logs */
+
+/* Marvin32 (the algorithm Microsoft published with SymCrypt): the state is
+ * two words; each little-endian word of input is added to the first and
+ * both are mixed; the tail bytes go in one last word under a 0x80 byte. */
+static uint32_t rol(uint32_t v, int by)
+{
+	return (uint32_t)(v << by | v >> (32 - by));
+}
+
+uint64_t rw_marvin32(const void *data, size_t size, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint32_t st[2] = { (uint32_t)(seed & 0xFFFFFFFFu), (uint32_t)(seed >> 32) };
+	size_t words = size / 4;
+	for (size_t k = 0; k <= words + 1; k++) {
+		uint32_t in;
+		if (k < words) {
+			in = get32(p + 4 * k);
+		} else if (k == words) {
+			in = 0x80;
+			for (size_t t = size % 4; t > 0; t--)
+				in = in << 8 | p[4 * words + t - 1];
+		} else {
+			in = 0;
+		}
+		/* the padded word is mixed twice: once with its own add, once with 0 */
+		st[0] += in;
+		for (int r = 0; r < 4; r++) {
+			static const int by[4] = { 20, 9, 27, 19 };
+			if (r % 2 == 0) {
+				st[1] ^= st[0];
+				st[0] = rol(st[0], by[r]);
+			} else {
+				st[0] += st[1];
+				st[1] = rol(st[1], by[r]);
+			}
+		}
+	}
+	return (uint64_t)st[1] << 32 | st[0];
+}
+
+static void log_reserve(rw_log *l, size_t size)
+{
+	grow_zeroed(&l->buf, &l->cap, size, 8192);
+}
+
+void rw_log_init(rw_log *l, const unsigned char *hive, unsigned type, uint32_t seq)
+{
+	memset(l, 0, sizeof *l);
+	log_reserve(l, 512);
+	memcpy(l->buf, hive, 512);
+	rw_put32(l->buf + 4, seq);
+	rw_put32(l->buf + 8, seq);
+	rw_put32(l->buf + 28, type);
+	uint32_t sum = 0;
+	for (size_t i = 0; i < 508; i += 4)
+		sum ^= get32(l->buf + i);
+	rw_put32(l->buf + 508, sum == 0 ? 1 : sum == 0xFFFFFFFFu ? 0xFFFFFFFEu : sum);
+	l->size = 512;
+}
+
+void rw_log_entry(rw_log *l, uint32_t seq, uint32_t bins, const unsigned char *image,
+                  const uint32_t *pages, size_t npages)
+{
+	size_t head = 40 + 8 * npages, size = (head + 4096 * npages + 511) / 512 * 512;
+	log_reserve(l, l->size + size);
+	unsigned char *e = l->buf + l->size;
+	memcpy(e, "HvLE", 4);
+	rw_put32(e + 4, (uint32_t)size);
+	rw_put32(e + 12, seq);
+	rw_put32(e + 16, bins);
+	rw_put32(e + 20, (uint32_t)npages);
+	for (size_t i = 0; i < npages; i++) {
+		rw_put32(e + 40 + 8 * i, pages[i]);
+		rw_put32(e + 44 + 8 * i, 4096);
+		memcpy(e + head + 4096 * i, image + 4096 + pages[i], 4096);
+	}
+	uint64_t h1 = rw_marvin32(e + 40, size - 40, RW_LOG_SEED);
+	rw_put32(e + 24, (uint32_t)h1);
+	rw_put32(e + 28, (uint32_t)(h1 >> 32));
+	uint64_t h2 = rw_marvin32(e, 32, RW_LOG_SEED);
+	rw_put32(e + 32, (uint32_t)h2);
+	rw_put32(e + 36, (uint32_t)(h2 >> 32));
+	l->size += size;
+}
+
+void rw_log_dirty(rw_log *l, uint32_t bins, const unsigned char *image,
+                  const unsigned char *old, size_t old_size)
+{
+	size_t bits = bins / 512, bytes = bits / 8;
+	size_t pages_at = (512 + 4 + bytes + 511) / 512 * 512, k = 0;
+	log_reserve(l, pages_at + 512 * bits);
+	memcpy(l->buf + 512, "DIRT", 4);
+	for (size_t i = 0; i < bits; i++) {
+		size_t at = 4096 + 512 * i;
+		if (at + 512 <= old_size && memcmp(image + at, old + at, 512) == 0)
+			continue;
+		l->buf[516 + i / 8] |= (unsigned char)(1u << (i % 8));
+		memcpy(l->buf + pages_at + 512 * k++, image + at, 512);
+	}
+	l->size = pages_at + 512 * k;
+}
+
+void rw_log_free(rw_log *l)
+{
+	free(l->buf);
+	memset(l, 0, sizeof *l);
 }

@@ -64,6 +64,34 @@ void rw_finish(rw_hive *w, uint32_t root);
 /* Recomputes the base block checksum (after a test pokes the base block). */
 void rw_checksum(rw_hive *w);
 
+/* ---- transaction logs (test-only; see lib/regf_log.c for the format) ---- */
+
+/* Marvin32, written here from the published algorithm apart from the
+ * library's copy: the log entries' checksums. */
+uint64_t rw_marvin32(const void *data, size_t size, uint64_t seed);
+#define RW_LOG_SEED 0x82EF4D887A4E55C5ull
+
+typedef struct rw_log {
+	unsigned char *buf;
+	size_t size, cap;
+} rw_log;
+
+/* Starts a log of hive (a whole hive file, base block first): its first
+ * 512 bytes as the log's base block, with file type type (6: the new
+ * format, 1: the old), both sequence numbers seq and the checksum. */
+void rw_log_init(rw_log *l, const unsigned char *hive, unsigned type, uint32_t seq);
+/* Appends a new-format entry (HvLE) with sequence number seq and hive
+ * bins data size bins, carrying the 4096-byte pages at the given offsets
+ * (relative to the bins) of image (a whole hive file), with its hashes. */
+void rw_log_entry(rw_log *l, uint32_t seq, uint32_t bins, const unsigned char *image,
+                  const uint32_t *pages, size_t npages);
+/* Writes the old format's dirty vector ("DIRT" and a bit per 512-byte
+ * page of bins bytes of bins) and the dirty pages: those of image that
+ * differ from old (old_size bytes; past its end every page is dirty). */
+void rw_log_dirty(rw_log *l, uint32_t bins, const unsigned char *image,
+                  const unsigned char *old, size_t old_size);
+void rw_log_free(rw_log *l);
+
 /* Little-endian stores for poking. */
 void rw_put16(unsigned char *p, uint16_t v);
 void rw_put32(unsigned char *p, uint32_t v);

@@ -36,6 +36,22 @@
  * ("Windows Registry Editor Version 5.00" or "REGEDIT4") or "[HKEY_" text
  * for a .reg export. A .reg without a header is read as the lenient
  * MDMDiagReport_RegistryDump.reg dialect.
+ *
+ * Transaction logs: a hive whose last write did not reach the file (a
+ * "dirty" hive: its base block's two sequence numbers differ, or its
+ * checksum is wrong) is read as Windows reads it after loading it: its
+ * transaction logs (the Windows 8.1 format of "HvLE" entries, or the older
+ * dirty-page vector) are applied to a copy in memory first; the files are
+ * never written. The logs are those the open options' hive_logs name, or
+ * else, for a hive opened from a file (not from memory, standard input or
+ * an archive), the files beside it named as it plus ".LOG1" and ".LOG2"
+ * (any case: "SYSTEM.LOG1", "system.log2"). Which entries apply, and in
+ * which order, follows their sequence numbers as Windows does; a damaged
+ * log entry stops its log's replay after the entry before it, with a
+ * warning. The source's "log_replay" property says what was applied and
+ * its "note" property says so in a sentence (or why no log applied). A
+ * dirty hive without logs is read as it is, with a warning. The flag
+ * ESPDIAG_OPEN_NO_HIVE_LOGS turns this off.
  */
 #ifndef ESPDIAG_REGISTRY_H
 #define ESPDIAG_REGISTRY_H
@@ -88,10 +104,21 @@ typedef struct espdiag_open_options {
 	uint64_t max_values;       /* values read from one source [64 Mi] */
 	uint64_t max_value_size;   /* bytes of one value's data [64 MiB] */
 	uint32_t max_depth;        /* levels of keys below a source's root [512] */
+	/* Version 2. The transaction logs of a hive, a NULL-terminated list
+	 * of paths, read instead of the logs beside the hive file (see
+	 * "Transaction logs" above); NULL: those beside it. */
+	const char *const *hive_logs;
+	/* Version 2. ESPDIAG_OPEN_* flags. */
+	uint32_t flags;
 } espdiag_open_options;
 
-#define ESPDIAG_OPEN_OPTIONS_VERSION 1
-#define ESPDIAG_OPEN_OPTIONS_INIT { ESPDIAG_OPEN_OPTIONS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0 }
+/* Read a dirty hive as it is on disk: no transaction log is looked for or
+ * replayed. */
+#define ESPDIAG_OPEN_NO_HIVE_LOGS 0x1u
+
+#define ESPDIAG_OPEN_OPTIONS_VERSION 2
+#define ESPDIAG_OPEN_OPTIONS_INIT                                                  \
+	{ ESPDIAG_OPEN_OPTIONS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, 0 }
 
 typedef struct espdiag_registry espdiag_registry;
 typedef struct espdiag_key espdiag_key;
@@ -183,7 +210,11 @@ ESPDIAG_API size_t espdiag_registry_source_count(const espdiag_registry *reg);
  * member read, e.g. "Windows/MDMDiagnostics_mdmlogs_cab/x.cab/
  * MDMDiagReport_RegistryDump.reg": "/" joins an archive nested in a zip or
  * found in a folder to what was read in it) and "members" (the other
- * members seen, one per line, at most 1000; "" when none); NULL when
+ * members seen, one per line, at most 1000; "" when none); for a hive,
+ * "log_replay" (the transaction logs applied, e.g. "LOG1: 4 entries,
+ * 10 pages; LOG2: 20 entries, 305 pages"; NULL when none was) and "note"
+ * (one sentence on the replay, or on why a dirty hive's logs did not
+ * apply; NULL when the hive is not dirty or has no logs); NULL when
  * unknown or, for "member" and "members", for a plain file.
  * Ownership: owned by reg; valid until espdiag_registry_free(reg).
  */
