@@ -6,6 +6,14 @@
  * entries, the key gets hash tables of its own, so that a wide key stays
  * linear to fill and its lookups stay within its own small table.
  *
+ * Deleting from a short list closes the gap. Deleting from a wide one
+ * leaves a hole (a value without a name, a child 0) and takes the entry
+ * out of the table where it stands; the list is closed up, and its table
+ * refilled in place, when a full list is at least half holes and when the
+ * tree starts to serve as a backend (so no reader ever sees a hole). A
+ * deletion thus costs constant time and no memory, and a list that
+ * loses and gains entries stays within twice its live size.
+ *
  * Memory is the main cost of building a big tree (on virtual machines a
  * page fault costs more than parsing the page's text), so a value is one
  * arena record: its name, a NUL, then its data; and a key's value array
@@ -24,9 +32,10 @@ typedef struct mvalue {
 	uint32_t size;
 } mvalue;
 
-/* An open-addressing table of (name hash << 32 | ref) entries, 0 = empty.
- * A child's ref is its key index (never 0: the root is nobody's child); a
- * value's ref is its position + 1. */
+/* An open-addressing table (linear probing) of (name hash << 32 | ref)
+ * entries, 0 = empty; ref is the entry's position in its list + 1. The
+ * slots are malloc'd: a table that grows or shrinks gives its old slots
+ * back. */
 typedef struct table {
 	uint64_t *slots;
 	uint32_t mask;
@@ -34,6 +43,9 @@ typedef struct table {
 
 typedef struct kindex {
 	table children, values;
+	uint32_t dead_children, dead_values; /* holes in the lists */
+	esp_mnode key;                       /* whose index this is */
+	struct kindex *next;                 /* every index, for freeing */
 } kindex;
 
 typedef struct mkey {
@@ -62,9 +74,12 @@ struct esp_memtree {
 	 * key's values arrive together, so its array is that arena's last
 	 * allocation and grows in place instead of leaving a copy behind. */
 	esp_arena child_arrays, value_arrays;
-	esp_arena tables; /* the hash tables of wide keys */
+	esp_arena indexes; /* the kindex records of wide keys */
+	kindex *first_index;
+	size_t table_bytes; /* slots of all tables */
 	mkey **chunks;
 	uint32_t nkeys;
+	bool serving; /* a backend: lists are closed up at once */
 	mkey *last_valued; /* the key whose value array may still be trimmed */
 	esp_warnings warnings;
 	struct {
@@ -111,7 +126,7 @@ int esp_memtree_new(esp_memtree **out)
 	esp_arena_init(&t->arena);
 	esp_arena_init(&t->child_arrays);
 	esp_arena_init(&t->value_arrays);
-	esp_arena_init(&t->tables);
+	esp_arena_init(&t->indexes);
 	esp_warnings_init(&t->warnings);
 	mkey *root = new_key(t);
 	if (root == NULL) {
@@ -128,12 +143,16 @@ void esp_memtree_free(esp_memtree *t)
 {
 	if (t == NULL)
 		return;
+	for (kindex *x = t->first_index; x != NULL; x = x->next) {
+		free(x->children.slots);
+		free(x->values.slots);
+	}
 	free(t->chunks);
 	esp_warnings_free(&t->warnings);
 	esp_arena_free(&t->arena);
 	esp_arena_free(&t->child_arrays);
 	esp_arena_free(&t->value_arrays);
-	esp_arena_free(&t->tables);
+	esp_arena_free(&t->indexes);
 	free(t);
 }
 
@@ -157,15 +176,21 @@ static uint32_t slot_of(uint32_t hash, uint32_t mask)
 	return (uint32_t)(((uint64_t)hash * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
-/* The key's table of children (values), or NULL while it has none. */
-static const table *children_table(const mkey *k)
+/* The key's table of children (values), or NULL while it has none. A list
+ * without a table has no holes. */
+static table *children_table(const mkey *k)
 {
 	return k->index != NULL && k->index->children.slots != NULL ? &k->index->children : NULL;
 }
 
-static const table *values_table(const mkey *k)
+static table *values_table(const mkey *k)
 {
 	return k->index != NULL && k->index->values.slots != NULL ? &k->index->values : NULL;
+}
+
+static table *list_table(const mkey *k, bool values)
+{
+	return values ? values_table(k) : children_table(k);
 }
 
 /* Adds an entry known to be absent; the table has room. */
@@ -177,89 +202,178 @@ static void table_put(table *tb, uint32_t hash, uint32_t ref)
 	tb->slots[j] = (uint64_t)hash << 32 | ref;
 }
 
-/* Makes room for one more entry in a table for n entries. A table that
- * grows moves its entries from the old slots, read in order; a table
- * without slots is built from the key's list of n entries, whose (hash,
- * ref) entry gives. */
-typedef void (*entry_fn)(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
-                         uint32_t *ref);
-
-static int table_fit(esp_memtree *t, const mkey *k, table *tb, uint32_t n, entry_fn entry)
+/* Empties slot j and moves the later entries of its run that may move
+ * into the gap, so that every entry stays reachable from its home slot
+ * without markers for deleted ones. */
+static void table_remove(table *tb, uint32_t j)
 {
-	if (tb->slots != NULL && (uint64_t)(n + 1) * 2 <= (uint64_t)tb->mask + 1)
+	for (;;) {
+		tb->slots[j] = 0;
+		uint32_t k = j;
+		for (;;) {
+			k = (k + 1) & tb->mask;
+			uint64_t s = tb->slots[k];
+			if (s == 0)
+				return;
+			uint32_t home = slot_of((uint32_t)(s >> 32), tb->mask);
+			/* An entry whose home lies after the gap, up to where it
+			 * stands, must stay. */
+			bool stays = j <= k ? (home > j && home <= k) : (home > j || home <= k);
+			if (!stays) {
+				tb->slots[j] = s;
+				j = k;
+				break;
+			}
+		}
+	}
+}
+
+/* The name hash of entry i of k's children (values); false for a hole. */
+static bool list_hash(const esp_memtree *t, const mkey *k, bool values, uint32_t i,
+                      uint32_t *hash)
+{
+	if (values) {
+		*hash = k->values[i].hash;
+		return k->values[i].name != NULL;
+	}
+	if (k->children[i] == 0)
+		return false;
+	*hash = key_at(t, k->children[i])->hash;
+	return true;
+}
+
+/* Slots for a table that is to hold n entries, at most half full. */
+static int table_cap(uint32_t n, uint64_t *cap)
+{
+	*cap = 64;
+	while (*cap < (uint64_t)n * 2)
+		*cap *= 2;
+	return *cap > ((uint64_t)1 << 32) ? ESPDIAG_ELIMIT : ESPDIAG_OK;
+}
+
+static uint64_t *new_slots(esp_memtree *t, uint64_t cap)
+{
+	uint64_t *slots = calloc((size_t)cap, sizeof *slots);
+	if (slots != NULL)
+		t->table_bytes += (size_t)cap * sizeof *slots;
+	return slots;
+}
+
+static void free_slots(esp_memtree *t, table *tb)
+{
+	if (tb->slots != NULL)
+		t->table_bytes -= ((size_t)tb->mask + 1) * sizeof *tb->slots;
+	free(tb->slots);
+	tb->slots = NULL;
+}
+
+/* Puts every entry of k's list (n long) into tb, whose slots are empty. */
+static void table_fill(const esp_memtree *t, const mkey *k, table *tb, bool values, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t hash;
+		if (list_hash(t, k, values, i, &hash))
+			table_put(tb, hash, i + 1);
+	}
+}
+
+/* Makes room in tb for one more entry of k's list, which has live entries
+ * (n with the holes). A table that grows moves its entries from the old
+ * slots, read in order (rereading a list of children would look up every
+ * child); a table without slots is filled from the list. */
+static int table_fit(esp_memtree *t, const mkey *k, table *tb, bool values, uint32_t live,
+                     uint32_t n)
+{
+	if (tb->slots != NULL && (uint64_t)(live + 1) * 2 <= (uint64_t)tb->mask + 1)
 		return ESPDIAG_OK;
-	uint64_t cap = 64;
-	while (cap < (uint64_t)(n + 1) * 2)
-		cap *= 2;
-	if (cap > ((uint64_t)1 << 32))
-		return ESPDIAG_ELIMIT;
-	uint64_t *slots = esp_arena_calloc(&t->tables, (size_t)cap, sizeof *slots);
+	uint64_t cap;
+	int rc = table_cap(live + 1, &cap);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	uint64_t *slots = new_slots(t, cap);
 	if (slots == NULL)
 		return ESPDIAG_ENOMEM;
 	table old = *tb;
 	*tb = (table){ slots, (uint32_t)(cap - 1) };
-	if (old.slots != NULL) {
-		/* Rereading the list would look up every entry's key. */
-		for (uint64_t j = 0; j <= old.mask; j++)
-			if (old.slots[j] != 0)
-				table_put(tb, (uint32_t)(old.slots[j] >> 32), (uint32_t)old.slots[j]);
+	if (old.slots == NULL) {
+		table_fill(t, k, tb, values, n);
 		return ESPDIAG_OK;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t hash, ref;
-		entry(t, k, i, &hash, &ref);
-		table_put(tb, hash, ref);
-	}
+	for (uint64_t j = 0; j <= old.mask; j++)
+		if (old.slots[j] != 0)
+			table_put(tb, (uint32_t)(old.slots[j] >> 32), (uint32_t)old.slots[j]);
+	free_slots(t, &old);
 	return ESPDIAG_OK;
-}
-
-static void child_entry(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
-                        uint32_t *ref)
-{
-	*ref = k->children[i];
-	*hash = key_at(t, *ref)->hash;
-}
-
-static void value_entry(const esp_memtree *t, const mkey *k, uint32_t i, uint32_t *hash,
-                        uint32_t *ref)
-{
-	(void)t;
-	*ref = i + 1;
-	*hash = k->values[i].hash;
 }
 
 /* The index of a key about to hold more than INDEX_AT children or values,
  * made on first need; NULL when out of memory. */
-static kindex *index_of(esp_memtree *t, mkey *k)
+static kindex *index_of(esp_memtree *t, esp_mnode id)
 {
-	if (k->index == NULL)
-		k->index = esp_arena_calloc(&t->tables, 1, sizeof *k->index);
+	mkey *k = key_at(t, id);
+	if (k->index == NULL) {
+		kindex *x = esp_arena_calloc(&t->indexes, 1, sizeof *x);
+		if (x == NULL)
+			return NULL;
+		x->key = id;
+		x->next = t->first_index;
+		t->first_index = x;
+		k->index = x;
+	}
 	return k->index;
 }
 
-/* The ref of the entry named name, or 0. */
-static uint32_t table_find(const esp_memtree *t, const mkey *k, const table *tb, bool values,
-                           const char *name, size_t len, uint32_t hash)
+/* The slot of the entry named name in tb, or -1. */
+static int64_t table_find(const esp_memtree *t, const mkey *k, const table *tb, bool values,
+                          const char *name, size_t len, uint32_t hash)
 {
 	for (uint32_t j = slot_of(hash, tb->mask);; j = (j + 1) & tb->mask) {
 		uint64_t s = tb->slots[j];
 		if (s == 0)
-			return 0;
+			return -1;
 		if ((uint32_t)(s >> 32) != hash)
 			continue;
-		uint32_t ref = (uint32_t)s;
+		uint32_t pos = (uint32_t)s - 1;
 		const char *sname;
 		uint32_t slen;
 		if (values) {
-			sname = k->values[ref - 1].name;
-			slen = k->values[ref - 1].name_len;
+			sname = k->values[pos].name;
+			slen = k->values[pos].name_len;
 		} else {
-			sname = key_at(t, ref)->name;
-			slen = key_at(t, ref)->name_len;
+			const mkey *c = key_at(t, k->children[pos]);
+			sname = c->name;
+			slen = c->name_len;
 		}
 		if (esp_name_equal(sname, slen, name, len))
-			return ref;
+			return j;
 	}
+}
+
+/* The position of the entry named name in k's children (values), or -1;
+ * *slot gets its table slot (-1 when the list has no table). */
+static int64_t find_pos(const esp_memtree *t, const mkey *k, bool values, const char *name,
+                        size_t len, uint32_t hash, int64_t *slot)
+{
+	const table *tb = list_table(k, values);
+	if (tb != NULL) {
+		*slot = table_find(t, k, tb, values, name, len, hash);
+		return *slot < 0 ? -1 : (int64_t)(uint32_t)tb->slots[*slot] - 1;
+	}
+	*slot = -1;
+	if (values) {
+		for (uint32_t i = 0; i < k->nvalues; i++) {
+			const mvalue *v = &k->values[i];
+			if (v->hash == hash && esp_name_equal(v->name, v->name_len, name, len))
+				return i;
+		}
+		return -1;
+	}
+	for (uint32_t i = 0; i < k->nchildren; i++) {
+		const mkey *c = key_at(t, k->children[i]);
+		if (c->hash == hash && esp_name_equal(c->name, c->name_len, name, len))
+			return i;
+	}
+	return -1;
 }
 
 /* --- arrays --- */
@@ -286,72 +400,113 @@ static int reserve(esp_arena *arrays, void **array, uint32_t count, uint32_t *ca
 	return ESPDIAG_OK;
 }
 
-/* Makes room for one more child (values: value) of k, in its array and,
- * past INDEX_AT entries, in its hash table. */
-static int make_room(esp_memtree *t, mkey *k, bool values)
+/* Closes up the holes of k's children (values) list, keeping the order,
+ * and refills its table: in place, or in fewer slots when it is mostly
+ * empty now. */
+static void close_up(esp_memtree *t, mkey *k, bool values)
 {
+	kindex *x = k->index;
+	uint32_t w = 0;
+	if (values) {
+		for (uint32_t i = 0; i < k->nvalues; i++)
+			if (k->values[i].name != NULL)
+				k->values[w++] = k->values[i];
+		k->nvalues = w;
+		x->dead_values = 0;
+	} else {
+		for (uint32_t i = 0; i < k->nchildren; i++)
+			if (k->children[i] != 0)
+				k->children[w++] = k->children[i];
+		k->nchildren = w;
+		x->dead_children = 0;
+	}
+	table *tb = values ? &x->values : &x->children;
+	uint64_t cap;
+	uint64_t *smaller = NULL;
+	if (table_cap(w + 1, &cap) == ESPDIAG_OK && cap * 4 <= (uint64_t)tb->mask + 1)
+		smaller = new_slots(t, cap);
+	if (smaller != NULL) {
+		free_slots(t, tb);
+		*tb = (table){ smaller, (uint32_t)(cap - 1) };
+	} else {
+		memset(tb->slots, 0, ((size_t)tb->mask + 1) * sizeof *tb->slots);
+	}
+	table_fill(t, k, tb, values, w);
+}
+
+/* Makes room for one more child (values: value) of key, in its array and,
+ * past INDEX_AT entries, in its hash table. A full list that is half holes
+ * is closed up instead of grown. */
+static int make_room(esp_memtree *t, esp_mnode key, bool values)
+{
+	mkey *k = key_at(t, key);
+	uint32_t dead = k->index == NULL ? 0 : values ? k->index->dead_values : k->index->dead_children;
 	uint32_t n = values ? k->nvalues : k->nchildren;
+	uint32_t cap = values ? k->cap_values : k->cap_children;
+	if (dead > 0 && n == cap && dead >= n / 2) {
+		close_up(t, k, values);
+		n -= dead;
+		dead = 0;
+	}
 	int rc = values ? reserve(&t->value_arrays, (void **)&k->values, n, &k->cap_values,
 	                          sizeof *k->values)
 	                : reserve(&t->child_arrays, (void **)&k->children, n, &k->cap_children,
 	                          sizeof *k->children);
-	if (rc != ESPDIAG_OK || n + 1 <= INDEX_AT)
+	if (rc != ESPDIAG_OK || (n + 1 <= INDEX_AT && list_table(k, values) == NULL))
 		return rc;
-	kindex *x = index_of(t, k);
+	kindex *x = index_of(t, key);
 	if (x == NULL)
 		return ESPDIAG_ENOMEM;
-	return values ? table_fit(t, k, &x->values, n, value_entry)
-	              : table_fit(t, k, &x->children, n, child_entry);
+	return table_fit(t, k, values ? &x->values : &x->children, values, n - dead, n);
+}
+
+/* Takes entry pos (at table slot slot, or -1) out of k's children
+ * (values): a short list closes the gap; a long one keeps a hole until it
+ * is closed up (at once when the tree serves as a backend). */
+static void delete_at(esp_memtree *t, mkey *k, bool values, uint32_t pos, int64_t slot)
+{
+	if (slot < 0) {
+		if (values) {
+			memmove(&k->values[pos], &k->values[pos + 1],
+			        (size_t)(k->nvalues - pos - 1) * sizeof *k->values);
+			k->nvalues--;
+		} else {
+			memmove(&k->children[pos], &k->children[pos + 1],
+			        (size_t)(k->nchildren - pos - 1) * sizeof *k->children);
+			k->nchildren--;
+		}
+		return;
+	}
+	table_remove(list_table(k, values), (uint32_t)slot);
+	if (values) {
+		k->values[pos].name = NULL;
+		k->index->dead_values++;
+	} else {
+		k->children[pos] = 0;
+		k->index->dead_children++;
+	}
+	if (t->serving)
+		close_up(t, k, values);
 }
 
 /* --- keys --- */
-
-/* The position of the child named name in parent's list, or -1. */
-static int64_t child_pos(const esp_memtree *t, const mkey *p, const char *name, size_t len,
-                         uint32_t hash)
-{
-	const table *tb = children_table(p);
-	if (tb != NULL) {
-		uint32_t id = table_find(t, p, tb, false, name, len, hash);
-		for (uint32_t i = p->nchildren; id != 0 && i-- > 0;)
-			if (p->children[i] == id)
-				return i;
-		return -1;
-	}
-	for (uint32_t i = 0; i < p->nchildren; i++) {
-		const mkey *c = key_at(t, p->children[i]);
-		if (c->hash == hash && esp_name_equal(c->name, c->name_len, name, len))
-			return i;
-	}
-	return -1;
-}
-
-/* The child named name, or 0 (the root is nobody's child). */
-static esp_mnode find_child(const esp_memtree *t, const mkey *p, const char *name, size_t len,
-                            uint32_t hash)
-{
-	const table *tb = children_table(p);
-	if (tb != NULL)
-		return table_find(t, p, tb, false, name, len, hash);
-	int64_t pos = child_pos(t, p, name, len, hash);
-	return pos < 0 ? 0 : p->children[pos];
-}
 
 int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len,
                       bool create, esp_mnode *out)
 {
 	uint32_t hash = esp_name_hash(name, len);
 	mkey *p = key_at(t, parent);
-	esp_mnode found = find_child(t, p, name, len, hash);
-	if (found != 0) {
-		*out = found;
+	int64_t slot;
+	int64_t pos = find_pos(t, p, false, name, len, hash, &slot);
+	if (pos >= 0) {
+		*out = p->children[pos];
 		return ESPDIAG_OK;
 	}
 	if (!create)
 		return ESPDIAG_NOTFOUND;
 	if (t->nkeys >= MAX_KEYS || len > UINT32_MAX)
 		return ESPDIAG_ELIMIT;
-	int rc = make_room(t, p, false);
+	int rc = make_room(t, parent, false);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	const char *copy = esp_arena_strndup(&t->arena, name, len);
@@ -362,8 +517,9 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 	k->name = copy;
 	k->name_len = (uint32_t)len;
 	k->hash = hash;
-	if (children_table(p) != NULL)
-		table_put(&p->index->children, hash, id);
+	table *tb = children_table(p);
+	if (tb != NULL)
+		table_put(tb, hash, p->nchildren + 1);
 	p->children[p->nchildren++] = id;
 	*out = id;
 	return ESPDIAG_OK;
@@ -378,37 +534,16 @@ int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name,
 {
 	uint32_t hash = esp_name_hash(name, len);
 	mkey *p = key_at(t, parent);
-	int64_t pos = child_pos(t, p, name, len, hash);
+	int64_t slot;
+	int64_t pos = find_pos(t, p, false, name, len, hash, &slot);
 	if (pos < 0)
 		return ESPDIAG_NOTFOUND;
 	/* The subtree stays in memory but can no longer be reached. */
-	memmove(&p->children[pos], &p->children[pos + 1],
-	        (size_t)(p->nchildren - (uint32_t)pos - 1) * sizeof *p->children);
-	p->nchildren--;
-	if (children_table(p) != NULL) {
-		/* Rebuilt, like the list, in time linear in its length. */
-		p->index->children.slots = NULL;
-		return table_fit(t, p, &p->index->children, p->nchildren, child_entry);
-	}
+	delete_at(t, p, false, (uint32_t)pos, slot);
 	return ESPDIAG_OK;
 }
 
 /* --- values --- */
-
-/* The position of the value named name in key's list, or -1. */
-static int64_t value_pos(const esp_memtree *t, const mkey *k, const char *name, size_t len,
-                         uint32_t hash)
-{
-	const table *tb = values_table(k);
-	if (tb != NULL)
-		return (int64_t)table_find(t, k, tb, true, name, len, hash) - 1;
-	for (uint32_t i = 0; i < k->nvalues; i++) {
-		const mvalue *v = &k->values[i];
-		if (v->hash == hash && esp_name_equal(v->name, v->name_len, name, len))
-			return i;
-	}
-	return -1;
-}
 
 /* The arena record of a value: the name, a NUL, the data, pad zero bytes. */
 static const char *value_record(esp_memtree *t, const char *name, size_t name_len,
@@ -457,27 +592,38 @@ int esp_memtree_set_value_padded(esp_memtree *t, esp_mnode key, const char *name
 		return ESPDIAG_ELIMIT;
 	uint32_t hash = esp_name_hash(name, name_len);
 	mkey *k = key_at(t, key);
-	int64_t pos = value_pos(t, k, name, name_len, hash);
+	int64_t slot;
+	int64_t pos = find_pos(t, k, true, name, name_len, hash, &slot);
 	if (pos >= 0) {
-		/* Replaced where it stands, under the name it first had. */
+		/* Replaced where it stands, under the name it first had: in its
+		 * own record when the new data fits there (before the tree is
+		 * served, nobody holds the old data). */
 		mvalue *v = &k->values[pos];
-		const char *r = value_record(t, v->name, v->name_len, data, size, pad);
-		if (r == NULL)
-			return ESPDIAG_ENOMEM;
-		v->name = r;
+		if (!t->serving && stored <= v->size) {
+			unsigned char *d = (unsigned char *)v->name + v->name_len + 1;
+			if (size > 0)
+				memmove(d, data, size);
+			memset(d + size, 0, pad);
+		} else {
+			const char *r = value_record(t, v->name, v->name_len, data, size, pad);
+			if (r == NULL)
+				return ESPDIAG_ENOMEM;
+			v->name = r;
+		}
 		v->type = type;
 		v->size = (uint32_t)stored;
 		return ESPDIAG_OK;
 	}
 	trim_values(t, k);
-	int rc = make_room(t, k, true);
+	int rc = make_room(t, key, true);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	const char *r = value_record(t, name, name_len, data, size, pad);
 	if (r == NULL)
 		return ESPDIAG_ENOMEM;
-	if (values_table(k) != NULL)
-		table_put(&k->index->values, hash, k->nvalues + 1);
+	table *tb = values_table(k);
+	if (tb != NULL)
+		table_put(tb, hash, k->nvalues + 1);
 	k->values[k->nvalues++] = (mvalue){ r, (uint32_t)name_len, hash, type, (uint32_t)stored };
 	return ESPDIAG_OK;
 }
@@ -486,20 +632,22 @@ int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name, si
 {
 	uint32_t hash = esp_name_hash(name, name_len);
 	mkey *k = key_at(t, key);
-	int64_t found = value_pos(t, k, name, name_len, hash);
-	if (found < 0)
+	int64_t slot;
+	int64_t pos = find_pos(t, k, true, name, name_len, hash, &slot);
+	if (pos < 0)
 		return ESPDIAG_NOTFOUND;
-	uint32_t pos = (uint32_t)found;
-	memmove(&k->values[pos], &k->values[pos + 1],
-	        (size_t)(k->nvalues - pos - 1) * sizeof *k->values);
-	k->nvalues--;
-	if (values_table(k) != NULL) {
-		/* The values after pos moved down one place: rebuilt, like the
-		 * list, in time linear in its length. */
-		k->index->values.slots = NULL;
-		return table_fit(t, k, &k->index->values, k->nvalues, value_entry);
-	}
+	delete_at(t, k, true, (uint32_t)pos, slot);
 	return ESPDIAG_OK;
+}
+
+size_t esp_memtree_memory(const esp_memtree *t)
+{
+	size_t chunks = (size_t)((t->nkeys + KEY_CHUNK - 1) >> KEY_CHUNK_BITS);
+	size_t slots = 1;
+	while (slots < chunks)
+		slots *= 2;
+	return t->arena.total + t->child_arrays.total + t->value_arrays.total +
+	       t->indexes.total + t->table_bytes + slots * sizeof *t->chunks;
 }
 
 esp_warnings *esp_memtree_warnings(esp_memtree *t)
@@ -620,6 +768,14 @@ static void mt_free(espdiag_backend *b)
 
 espdiag_backend *esp_memtree_backend(esp_memtree *t)
 {
+	for (kindex *x = t->first_index; x != NULL; x = x->next) {
+		mkey *k = key_at(t, x->key);
+		if (x->dead_values > 0)
+			close_up(t, k, true);
+		if (x->dead_children > 0)
+			close_up(t, k, false);
+	}
+	t->serving = true;
 	espdiag_backend *b = &t->backend;
 	espdiag_backend_init(b, ESPDIAG_BACKEND_VERSION);
 	b->root = mt_root;

@@ -2,7 +2,9 @@
  * lib/memtree.h - an in-memory registry tree served through the backend
  * ops table. The .reg reader builds one; the registry view uses one for
  * the keys above mount points. Keys merge case-insensitively; children
- * and values keep insertion order; all storage is arena-backed.
+ * and values keep insertion order; storage is arena-backed, but for the
+ * hash tables of wide keys. Deleting costs no memory: what a deletion
+ * leaves is reused as the key gains entries (see lib/memtree.c).
  */
 #ifndef ESPDIAG_MEMTREE_H
 #define ESPDIAG_MEMTREE_H
@@ -58,6 +60,10 @@ int esp_memtree_set_property(esp_memtree *t, const char *name, const char *value
  * that it takes its memory in a few big blocks (memory asked for but not
  * used is never touched, so it costs address space only). */
 void esp_memtree_reserve(esp_memtree *t, size_t bytes);
+
+/* The bytes the tree holds (arenas, tables, the key chunk list), asked
+ * for and not yet used included: what tests bound. */
+size_t esp_memtree_memory(const esp_memtree *t);
 
 /* Turns the tree into a backend; the backend owns and frees the tree. */
 espdiag_backend *esp_memtree_backend(esp_memtree *t);
