@@ -12,6 +12,7 @@ Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus)
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
 Suite *suite_container(void); /* check_container.c: cab, zip, folders, archive limits */
+Suite *suite_imelog(void);   /* check_imelog.c: CMTrace records, IME log patterns, app attempts */
 Suite *suite_diagnose(void); /* check_diagnose.c: rules, findings, text and JSON reports */
 Suite *suite_fuzz(void);     /* check_fuzz.c: replay of tests/fuzz-regressions */
 Suite *suite_damage(void);   /* check_damage.c: prefix and byte-flip sweeps */
