@@ -488,9 +488,10 @@ static bool parse_dec(const char **pp, const char *end, bool sign, uint64_t max,
 	uint64_t v = 0, lim = neg ? max + 1 : max;
 	const char *start = p;
 	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > lim)
+		uint64_t d = (uint64_t)(*p - '0');
+		if (v > (lim - d) / 10)
 			return false;
+		v = v * 10 + d;
 	}
 	if (p == start)
 		return false;

@@ -512,6 +512,32 @@ START_TEST(imelog_rotation)
 }
 END_TEST
 
+/* Numbers out of their range match no row (they are not cut or wrapped). */
+START_TEST(imelog_numbers)
+{
+	static const char text[] = LINE("1:00:00", "1", "[Win32App] lpExitCode 4294967295")
+		LINE("1:00:01", "1", "[Win32App] lpExitCode 4294967296")
+		LINE("1:00:02", "1", "[Win32App] hResultFromWin32 -2147483648")
+		LINE("1:00:03", "1", "[Win32App] hResultFromWin32 -2147483649")
+		LINE("1:00:04", "1", "[Win32App] Failed to create installer process. Error code = 18446744073709551617")
+		LINE("1:00:05", "1", "[Win32App] Failed to create installer process. Error code = -9223372036854775808")
+		LINE("1:00:06", "1", "[Win32App] Got SidecarTrackingPoliciesCreated value as Truest");
+	esp_imelog_input in = {"IntuneManagementExtension.log", (const unsigned char *)text,
+	                       sizeof text - 1};
+	esp_imelog *log;
+	esp_err err;
+	ck_assert_int_eq(esp_imelog_read(&log, &in, 1, NULL, &err), ESPDIAG_OK);
+	ck_assert_uint_eq(esp_imelog_fact_count(log), 3);
+	check_fact(esp_imelog_fact_at(log, 0), ESP_IMELOG_EXIT_CODE, 1, NULL);
+	ck_assert_int_eq(esp_imelog_fact_at(log, 0)->number, 4294967295);
+	check_fact(esp_imelog_fact_at(log, 1), ESP_IMELOG_HRESULT, 3, NULL);
+	ck_assert_int_eq(esp_imelog_fact_at(log, 1)->number, INT32_MIN);
+	check_fact(esp_imelog_fact_at(log, 2), ESP_IMELOG_INSTALL_NOT_STARTED, 6, NULL);
+	ck_assert_int_eq(esp_imelog_fact_at(log, 2)->number, INT64_MIN);
+	esp_imelog_free(log);
+}
+END_TEST
+
 START_TEST(imelog_caps)
 {
 	unsigned char *d;
@@ -620,6 +646,7 @@ Suite *suite_imelog(void)
 	tcase_add_test(tc, imelog_attempts);
 	tcase_add_test(tc, imelog_esp_facts);
 	tcase_add_test(tc, imelog_rotation);
+	tcase_add_test(tc, imelog_numbers);
 	tcase_add_test(tc, imelog_caps);
 	tcase_add_test(tc, imelog_corpus);
 	suite_add_tcase(s, tc);
