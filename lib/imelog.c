@@ -24,12 +24,13 @@
  * Sources, named per row:
  *   EVIDENCE  = ../shared/EVIDENCE.md section 4 (lines seen on real devices);
  *   CORPUS-1  = ../shared/corpus/logs/IntuneManagementExtension-real-1.log (line);
- *   KEYWORDS  = mikaelfun/Intune-IME-Project, src/logging keyword table.json
+ *   KEYWORDS  = mikaelfun/Intune-IME-Project (commit 2e129f6), src/logging keyword table.json
  *               (a log interpreter's table of exact IME line prefixes);
  *   IMEPY     = mikaelfun/Intune-IME-Project, src/win32app.py (quotes whole
  *               real records in its comments);
  *   PETRI     = petripaavola/Get-IntuneManagementExtensionDiagnostics,
- *               Get-IntuneManagementExtensionDiagnostics.ps1 (line);
+ *               DeveloperVersion/Get-IntuneManagementExtensionDiagnostics.ps1
+ *               (version 3.3, commit 7913c74; line);
  *   WRITEUP   = public write-ups quoting real IME/AppWorkload records (the
  *               line is quoted in the row's comment; no repository to cite,
  *               so these rows are kept narrow).
@@ -423,7 +424,11 @@ static long app_get(esp_imelog *log, const char *id, const esp_cmtrace_record *r
 	return (long)log->napps++;
 }
 
-/* ---- the current app of a thread ---- */
+/* ---- the current app of a thread ----
+ * A line without an app id belongs to the app its thread last named (a
+ * judgment call: the IME processes one app per thread at a time, and the
+ * public interpreters cited above follow the thread the same way, PETRI
+ * line 3264). Without such a line the fact names no app: never a guess. */
 
 static context *ctx_slot(esp_imelog *log, uint64_t thread)
 {
@@ -808,7 +813,13 @@ static void read_policies(esp_imelog *log, const esp_cmtrace_record *rec, const 
 	json_decref(root);
 }
 
-/* ---- attempts ---- */
+/* ---- attempts ----
+ * An attempt is one download-and-install cycle. A download or install start
+ * opens a new one once the open one has reached its install (a retry); so
+ * does a result the open one already has (its start was not logged); a
+ * context line with P_CYCLE closes the open one, so the detection that
+ * follows belongs to the next. Detection before the install leads to it,
+ * detection after it judges it. */
 
 static esp_imelog_attempt *open_attempt(esp_imelog *log, size_t app)
 {
