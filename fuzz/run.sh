@@ -6,11 +6,16 @@
 set -eu
 src=$1 build=$2 seconds=${3:-60}
 out="$build/fuzz"
-for t in reg hive pipeline; do
+for t in reg hive pipeline cmtrace; do
 	corpus="$out/corpus-$t"
 	mkdir -p "$corpus" "$out/artifacts-$t"
-	[ "$t" = hive ] || cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/
-	if [ "$t" = hive ]; then
+	case $t in hive | cmtrace) ;; *) cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/ ;; esac
+	if [ "$t" = cmtrace ]; then
+		# CMTrace seeds: the IME log fixtures and the shared corpus's real logs.
+		cp "$src"/tests/data/imelog/*.log "$corpus"/
+		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
+		for l in "$shared"/logs/*.log; do [ -f "$l" ] && cp "$l" "$corpus"/; done
+	elif [ "$t" = hive ]; then
 		# fuzz_hive puts the "regf" magic in front of every input, so its
 		# seeds are the shared corpus's small hives without their first 4 bytes.
 		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"

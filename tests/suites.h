@@ -14,6 +14,7 @@ Suite *suite_regf_log(void); /* check_regf_log.c: transaction log replay, incl. 
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
 Suite *suite_esp_v13(void);  /* check_esp_v13.c: the IME, OfficeCSP, page, cache and OMA-DM parts */
 Suite *suite_container(void); /* check_container.c: cab, zip, folders, archive limits */
+Suite *suite_imelog(void);   /* check_imelog.c: CMTrace records, IME log patterns, app attempts */
 Suite *suite_diagnose(void); /* check_diagnose.c: rules, findings, text and JSON reports */
 Suite *suite_fuzz(void);     /* check_fuzz.c: replay of tests/fuzz-regressions */
 Suite *suite_damage(void);   /* check_damage.c: prefix and byte-flip sweeps */
