@@ -15,5 +15,6 @@ Suite *suite_container(void); /* check_container.c: cab, zip, folders, archive l
 Suite *suite_diagnose(void); /* check_diagnose.c: rules, findings, text and JSON reports */
 Suite *suite_fuzz(void);     /* check_fuzz.c: replay of tests/fuzz-regressions */
 Suite *suite_damage(void);   /* check_damage.c: prefix and byte-flip sweeps */
+Suite *suite_evtx(void);     /* check_evtx.c: the event log reader (writer-made and corpus logs) */
 
 #endif
