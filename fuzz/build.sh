@@ -9,7 +9,7 @@ mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -DHAVE_CONFIG_H"
 incs="-I$build -I$src/include -I$build/include -I$src/lib -I$src/fuzz"
-for t in reg hive pipeline cmtrace; do
+for t in reg hive pipeline cmtrace evtx; do
 	# shellcheck disable=SC2086
 	$CC $flags $incs -o "$out/fuzz_$t" "$src/fuzz/fuzz_$t.c" "$src/fuzz/pipeline.c" "$src"/lib/*.c $libs
 	echo "built $out/fuzz_$t"
