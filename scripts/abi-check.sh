@@ -14,7 +14,7 @@ if [ "${3:-}" = "--update" ]; then
 	exit 0
 fi
 set +e
-abidiff --headers-dir2 "$src/include/espdiag" --headers-dir2 "$build/include/espdiag" \
+abidiff --suppressions "$src/abi/suppressions.ini" --headers-dir2 "$src/include/espdiag" --headers-dir2 "$build/include/espdiag" \
 	"$src/abi/libespdiag.abi" "$so" > "$build/abidiff.txt" 2>&1
 rc=$?
 set -e
