@@ -199,10 +199,15 @@ const espdiag_esp_page_category *espdiag_esp_page_category_at(const espdiag_esp 
 
 /* --- the profile JSON cache --- */
 
-/* How deep the cache is searched, and how many strings in it are decoded
- * as JSON: hostile input cannot make the search long. */
+/* How deep the cache is searched, and how many strings (and bytes) in it
+ * are decoded as JSON: hostile input cannot make the work long. */
 #define CACHE_MAX_DEPTH 8
 #define CACHE_MAX_DECODED 64
+
+typedef struct decode_budget {
+	int strings;
+	size_t bytes;
+} decode_budget;
 
 /*
  * Replaces each string member of obj that holds a JSON object (the cache
@@ -210,7 +215,7 @@ const espdiag_esp_page_category *espdiag_esp_page_category_at(const espdiag_esp 
  * does so inside every object member, depth first. A string that does not
  * parse stays a string: it was text, not broken JSON.
  */
-static void decode_nested(json_t *obj, int depth, int *budget)
+static void decode_nested(json_t *obj, int depth, decode_budget *budget)
 {
 	const char *name;
 	json_t *val;
@@ -218,13 +223,15 @@ static void decode_nested(json_t *obj, int depth, int *budget)
 	if (depth >= CACHE_MAX_DEPTH)
 		return;
 	json_object_foreach_safe (obj, tmp, name, val) {
-		if (json_is_string(val) && *budget > 0) {
+		size_t len = json_is_string(val) ? json_string_length(val) : 0;
+		if (len > 0 && budget->strings > 0 && len <= budget->bytes) {
 			const char *s = json_string_value(val);
 			s += strspn(s, " \t\r\n");
 			if (*s != '{')
 				continue;
-			(*budget)--;
-			json_t *inner = json_loadb(json_string_value(val), json_string_length(val), 0, NULL);
+			budget->strings--;
+			budget->bytes -= len;
+			json_t *inner = json_loadb(json_string_value(val), len, 0, NULL);
 			if (!json_is_object(inner)) {
 				json_decref(inner);
 				continue;
@@ -285,7 +292,7 @@ int esp_load_policy_cache(espdiag_esp *esp, espdiag_registry *reg)
 	json_t *doc = esp_json_read_value(esp, k, v, &rc);
 	if (doc == NULL)
 		return rc;
-	int budget = CACHE_MAX_DECODED;
+	decode_budget budget = { CACHE_MAX_DECODED, ESP_JSON_MAX_BYTES };
 	decode_nested(doc, 0, &budget);
 	espdiag_esp_autopilot *a = &esp->autopilot;
 	a->policy_cache_key = esp_model_keypath(esp, k, &rc);
