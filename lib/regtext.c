@@ -105,6 +105,14 @@ typedef struct parser {
 	size_t whole_end;        /* a line starting before this is whole in data */
 	uint64_t lineno;
 	size_t line_off, line_end; /* bytes of the current line, terminator excluded */
+	/* The units a line may have: a value's size cap as UTF-16 text and
+	 * room for a key path or a value name. A longer line is left out as
+	 * soon as it passes that (skip_long_line), so that only so much of it
+	 * is ever held. */
+	size_t line_cap;
+	bool long_line;          /* the current line was left out */
+	bool long_unterminated;  /* ... and the input ended inside it */
+	uint64_t long_bytes;     /* ... its length in bytes */
 	u16buf line;             /* storage for lines that need decoding */
 	const uint16_t *lv;      /* the current line: line.v, or the input itself */
 	size_t ln;               /* its length in units */
@@ -127,6 +135,7 @@ typedef struct parser {
 	uint32_t ptype;
 	bytebuf pname;           /* the value name, UTF-8 */
 	bytebuf pdata;
+	bool pdrop;              /* the value passed max_value_size: read on, keep nothing */
 	u16buf ptext;            /* dump dialect: its text as written, lines joined by CR LF */
 	uint64_t pline;          /* ... and the line it started on */
 
@@ -376,10 +385,18 @@ static void note(parser *p, size_t idx, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* line reading: lines end at CR, LF or CR LF, as Windows splits them */
 
+/* Appends a unit to the line; false when out of memory or when the line
+ * passes the cap (p->long_line is then set). */
 static bool push_unit(parser *p, uint16_t c)
 {
-	if (p->line.len == p->line.cap && !u16_reserve(p, &p->line, p->line.len + 1))
-		return false;
+	if (p->line.len == p->line.cap) {
+		if (p->line.len >= p->line_cap) {
+			p->long_line = true;
+			return false;
+		}
+		if (!u16_reserve(p, &p->line, p->line.len + 1))
+			return false;
+	}
 	p->line.v[p->line.len++] = c;
 	return true;
 }
@@ -390,14 +407,29 @@ static void nul_warning(parser *p, size_t idx, size_t off)
 	warn_raw(p, p->lineno, col, off, "NUL character; the rest of the line is ignored");
 }
 
+static void skip_long_line(parser *p, size_t k);
+
+/* The offset where a line starting at i is known to pass the cap: the
+ * scans stop there (a line of line_cap units and its line end fit). */
+static size_t scan_stop(const parser *p, size_t i, size_t unit)
+{
+	size_t room = unit * (p->line_cap + 1);
+	return p->size - i > room ? i + room : p->size;
+}
+
 static void read_utf16(parser *p)
 {
 	const unsigned char *s = p->data;
-	size_t i = p->pos, end = p->size;
+	size_t i = p->pos, end = p->size, stop = scan_stop(p, i, 2);
 	uint16_t *v = p->line.v;
 	size_t n = 0, cap = p->line.cap;
 	bool cut = false;
 	for (; i + 1 < end; i += 2) {
+		if (i >= stop) {
+			p->line.len = n;
+			skip_long_line(p, i);
+			return;
+		}
 		uint16_t c = (uint16_t)(s[i] | (s[i + 1] << 8));
 		if (c <= '\r' || (c & 0xF800) == 0xD800) {
 			if (c == '\n' || c == '\r')
@@ -413,8 +445,11 @@ static void read_utf16(parser *p)
 				if (is_high(c) && is_low(d)) {
 					if (!cut) {
 						p->line.len = n;
-						if (!push_unit(p, c) || !push_unit(p, d))
+						if (!push_unit(p, c) || !push_unit(p, d)) {
+							if (p->long_line)
+								skip_long_line(p, i);
 							return;
+						}
 						v = p->line.v;
 						cap = p->line.cap;
 						n += 2;
@@ -435,10 +470,15 @@ static void read_utf16(parser *p)
 			continue;
 		if (n == cap) {
 			p->line.len = n;
-			if (!u16_reserve(p, &p->line, n + 1))
+			if (!push_unit(p, c)) {
+				if (p->long_line)
+					skip_long_line(p, i);
 				return;
+			}
 			v = p->line.v;
 			cap = p->line.cap;
+			n++;
+			continue;
 		}
 		v[n++] = c;
 	}
@@ -468,7 +508,7 @@ static void read_utf16(parser *p)
 static bool read_utf16_fast(parser *p)
 {
 	const unsigned char *s = p->data;
-	size_t i = p->pos, end = p->size, k = i;
+	size_t i = p->pos, end = p->size, k = i, stop = scan_stop(p, i, 2);
 	uint16_t c = 0;
 	for (;;) {
 #ifdef __SSE2__
@@ -480,7 +520,7 @@ static bool read_utf16_fast(parser *p)
 			const __m128i fourteen = _mm_set1_epi16(14), zero = _mm_setzero_si128();
 			const __m128i top5 = _mm_set1_epi16((short)0xF800);
 			const __m128i surrogate = _mm_set1_epi16((short)0xD800);
-			while (k + 16 <= end) {
+			while (k + 16 <= stop) {
 				__builtin_prefetch(s + k + 1024);
 				__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
 				__m128i control = _mm_andnot_si128(_mm_cmplt_epi16(x, zero),
@@ -494,7 +534,7 @@ static bool read_utf16_fast(parser *p)
 #endif
 		if (HOST_LE) {
 			const uint64_t ones = 0x0001000100010001u, highs = 0x8000800080008000u;
-			while (k + 8 <= end) {
+			while (k + 8 <= stop) {
 				uint64_t x, y;
 				memcpy(&x, s + k, 8);
 				y = (x & 0xF800F800F800F800u) ^ 0xD800D800D800D800u;
@@ -503,13 +543,20 @@ static bool read_utf16_fast(parser *p)
 				k += 8;
 			}
 		}
-		while (k + 1 < end) {
+		while (k + 1 < stop) {
 			c = (uint16_t)(s[k] | (s[k + 1] << 8));
 			if (c <= '\r' || (c & 0xF800) == 0xD800)
 				break;
 			k += 2;
 		}
-		if (k + 1 >= end || c == '\n' || c == '\r')
+		if (k + 1 >= stop) {
+			if (stop < end) {
+				skip_long_line(p, k);
+				return true;
+			}
+			break;
+		}
+		if (c == '\n' || c == '\r')
 			break;
 		if (c == 0 || (c & 0xF800) == 0xD800)
 			return false;
@@ -588,24 +635,27 @@ static void read_utf8(parser *p, size_t end)
 	}
 }
 
+/* Converts the line's bytes straight into the line: a code page character
+ * is at least one byte and at most two UTF-16 units, and no more than the
+ * cap is made (the line is then left out). */
 static void read_ansi(parser *p, size_t end)
 {
 	size_t len = end - p->pos;
 	if (len == 0)
 		return;
-	/* A code page character is at least one byte and at most two UTF-16 units. */
-	if (!bytes_reserve(p, &p->out, len * 4 + 8))
+	size_t room = len < p->line_cap / 2 + 1 ? 2 * len : p->line_cap + 2;
+	if (!u16_reserve(p, &p->line, room))
 		return;
 	char *inb = (char *)(uintptr_t)(p->data + p->pos);
-	char *outb = (char *)p->out.v;
-	size_t inleft = len, outleft = p->out.cap;
+	char *start = (char *)p->line.v, *outb = start;
+	size_t inleft = len, outleft = 2 * room;
 	iconv(p->cd, NULL, NULL, NULL, NULL);
 	while (inleft > 0) {
 		if (iconv(p->cd, &inb, &inleft, &outb, &outleft) != (size_t)-1)
 			break;
 		if (errno != EILSEQ && errno != EINVAL)
-			break;
-		size_t units = (size_t)(outb - (char *)p->out.v) / 2;
+			break; /* E2BIG: the cap */
+		size_t units = (size_t)(outb - start) / 2;
 		size_t off = (size_t)((const unsigned char *)inb - p->data);
 		char msg[96];
 		snprintf(msg, sizeof msg, "byte 0x%02x is not valid in %s; replaced by U+FFFD",
@@ -621,19 +671,23 @@ static void read_ansi(parser *p, size_t end)
 		iconv(p->cd, NULL, NULL, NULL, NULL);
 	}
 	iconv(p->cd, NULL, NULL, &outb, &outleft);
-	size_t units = (size_t)(outb - (char *)p->out.v) / 2;
-	if (!u16_reserve(p, &p->line, units))
+	size_t units = (size_t)(outb - start) / 2;
+	if (inleft > 0 || units > p->line_cap) {
+		p->long_line = true;
 		return;
-	const unsigned char *o = p->out.v;
+	}
+	uint16_t *v = p->line.v;
 	size_t n = 0;
-	for (size_t k = 0; k < units; k++) {
-		uint16_t c = (uint16_t)(o[2 * k] | (o[2 * k + 1] << 8));
-		if (c == 0) {
+	for (; n < units; n++) {
+		if (!HOST_LE) {
+			const unsigned char *o = (const unsigned char *)(v + n);
+			v[n] = (uint16_t)(o[0] | (o[1] << 8));
+		}
+		if (v[n] == 0) {
 			p->line.len = n;
-			nul_warning(p, n, p->pos + k);
+			nul_warning(p, n, p->pos + n);
 			break;
 		}
-		p->line.v[n++] = c;
 	}
 	p->line.len = n;
 }
@@ -651,53 +705,150 @@ static size_t after_last_line_end(const unsigned char *s, size_t size)
 	return 0;
 }
 
+/* Reads on into the free room of the window (at least a byte: the caller
+ * made room, and the file has more). A file that cannot be read on (it
+ * shrank, or a read error) ends there, with a warning; false then. */
+static bool window_read(parser *p)
+{
+	uint64_t left = p->file_end - (p->base + p->size);
+	size_t want = p->window_cap - p->size;
+	if (left < want)
+		want = (size_t)left;
+	for (;;) {
+		ssize_t n = pread(p->fd, p->window + p->size, want, (off_t)(p->base + p->size));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			p->size += (size_t)n;
+			return true;
+		}
+		char msg[160];
+		snprintf(msg, sizeof msg, "cannot read past byte %llu (%s); the rest is left out",
+		         (unsigned long long)(p->base + p->size),
+		         n < 0 ? strerror(errno) : "the file shrank");
+		warn_raw(p, p->lineno + 1, 1, p->size, msg);
+		p->size &= ~(size_t)1; /* whole units only */
+		p->file_end = p->base + p->size;
+		return false;
+	}
+}
+
+/* Drops the window's bytes before from (an even count: units stay
+ * aligned). */
+static void window_drop(parser *p, size_t from)
+{
+	from &= ~(size_t)1;
+	memmove(p->window, p->window + from, p->size - from);
+	p->base += from;
+	p->size -= from;
+	p->pos = p->pos > from ? p->pos - from : 0;
+}
+
 /* Moves the window to the current position and reads on until it holds a
  * whole line, with the unit after its end (CR LF or a lone CR), or the rest
- * of the text. A file that cannot be read on (it shrank, or a read error)
- * ends there, with a warning. */
+ * of the text, or more than a line may hold (the line is then left out). */
 static void fill_window(parser *p)
 {
-	size_t keep = p->size - p->pos;
-	memmove(p->window, p->window + p->pos, keep);
-	p->base += p->pos;
-	p->pos = 0;
-	p->size = keep;
+	window_drop(p, p->pos);
+	p->whole_end = 0;
 	for (;;) {
-		uint64_t left = p->file_end - (p->base + p->size);
-		if (left == 0) {
+		if (p->base + p->size == p->file_end) {
 			p->whole_end = p->size;
 			return;
 		}
 		if (p->size == p->window_cap) {
+			if (p->size / 2 > p->line_cap + 2)
+				return; /* past the cap: read_utf16_fast leaves the line out */
 			if (!grow(p, (void **)&p->window, &p->window_cap, p->window_cap + 1, 1))
 				return; /* out of memory: grow() set the status */
 			p->data = p->window;
 		}
-		size_t want = p->window_cap - p->size;
-		if (left < want)
-			want = (size_t)left;
-		ssize_t n = pread(p->fd, p->window + p->size, want, (off_t)(p->base + p->size));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "cannot read past byte %llu (%s); the rest is left out",
-			         (unsigned long long)(p->base + p->size),
-			         n < 0 ? strerror(errno) : "the file shrank");
-			warn_raw(p, p->lineno + 1, 1, p->size, msg);
-			p->size &= ~(size_t)1; /* whole units only */
-			p->file_end = p->base + p->size;
-			continue;
-		}
 		/* A line end just before the new bytes may have waited for them. */
 		size_t from = (p->size >= 2 ? p->size - 2 : 0) & ~(size_t)1;
-		p->size += (size_t)n;
+		if (!window_read(p))
+			continue;
 		size_t end = after_last_line_end(p->window + from, p->size - from);
 		if (end > 0) {
 			p->whole_end = from + end;
 			return;
 		}
 	}
+}
+
+/* Where the line end (CR or LF) is in s[k..end) for units of unit bytes;
+ * end when there is none. */
+static size_t find_line_end(const unsigned char *s, size_t k, size_t end, size_t unit)
+{
+	if (unit == 1)
+		return line_end_8bit(s, k, end);
+	for (; k + 1 < end; k += 2)
+		if (s[k + 1] == 0 && (s[k] == '\n' || s[k] == '\r'))
+			return k;
+	return end;
+}
+
+/* The current line passes the cap (line_cap): it is left out, with a
+ * warning, and reading goes on after its end. k is where it was read up
+ * to. Only a window of it is ever in memory: through the window the file
+ * is read on, a stretch at a time; a mapping is told which pages are done. */
+static void skip_long_line(parser *p, size_t k)
+{
+	size_t unit = p->enc == ENC_UTF16LE ? 2 : 1;
+	uint64_t start = p->base + p->line_off;
+	bool mapped = p->fd < 0 && p->in->consumed != NULL;
+	size_t e;
+	p->long_line = true;
+	for (;;) {
+		size_t stop = p->size;
+		if (mapped && stop - k > CONSUMED_STEP)
+			stop = k + CONSUMED_STEP;
+		e = find_line_end(p->data, k, stop, unit);
+		bool more = p->fd >= 0 && p->base + p->size < p->file_end;
+		if (e < stop) {
+			/* A CR's LF may be in the bytes still to read. */
+			if (!more || e + 2 * unit <= p->size)
+				break;
+			window_drop(p, e);
+			k = 0;
+		} else if (more) {
+			window_drop(p, e);
+			k = 0;
+		} else if (stop < p->size) {
+			k = stop;
+			if (k >= p->next_consumed) {
+				p->in->consumed(p->in, k);
+				p->next_consumed = k + CONSUMED_STEP;
+			}
+			continue;
+		} else {
+			break; /* the input ends inside the line */
+		}
+		window_read(p);
+	}
+	const unsigned char *s = p->data;
+	p->long_unterminated = e + unit > p->size;
+	p->long_bytes = p->base + e - start;
+	p->line_end = e;
+	if (!p->long_unterminated) {
+		bool cr = s[e] == '\r';
+		e += unit;
+		if (cr && e + unit <= p->size && s[e] == '\n' && (unit == 1 || s[e + 1] == 0))
+			e += unit;
+	}
+	p->pos = e;
+	p->whole_end = 0;
+	p->line.len = 0;
+	p->lv = p->line.v;
+	p->ln = 0;
+	char msg[192];
+	snprintf(msg, sizeof msg,
+	         "line of %llu bytes is longer than a value's size cap (%llu bytes) allows; "
+	         "line left out",
+	         (unsigned long long)p->long_bytes, (unsigned long long)p->lim.max_value_size);
+	warn_file(p, p->lineno, 1, start, msg);
+	/* What the line belonged to is incomplete. */
+	p->pending = false;
+	p->open_string = false;
 }
 
 /* Reads the next line into p->line; false at the end of the input. */
@@ -711,16 +862,29 @@ static bool read_line(parser *p)
 	p->lineno++;
 	p->line_off = p->pos;
 	p->line.len = 0;
+	p->long_line = false;
 	if (p->enc == ENC_UTF16LE) {
 		if (!read_utf16_fast(p))
 			read_utf16(p);
 		return p->status == ESPDIAG_OK;
 	}
-	size_t end = line_end_8bit(p->data, p->pos, p->size);
-	if (p->enc == ENC_UTF8)
-		read_utf8(p, end);
-	else
-		read_ansi(p, end);
+	/* A unit takes at most 4 bytes of an 8-bit encoding: a line with no
+	 * end that many bytes on passes the cap. */
+	size_t stop = p->size - p->pos > 4 * (p->line_cap + 1) ? p->pos + 4 * (p->line_cap + 1)
+	                                                        : p->size;
+	size_t end = line_end_8bit(p->data, p->pos, stop);
+	if (end < stop || stop == p->size) {
+		if (p->enc == ENC_UTF8)
+			read_utf8(p, end);
+		else
+			read_ansi(p, end);
+	} else {
+		p->long_line = true;
+	}
+	if (p->long_line) {
+		skip_long_line(p, end);
+		return p->status == ESPDIAG_OK;
+	}
 	p->lv = p->line.v;
 	p->ln = p->line.len;
 	p->line_end = end;
@@ -2013,9 +2177,13 @@ static void check_end(parser *p, size_t total)
 		snprintf(msg, sizeof msg, "%sodd number of bytes in UTF-16 text; last byte ignored",
 		         early);
 		warn_raw(p, line, col, total - 1 - p->base, msg);
-	} else if (p->lineno > 0 && p->line_end == p->size && p->line_end > p->line_off) {
+	} else if (p->long_line ? p->long_unterminated
+	                        : p->lineno > 0 && p->line_end == p->size && p->line_end > p->line_off) {
+		/* (a line left out: its column counts units) */
+		uint64_t col = p->long_line ? p->long_bytes / (p->enc == ENC_UTF16LE ? 2 : 1)
+		                            : (uint64_t)char_count(p->lv, p->ln);
 		snprintf(msg, sizeof msg, "%sthe last line has no line end", early);
-		warn_raw(p, p->lineno, (uint64_t)char_count(p->lv, p->ln) + 1, p->line_end, msg);
+		warn_raw(p, p->lineno, col + 1, p->line_end, msg);
 	} else if (p->open_string) {
 		snprintf(msg, sizeof msg, "%sa string is still open at the end of the input", early);
 		warn_file(p, p->open_line, p->open_col, p->open_off, msg);
@@ -2073,6 +2241,12 @@ static int parser_start(parser *p, esp_input *in, const espdiag_open_options *op
 	/* Windows' own nesting limit is 512; a larger cap costs memory only. */
 	size_t depth = p->lim.max_depth < 65536 ? (size_t)p->lim.max_depth : 65536;
 	p->lim.max_depth = (uint32_t)depth;
+	/* A line holds a value's data (a string: two bytes a unit) and room
+	 * for the longest key path or value name and the syntax around it. */
+	uint64_t data_units = p->lim.max_value_size / 2;
+	if (data_units > SIZE_MAX / 16)
+		data_units = SIZE_MAX / 16;
+	p->line_cap = (size_t)data_units + (MAX_KEY_NAME + 1) * depth + MAX_VALUE_NAME + 64;
 	p->comp = malloc((depth + 1) * sizeof *p->comp);
 	if (p->comp == NULL)
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");

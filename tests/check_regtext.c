@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "readers.h"
@@ -1113,6 +1114,173 @@ START_TEST(test_option_caps)
 }
 END_TEST
 
+/* Issue 19: a line longer than a value may be is left out the moment it
+ * passes the cap, holding no more of it than the cap (a window of the
+ * file, a line buffer of the cap), and the lines after it still read. */
+#define LC_VALUE_CAP ((uint64_t)1 << 20)
+#define LC_HEAD "[HKCU\\L]\r\n    \"big\"=\""
+#define LC_TAIL "\"\r\n    \"after\"=DWORD:0000002a\r\n    \"fits\"=\""
+
+static size_t lc_long(void)
+{
+	return getenv("ESPDIAG_TEST_UNDER_VALGRIND") != NULL ? (size_t)2 << 20 : (size_t)16 << 20;
+}
+
+/* Appends the text of the test dump (a long line of n characters, then a
+ * DWORD line and a string line of 500000 characters, which fits) as
+ * units of width bytes: 1, or 2 for UTF-16LE. first is the long line's
+ * first byte (0xE9 makes an 8-bit text Windows-1252). */
+static void lc_emit(void (*put)(void *, const void *, size_t), void *ctx, size_t width,
+                    size_t n, unsigned char first)
+{
+	unsigned char chunk[2 * 4096];
+	const char *parts[] = { LC_HEAD, LC_TAIL, "\"\r\n\r\n" };
+	for (int part = 0; part < 3; part++) {
+		size_t fill = part == 0 ? n : part == 1 ? 500000 : 0;
+		size_t len = strlen(parts[part]);
+		for (size_t i = 0; i < len; i++) {
+			chunk[width * i] = (unsigned char)parts[part][i];
+			if (width == 2)
+				chunk[2 * i + 1] = 0;
+		}
+		put(ctx, chunk, width * len);
+		for (size_t done = 0; done < fill;) {
+			size_t k = fill - done < 4096 ? fill - done : 4096;
+			for (size_t i = 0; i < k; i++) {
+				chunk[width * i] = (unsigned char)(part == 0 ? 'a' + (done + i) % 26 : 'b');
+				if (width == 2)
+					chunk[width * i + 1] = 0;
+			}
+			if (done == 0 && part == 0 && first != 0)
+				chunk[0] = first;
+			put(ctx, chunk, width * k);
+			done += k;
+		}
+	}
+}
+
+typedef struct lc_buf {
+	unsigned char *b;
+	size_t len, cap;
+} lc_buf;
+
+static void lc_put_mem(void *ctx, const void *d, size_t n)
+{
+	lc_buf *t = ctx;
+	ck_assert_uint_le(t->len + n, t->cap);
+	memcpy(t->b + t->len, d, n);
+	t->len += n;
+}
+
+static void lc_put_file(void *ctx, const void *d, size_t n)
+{
+	ck_assert_uint_eq(fwrite(d, 1, n, ctx), n);
+}
+
+static long lc_peak_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static bool lc_measure(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return false;
+#endif
+#endif
+	return getenv("ESPDIAG_TEST_UNDER_VALGRIND") == NULL;
+}
+
+static void lc_check(espdiag_registry *reg, uint64_t off, uint64_t line_bytes)
+{
+	check_dword(reg, "HKCU\\L", "after", 42);
+	ck_assert_uint_eq(espdiag_value_size(value_of(reg, "HKCU\\L", "fits")), 2 * 500000 + 2);
+	ck_assert(!has_value(reg, "HKCU\\L", "big"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	char words[160];
+	snprintf(words, sizeof words,
+	         "line of %llu bytes is longer than a value's size cap (1048576 bytes) allows; "
+	         "line left out",
+	         (unsigned long long)line_bytes);
+	check_warning(reg, 0, 2, 1, off, words);
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+}
+
+START_TEST(test_line_cap)
+{
+	size_t n = lc_long();
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_value_size = LC_VALUE_CAP;
+	/* the long line in bytes: indent, name, '=', quotes */
+	uint64_t line = 4 + 5 + 1 + 2 + n;
+	/* 8-bit text from memory: UTF-8 (ASCII), then Windows-1252 */
+	for (int cp = 0; cp < 2; cp++) {
+		lc_buf t = { malloc(n + 600000), 0, n + 600000 };
+		ck_assert_ptr_nonnull(t.b);
+		lc_emit(lc_put_mem, &t, 1, n, cp ? 0xE9 : 0);
+		long before = lc_peak_kib();
+		espdiag_registry *reg = NULL;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o),
+		                 ESPDIAG_OK);
+		ck_assert_str_eq(prop(reg, "encoding"), cp ? "windows-1252" : "utf-8");
+		lc_check(reg, 10, line);
+		if (lc_measure())
+			ck_assert_msg(lc_peak_kib() - before < 8 << 10, "%s: peak RSS grew by %ld KiB",
+			              prop(reg, "encoding"), lc_peak_kib() - before);
+		espdiag_registry_free(reg);
+
+		/* The same line with no line end: it is the last line. */
+		t.len = 10 + line;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o),
+		                 ESPDIAG_OK);
+		ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+		check_warning(reg, 1, 2, line + 1, 10 + line, "input ends early (truncated?)");
+		espdiag_registry_free(reg);
+		free(t.b);
+	}
+	/* UTF-16LE from memory */
+	lc_buf t = { malloc(2 * (n + 600000)), 0, 2 * (n + 600000) };
+	ck_assert_ptr_nonnull(t.b);
+	lc_put_mem(&t, "\xff\xfe", 2);
+	lc_emit(lc_put_mem, &t, 2, n, 0);
+	espdiag_registry *reg = NULL;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o), ESPDIAG_OK);
+	lc_check(reg, 2 + 20, 2 * line);
+	espdiag_registry_free(reg);
+	free(t.b);
+
+	/* UTF-16LE from a file: read through the window, which stays small. */
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/espdiag-longline-XXXXXX",
+	         tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "wb");
+	ck_assert_ptr_nonnull(f);
+	lc_put_file(f, "\xff\xfe", 2);
+	lc_emit(lc_put_file, f, 2, n, 0);
+	ck_assert_int_eq(fclose(f), 0);
+	long before = lc_peak_kib();
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(reg, path, NULL, &o), ESPDIAG_OK);
+	lc_check(reg, 2 + 20, 2 * line);
+	if (lc_measure())
+		ck_assert_msg(lc_peak_kib() - before < 8 << 10, "window: peak RSS grew by %ld KiB",
+		              lc_peak_kib() - before);
+	espdiag_registry_free(reg);
+	remove(path);
+}
+END_TEST
+
 START_TEST(test_ten_megabyte_line)
 {
 	const size_t big = 10u << 20;
@@ -1958,6 +2126,7 @@ Suite *suite_regtext(void)
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_option_caps);
 	tcase_add_test(tc, test_ten_megabyte_line);
+	tcase_add_test(tc, test_line_cap);
 	tcase_add_test(tc, test_file_window_matches_memory);
 	tcase_add_test(tc, test_consumed_hint);
 	suite_add_tcase(s, tc);
