@@ -944,6 +944,8 @@ ESPDIAG_API const char *espdiag_reg_type_name(uint32_t type)
 		"REG_DWORD_BIG_ENDIAN", "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST",
 		"REG_FULL_RESOURCE_DESCRIPTOR", "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD",
 	};
+	if (type == ESPDIAG_REG_DUMP_TEXT)
+		return "REG_DUMP_TEXT";
 	return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
 

@@ -8,7 +8,11 @@
  *     a value Windows stores is stored with the same type and bytes;
  *   - a file without a header is the MDMDiagReport_RegistryDump.reg dialect,
  *     read leniently: indented lines, type prefixes in any case, REG_SZ
- *     data written raw (the string runs to the last quote of the line).
+ *     data written raw (the string runs to the last quote of the line),
+ *     QWORD: with unpadded hex digits; a value line it cannot decode is
+ *     kept as ESPDIAG_REG_DUMP_TEXT (its text) with a note, which, unlike
+ *     any other warning, does not make the source "damaged". A file
+ *     without a header in which no key line parses is not a registry file.
  * Every line is decoded into UTF-16 code units (the unit Windows parses
  * in), so REG_SZ data of a UTF-16 file is never converted twice. The result
  * is an in-memory tree (memtree.h).
@@ -101,18 +105,39 @@ typedef struct parser {
 	size_t whole_end;        /* a line starting before this is whole in data */
 	uint64_t lineno;
 	size_t line_off, line_end; /* bytes of the current line, terminator excluded */
+	/* The units a line may have: a value's size cap as UTF-16 text and
+	 * room for a key path or a value name. A longer line is left out as
+	 * soon as it passes that (skip_long_line), so that only so much of it
+	 * is ever held. */
+	size_t line_cap;
+	bool long_line;          /* the current line was left out */
+	bool long_unterminated;  /* ... and the input ended inside it */
+	uint64_t long_bytes;     /* ... its length in bytes */
 	u16buf line;             /* storage for lines that need decoding */
 	const uint16_t *lv;      /* the current line: line.v, or the input itself */
 	size_t ln;               /* its length in units */
 
 	bool have_key;
 	esp_mnode key;
+	bool key_found;          /* a key line parsed: the input is a registry file */
+	bool damaged;            /* a warning other than a kept-as-text note */
+	size_t data_at;          /* the unit after '=' of the current value line */
+	/* A value line whose string had not closed: the input may end there. */
+	bool open_string;
+	uint64_t open_line, open_col, open_off; /* open_off: a file offset */
+	/* Why the data of the current value line could not be read, and where
+	 * (the dump dialect keeps such a value as text). */
+	const char *why;
+	size_t why_at;
 
 	/* A hex value whose line ended with a backslash. */
 	bool pending;
 	uint32_t ptype;
 	bytebuf pname;           /* the value name, UTF-8 */
 	bytebuf pdata;
+	bool pdrop;              /* the value passed max_value_size: read on, keep nothing */
+	u16buf ptext;            /* dump dialect: its text as written, lines joined by CR LF */
+	uint64_t pline;          /* ... and the line it started on */
 
 	esp_limits lim;
 	uint64_t keys, values;   /* keys made, values stored: for the caps */
@@ -309,34 +334,69 @@ static void locate(parser *p, size_t idx, uint64_t *col, uint64_t *off)
 	*off = b;
 }
 
+/* Every warning but a note says that something was skipped, replaced or
+ * lost: the source is damaged. file_off is an offset in the file. */
+static void warn_file(parser *p, uint64_t line, uint64_t col, uint64_t file_off,
+                      const char *msg)
+{
+	p->damaged = true;
+	if (esp_warn(p->warnings, line, col, file_off, "%s", msg) != ESPDIAG_OK)
+		p->status = ESPDIAG_ENOMEM;
+}
+
 /* off counts bytes from data[0]. */
 static void warn_raw(parser *p, uint64_t line, uint64_t col, uint64_t off, const char *msg)
 {
-	if (esp_warn(p->warnings, line, col, p->base + off, "%s", msg) != ESPDIAG_OK)
-		p->status = ESPDIAG_ENOMEM;
+	warn_file(p, line, col, p->base + off, msg);
+}
+
+static void vwarn_at(parser *p, bool damage, size_t idx, const char *fmt, va_list ap)
+{
+	char msg[256];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	uint64_t col, off;
+	locate(p, idx, &col, &off);
+	bool was = p->damaged;
+	warn_raw(p, p->lineno, col, off, msg);
+	p->damaged = was || damage;
 }
 
 /* A warning at unit idx of the current line. */
 static void warn(parser *p, size_t idx, const char *fmt, ...) ESP_PRINTF(3, 4);
 static void warn(parser *p, size_t idx, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vwarn_at(p, true, idx, fmt, ap);
 	va_end(ap);
-	uint64_t col, off;
-	locate(p, idx, &col, &off);
-	warn_raw(p, p->lineno, col, off, msg);
+}
+
+/* A note at unit idx of the current line: a warning that loses nothing
+ * (a dump value kept as text), so it leaves the source undamaged. */
+static void note(parser *p, size_t idx, const char *fmt, ...) ESP_PRINTF(3, 4);
+static void note(parser *p, size_t idx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarn_at(p, false, idx, fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
 /* line reading: lines end at CR, LF or CR LF, as Windows splits them */
 
+/* Appends a unit to the line; false when out of memory or when the line
+ * passes the cap (p->long_line is then set). */
 static bool push_unit(parser *p, uint16_t c)
 {
-	if (p->line.len == p->line.cap && !u16_reserve(p, &p->line, p->line.len + 1))
-		return false;
+	if (p->line.len == p->line.cap) {
+		if (p->line.len >= p->line_cap) {
+			p->long_line = true;
+			return false;
+		}
+		if (!u16_reserve(p, &p->line, p->line.len + 1))
+			return false;
+	}
 	p->line.v[p->line.len++] = c;
 	return true;
 }
@@ -347,14 +407,29 @@ static void nul_warning(parser *p, size_t idx, size_t off)
 	warn_raw(p, p->lineno, col, off, "NUL character; the rest of the line is ignored");
 }
 
+static void skip_long_line(parser *p, size_t k);
+
+/* The offset where a line starting at i is known to pass the cap: the
+ * scans stop there (a line of line_cap units and its line end fit). */
+static size_t scan_stop(const parser *p, size_t i, size_t unit)
+{
+	size_t room = unit * (p->line_cap + 1);
+	return p->size - i > room ? i + room : p->size;
+}
+
 static void read_utf16(parser *p)
 {
 	const unsigned char *s = p->data;
-	size_t i = p->pos, end = p->size;
+	size_t i = p->pos, end = p->size, stop = scan_stop(p, i, 2);
 	uint16_t *v = p->line.v;
 	size_t n = 0, cap = p->line.cap;
 	bool cut = false;
 	for (; i + 1 < end; i += 2) {
+		if (i >= stop) {
+			p->line.len = n;
+			skip_long_line(p, i);
+			return;
+		}
 		uint16_t c = (uint16_t)(s[i] | (s[i + 1] << 8));
 		if (c <= '\r' || (c & 0xF800) == 0xD800) {
 			if (c == '\n' || c == '\r')
@@ -370,8 +445,11 @@ static void read_utf16(parser *p)
 				if (is_high(c) && is_low(d)) {
 					if (!cut) {
 						p->line.len = n;
-						if (!push_unit(p, c) || !push_unit(p, d))
+						if (!push_unit(p, c) || !push_unit(p, d)) {
+							if (p->long_line)
+								skip_long_line(p, i);
 							return;
+						}
 						v = p->line.v;
 						cap = p->line.cap;
 						n += 2;
@@ -392,10 +470,15 @@ static void read_utf16(parser *p)
 			continue;
 		if (n == cap) {
 			p->line.len = n;
-			if (!u16_reserve(p, &p->line, n + 1))
+			if (!push_unit(p, c)) {
+				if (p->long_line)
+					skip_long_line(p, i);
 				return;
+			}
 			v = p->line.v;
 			cap = p->line.cap;
+			n++;
+			continue;
 		}
 		v[n++] = c;
 	}
@@ -425,7 +508,7 @@ static void read_utf16(parser *p)
 static bool read_utf16_fast(parser *p)
 {
 	const unsigned char *s = p->data;
-	size_t i = p->pos, end = p->size, k = i;
+	size_t i = p->pos, end = p->size, k = i, stop = scan_stop(p, i, 2);
 	uint16_t c = 0;
 	for (;;) {
 #ifdef __SSE2__
@@ -437,7 +520,7 @@ static bool read_utf16_fast(parser *p)
 			const __m128i fourteen = _mm_set1_epi16(14), zero = _mm_setzero_si128();
 			const __m128i top5 = _mm_set1_epi16((short)0xF800);
 			const __m128i surrogate = _mm_set1_epi16((short)0xD800);
-			while (k + 16 <= end) {
+			while (k + 16 <= stop) {
 				__builtin_prefetch(s + k + 1024);
 				__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
 				__m128i control = _mm_andnot_si128(_mm_cmplt_epi16(x, zero),
@@ -451,7 +534,7 @@ static bool read_utf16_fast(parser *p)
 #endif
 		if (HOST_LE) {
 			const uint64_t ones = 0x0001000100010001u, highs = 0x8000800080008000u;
-			while (k + 8 <= end) {
+			while (k + 8 <= stop) {
 				uint64_t x, y;
 				memcpy(&x, s + k, 8);
 				y = (x & 0xF800F800F800F800u) ^ 0xD800D800D800D800u;
@@ -460,13 +543,20 @@ static bool read_utf16_fast(parser *p)
 				k += 8;
 			}
 		}
-		while (k + 1 < end) {
+		while (k + 1 < stop) {
 			c = (uint16_t)(s[k] | (s[k + 1] << 8));
 			if (c <= '\r' || (c & 0xF800) == 0xD800)
 				break;
 			k += 2;
 		}
-		if (k + 1 >= end || c == '\n' || c == '\r')
+		if (k + 1 >= stop) {
+			if (stop < end) {
+				skip_long_line(p, k);
+				return true;
+			}
+			break;
+		}
+		if (c == '\n' || c == '\r')
 			break;
 		if (c == 0 || (c & 0xF800) == 0xD800)
 			return false;
@@ -545,24 +635,27 @@ static void read_utf8(parser *p, size_t end)
 	}
 }
 
+/* Converts the line's bytes straight into the line: a code page character
+ * is at least one byte and at most two UTF-16 units, and no more than the
+ * cap is made (the line is then left out). */
 static void read_ansi(parser *p, size_t end)
 {
 	size_t len = end - p->pos;
 	if (len == 0)
 		return;
-	/* A code page character is at least one byte and at most two UTF-16 units. */
-	if (!bytes_reserve(p, &p->out, len * 4 + 8))
+	size_t room = len < p->line_cap / 2 + 1 ? 2 * len : p->line_cap + 2;
+	if (!u16_reserve(p, &p->line, room))
 		return;
 	char *inb = (char *)(uintptr_t)(p->data + p->pos);
-	char *outb = (char *)p->out.v;
-	size_t inleft = len, outleft = p->out.cap;
+	char *start = (char *)p->line.v, *outb = start;
+	size_t inleft = len, outleft = 2 * room;
 	iconv(p->cd, NULL, NULL, NULL, NULL);
 	while (inleft > 0) {
 		if (iconv(p->cd, &inb, &inleft, &outb, &outleft) != (size_t)-1)
 			break;
 		if (errno != EILSEQ && errno != EINVAL)
-			break;
-		size_t units = (size_t)(outb - (char *)p->out.v) / 2;
+			break; /* E2BIG: the cap */
+		size_t units = (size_t)(outb - start) / 2;
 		size_t off = (size_t)((const unsigned char *)inb - p->data);
 		char msg[96];
 		snprintf(msg, sizeof msg, "byte 0x%02x is not valid in %s; replaced by U+FFFD",
@@ -578,19 +671,23 @@ static void read_ansi(parser *p, size_t end)
 		iconv(p->cd, NULL, NULL, NULL, NULL);
 	}
 	iconv(p->cd, NULL, NULL, &outb, &outleft);
-	size_t units = (size_t)(outb - (char *)p->out.v) / 2;
-	if (!u16_reserve(p, &p->line, units))
+	size_t units = (size_t)(outb - start) / 2;
+	if (inleft > 0 || units > p->line_cap) {
+		p->long_line = true;
 		return;
-	const unsigned char *o = p->out.v;
+	}
+	uint16_t *v = p->line.v;
 	size_t n = 0;
-	for (size_t k = 0; k < units; k++) {
-		uint16_t c = (uint16_t)(o[2 * k] | (o[2 * k + 1] << 8));
-		if (c == 0) {
+	for (; n < units; n++) {
+		if (!HOST_LE) {
+			const unsigned char *o = (const unsigned char *)(v + n);
+			v[n] = (uint16_t)(o[0] | (o[1] << 8));
+		}
+		if (v[n] == 0) {
 			p->line.len = n;
-			nul_warning(p, n, p->pos + k);
+			nul_warning(p, n, p->pos + n);
 			break;
 		}
-		p->line.v[n++] = c;
 	}
 	p->line.len = n;
 }
@@ -608,53 +705,150 @@ static size_t after_last_line_end(const unsigned char *s, size_t size)
 	return 0;
 }
 
+/* Reads on into the free room of the window (at least a byte: the caller
+ * made room, and the file has more). A file that cannot be read on (it
+ * shrank, or a read error) ends there, with a warning; false then. */
+static bool window_read(parser *p)
+{
+	uint64_t left = p->file_end - (p->base + p->size);
+	size_t want = p->window_cap - p->size;
+	if (left < want)
+		want = (size_t)left;
+	for (;;) {
+		ssize_t n = pread(p->fd, p->window + p->size, want, (off_t)(p->base + p->size));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			p->size += (size_t)n;
+			return true;
+		}
+		char msg[160];
+		snprintf(msg, sizeof msg, "cannot read past byte %llu (%s); the rest is left out",
+		         (unsigned long long)(p->base + p->size),
+		         n < 0 ? strerror(errno) : "the file shrank");
+		warn_raw(p, p->lineno + 1, 1, p->size, msg);
+		p->size &= ~(size_t)1; /* whole units only */
+		p->file_end = p->base + p->size;
+		return false;
+	}
+}
+
+/* Drops the window's bytes before from (an even count: units stay
+ * aligned). */
+static void window_drop(parser *p, size_t from)
+{
+	from &= ~(size_t)1;
+	memmove(p->window, p->window + from, p->size - from);
+	p->base += from;
+	p->size -= from;
+	p->pos = p->pos > from ? p->pos - from : 0;
+}
+
 /* Moves the window to the current position and reads on until it holds a
  * whole line, with the unit after its end (CR LF or a lone CR), or the rest
- * of the text. A file that cannot be read on (it shrank, or a read error)
- * ends there, with a warning. */
+ * of the text, or more than a line may hold (the line is then left out). */
 static void fill_window(parser *p)
 {
-	size_t keep = p->size - p->pos;
-	memmove(p->window, p->window + p->pos, keep);
-	p->base += p->pos;
-	p->pos = 0;
-	p->size = keep;
+	window_drop(p, p->pos);
+	p->whole_end = 0;
 	for (;;) {
-		uint64_t left = p->file_end - (p->base + p->size);
-		if (left == 0) {
+		if (p->base + p->size == p->file_end) {
 			p->whole_end = p->size;
 			return;
 		}
 		if (p->size == p->window_cap) {
+			if (p->size / 2 > p->line_cap + 2)
+				return; /* past the cap: read_utf16_fast leaves the line out */
 			if (!grow(p, (void **)&p->window, &p->window_cap, p->window_cap + 1, 1))
 				return; /* out of memory: grow() set the status */
 			p->data = p->window;
 		}
-		size_t want = p->window_cap - p->size;
-		if (left < want)
-			want = (size_t)left;
-		ssize_t n = pread(p->fd, p->window + p->size, want, (off_t)(p->base + p->size));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "cannot read past byte %llu (%s); the rest is left out",
-			         (unsigned long long)(p->base + p->size),
-			         n < 0 ? strerror(errno) : "the file shrank");
-			warn_raw(p, p->lineno + 1, 1, p->size, msg);
-			p->size &= ~(size_t)1; /* whole units only */
-			p->file_end = p->base + p->size;
-			continue;
-		}
 		/* A line end just before the new bytes may have waited for them. */
 		size_t from = (p->size >= 2 ? p->size - 2 : 0) & ~(size_t)1;
-		p->size += (size_t)n;
+		if (!window_read(p))
+			continue;
 		size_t end = after_last_line_end(p->window + from, p->size - from);
 		if (end > 0) {
 			p->whole_end = from + end;
 			return;
 		}
 	}
+}
+
+/* Where the line end (CR or LF) is in s[k..end) for units of unit bytes;
+ * end when there is none. */
+static size_t find_line_end(const unsigned char *s, size_t k, size_t end, size_t unit)
+{
+	if (unit == 1)
+		return line_end_8bit(s, k, end);
+	for (; k + 1 < end; k += 2)
+		if (s[k + 1] == 0 && (s[k] == '\n' || s[k] == '\r'))
+			return k;
+	return end;
+}
+
+/* The current line passes the cap (line_cap): it is left out, with a
+ * warning, and reading goes on after its end. k is where it was read up
+ * to. Only a window of it is ever in memory: through the window the file
+ * is read on, a stretch at a time; a mapping is told which pages are done. */
+static void skip_long_line(parser *p, size_t k)
+{
+	size_t unit = p->enc == ENC_UTF16LE ? 2 : 1;
+	uint64_t start = p->base + p->line_off;
+	bool mapped = p->fd < 0 && p->in->consumed != NULL;
+	size_t e;
+	p->long_line = true;
+	for (;;) {
+		size_t stop = p->size;
+		if (mapped && stop - k > CONSUMED_STEP)
+			stop = k + CONSUMED_STEP;
+		e = find_line_end(p->data, k, stop, unit);
+		bool more = p->fd >= 0 && p->base + p->size < p->file_end;
+		if (e < stop) {
+			/* A CR's LF may be in the bytes still to read. */
+			if (!more || e + 2 * unit <= p->size)
+				break;
+			window_drop(p, e);
+			k = 0;
+		} else if (more) {
+			window_drop(p, e);
+			k = 0;
+		} else if (stop < p->size) {
+			k = stop;
+			if (k >= p->next_consumed) {
+				p->in->consumed(p->in, k);
+				p->next_consumed = k + CONSUMED_STEP;
+			}
+			continue;
+		} else {
+			break; /* the input ends inside the line */
+		}
+		window_read(p);
+	}
+	const unsigned char *s = p->data;
+	p->long_unterminated = e + unit > p->size;
+	p->long_bytes = p->base + e - start;
+	p->line_end = e;
+	if (!p->long_unterminated) {
+		bool cr = s[e] == '\r';
+		e += unit;
+		if (cr && e + unit <= p->size && s[e] == '\n' && (unit == 1 || s[e + 1] == 0))
+			e += unit;
+	}
+	p->pos = e;
+	p->whole_end = 0;
+	p->line.len = 0;
+	p->lv = p->line.v;
+	p->ln = 0;
+	char msg[192];
+	snprintf(msg, sizeof msg,
+	         "line of %llu bytes is longer than a value's size cap (%llu bytes) allows; "
+	         "line left out",
+	         (unsigned long long)p->long_bytes, (unsigned long long)p->lim.max_value_size);
+	warn_file(p, p->lineno, 1, start, msg);
+	/* What the line belonged to is incomplete. */
+	p->pending = false;
+	p->open_string = false;
 }
 
 /* Reads the next line into p->line; false at the end of the input. */
@@ -668,16 +862,29 @@ static bool read_line(parser *p)
 	p->lineno++;
 	p->line_off = p->pos;
 	p->line.len = 0;
+	p->long_line = false;
 	if (p->enc == ENC_UTF16LE) {
 		if (!read_utf16_fast(p))
 			read_utf16(p);
 		return p->status == ESPDIAG_OK;
 	}
-	size_t end = line_end_8bit(p->data, p->pos, p->size);
-	if (p->enc == ENC_UTF8)
-		read_utf8(p, end);
-	else
-		read_ansi(p, end);
+	/* A unit takes at most 4 bytes of an 8-bit encoding: a line with no
+	 * end that many bytes on passes the cap. */
+	size_t stop = p->size - p->pos > 4 * (p->line_cap + 1) ? p->pos + 4 * (p->line_cap + 1)
+	                                                        : p->size;
+	size_t end = line_end_8bit(p->data, p->pos, stop);
+	if (end < stop || stop == p->size) {
+		if (p->enc == ENC_UTF8)
+			read_utf8(p, end);
+		else
+			read_ansi(p, end);
+	} else {
+		p->long_line = true;
+	}
+	if (p->long_line) {
+		skip_long_line(p, end);
+		return p->status == ESPDIAG_OK;
+	}
 	p->lv = p->line.v;
 	p->ln = p->line.len;
 	p->line_end = end;
@@ -992,6 +1199,7 @@ static void delete_key(parser *p, size_t i, size_t end)
 	int count = split_path(p, v, after, end, comp);
 	if (count < 0)
 		return;
+	p->key_found = true;
 	if (count == 0) {
 		warn(p, i, "a root key cannot be deleted; line ignored");
 		return;
@@ -1020,8 +1228,11 @@ static void open_key(parser *p, size_t i, size_t end)
 		return;
 	}
 	int count = split_path(p, v, after, end, comp);
+	if (count < 0)
+		return;
+	p->key_found = true;
 	esp_mnode node;
-	if (count < 0 || walk_path(p, r, v, comp, count, true, i, &node) != ESPDIAG_OK)
+	if (walk_path(p, r, v, comp, count, true, i, &node) != ESPDIAG_OK)
 		return;
 	p->have_key = true;
 	p->key = node;
@@ -1110,6 +1321,48 @@ static void store_units(parser *p, uint32_t type, const uint16_t *v, size_t n)
 #endif
 }
 
+/* The dump dialect keeps a value whose data it cannot decode: the text
+ * v[0..n) as written, as ESPDIAG_REG_DUMP_TEXT, with a note at unit at
+ * of the current line saying why. Nothing is lost, so nothing is damaged. */
+static void keep_text(parser *p, const uint16_t *v, size_t n, size_t at, const char *why)
+{
+	if (!p->have_key)
+		return; /* the value is lost: "value outside of any key" said so */
+	note(p, at, "%s; value kept as text (REG_DUMP_TEXT)", why);
+	store_units(p, ESPDIAG_REG_DUMP_TEXT, v, n);
+}
+
+/* Data after '=' that cannot be read, why, at unit at. Windows' grammar
+ * drops the line; the dump dialect keeps the text after '=' (data_at). */
+static void bad_data(parser *p, size_t at, const char *why)
+{
+	if (p->strict)
+		warn(p, at, "%s; line ignored", why);
+	else
+		keep_text(p, p->lv + p->data_at, p->ln - p->data_at, at, why);
+}
+
+/* Hex data that cannot be read: Windows drops the value (a warning); in
+ * the dump dialect the caller keeps it as text, so only the reason is
+ * kept here. */
+static void hex_error(parser *p, size_t at, const char *why)
+{
+	if (p->strict)
+		warn(p, at, "%s; value ignored", why);
+	p->why = why;
+	p->why_at = at;
+}
+
+/* The current line's string never closes: if no other line follows, the
+ * input was cut inside it. */
+static void mark_open_string(parser *p)
+{
+	p->open_string = true;
+	p->open_line = p->lineno;
+	locate(p, p->ln, &p->open_col, &p->open_off);
+	p->open_off += p->base; /* the window may move on */
+}
+
 /* A quoted string with regedit's escapes, from after its opening quote
  * at i, into p->tmp; *next is past the closing quote. */
 static bool unescape(parser *p, size_t i, size_t end, size_t *next)
@@ -1156,6 +1409,7 @@ static bool unescape(parser *p, size_t i, size_t end, size_t *next)
 		}
 		o[n++] = c;
 	}
+	mark_open_string(p);
 	warn(p, end, "missing closing quote; line ignored");
 	return false;
 }
@@ -1231,25 +1485,25 @@ static enum hex_result hex_bytes(parser *p, size_t s, size_t end)
 			if (q < end && v[q] == '\\') {
 				size_t r = skip_blank(v, q + 1, end);
 				if (r < end && v[r] != ';') {
-					warn(p, r, "text after the continuation backslash; value ignored");
+					hex_error(p, r, "text after the continuation backslash");
 					return HEX_FAIL;
 				}
 				return HEX_MORE;
 			}
 			if (q < end && v[q] == ';')
 				return HEX_DONE;
-			warn(p, q, "expected a hex byte; value ignored");
+			hex_error(p, q, "expected a hex byte");
 			return HEX_FAIL;
 		}
 		if (ovf || val > 0xFF) {
-			warn(p, s, "hex byte out of range; value ignored");
+			hex_error(p, s, "hex byte out of range");
 			return HEX_FAIL;
 		}
 		p->pdata.v[p->pdata.len++] = (unsigned char)val;
 		if (e < end && v[e] != ',') {
 			q = skip_blank(v, e, end);
 			if (q < end && v[q] != ';') {
-				warn(p, q, "expected ',' between hex bytes; value ignored");
+				hex_error(p, q, "expected ',' between hex bytes");
 				return HEX_FAIL;
 			}
 			return HEX_DONE;
@@ -1345,30 +1599,95 @@ static void finish_hex(parser *p)
 		store(p, t, p->out.v, p->out.len);
 }
 
-static void dword_data(parser *p, size_t j, size_t end)
+enum number_result { NUM_OK, NUM_NO_DIGITS, NUM_TOO_LONG, NUM_BAD };
+
+/* Up to max hex digits from v[j..end) (after blanks) into *x, then
+ * nothing but blanks or a comment; *at is where reading stopped. */
+static enum number_result hex_number(const uint16_t *v, size_t j, size_t end, size_t max,
+                                     uint64_t *x, size_t *at)
+{
+	size_t q = skip_blank(v, j, end);
+	*at = q;
+	*x = 0;
+	if (q >= end)
+		return NUM_NO_DIGITS;
+	size_t d = q;
+	for (int h; d < end && (h = hex_value(v[d])) >= 0; d++)
+		*x = (*x << 4) | (uint64_t)h;
+	if (d - q > max)
+		return NUM_TOO_LONG;
+	size_t r = skip_blank(v, d, end);
+	*at = r;
+	return r < end && v[r] != ';' ? NUM_BAD : NUM_OK;
+}
+
+/* "dword:" and up to 8 hex digits (a REG_DWORD) or, in the dump dialect
+ * only, "QWORD:" and 1 to 16 hex digits of either case (a REG_QWORD): the
+ * dump writes "%I64x", not zero-padded (EVIDENCE.md section 1); Windows'
+ * reg import has no such spelling. j is past the tag. */
+static void number_data(parser *p, size_t j, size_t end, bool qword)
+{
+	static const char *const why[2][4] = {
+		{ [NUM_NO_DIGITS] = "dword without digits",
+		  [NUM_TOO_LONG] = "dword with more than 8 hex digits",
+		  [NUM_BAD] = "bad dword: expected up to 8 hex digits" },
+		{ [NUM_NO_DIGITS] = "qword without digits",
+		  [NUM_TOO_LONG] = "qword with more than 16 hex digits",
+		  [NUM_BAD] = "bad qword: expected up to 16 hex digits" },
+	};
+	uint64_t x;
+	size_t at;
+	enum number_result r = hex_number(p->lv, j, end, qword ? 16 : 8, &x, &at);
+	if (qword && r == NUM_OK && hex_value(p->lv[skip_blank(p->lv, j, end)]) < 0)
+		r = NUM_NO_DIGITS; /* "QWORD: ;comment" */
+	if (r != NUM_OK) {
+		bad_data(p, at, why[qword][r]);
+		return;
+	}
+	unsigned char b[8];
+	for (int k = 0; k < 8; k++)
+		b[k] = (unsigned char)(x >> (8 * k));
+	store(p, qword ? ESPDIAG_REG_QWORD : ESPDIAG_REG_DWORD, b, qword ? 8 : 4);
+}
+
+/* A dump hex value continues on the next line: its text so far is kept,
+ * in case a later line cannot be read and the value is kept as text. */
+static void keep_pending_text(parser *p, const uint16_t *v, size_t n, bool first)
+{
+	if (first)
+		p->ptext.len = 0;
+	if (!u16_reserve(p, &p->ptext, p->ptext.len + n + 2))
+		return;
+	if (!first) {
+		p->ptext.v[p->ptext.len++] = '\r';
+		p->ptext.v[p->ptext.len++] = '\n';
+	}
+	if (n > 0)
+		memcpy(p->ptext.v + p->ptext.len, v, n * sizeof *v);
+	p->ptext.len += n;
+}
+
+/* Data of no type the reader knows. The dump's spelling of most types is
+ * unknown (EVIDENCE.md section 1): its note names the tag ("MULTI_SZ:"),
+ * when the data starts with one. */
+static void unknown_type(parser *p, size_t j, size_t end)
 {
 	const uint16_t *v = p->lv;
-	size_t q = skip_blank(v, j, end);
-	if (q >= end) {
-		warn(p, q, "dword without digits; line ignored");
+	size_t k = j;
+	while (k < end && k - j < 32 &&
+	       (hex_value(v[k]) >= 0 || ((v[k] | 0x20) >= 'a' && (v[k] | 0x20) <= 'z') ||
+	        v[k] == '_' || v[k] == '(' || v[k] == ')'))
+		k++;
+	if (p->strict || k == j || k >= end || v[k] != ':') {
+		bad_data(p, j, "unknown value type");
 		return;
 	}
-	size_t d = q;
-	uint32_t x = 0;
-	for (int h; d < end && (h = hex_value(v[d])) >= 0; d++)
-		x = x * 16 + (uint32_t)h;
-	if (d - q > 8) {
-		warn(p, q, "dword with more than 8 hex digits; line ignored");
-		return;
-	}
-	size_t r = skip_blank(v, d, end);
-	if (r < end && v[r] != ';') {
-		warn(p, r, "bad dword: expected up to 8 hex digits; line ignored");
-		return;
-	}
-	unsigned char b[4] = { (unsigned char)(x & 0xFF), (unsigned char)((x >> 8) & 0xFF),
-		               (unsigned char)((x >> 16) & 0xFF), (unsigned char)(x >> 24) };
-	store(p, ESPDIAG_REG_DWORD, b, 4);
+	char why[64];
+	size_t n = (size_t)snprintf(why, sizeof why, "unknown value type \"");
+	for (size_t i = j; i <= k; i++)
+		why[n++] = (char)v[i];
+	memcpy(why + n, "\"", 2);
+	bad_data(p, j, why);
 }
 
 /* The data after "=" (v[j..end), trailing blanks trimmed). */
@@ -1377,13 +1696,13 @@ static void value_data(parser *p, size_t j, size_t end)
 	const uint16_t *v = p->lv;
 	bool fold = !p->strict;
 	if (j >= end) {
-		warn(p, j, "missing value data; line ignored");
+		bad_data(p, j, "missing value data");
 		return;
 	}
 	if (v[j] == '-') {
 		size_t q = skip_blank(v, j + 1, end);
 		if (q < end && v[q] != ';') {
-			warn(p, q, "text after '=-'; line ignored");
+			bad_data(p, q, "text after '=-'");
 			return;
 		}
 		if (p->have_key) {
@@ -1411,17 +1730,20 @@ static void value_data(parser *p, size_t j, size_t end)
 		while (q > j + 1 && v[q - 1] != '"')
 			q--;
 		if (q == j + 1) {
-			warn(p, end, "missing closing quote; line ignored");
+			mark_open_string(p);
+			bad_data(p, end, "missing closing quote");
 			return;
 		}
 		size_t r = skip_blank(v, q, end);
-		if (r < end && v[r] != ';')
-			warn(p, r, "text after the closing quote ignored");
+		if (r < end && v[r] != ';') {
+			bad_data(p, r, "text after the closing quote");
+			return;
+		}
 		store_units(p, ESPDIAG_REG_SZ, v + j + 1, q - 1 - (j + 1));
 		return;
 	}
 	if (starts_with(v, j, end, "dword:", fold)) {
-		dword_data(p, j + 6, end);
+		number_data(p, j + 6, end, false);
 		return;
 	}
 	uint32_t type;
@@ -1440,13 +1762,16 @@ static void value_data(parser *p, size_t j, size_t end)
 			bad = ovf || e + 1 >= end || v[e] != ')' || v[e + 1] != ':';
 		}
 		if (bad) {
-			warn(p, k, "bad type number in hex(N):; line ignored");
+			bad_data(p, k, "bad type number in hex(N):");
 			return;
 		}
 		type = val;
 		k = e + 2;
+	} else if (!p->strict && starts_with(v, j, end, "qword:", true)) {
+		number_data(p, j + 6, end, true);
+		return;
 	} else {
-		warn(p, j, "unknown value type; line ignored");
+		unknown_type(p, j, end);
 		return;
 	}
 	p->ptype = type;
@@ -1455,14 +1780,21 @@ static void value_data(parser *p, size_t j, size_t end)
 		store(p, type, NULL, 0);
 		return;
 	}
+	p->why = NULL;
 	switch (hex_bytes(p, k, end)) {
 	case HEX_DONE:
 		finish_hex(p);
 		break;
 	case HEX_MORE:
 		p->pending = true;
+		if (!p->strict) {
+			p->pline = p->lineno;
+			keep_pending_text(p, v + p->data_at, p->ln - p->data_at, true);
+		}
 		break;
 	case HEX_FAIL:
+		if (!p->strict)
+			keep_text(p, v + p->data_at, p->ln - p->data_at, p->why_at, p->why);
 		break;
 	}
 }
@@ -1509,6 +1841,7 @@ static void value_line(parser *p, size_t i)
 		warn(p, j, "expected '=' after the value name; line ignored");
 		return;
 	}
+	p->data_at = j + 1;
 	j = skip_blank(v, j + 1, n);
 	size_t end = n;
 	while (end > j && is_blank(v[end - 1]))
@@ -1520,7 +1853,7 @@ static void value_line(parser *p, size_t i)
 
 /* A line while a hex value continues: blank and ';' lines are skipped.
  * Windows drops the value, and the line, at anything but hex digits; the
- * lenient dialect drops the value and reads the line as usual. */
+ * dump dialect keeps the value as text and reads the line as usual. */
 static bool continuation_line(parser *p)
 {
 	const uint16_t *v = p->lv;
@@ -1528,17 +1861,25 @@ static bool continuation_line(parser *p)
 	size_t i = skip_blank(v, 0, n);
 	if (i >= n || v[i] == ';')
 		return true;
+	char why[96];
 	if (hex_value(v[i]) < 0) {
-		warn(p, i, p->strict ? "continued hex value ended by a line that is not hex data; "
-		                       "the value and the line are ignored, as Windows does"
-		                     : "continued hex value ended by a line that is not hex data; "
-		                       "value ignored");
 		p->pending = false;
-		return p->strict;
+		if (p->strict) {
+			warn(p, i, "continued hex value ended by a line that is not hex data; "
+			           "the value and the line are ignored, as Windows does");
+			return true;
+		}
+		snprintf(why, sizeof why, "hex value of line %llu ended by a line that is not hex data",
+		         (unsigned long long)p->pline);
+		keep_text(p, p->ptext.v, p->ptext.len, i, why);
+		return false;
 	}
-	if (!p->strict)
+	if (!p->strict) {
+		keep_pending_text(p, v, n, false);
 		while (n > i && is_blank(v[n - 1]))
 			n--;
+	}
+	p->why = NULL;
 	switch (hex_bytes(p, i, n)) {
 	case HEX_DONE:
 		finish_hex(p);
@@ -1547,6 +1888,11 @@ static bool continuation_line(parser *p)
 		break;
 	case HEX_FAIL:
 		p->pending = false;
+		if (!p->strict) {
+			snprintf(why, sizeof why, "%s in the hex value of line %llu", p->why,
+			         (unsigned long long)p->pline);
+			keep_text(p, p->ptext.v, p->ptext.len, p->why_at, why);
+		}
 		break;
 	}
 	return true;
@@ -1554,6 +1900,8 @@ static bool continuation_line(parser *p)
 
 static void regedit_line(parser *p)
 {
+	if (p->open_string && skip_blank(p->lv, 0, p->ln) < p->ln)
+		p->open_string = false;
 	if (p->pending && continuation_line(p))
 		return;
 	const uint16_t *v = p->lv;
@@ -1628,9 +1976,28 @@ static enum dialect header_dialect(const uint16_t *v, size_t n)
 	return DIALECT_DUMP;
 }
 
+/* s[0..n) is the start of a UTF-8 sequence that the end of the input cut. */
+static bool cut_at_end(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
+	             : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+	             : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+	                                            : 0;
+	if (n >= len)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return false;
+	return true;
+}
+
+/* Whether s[0..n) reads as UTF-8. A file cut inside its last character
+ * still does, when an earlier character took more than one byte: a
+ * single non-ASCII byte at the end is as likely a code page's. */
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
+	bool multi = false;
 	while (i < n) {
 		if (s[i] < 0x80) {
 			i++;
@@ -1638,8 +2005,11 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 		}
 		uint32_t cp;
 		size_t k = esp_utf8_decode(s + i, n - i, &cp);
+		if (k == 0 && multi && cut_at_end(s + i, n - i))
+			return true;
 		if (k == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
 			return false;
+		multi = true;
 		i += k;
 	}
 	return true;
@@ -1678,7 +2048,7 @@ static bool head_starts(const unsigned char *h, size_t n, size_t i, const char *
 int esp_regtext_bid(const unsigned char *data, size_t size)
 {
 	if (size == 0)
-		return 1; /* an empty export is an empty tree */
+		return 1; /* no other reader wants it: ours says it is no registry file */
 	if (size >= 2 && data[0] == 0xFF && data[1] == 0xFE)
 		return 100;
 	if (size >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
@@ -1778,9 +2148,45 @@ static void run(parser *p)
 	if (p->status != ESPDIAG_OK)
 		return;
 	if (p->pending) {
-		/* Windows stores what it has read. */
-		warn(p, p->ln, "the file ends inside a continued hex value");
-		finish_hex(p);
+		p->pending = false;
+		if (p->strict) {
+			/* Windows stores what it has read. */
+			warn(p, p->ln, "the file ends inside a continued hex value");
+			finish_hex(p);
+		} else if (p->have_key) {
+			warn(p, p->ln, "the file ends inside a continued hex value; value kept as text "
+			               "(REG_DUMP_TEXT)");
+			store_units(p, ESPDIAG_REG_DUMP_TEXT, p->ptext.v, p->ptext.len);
+		}
+	}
+}
+
+/* Where the input ends says whether it was cut short: a real dump ends
+ * with CR LF after a blank line. An odd UTF-16 byte count, a last line
+ * without a line end, or a string still open on the last non-empty line
+ * means the input ends early: one warning, at the place it was cut. */
+static void check_end(parser *p, size_t total)
+{
+	static const char early[] = "input ends early (truncated?): ";
+	char msg[160];
+	if (p->enc == ENC_UTF16LE && p->file_end < total) {
+		/* The dangling byte starts a line of its own after a line end. */
+		bool own_line = p->lineno == 0 || p->base + p->line_end < p->file_end;
+		uint64_t line = own_line ? p->lineno + 1 : p->lineno;
+		uint64_t col = own_line ? 1 : (uint64_t)char_count(p->lv, p->ln) + 1;
+		snprintf(msg, sizeof msg, "%sodd number of bytes in UTF-16 text; last byte ignored",
+		         early);
+		warn_raw(p, line, col, total - 1 - p->base, msg);
+	} else if (p->long_line ? p->long_unterminated
+	                        : p->lineno > 0 && p->line_end == p->size && p->line_end > p->line_off) {
+		/* (a line left out: its column counts units) */
+		uint64_t col = p->long_line ? p->long_bytes / (p->enc == ENC_UTF16LE ? 2 : 1)
+		                            : (uint64_t)char_count(p->lv, p->ln);
+		snprintf(msg, sizeof msg, "%sthe last line has no line end", early);
+		warn_raw(p, p->lineno, col + 1, p->line_end, msg);
+	} else if (p->open_string) {
+		snprintf(msg, sizeof msg, "%sa string is still open at the end of the input", early);
+		warn_file(p, p->open_line, p->open_col, p->open_off, msg);
 	}
 }
 
@@ -1819,6 +2225,7 @@ static void parser_free(parser *p)
 	free(p->out.v);
 	free(p->pname.v);
 	free(p->pdata.v);
+	free(p->ptext.v);
 }
 
 /* Sets the parser up for the input: its encoding, and for UTF-16 in a
@@ -1834,6 +2241,12 @@ static int parser_start(parser *p, esp_input *in, const espdiag_open_options *op
 	/* Windows' own nesting limit is 512; a larger cap costs memory only. */
 	size_t depth = p->lim.max_depth < 65536 ? (size_t)p->lim.max_depth : 65536;
 	p->lim.max_depth = (uint32_t)depth;
+	/* A line holds a value's data (a string: two bytes a unit) and room
+	 * for the longest key path or value name and the syntax around it. */
+	uint64_t data_units = p->lim.max_value_size / 2;
+	if (data_units > SIZE_MAX / 16)
+		data_units = SIZE_MAX / 16;
+	p->line_cap = (size_t)data_units + (MAX_KEY_NAME + 1) * depth + MAX_VALUE_NAME + 64;
 	p->comp = malloc((depth + 1) * sizeof *p->comp);
 	if (p->comp == NULL)
 		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
@@ -1893,20 +2306,25 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	}
 	size_t total = in->size;
 	run(&p);
-	if (p.status == ESPDIAG_OK && p.enc == ENC_UTF16LE && p.file_end < total) {
-		/* The dangling byte starts a line of its own after a line end. */
-		bool own_line = p.lineno == 0 || p.base + p.line_end < p.file_end;
-		uint64_t line = own_line ? p.lineno + 1 : p.lineno;
-		uint64_t col = own_line ? 1 : (uint64_t)char_count(p.lv, p.ln) + 1;
-		warn_raw(&p, line, col, total - 1 - p.base,
-		         "odd number of bytes in UTF-16 text; last byte ignored");
-	}
+	if (p.status == ESPDIAG_OK)
+		check_end(&p, total);
 	parser_free(&p);
+	/* No key line at all: some other text (or nothing). A file with a
+	 * regedit header and no keys is an empty registry, as Windows imports
+	 * it; an empty file, or a BOM alone, is not a registry file. */
+	if (p.status == ESPDIAG_OK && p.dialect == DIALECT_DUMP && !p.key_found) {
+		rc = esp_err_set(err, ESPDIAG_EFORMAT, "%s: not a registry file (no key line found)",
+		                 in->name != NULL ? in->name : "(memory)");
+		esp_input_release(in);
+		esp_memtree_free(p.tree);
+		return rc;
+	}
 	esp_input_release(in);
 	if (p.status == ESPDIAG_OK) {
 		if (esp_memtree_set_property(p.tree, "format", "reg") != ESPDIAG_OK ||
 		    esp_memtree_set_property(p.tree, "encoding", encoding) != ESPDIAG_OK ||
-		    esp_memtree_set_property(p.tree, "dialect", dialect_name(p.dialect)) != ESPDIAG_OK)
+		    esp_memtree_set_property(p.tree, "dialect", dialect_name(p.dialect)) != ESPDIAG_OK ||
+		    esp_memtree_set_property(p.tree, "damaged", p.damaged ? "yes" : "no") != ESPDIAG_OK)
 			p.status = ESPDIAG_ENOMEM;
 	}
 	if (p.status != ESPDIAG_OK) {

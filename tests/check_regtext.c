@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "readers.h"
@@ -69,6 +70,15 @@ static void check_sz(espdiag_registry *reg, const char *path, const char *name,
 	size_t n;
 	const unsigned char *u = tu_utf16(utf8, &n);
 	check_bytes(value_of(reg, path, name), ESPDIAG_REG_SZ, u, n);
+}
+
+/* The UTF-16LE of utf8 with its NUL: what a value kept as text holds. */
+static void check_text(espdiag_registry *reg, const char *path, const char *name,
+                       const char *utf8)
+{
+	size_t n;
+	const unsigned char *u = tu_utf16(utf8, &n);
+	check_bytes(value_of(reg, path, name), ESPDIAG_REG_DUMP_TEXT, u, n);
 }
 
 static void check_dword(espdiag_registry *reg, const char *path, const char *name, uint32_t x)
@@ -801,20 +811,24 @@ START_TEST(test_dump_lenient_recovery)
 		"[HKCU\\E]\n"
 		" \"d\"=\"unterminated\n"
 		" \"e\"=\"x\" junk\n");
-	/* The line that cut the value short is read as usual. */
-	ck_assert(!has_value(reg, "HKCU\\D", "a"));
+	/* The line that cut the value short is read as usual; the value is
+	 * kept as the text it was written as. */
+	check_text(reg, "HKCU\\D", "a", "hex:01,\\");
 	check_sz(reg, "HKCU\\D", "b", "kept");
 	/* An unusable key line closes the key in the dump dialect. */
 	ck_assert(!has_value(reg, "HKCU\\D", "c"));
-	ck_assert(!has_value(reg, "HKCU\\E", "d"));
-	/* the string runs to the last quote of the line */
-	check_sz(reg, "HKCU\\E", "e", "x");
+	/* A string that does not close, text after the last quote: kept as
+	 * text too. */
+	check_text(reg, "HKCU\\E", "d", "\"unterminated");
+	check_text(reg, "HKCU\\E", "e", "\"x\" junk");
 	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 5);
-	check_warning(reg, 0, 3, 2, 24, "not hex data");
+	check_warning(reg, 0, 3, 2, 24, "not hex data; value kept as text");
 	check_warning(reg, 1, 4, 13, 47, "no closing ']'");
 	check_warning(reg, 2, 5, 2, 49, "outside of any key");
-	check_warning(reg, 3, 7, 19, 89, "missing closing quote");
-	check_warning(reg, 4, 8, 10, 99, "text after the closing quote ignored");
+	check_warning(reg, 3, 7, 19, 89, "missing closing quote; value kept as text");
+	check_warning(reg, 4, 8, 10, 99, "text after the closing quote; value kept as text");
+	/* the key line and the value after it were lost */
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
 	tu_registry_free(reg);
 }
 END_TEST
@@ -879,27 +893,40 @@ END_TEST
 
 START_TEST(test_truncated_file)
 {
-	/* Cut inside a string: what came before is kept. */
+	/* Cut inside a string: what came before is kept. The last line has
+	 * no line end: the input ends early. */
 	espdiag_registry *reg = open_ok(V5 KEY "\"a\"=\"whole\"\n\"b\"=\"cut sho");
 	check_sz(reg, "HKCU\\Software\\T", "a", "whole");
 	ck_assert(!has_value(reg, "HKCU\\Software\\T", "b"));
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
 	check_warning(reg, 0, 5, 13, 96, "missing closing quote");
+	check_warning(reg, 1, 5, 13, 96, "input ends early (truncated?): the last line has no line end");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
 	tu_registry_free(reg);
 
 	/* Cut inside a continued hex value: Windows keeps the bytes read. */
 	reg = open_ok(V5 KEY "\"h\"=hex:01,02,\\\n  03,\\");
 	check_bytes(value_of(reg, "HKCU\\Software\\T", "h"), 3, "\x01\x02\x03", 3);
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
 	check_warning(reg, 0, 5, 7, 94, "ends inside a continued hex value");
+	check_warning(reg, 1, 5, 7, 94, "input ends early (truncated?)");
 	tu_registry_free(reg);
 
 	/* Cut inside a key line. */
 	reg = open_ok("[HKCU\\A]\n \"a\"=\"1\"\n[HKCU\\B");
 	check_sz(reg, "HKCU\\A", "a", "1");
 	ck_assert(!has_key(reg, "HKCU\\B"));
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
 	check_warning(reg, 0, 3, 8, 25, "no closing ']'");
+	check_warning(reg, 1, 3, 8, 25, "input ends early (truncated?)");
+	tu_registry_free(reg);
+
+	/* Cut inside a DWORD: the digits read would make a wrong number. */
+	reg = open_ok("[HKCU\\A]\r\n    \"a\"=DWORD:0000");
+	check_dword(reg, "HKCU\\A", "a", 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 2, 19, 28, "input ends early (truncated?)");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
 	tu_registry_free(reg);
 }
 END_TEST
@@ -960,23 +987,26 @@ END_TEST
 
 START_TEST(test_empty_file)
 {
+	/* An empty file, or a BOM alone, is not a registry file. */
 	int rc;
 	espdiag_registry *reg = tu_open_bytes("", 0, &rc);
-	ck_assert_int_eq(rc, ESPDIAG_OK);
-	ck_assert_str_eq(prop(reg, "format"), "reg");
-	const espdiag_key *root = espdiag_registry_root(reg);
-	ck_assert_uint_eq(espdiag_key_subkey_count(root), 0);
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
-	tu_registry_free(reg);
-
-	/* a BOM alone, a header alone */
+	ck_assert_ptr_null(reg);
+	ck_assert_int_eq(rc, ESPDIAG_EFORMAT);
 	reg = tu_open_bytes("\xff\xfe", 2, &rc);
-	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_ptr_null(reg);
+	ck_assert_int_eq(rc, ESPDIAG_EFORMAT);
+
+	/* A header alone is an empty registry (a whole line: else the input
+	 * ends early). */
+	reg = open_ok("Windows Registry Editor Version 5.00\r\n");
+	ck_assert_str_eq(prop(reg, "format"), "reg");
 	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
 	tu_registry_free(reg);
 	reg = open_ok("Windows Registry Editor Version 5.00");
 	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
-	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 1, 37, 36, "input ends early (truncated?)");
 	tu_registry_free(reg);
 }
 END_TEST
@@ -1081,6 +1111,173 @@ START_TEST(test_option_caps)
 	check_warning(reg, 0, 5, 1, 58, "over the cap of 4 bytes");
 	check_warning(reg, 1, 7, 9, 99, "more than 3 keys");
 	espdiag_registry_free(reg);
+}
+END_TEST
+
+/* Issue 19: a line longer than a value may be is left out the moment it
+ * passes the cap, holding no more of it than the cap (a window of the
+ * file, a line buffer of the cap), and the lines after it still read. */
+#define LC_VALUE_CAP ((uint64_t)1 << 20)
+#define LC_HEAD "[HKCU\\L]\r\n    \"big\"=\""
+#define LC_TAIL "\"\r\n    \"after\"=DWORD:0000002a\r\n    \"fits\"=\""
+
+static size_t lc_long(void)
+{
+	return getenv("ESPDIAG_TEST_UNDER_VALGRIND") != NULL ? (size_t)2 << 20 : (size_t)16 << 20;
+}
+
+/* Appends the text of the test dump (a long line of n characters, then a
+ * DWORD line and a string line of 500000 characters, which fits) as
+ * units of width bytes: 1, or 2 for UTF-16LE. first is the long line's
+ * first byte (0xE9 makes an 8-bit text Windows-1252). */
+static void lc_emit(void (*put)(void *, const void *, size_t), void *ctx, size_t width,
+                    size_t n, unsigned char first)
+{
+	unsigned char chunk[2 * 4096];
+	const char *parts[] = { LC_HEAD, LC_TAIL, "\"\r\n\r\n" };
+	for (int part = 0; part < 3; part++) {
+		size_t fill = part == 0 ? n : part == 1 ? 500000 : 0;
+		size_t len = strlen(parts[part]);
+		for (size_t i = 0; i < len; i++) {
+			chunk[width * i] = (unsigned char)parts[part][i];
+			if (width == 2)
+				chunk[2 * i + 1] = 0;
+		}
+		put(ctx, chunk, width * len);
+		for (size_t done = 0; done < fill;) {
+			size_t k = fill - done < 4096 ? fill - done : 4096;
+			for (size_t i = 0; i < k; i++) {
+				chunk[width * i] = (unsigned char)(part == 0 ? 'a' + (done + i) % 26 : 'b');
+				if (width == 2)
+					chunk[width * i + 1] = 0;
+			}
+			if (done == 0 && part == 0 && first != 0)
+				chunk[0] = first;
+			put(ctx, chunk, width * k);
+			done += k;
+		}
+	}
+}
+
+typedef struct lc_buf {
+	unsigned char *b;
+	size_t len, cap;
+} lc_buf;
+
+static void lc_put_mem(void *ctx, const void *d, size_t n)
+{
+	lc_buf *t = ctx;
+	ck_assert_uint_le(t->len + n, t->cap);
+	memcpy(t->b + t->len, d, n);
+	t->len += n;
+}
+
+static void lc_put_file(void *ctx, const void *d, size_t n)
+{
+	ck_assert_uint_eq(fwrite(d, 1, n, ctx), n);
+}
+
+static long lc_peak_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static bool lc_measure(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return false;
+#endif
+#endif
+	return getenv("ESPDIAG_TEST_UNDER_VALGRIND") == NULL;
+}
+
+static void lc_check(espdiag_registry *reg, uint64_t off, uint64_t line_bytes)
+{
+	check_dword(reg, "HKCU\\L", "after", 42);
+	ck_assert_uint_eq(espdiag_value_size(value_of(reg, "HKCU\\L", "fits")), 2 * 500000 + 2);
+	ck_assert(!has_value(reg, "HKCU\\L", "big"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	char words[160];
+	snprintf(words, sizeof words,
+	         "line of %llu bytes is longer than a value's size cap (1048576 bytes) allows; "
+	         "line left out",
+	         (unsigned long long)line_bytes);
+	check_warning(reg, 0, 2, 1, off, words);
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+}
+
+START_TEST(test_line_cap)
+{
+	size_t n = lc_long();
+	espdiag_open_options o = ESPDIAG_OPEN_OPTIONS_INIT;
+	o.max_value_size = LC_VALUE_CAP;
+	/* the long line in bytes: indent, name, '=', quotes */
+	uint64_t line = 4 + 5 + 1 + 2 + n;
+	/* 8-bit text from memory: UTF-8 (ASCII), then Windows-1252 */
+	for (int cp = 0; cp < 2; cp++) {
+		lc_buf t = { malloc(n + 600000), 0, n + 600000 };
+		ck_assert_ptr_nonnull(t.b);
+		lc_emit(lc_put_mem, &t, 1, n, cp ? 0xE9 : 0);
+		long before = lc_peak_kib();
+		espdiag_registry *reg = NULL;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o),
+		                 ESPDIAG_OK);
+		ck_assert_str_eq(prop(reg, "encoding"), cp ? "windows-1252" : "utf-8");
+		lc_check(reg, 10, line);
+		if (lc_measure())
+			ck_assert_msg(lc_peak_kib() - before < 8 << 10, "%s: peak RSS grew by %ld KiB",
+			              prop(reg, "encoding"), lc_peak_kib() - before);
+		espdiag_registry_free(reg);
+
+		/* The same line with no line end: it is the last line. */
+		t.len = 10 + line;
+		ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+		ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o),
+		                 ESPDIAG_OK);
+		ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+		check_warning(reg, 1, 2, line + 1, 10 + line, "input ends early (truncated?)");
+		espdiag_registry_free(reg);
+		free(t.b);
+	}
+	/* UTF-16LE from memory */
+	lc_buf t = { malloc(2 * (n + 600000)), 0, 2 * (n + 600000) };
+	ck_assert_ptr_nonnull(t.b);
+	lc_put_mem(&t, "\xff\xfe", 2);
+	lc_emit(lc_put_mem, &t, 2, n, 0);
+	espdiag_registry *reg = NULL;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_memory(reg, t.b, t.len, "t", NULL, &o), ESPDIAG_OK);
+	lc_check(reg, 2 + 20, 2 * line);
+	espdiag_registry_free(reg);
+	free(t.b);
+
+	/* UTF-16LE from a file: read through the window, which stays small. */
+	const char *tmp = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/espdiag-longline-XXXXXX",
+	         tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "wb");
+	ck_assert_ptr_nonnull(f);
+	lc_put_file(f, "\xff\xfe", 2);
+	lc_emit(lc_put_file, f, 2, n, 0);
+	ck_assert_int_eq(fclose(f), 0);
+	long before = lc_peak_kib();
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(reg, path, NULL, &o), ESPDIAG_OK);
+	lc_check(reg, 2 + 20, 2 * line);
+	if (lc_measure())
+		ck_assert_msg(lc_peak_kib() - before < 8 << 10, "window: peak RSS grew by %ld KiB",
+		              lc_peak_kib() - before);
+	espdiag_registry_free(reg);
+	remove(path);
 }
 END_TEST
 
@@ -1367,6 +1564,482 @@ START_TEST(test_round_trip_corpus)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* the dump as mdmdiagnosticstool.exe writes it (EVIDENCE.md section 1) */
+
+#define ENROLLMENT "HKLM\\SOFTWARE\\Microsoft\\Enrollments\\{0B4E8A3C-1F2D-4E5A-9C8B-7D6E5F4A3B2C}"
+#define FIXTURE_KEY "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Fixture"
+/* The non-ASCII texts of tests/data/dump-cp1252.reg, in UTF-8. */
+#define JOSE "Jos\xc3\xa9 M\xc3\xbcller"
+#define UPN "jos\xc3\xa9.m\xc3\xbcller@contoso.fr"
+#define ERROR_TEXT "Contactez le support \xe2\x80\x94 poste 1234 ou \"Aide\" sur \\\\fs01\\it"
+
+static void check_key_values(espdiag_registry *reg, const char *path, size_t count)
+{
+	const espdiag_key *k = NULL;
+	ck_assert_msg(espdiag_registry_key(&k, reg, path) == ESPDIAG_OK, "no key %s", path);
+	ck_assert_uint_eq(espdiag_key_value_count(k), count);
+}
+
+static void check_qword(espdiag_registry *reg, const char *path, const char *name,
+                        uint64_t x)
+{
+	unsigned char le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(x >> (8 * i));
+	const espdiag_value *v = value_of(reg, path, name);
+	check_bytes(v, ESPDIAG_REG_QWORD, le, 8);
+	uint64_t got = 0;
+	ck_assert_int_eq(espdiag_value_get_qword(v, &got), ESPDIAG_OK);
+	ck_assert_uint_eq(got, x);
+}
+
+/* Everything tests/data/dump-cp1252.reg holds, whatever its encoding. */
+static void check_writer_fixture(espdiag_registry *reg, const char *encoding)
+{
+	ck_assert_str_eq(prop(reg, "format"), "reg");
+	ck_assert_str_eq(prop(reg, "dialect"), "dump");
+	ck_assert_str_eq(prop(reg, "encoding"), encoding);
+	ck_assert_str_eq(prop(reg, "damaged"), "no");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	/* HKCU first, as the writer wrote it */
+	const espdiag_key *root = espdiag_registry_root(reg), *k;
+	ck_assert_uint_eq(espdiag_key_subkey_count(root), 2);
+	ck_assert_int_eq(espdiag_key_subkey_at(&k, root, 0), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_key_name(k), "HKEY_CURRENT_USER");
+	ck_assert_int_eq(espdiag_key_subkey_at(&k, root, 1), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_key_name(k), "HKEY_LOCAL_MACHINE");
+
+	check_key_values(reg, FIXTURE_KEY, 2);
+	check_sz(reg, FIXTURE_KEY, "DisplayName", JOSE);
+	check_dword(reg, FIXTURE_KEY, "Count", 3);
+	check_key_values(reg, FIXTURE_KEY "\\Empty", 0);
+
+	check_key_values(reg, ENROLLMENT, 6);
+	check_sz(reg, ENROLLMENT, "UPN", UPN);
+	check_dword(reg, ENROLLMENT, "EnrollmentState", 1);
+	check_qword(reg, ENROLLMENT, "CreationTime", 0x1d9c2b3a4f5e6d7ull);
+	check_sz(reg, ENROLLMENT, "Path", "C:\\Program Files\\Contoso\\");
+	check_sz(reg, ENROLLMENT, "Json", "{\"state\":\"failed\",\"dir\":\"C:\\\\Temp\"}");
+	check_sz(reg, ENROLLMENT, "", "default");
+
+	check_key_values(reg, ENROLLMENT "\\FirstSync", 5);
+	check_sz(reg, ENROLLMENT "\\FirstSync", "CustomErrorText", ERROR_TEXT);
+	check_dword(reg, ENROLLMENT "\\FirstSync", "SyncFailureTimeout", 60);
+	check_dword(reg, ENROLLMENT "\\FirstSync", "SkipUserStatusPage", 0xFFFFFFFFu);
+	check_qword(reg, ENROLLMENT "\\FirstSync", "Max", UINT64_MAX);
+	check_qword(reg, ENROLLMENT "\\FirstSync", "Zero", 0);
+	check_key_values(reg, ENROLLMENT "\\NoValues", 0);
+}
+
+START_TEST(test_dump_writer_format)
+{
+	/* tests/data/dump-cp1252.reg is byte for byte what the writer writes:
+	 * no header, Windows-1252 (the "ANSI" code page), CRLF, the HKCU keys
+	 * first, four-space indents, DWORD:%08x, QWORD:%I64x, raw strings,
+	 * a blank line after each key (keys without values too) and CRLF
+	 * after the last blank line. */
+	size_t size;
+	unsigned char *d = tu_read_file(tu_data_path("dump-cp1252.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_mem_eq(d + size - 5, "]\r\n\r\n", 5);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(d, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_writer_fixture(reg, "windows-1252");
+	tu_registry_free(reg);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_dump_qword)
+{
+	espdiag_registry *reg = open_ok("[HKCU\\Q]\r\n"
+	                                "    \"lower\"=QWORD:1d9c2b3a4f5e6d7\r\n"
+	                                "    \"upper\"=QWORD:1D9C2B3A4F5E6D7\r\n"
+	                                "    \"tag\"=qword:Ab\r\n"
+	                                "    \"mixed\"=Qword: 10 ;comment\r\n"
+	                                "    \"one\"=QWORD:1\r\n"
+	                                "    \"full\"=QWORD:8000000000000000\r\n"
+	                                "    \"long\"=QWORD:10000000000000000\r\n"
+	                                "    \"none\"=QWORD:\r\n"
+	                                "    \"blank\"=QWORD: ;x\r\n"
+	                                "    \"0x\"=QWORD:0x1\r\n"
+	                                "\r\n");
+	check_qword(reg, "HKCU\\Q", "lower", 0x1d9c2b3a4f5e6d7ull);
+	check_qword(reg, "HKCU\\Q", "upper", 0x1d9c2b3a4f5e6d7ull);
+	check_qword(reg, "HKCU\\Q", "tag", 0xab);
+	check_qword(reg, "HKCU\\Q", "mixed", 0x10);
+	check_qword(reg, "HKCU\\Q", "one", 1);
+	check_qword(reg, "HKCU\\Q", "full", 0x8000000000000000ull);
+	size_t n;
+	const unsigned char *u = tu_utf16("QWORD:10000000000000000", &n);
+	check_bytes(value_of(reg, "HKCU\\Q", "long"), ESPDIAG_REG_DUMP_TEXT, u, n);
+	u = tu_utf16("QWORD:", &n);
+	check_bytes(value_of(reg, "HKCU\\Q", "none"), ESPDIAG_REG_DUMP_TEXT, u, n);
+	u = tu_utf16("QWORD: ;x", &n);
+	check_bytes(value_of(reg, "HKCU\\Q", "blank"), ESPDIAG_REG_DUMP_TEXT, u, n);
+	u = tu_utf16("QWORD:0x1", &n);
+	check_bytes(value_of(reg, "HKCU\\Q", "0x"), ESPDIAG_REG_DUMP_TEXT, u, n);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 4);
+	check_warning(reg, 0, 8, 18, 203, "qword with more than 16 hex digits; value kept as text");
+	check_warning(reg, 1, 9, 18, 239, "qword without digits; value kept as text");
+	check_warning(reg, 2, 10, 20, 260, "qword without digits; value kept as text");
+	check_warning(reg, 3, 11, 17, 280, "bad qword: expected up to 16 hex digits; value kept");
+	ck_assert_str_eq(prop(reg, "damaged"), "no");
+	tu_registry_free(reg);
+
+	/* Windows' reg import has no QWORD: spelling: strict files are read
+	 * as Windows reads them. */
+	reg = open_ok(V5 KEY "\"q\"=QWORD:1\r\n\"d\"=dword:00000001\r\n");
+	ck_assert(!has_value(reg, "HKCU\\Software\\T", "q"));
+	check_dword(reg, "HKCU\\Software\\T", "d", 1);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 4, 5, 76, "unknown value type; line ignored");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+	tu_registry_free(reg);
+}
+END_TEST
+
+/* The writer's fixture, its text in UTF-8, rewritten in each encoding a
+ * re-saved dump may have. */
+static char *fixture_as_utf8(size_t *len)
+{
+	size_t size;
+	unsigned char *d = tu_read_file(tu_data_path("dump-cp1252.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	char *u = malloc(3 * size + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < size; i++) {
+		/* 0x97 is U+2014 in Windows-1252; its other bytes past 0x9F are
+		 * Latin-1's, the code points of the same numbers. */
+		if (d[i] == 0x97) {
+			memcpy(u + n, "\xe2\x80\x94", 3);
+			n += 3;
+		} else if (d[i] >= 0x80) {
+			ck_assert_uint_ge(d[i], 0xA0); /* Latin-1 and Windows-1252 agree */
+			u[n++] = (char)(0xC0 | (d[i] >> 6));
+			u[n++] = (char)(0x80 | (d[i] & 0x3F));
+		} else {
+			u[n++] = (char)d[i];
+		}
+	}
+	u[n] = '\0';
+	free(d);
+	*len = n;
+	return u;
+}
+
+START_TEST(test_dump_encodings)
+{
+	size_t len, size;
+	char *text = fixture_as_utf8(&len);
+	int rc;
+	/* UTF-8 without and with a BOM */
+	espdiag_registry *reg = tu_open_bytes(text, len, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_writer_fixture(reg, "utf-8");
+	tu_registry_free(reg);
+	char *bom8 = malloc(len + 3);
+	memcpy(bom8, "\xef\xbb\xbf", 3);
+	memcpy(bom8 + 3, text, len);
+	reg = tu_open_bytes(bom8, len + 3, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_writer_fixture(reg, "utf-8");
+	tu_registry_free(reg);
+	free(bom8);
+	/* UTF-16LE with and without a BOM */
+	unsigned char *f = utf16_file(text, &size);
+	reg = tu_open_bytes(f, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_writer_fixture(reg, "utf-16le");
+	tu_registry_free(reg);
+	reg = tu_open_bytes(f + 2, size - 2, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_writer_fixture(reg, "utf-16le");
+	tu_registry_free(reg);
+	free(f);
+	free(text);
+
+	/* Windows-1252 by default; the codepage option names another code
+	 * page (Windows-1251 here: 0xC0 is U+0410, 0xFF is U+044F). */
+	static const char cyrillic[] = "[HKCU\\C]\r\n    \"UPN\"=\"\xc0\xff\"\r\n\r\n";
+	reg = open_with(cyrillic, strlen(cyrillic), "CP1251", &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\C", "UPN", "\xd0\x90\xd1\x8f");
+	ck_assert_str_eq(prop(reg, "encoding"), "cp1251");
+	ck_assert_str_eq(prop(reg, "dialect"), "dump");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+	espdiag_registry_free(reg);
+	reg = open_with(cyrillic, strlen(cyrillic), NULL, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	check_sz(reg, "HKCU\\C", "UPN", "\xc3\x80\xc3\xbf");
+	ck_assert_str_eq(prop(reg, "encoding"), "windows-1252");
+	espdiag_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_dump_undecoded_lines)
+{
+	size_t size;
+	unsigned char *d = tu_read_file(tu_data_path("dump-odd-lines.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(d, size, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	const char *k = "HKLM\\SOFTWARE\\Fixture\\Odd";
+	static const char *const kept[][2] = {
+		{ "Multi", "MULTI_SZ:a,b" },
+		{ "Bin", "BINARY:00 01" },
+		{ "Exp", "EXPAND_SZ:%SystemRoot%\\x" },
+		{ "BadMulti", "hex(7):61,00,zz" },
+		{ "RegSz", "REG_SZ:text" },
+		{ "Tag", "SOMETAG:some text  " },
+		{ "Euro", "TEXT:\xe2\x82\xac 5" },
+		{ "BadDword", "DWORD:12xz" },
+		{ "LongDword", "DWORD:123456789" },
+		{ "NoDigits", "DWORD:" },
+		{ "LongQword", "QWORD:12345678901234567" },
+		{ "NoQword", "QWORD:" },
+		{ "Nothing", "" },
+		{ "Open", "\"no closing quote" },
+		{ "Junk", "\"x\" junk" },
+		{ "BadType", "hex(zz):01" },
+		{ "Dash", "-x" },
+		{ "Continued", "hex:01,02,\\\r\n      03,zz" },
+		{ "Cut", "hex:01,\\" },
+	};
+	size_t nkept = sizeof kept / sizeof kept[0];
+	const espdiag_key *key;
+	ck_assert_int_eq(espdiag_registry_key(&key, reg, k), ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_value_count(key), nkept + 2);
+	for (size_t i = 0; i < nkept; i++) {
+		const espdiag_value *v;
+		ck_assert_int_eq(espdiag_key_value_at(&v, key, i), ESPDIAG_OK);
+		ck_assert_str_eq(espdiag_value_name(v), kept[i][0]);
+		check_text(reg, k, kept[i][0], kept[i][1]);
+	}
+	check_dword(reg, k, "After", 1);
+	check_qword(reg, k, "Qword", 0x1d9c2b3a4f5e6d7ull);
+
+	static const struct {
+		uint64_t line, col, off;
+		const char *words;
+	} notes[] = {
+		{ 4, 13, 241, "unknown value type \"MULTI_SZ:\"; value kept as text (REG_DUMP_TEXT)" },
+		{ 5, 11, 265, "unknown value type \"BINARY:\"" },
+		{ 6, 11, 289, "unknown value type \"EXPAND_SZ:\"" },
+		{ 7, 29, 343, "expected a hex byte; value kept as text" },
+		{ 8, 13, 359, "unknown value type \"REG_SZ:\"" },
+		{ 9, 11, 382, "unknown value type \"SOMETAG:\"" },
+		{ 10, 12, 414, "unknown value type \"TEXT:\"" },
+		{ 11, 24, 447, "bad dword: expected up to 8 hex digits; value kept as text" },
+		{ 12, 23, 473, "dword with more than 8 hex digits; value kept as text" },
+		{ 13, 22, 505, "dword without digits; value kept as text" },
+		{ 14, 23, 529, "qword with more than 16 hex digits; value kept as text" },
+		{ 15, 21, 568, "qword without digits; value kept as text" },
+		{ 16, 15, 584, "missing value data; value kept as text" },
+		{ 17, 29, 614, "missing closing quote; value kept as text" },
+		{ 18, 16, 631, "text after the closing quote; value kept as text" },
+		{ 19, 19, 655, "bad type number in hex(N):; value kept as text" },
+		{ 20, 13, 675, "text after '=-'; value kept as text" },
+		{ 22, 10, 716, "expected a hex byte in the hex value of line 21; value kept as text" },
+		{ 24, 5, 744, "hex value of line 23 ended by a line that is not hex data; value kept" },
+	};
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), sizeof notes / sizeof notes[0]);
+	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
+		check_warning(reg, i, notes[i].line, notes[i].col, notes[i].off, notes[i].words);
+	/* notes, not damage: nothing was lost */
+	ck_assert_str_eq(prop(reg, "damaged"), "no");
+	ck_assert_str_eq(espdiag_reg_type_name(ESPDIAG_REG_DUMP_TEXT), "REG_DUMP_TEXT");
+	ck_assert_uint_eq(ESPDIAG_REG_DUMP_TEXT, 0x45535400u);
+	/* and an export reads back to the same types and bytes */
+	round_trip(reg, 0);
+	round_trip(reg, ESPDIAG_EXPORT_UTF16LE);
+	tu_registry_free(reg);
+	free(d);
+
+	/* A value outside of any key is lost: that is damage. */
+	reg = open_ok("[HKCU\\K]\r\n    \"a\"=BINARY:00\r\n[HKCU\\Broken\r\n"
+	              "    \"b\"=BINARY:01\r\n\r\n");
+	check_text(reg, "HKCU\\K", "a", "BINARY:00");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 3);
+	check_warning(reg, 0, 2, 9, 18, "unknown value type \"BINARY:\"; value kept as text");
+	check_warning(reg, 1, 3, 13, 41, "no closing ']'");
+	check_warning(reg, 2, 4, 5, 47, "value outside of any key");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+	tu_registry_free(reg);
+}
+END_TEST
+
+/* Every prefix of text (size bytes, of which the first key line ends at
+ * key_end) opens as the text it is: not a registry file before the first
+ * whole key line, then a registry whose last warning says the input ends
+ * early exactly when the cut is inside a line (or, in UTF-16, inside a
+ * unit), and whose "damaged" property says so too. unit is 1 or 2; the
+ * text starts with a BOM of bom bytes. An 8-bit prefix is UTF-8 up to
+ * and including byte ascii (the first non-ASCII one), Windows-1252 until
+ * byte whole, then in encoding. */
+static void every_prefix(const unsigned char *text, size_t size, size_t unit, size_t bom,
+                         size_t key_end, size_t ascii, size_t whole, const char *encoding)
+{
+	size_t opened = 0, cut = 0;
+	for (size_t len = 0; len <= size; len++) {
+		int rc;
+		espdiag_registry *reg = tu_open_bytes(text, len, &rc);
+		if (len < key_end) {
+			ck_assert_msg(reg == NULL && rc == ESPDIAG_EFORMAT, "prefix %zu: status %d", len,
+			              rc);
+			continue;
+		}
+		ck_assert_msg(reg != NULL, "prefix %zu: status %d", len, rc);
+		opened++;
+		ck_assert_str_eq(prop(reg, "encoding"), len <= ascii  ? "utf-8"
+		                                        : len < whole ? "windows-1252"
+		                                                      : encoding);
+		bool odd = (len - bom) % unit != 0;
+		size_t last = len - (len - bom) % unit - unit; /* the last whole unit */
+		bool mid = odd || (text[last] != '\r' && text[last] != '\n') ||
+		           (unit == 2 && text[last + 1] != 0);
+		size_t n = espdiag_registry_warning_count(reg);
+		const espdiag_warning *w = n > 0 ? espdiag_registry_warning_at(reg, n - 1, NULL) : NULL;
+		bool early = w != NULL && strstr(w->message, "input ends early (truncated?)") != NULL;
+		ck_assert_msg(early == mid, "prefix %zu: cut mid-line %d, warning \"%s\"", len, mid,
+		              w != NULL ? w->message : "(none)");
+		ck_assert_str_eq(prop(reg, "damaged"), mid ? "yes" : "no");
+		if (mid) {
+			ck_assert_uint_eq(w->offset, odd ? len - 1 : len);
+			cut++;
+		}
+		for (size_t i = 0; i + 1 < n; i++)
+			ck_assert_ptr_null(strstr(espdiag_registry_warning_at(reg, i, NULL)->message,
+			                          "input ends early"));
+		tu_registry_free(reg);
+	}
+	ck_assert_uint_gt(opened, 0);
+	ck_assert_uint_gt(cut, 0);
+}
+
+START_TEST(test_dump_truncated_everywhere)
+{
+	size_t size;
+	unsigned char *d = tu_read_file(tu_data_path("dump-cp1252.reg"), &size);
+	ck_assert_ptr_nonnull(d);
+	const unsigned char *rb = memchr(d, ']', size);
+	ck_assert_ptr_nonnull(rb);
+	size_t key_end = (size_t)(rb - d) + 1;
+	size_t e_acute = (size_t)((const unsigned char *)memchr(d, 0xE9, size) - d);
+	every_prefix(d, size, 1, 0, key_end, e_acute, e_acute + 1, "windows-1252");
+
+	/* The exact place of the cut, in Windows-1252 (a byte a column):
+	 * inside the UPN's string on line 8. */
+	size_t at = (size_t)((const unsigned char *)strstr((const char *)d, "jos\xe9.") -
+	                     d) + 4;
+	int rc;
+	espdiag_registry *reg = tu_open_bytes(d, at, &rc);
+	ck_assert_int_eq(rc, ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+	check_warning(reg, 0, 8, 16, at, "missing closing quote; value kept as text");
+	check_warning(reg, 1, 8, 16, at, "input ends early (truncated?)");
+	check_text(reg, ENROLLMENT, "UPN", "\"jos\xc3\xa9");
+	tu_registry_free(reg);
+	free(d);
+
+	/* UTF-16LE with a BOM: a cut inside a unit leaves an odd byte count. */
+	size_t len;
+	char *text = fixture_as_utf8(&len);
+	unsigned char *f = utf16_file(text, &size);
+	every_prefix(f, size, 2, 2, 2 + 2 * key_end, 0, 0, "utf-16le");
+	free(f);
+	/* UTF-8: a cut inside a character is still UTF-8, once a character
+	 * of two bytes or more came before it. */
+	e_acute = (size_t)(strstr(text, "\xc3\xa9") - text);
+	every_prefix((const unsigned char *)text, len, 1, 0, key_end, e_acute, e_acute + 2, "utf-8");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_dump_string_open_at_end)
+{
+	/* The last non-empty line holds a string that never closes: the input
+	 * was cut inside a string (one whose text broke onto another line
+	 * ends on a later line). Its line end does not make it whole. */
+	espdiag_registry *reg = open_ok("[HKCU\\S]\r\n    \"a\"=\"cut\r\n\r\n");
+	check_text(reg, "HKCU\\S", "a", "\"cut");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+	check_warning(reg, 0, 2, 13, 22, "missing closing quote; value kept as text");
+	check_warning(reg, 1, 2, 13, 22, "input ends early (truncated?)");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+	tu_registry_free(reg);
+
+	reg = open_ok("[HKCU\\S]\r\n    \"a\"=\"open\r\n    \"b\"=\"x\"\r\n\r\n");
+	check_text(reg, "HKCU\\S", "a", "\"open");
+	check_sz(reg, "HKCU\\S", "b", "x");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	ck_assert_str_eq(prop(reg, "damaged"), "no");
+	tu_registry_free(reg);
+
+	/* The same in a regedit file: Windows drops the line. */
+	reg = open_ok(V5 KEY "\"a\"=\"cut\r\n");
+	ck_assert(!has_value(reg, "HKCU\\Software\\T", "a"));
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 2);
+	check_warning(reg, 0, 4, 9, 80, "missing closing quote; line ignored");
+	check_warning(reg, 1, 4, 9, 80, "input ends early (truncated?)");
+	tu_registry_free(reg);
+
+	/* A file that ends inside a continued hex value */
+	reg = open_ok("[HKCU\\S]\r\n    \"h\"=hex:01,02,\\\r\n");
+	check_text(reg, "HKCU\\S", "h", "hex:01,02,\\");
+	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
+	check_warning(reg, 0, 2, 20, 29, "ends inside a continued hex value; value kept as text");
+	ck_assert_str_eq(prop(reg, "damaged"), "yes");
+	tu_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_not_a_registry_file)
+{
+	static const char *const texts[] = {
+		"",
+		"\xff\xfe",
+		"\xef\xbb\xbf",
+		"root:x:0:0:root:/root:/bin/bash\n"
+		"daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+		"jos\xe9:x:1000:1000:Jos\xe9 M\xfcller,,,:/home/jose:/bin/bash\n",
+		"\r\n\r\n   \r\n",
+		"; a comment\r\n# another\r\n",
+		"[Not a key]\r\n    \"a\"=\"b\"\r\n",
+		"[HKEY_LOCAL_MACHINE\\SOFTWARE\r\n",
+		"    \"a\"=DWORD:00000001\r\n",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		int rc;
+		espdiag_registry *reg = open_with(texts[i], strlen(texts[i]), NULL, &rc);
+		ck_assert_msg(rc == ESPDIAG_EFORMAT, "text %zu: status %d", i, rc);
+		ck_assert_str_eq(espdiag_registry_errmsg(reg),
+		                 "test: not a registry file (no key line found)");
+		ck_assert_uint_eq(espdiag_registry_source_count(reg), 0);
+		espdiag_registry_free(reg);
+	}
+	/* A header and no key: an empty registry, as Windows imports it. */
+	static const char *const empty[] = { V5, "REGEDIT4\r\n", V5 "; nothing\r\n" };
+	for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+		espdiag_registry *reg = open_ok(empty[i]);
+		ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
+		ck_assert_uint_eq(espdiag_registry_warning_count(reg), 0);
+		ck_assert_str_eq(prop(reg, "damaged"), "no");
+		tu_registry_free(reg);
+	}
+	/* One key line is enough: a root key alone, or a deletion. */
+	espdiag_registry *reg = open_ok("[HKEY_CURRENT_USER]\r\n\r\n");
+	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 1);
+	tu_registry_free(reg);
+	reg = open_ok("[-HKEY_CURRENT_USER\\X]\r\n\r\n");
+	ck_assert_uint_eq(espdiag_key_subkey_count(espdiag_registry_root(reg)), 0);
+	tu_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* fixtures */
 
 START_TEST(test_fixtures)
@@ -1453,8 +2126,20 @@ Suite *suite_regtext(void)
 	tcase_add_test(tc, test_caps);
 	tcase_add_test(tc, test_option_caps);
 	tcase_add_test(tc, test_ten_megabyte_line);
+	tcase_add_test(tc, test_line_cap);
 	tcase_add_test(tc, test_file_window_matches_memory);
 	tcase_add_test(tc, test_consumed_hint);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("writer");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_dump_writer_format);
+	tcase_add_test(tc, test_dump_qword);
+	tcase_add_test(tc, test_dump_encodings);
+	tcase_add_test(tc, test_dump_undecoded_lines);
+	tcase_add_test(tc, test_dump_truncated_everywhere);
+	tcase_add_test(tc, test_dump_string_open_at_end);
+	tcase_add_test(tc, test_not_a_registry_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("roundtrip");

@@ -77,12 +77,21 @@ typedef enum espdiag_reg_type {
 	ESPDIAG_REG_RESOURCE_LIST = 8,
 	ESPDIAG_REG_FULL_RESOURCE_DESCRIPTOR = 9,
 	ESPDIAG_REG_RESOURCE_REQUIREMENTS_LIST = 10,
-	ESPDIAG_REG_QWORD = 11
+	ESPDIAG_REG_QWORD = 11,
+	/* Not a Windows type: a value line of a dump (a .reg file without a
+	 * regedit header, the MDMDiagReport_RegistryDump.reg dialect) whose
+	 * data could not be decoded, e.g. "MULTI_SZ:a,b" or "DWORD:xyz". The
+	 * data is the text after '=' as UTF-16LE with a terminating NUL,
+	 * exactly as written (for a hex value continued over several lines,
+	 * its lines joined by CR LF). The number spells "EST" and is far from
+	 * any type Windows defines. */
+	ESPDIAG_REG_DUMP_TEXT = 0x45535400
 } espdiag_reg_type;
 
 /*
- * espdiag_reg_type_name - "REG_SZ", ..., "REG_QWORD"; NULL for a type
- * number Windows does not define (such values pass through unchanged).
+ * espdiag_reg_type_name - "REG_SZ", ..., "REG_QWORD", and "REG_DUMP_TEXT"
+ * for ESPDIAG_REG_DUMP_TEXT; NULL for a type number Windows does not
+ * define (such values pass through unchanged).
  * Ownership: static string.
  */
 ESPDIAG_API const char *espdiag_reg_type_name(uint32_t type);
@@ -146,8 +155,10 @@ ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg);
  * path may name a cab, a zip or a directory holding the dump (see
  * "Containers" above).
  * Returns ESPDIAG_OK; ESPDIAG_EIO when the file cannot be read,
- * ESPDIAG_EFORMAT when it is in no known format (or an archive holds no
- * dump, or is damaged before the dump ends), ESPDIAG_EENCODING,
+ * ESPDIAG_EFORMAT when it is in no known format (a text file in which no
+ * key line parses, an empty file included, while a file with a regedit
+ * header and no key is an empty registry; or an archive holds no dump, or
+ * is damaged before the dump ends), ESPDIAG_EENCODING,
  * ESPDIAG_ELIMIT (a cap passed, an archive nested too deep),
  * ESPDIAG_EUNSUPPORTED (an archive, built without libarchive),
  * ESPDIAG_ENOMEM, ESPDIAG_EINVAL. On error the view is
@@ -206,7 +217,11 @@ ESPDIAG_API size_t espdiag_registry_source_count(const espdiag_registry *reg);
  * "path" (file path or the memory name), "prefix" (where it is mounted,
  * "" for the root), "format" ("reg", "hive", ...), "encoding" ("utf-16le",
  * "utf-8", "windows-1252", ...), "dialect" ("regedit5", "regedit4",
- * "dump"); for a source read from a cab, a zip or a folder, "member" (the
+ * "dump"), "damaged" (a .reg export: "yes" when the reader skipped,
+ * replaced or lost anything, the input ends early included: any warning
+ * but the note that a dump value line was kept as ESPDIAG_REG_DUMP_TEXT;
+ * else "no". A source without the property is damaged when it has
+ * warnings); for a source read from a cab, a zip or a folder, "member" (the
  * member read, e.g. "Windows/MDMDiagnostics_mdmlogs_cab/x.cab/
  * MDMDiagReport_RegistryDump.reg": "/" joins an archive nested in a zip or
  * found in a folder to what was read in it) and "members" (the other
