@@ -1225,6 +1225,7 @@ int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg)
 	esp_arena_init(&esp->arena);
 	esp_warnings_init(&esp->warnings);
 	int rc = load_all(esp, reg);
+	rc = esp_registry_failure(reg, rc);
 	if (rc != ESPDIAG_OK) {
 		espdiag_esp_free(esp);
 		return rc;

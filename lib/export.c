@@ -18,6 +18,7 @@ typedef struct writer {
 	FILE *f;
 	bool utf16;
 	bool failed;
+	int status;  /* the first error reading the view (a backend's) */
 	char *buf;
 	size_t len, cap;
 	size_t col;  /* bytes on the current line, for hex wrapping */
@@ -197,28 +198,37 @@ static void key_path(writer *w, const espdiag_key *k)
 	put(w, name + start, len - start);
 }
 
+/* A key the view could not read stops the export: the output would
+ * otherwise show its values or subkeys as absent. */
 static void key_block(writer *w, const espdiag_key *k, unsigned depth)
 {
 	if (espdiag_key_parent(k) != NULL) {
+		size_t nv;
+		w->status = espdiag_key_get_value_count(&nv, k);
+		if (w->status != ESPDIAG_OK)
+			return;
 		put(w, "[", 1);
 		key_path(w, k);
 		put(w, "]", 1);
 		newline(w);
-		size_t nv = espdiag_key_value_count(k);
 		for (size_t i = 0; i < nv; i++) {
 			const espdiag_value *v;
-			if (espdiag_key_value_at(&v, k, i) == ESPDIAG_OK)
-				value_line(w, v);
+			w->status = espdiag_key_value_at(&v, k, i);
+			if (w->status != ESPDIAG_OK)
+				return;
+			value_line(w, v);
 		}
 		newline(w);
 	}
 	/* A user's backend may be deeper than any reader allows (or cyclic). */
 	if (depth >= ESP_MAX_DEPTH)
 		return;
-	size_t ns = espdiag_key_subkey_count(k);
-	for (size_t i = 0; i < ns && !w->failed; i++) {
+	size_t ns;
+	w->status = espdiag_key_get_subkey_count(&ns, k);
+	for (size_t i = 0; i < ns && !w->failed && w->status == ESPDIAG_OK; i++) {
 		const espdiag_key *c;
-		if (espdiag_key_subkey_at(&c, k, i) == ESPDIAG_OK)
+		w->status = espdiag_key_subkey_at(&c, k, i);
+		if (w->status == ESPDIAG_OK)
 			key_block(w, c, depth + 1);
 	}
 }
@@ -241,5 +251,5 @@ ESPDIAG_API int espdiag_registry_export(espdiag_registry *reg, const espdiag_key
 	free(w.buf);
 	if (w.failed || fflush(out) != 0)
 		return ESPDIAG_EIO;
-	return ESPDIAG_OK;
+	return w.status;
 }

@@ -123,6 +123,12 @@ void esp_input_release(esp_input *in);
 const char *esp_key_name_bytes(const espdiag_key *key, size_t *len);
 const char *esp_value_name_bytes(const espdiag_value *value, size_t *len);
 
+/* The status a reader of the whole view (espdiag_esp_load) ends with: rc
+ * when it is an error, else the view's sticky failure
+ * (espdiag_registry_status()), whose message it puts back on the handle;
+ * so that a key a backend failed to read never passes for an absent one. */
+int esp_registry_failure(espdiag_registry *reg, int rc);
+
 /* --- checked arithmetic --- */
 static inline bool esp_add_overflows(size_t a, size_t b, size_t *out)
 {

@@ -3,9 +3,24 @@
  *
  * The keys above mount points live in a small memtree of the view's own
  * (source 0). A view key is a stack of layers, one (source, node) pair per
- * source that holds the key; a mount point adds the mounted backend's root
- * as a layer. Children and values are read from the layers once, on first
- * use, and kept: every object is valid until the view is freed. */
+ * source that holds the key, in mount order with source 0 last; a mount
+ * point adds the mounted backend's root as a layer. So subkeys and values
+ * come in mount order, a key is spelled as the first source that names it
+ * spells it (the mount prefix only for a key no source holds), and a mount
+ * appends to what the view showed. Children and values are read from the
+ * layers once, on first use, and kept: every object is valid until the
+ * view is freed. A read that fails is not kept: the next call asks the
+ * backend again.
+ *
+ * Merging layers and looking names up take time linear in the entries:
+ * a hash table by name merges the layers of a key, and a key with many
+ * entries gets a lookup index the first time a name is looked up in it.
+ *
+ * A mount changes the layers of the keys on and below its prefix. Each
+ * key remembers the mount generation its layers belong to; a key from an
+ * older generation is brought up to date when it is next used, by reading
+ * its parent's children again, which reuses the existing key objects (so
+ * a handle taken before a mount shows the union afterwards). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +35,22 @@
 /* Sources from this size on get the view's arena in huge pages. */
 #define VIEW_BIG_SOURCE ((size_t)4 << 20)
 
+/* A key or value list longer than this gets a lookup index by name. */
+#define INDEX_MIN 16
+
+#define NONE UINT32_MAX
+
 typedef struct layer {
 	uint32_t source;
 	espdiag_node node;
 } layer;
+
+/* An open-addressing table of entry numbers + 1 (0: empty slot) by name
+ * hash; mask + 1 slots, a power of two at least twice the entries. */
+typedef struct name_index {
+	uint32_t mask;
+	uint32_t slot[];
+} name_index;
 
 /* Names point into the backend (valid until it is freed) and are copied,
  * NUL-terminated, only when a C-string accessor first asks; hashes are
@@ -48,13 +75,16 @@ struct espdiag_key {
 	size_t name_len;
 	char *cname;       /* NUL-terminated copy, made on first request */
 	layer *layers;
-	const char *path;  /* made on first request */
 	size_t nchildren, nvalues;
+	/* Kept while children_loaded is false after a mount, so that reading
+	 * the children again reuses these objects. */
 	espdiag_key **children;
 	espdiag_value *values;
+	name_index *child_index, *value_index; /* made on first lookup, when long */
 	layer first_layer; /* layers points here when there is one */
 	uint32_t hash;
-	uint32_t nlayers;
+	uint32_t nlayers;  /* 0: the key left the view (see orphan()) */
+	uint32_t gen;      /* the mount generation the layers belong to */
 	bool children_loaded, values_loaded;
 };
 
@@ -69,17 +99,54 @@ typedef struct source {
 typedef struct mount {
 	esp_mnode skeleton_node;
 	uint32_t source;
+	espdiag_node root; /* the backend's root, asked for once at mount */
 } mount;
+
+/* A child being assembled from the parent's layers: its first layer here,
+ * later ones in a list of more_layer. */
+typedef struct pending {
+	const char *name;
+	size_t len;
+	layer first;
+	layer *layers;     /* the key's layer array, once allocated */
+	uint32_t hash;
+	uint32_t nlayers;
+	uint32_t more, last; /* the list of the other layers; NONE when empty */
+	uint32_t old;      /* the existing key object it becomes; NONE: a new one */
+} pending;
+
+typedef struct more_layer {
+	layer l;
+	uint32_t next;
+} more_layer;
+
+/* Scratch memory of the loads, kept between them (one load at a time). */
+typedef struct scratch {
+	pending *p;
+	size_t np, cap_p;
+	more_layer *m;
+	size_t nm, cap_m;
+	uint32_t *table;   /* by-name merge table over p (or over values) */
+	size_t table_slots;
+	size_t *counts;    /* value counts per layer */
+	size_t cap_counts;
+} scratch;
 
 struct espdiag_registry {
 	esp_arena arena;
 	esp_err err;
+	esp_err first_err;         /* the message that goes with status */
+	int status;                /* the first failure reading a source (sticky) */
+	uint32_t gen;              /* mounts so far */
 	esp_memtree *skeleton;     /* source 0's tree, for adding mount points */
 	source *sources;
 	size_t nsources, cap_sources;
 	mount *mounts;
 	size_t nmounts;
 	espdiag_key *root;
+	scratch s;
+	char *path_buf;            /* espdiag_key_path()'s result */
+	size_t path_cap;
 };
 
 static const struct {
@@ -116,10 +183,99 @@ static int add_source(espdiag_registry *r, espdiag_backend *b, const char *path,
 	return ESPDIAG_OK;
 }
 
+/* --- key paths --- */
+
+/* The length of key's path; SIZE_MAX when it does not fit in memory. */
+static size_t path_length(const espdiag_key *k)
+{
+	size_t n = 0;
+	for (; k->parent != NULL; k = k->parent) {
+		size_t piece = k->name_len + (k->parent->parent != NULL);
+		if (piece < k->name_len || esp_add_overflows(n, piece, &n))
+			return SIZE_MAX;
+	}
+	return n;
+}
+
+/* Writes bytes [len - keep, len) of key's path (len bytes long) to dst. */
+static void path_fill_tail(char *dst, size_t keep, size_t len, const espdiag_key *k)
+{
+	size_t end = len, from = len - keep;
+	for (; k->parent != NULL && end > from; k = k->parent) {
+		size_t start = end - k->name_len;
+		size_t a = start > from ? start : from;
+		if (end > a)
+			memcpy(dst + (a - from), k->name + (a - start), end - a);
+		end = start;
+		if (k->parent->parent != NULL && end-- > from)
+			dst[end - from] = '\\';
+	}
+}
+
+/* The key's path for a message: its end when it is longer than size. */
+static const char *path_for_message(char *buf, size_t size, const espdiag_key *k)
+{
+	size_t len = path_length(k);
+	if (len == SIZE_MAX)
+		return "(a path too long to spell)";
+	if (len < size) {
+		path_fill_tail(buf, len, len, k);
+		buf[len] = '\0';
+	} else {
+		memcpy(buf, "...", 3);
+		path_fill_tail(buf + 3, size - 4, len, k);
+		buf[size - 1] = '\0';
+	}
+	return buf;
+}
+
+/* --- failures --- */
+
+/* Records a failed read of the view: the message on the handle, and the
+ * status as the view's sticky status when it is the first. callback names
+ * the backend callback that failed (NULL: the view itself, e.g. out of
+ * memory); k is the key being read (NULL: the mount point). A callback's
+ * status other than the ones its contract allows becomes ESPDIAG_EBACKEND. */
+static int read_failed(espdiag_registry *r, uint32_t src, const char *callback,
+                       const espdiag_key *k, int rc)
+{
+	int status = rc < 0 ? rc : ESPDIAG_EBACKEND;
+	char path[256], returned[48] = "";
+	const char *where = k != NULL ? path_for_message(path, sizeof path, k)
+	                              : r->sources[src].prefix;
+	if (rc >= 0)
+		snprintf(returned, sizeof returned, " (it returned %d)", rc);
+	const char *label = r->sources[src].path;
+	if (callback == NULL)
+		esp_err_set(&r->err, status, "reading \"%s\": %s", where, espdiag_strerror(status));
+	else if (*label != '\0')
+		esp_err_set(&r->err, status, "%s: %s() failed at \"%s\": %s%s", label, callback,
+		            where, espdiag_strerror(status), returned);
+	else
+		esp_err_set(&r->err, status, "backend mounted at \"%s\": %s() failed at \"%s\": %s%s",
+		            r->sources[src].prefix, callback, where, espdiag_strerror(status),
+		            returned);
+	if (r->status == ESPDIAG_OK) {
+		r->status = status;
+		r->first_err = r->err;
+	}
+	return status;
+}
+
+int esp_registry_failure(espdiag_registry *reg, int rc)
+{
+	if (rc != ESPDIAG_OK || reg == NULL || reg->status == ESPDIAG_OK)
+		return rc;
+	reg->err = reg->first_err;
+	return reg->status;
+}
+
 /* --- keys --- */
 
+/* A key of nlayers layers: one is copied into the key, several are the
+ * caller's arena array. */
 static espdiag_key *new_key(espdiag_registry *r, espdiag_key *parent, const char *name,
-                            size_t len, const layer *layers, uint32_t nlayers)
+                            size_t len, layer *layers, uint32_t nlayers)
 {
 	espdiag_key *k = esp_arena_alloc(&r->arena, sizeof *k);
 	if (k == NULL)
@@ -129,15 +285,14 @@ static espdiag_key *new_key(espdiag_registry *r, espdiag_key *parent, const char
 		k->first_layer = layers[0];
 		k->layers = &k->first_layer;
 	} else {
-		k->layers = esp_arena_memdup(&r->arena, layers, nlayers * sizeof *layers);
-		if (k->layers == NULL)
-			return NULL;
+		k->layers = layers;
 	}
 	k->reg = r;
 	k->parent = parent;
 	k->name = name;
 	k->name_len = len;
 	k->nlayers = nlayers;
+	k->gen = r->gen;
 	return k;
 }
 
@@ -170,213 +325,602 @@ static const char *c_name(espdiag_registry *r, char **slot, const char *name, si
 	return *slot;
 }
 
-/* Reads children of a key with one layer in a source other than the
- * skeleton: no merging, no mount points, one key object each. */
-static int load_children_single(espdiag_key *k)
+/* Slots for n entries: a power of two, at least twice n; 0 when too many. */
+static size_t slots_for(size_t n)
 {
-	espdiag_registry *r = k->reg;
-	espdiag_backend *b = backend_of(r, k->layers[0].source);
-	size_t count = 0;
-	if (b->subkey_count(b, k->layers[0].node, &count) != ESPDIAG_OK || count == 0) {
-		k->children_loaded = true;
+	size_t slots = 16;
+	while (slots < 2 * n) {
+		if (slots > UINT32_MAX / 4)
+			return 0;
+		slots *= 2;
+	}
+	return slots;
+}
+
+/* --- the scratch merge table (over pending children or values) --- */
+
+/* Clears a table for n entries; *mask gets its size - 1. */
+static int table_reset(scratch *s, size_t n, size_t *mask)
+{
+	size_t slots = slots_for(n);
+	if (slots == 0)
+		return ESPDIAG_ELIMIT;
+	if (slots > s->table_slots) {
+		free(s->table);
+		s->table = malloc(slots * sizeof *s->table);
+		s->table_slots = s->table != NULL ? slots : 0;
+		if (s->table == NULL)
+			return ESPDIAG_ENOMEM;
+	}
+	memset(s->table, 0, slots * sizeof *s->table);
+	*mask = slots - 1;
+	return ESPDIAG_OK;
+}
+
+/* The slot holding name, or the empty slot where it goes. */
+static uint32_t *pending_slot(scratch *s, size_t mask, const char *name, size_t len,
+                              uint32_t hash)
+{
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		uint32_t e = s->table[i];
+		if (e == 0)
+			return &s->table[i];
+		const pending *p = &s->p[e - 1];
+		if (p->hash == hash && esp_name_equal(p->name, p->len, name, len))
+			return &s->table[i];
+	}
+}
+
+/* The pending children grow with what the backend actually hands out
+ * (not with the count it claims); the merge table is doubled to keep it
+ * at most half full. */
+static int pending_new(scratch *s, bool merge, size_t *mask, const char *name, size_t len,
+                       uint32_t hash, layer l, uint32_t *out)
+{
+	if (s->np >= NONE - 1)
+		return ESPDIAG_ELIMIT;
+	if (esp_reserve_one((void **)&s->p, s->np, &s->cap_p, sizeof *s->p, 64) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
+	s->p[s->np] = (pending){ name, len, l, NULL, hash, 1, NONE, NONE, NONE };
+	*out = (uint32_t)s->np++;
+	if (!merge)
+		return ESPDIAG_OK;
+	if (2 * s->np > *mask + 1) {
+		int rc = table_reset(s, s->np, mask);
+		if (rc != ESPDIAG_OK)
+			return rc;
+		/* Rehash: every pending name is distinct. */
+		for (size_t j = 0; j < s->np; j++)
+			*pending_slot(s, *mask, s->p[j].name, s->p[j].len, s->p[j].hash) =
+				(uint32_t)j + 1;
 		return ESPDIAG_OK;
 	}
-	size_t bytes;
-	if (esp_mul_overflows(count, sizeof *k->children, &bytes))
+	*pending_slot(s, *mask, name, len, hash) = *out + 1;
+	return ESPDIAG_OK;
+}
+
+static int pending_add_layer(scratch *s, uint32_t j, layer l)
+{
+	pending *p = &s->p[j];
+	if (p->nlayers == NONE || s->nm >= NONE - 1)
 		return ESPDIAG_ELIMIT;
-	espdiag_key **children = esp_arena_alloc(&r->arena, bytes);
-	if (children == NULL)
+	if (esp_reserve_one((void **)&s->m, s->nm, &s->cap_m, sizeof *s->m, 16) != ESPDIAG_OK)
 		return ESPDIAG_ENOMEM;
-	size_t n = 0;
-	for (size_t i = 0; i < count; i++) {
-		layer l = { k->layers[0].source, 0 };
-		const char *name;
-		size_t len;
-		if (b->subkey_at(b, k->layers[0].node, i, &l.node) != ESPDIAG_OK ||
-		    b->key_name(b, l.node, &name, &len) != ESPDIAG_OK)
+	uint32_t m = (uint32_t)s->nm++;
+	s->m[m] = (more_layer){ l, NONE };
+	if (p->more == NONE)
+		p->more = m;
+	else
+		s->m[p->last].next = m;
+	p->last = m;
+	p->nlayers++;
+	return ESPDIAG_OK;
+}
+
+/* Adds the roots of the sources mounted on a skeleton node as layers. */
+static int add_mounted_roots(espdiag_registry *r, uint32_t j, espdiag_node skeleton_node)
+{
+	for (size_t i = 0; i < r->nmounts; i++) {
+		if (r->mounts[i].skeleton_node != (esp_mnode)skeleton_node)
 			continue;
-		children[n] = new_key(r, k, name, len, &l, 1);
-		if (children[n] == NULL)
-			return ESPDIAG_ENOMEM;
-		n++;
+		int rc = pending_add_layer(&r->s, j,
+		                           (layer){ r->mounts[i].source, r->mounts[i].root });
+		if (rc != ESPDIAG_OK)
+			return rc;
 	}
+	return ESPDIAG_OK;
+}
+
+/* Layers sort by source, source 0 (the view's own keys) last. */
+static uint32_t layer_rank(const layer *l)
+{
+	return l->source != 0 ? l->source : UINT32_MAX;
+}
+
+/* Puts a pending child's layers in order. They arrive in the parent's
+ * layer order, which is sorted, except the roots mounted on a skeleton
+ * key, which follow that key's layer (the last): an insertion sort moves
+ * only those few. */
+static void sort_layers(layer *l, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		layer x = l[i];
+		uint32_t j = i;
+		for (; j > 0 && layer_rank(&l[j - 1]) > layer_rank(&x); j--)
+			l[j] = l[j - 1];
+		l[j] = x;
+	}
+}
+
+static bool same_layers(const espdiag_key *k, const layer *l, uint32_t n)
+{
+	if (k->nlayers != n)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (k->layers[i].source != l[i].source || k->layers[i].node != l[i].node)
+			return false;
+	return true;
+}
+
+static bool has_skeleton_layer(const layer *l, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (l[i].source == 0)
+			return true;
+	return false;
+}
+
+/* A key that a mount took out of the view (two keys of one name merged
+ * into one, or a backend whose tree changed): it stays a valid object,
+ * with no layers, subkeys or values. */
+static void orphan(espdiag_key *k)
+{
+	k->nlayers = 0;
+	k->gen = k->reg->gen;
+	k->children = NULL;
+	k->values = NULL;
+	k->nchildren = k->nvalues = 0;
+	k->child_index = k->value_index = NULL;
+	k->children_loaded = k->values_loaded = true;
+}
+
+/* Pairs each pending child with an existing child object of its name
+ * (reading children again after a mount), in order when a name repeats.
+ * Objects left unpaired are orphaned once the new children are in place. */
+static int pair_with_old(espdiag_key *k, scratch *s)
+{
+	size_t nold = k->nchildren;
+	if (k->children == NULL || nold == 0)
+		return ESPDIAG_OK;
+	size_t slots = slots_for(nold);
+	if (slots == 0 || nold >= NONE)
+		return ESPDIAG_ELIMIT;
+	size_t mask = slots - 1;
+	/* Per slot: the first object of a name + 1 (0: empty slot), the next
+	 * one not yet paired and the last one; next chains a name's objects. */
+	uint32_t *first = calloc(slots, sizeof *first);
+	uint32_t *head = malloc(slots * sizeof *head);
+	uint32_t *last = malloc(slots * sizeof *last);
+	uint32_t *next = malloc(nold * sizeof *next);
+	int rc = ESPDIAG_OK;
+	if (first == NULL || head == NULL || last == NULL || next == NULL) {
+		rc = ESPDIAG_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nold; i++) {
+		espdiag_key *c = k->children[i];
+		uint32_t h = key_hash(c);
+		next[i] = NONE;
+		for (size_t x = h & mask;; x = (x + 1) & mask) {
+			if (first[x] == 0) {
+				first[x] = (uint32_t)i + 1;
+				head[x] = last[x] = (uint32_t)i;
+				break;
+			}
+			espdiag_key *o = k->children[first[x] - 1];
+			if (key_hash(o) == h && esp_name_equal(o->name, o->name_len, c->name, c->name_len)) {
+				next[last[x]] = (uint32_t)i;
+				last[x] = (uint32_t)i;
+				break;
+			}
+		}
+	}
+	for (size_t j = 0; j < s->np; j++) {
+		pending *p = &s->p[j];
+		for (size_t x = p->hash & mask; first[x] != 0; x = (x + 1) & mask) {
+			espdiag_key *o = k->children[first[x] - 1];
+			if (key_hash(o) != p->hash || !esp_name_equal(o->name, o->name_len, p->name, p->len))
+				continue;
+			if (head[x] != NONE) {
+				p->old = head[x];
+				head[x] = next[head[x]];
+			}
+			break;
+		}
+	}
+out:
+	free(first);
+	free(head);
+	free(last);
+	free(next);
+	return rc;
+}
+
+/* Turns the pending children into k's children: existing objects paired
+ * by name get their new layers, the others are made. Nothing of k or its
+ * old children changes until every allocation succeeded. */
+static int commit_children(espdiag_key *k)
+{
+	espdiag_registry *r = k->reg;
+	scratch *s = &r->s;
+	int rc = pair_with_old(k, s);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	espdiag_key **children = NULL;
+	if (s->np > 0) {
+		children = esp_arena_calloc(&r->arena, s->np, sizeof *children);
+		if (children == NULL)
+			return ESPDIAG_ENOMEM;
+	}
+	for (size_t j = 0; j < s->np; j++) {
+		pending *p = &s->p[j];
+		p->layers = &p->first;
+		if (p->nlayers > 1) {
+			p->layers = esp_arena_calloc(&r->arena, p->nlayers, sizeof *p->layers);
+			if (p->layers == NULL)
+				return ESPDIAG_ENOMEM;
+			p->layers[0] = p->first;
+			uint32_t n = 1;
+			for (uint32_t m = p->more; m != NONE; m = s->m[m].next)
+				p->layers[n++] = s->m[m].l;
+			sort_layers(p->layers, n);
+		}
+		if (p->old == NONE) {
+			children[j] = new_key(r, k, p->name, p->len, p->layers, p->nlayers);
+			if (children[j] == NULL)
+				return ESPDIAG_ENOMEM;
+		}
+	}
+	espdiag_key **old = k->children;
+	size_t nold = k->nchildren;
+	for (size_t j = 0; j < s->np; j++) {
+		pending *p = &s->p[j];
+		if (p->old == NONE)
+			continue;
+		espdiag_key *c = old[p->old];
+		const layer *l = p->layers;
+		children[j] = c;
+		c->gen = r->gen;
+		if (!same_layers(c, l, p->nlayers)) {
+			if (p->nlayers == 1) {
+				c->first_layer = p->first;
+				c->layers = &c->first_layer;
+			} else {
+				c->layers = p->layers;
+			}
+			c->nlayers = p->nlayers;
+			c->values_loaded = false;
+			c->values = NULL;
+			c->value_index = NULL;
+			c->children_loaded = false;
+		} else if (has_skeleton_layer(l, p->nlayers)) {
+			/* The skeleton below it may have grown. */
+			c->children_loaded = false;
+		}
+		/* else: the same layers and no mount point below: its whole
+		 * loaded subtree stays as it is (see key_sync). */
+		if (c->name != p->name || c->name_len != p->len) {
+			c->name = p->name;
+			c->name_len = p->len;
+			c->cname = NULL;
+			c->hash = 0;
+		}
+	}
+	for (size_t i = 0; i < nold; i++)
+		if (old[i]->gen != r->gen)
+			orphan(old[i]);
 	k->children = children;
-	k->nchildren = n;
+	k->nchildren = s->np;
+	k->child_index = NULL;
 	k->children_loaded = true;
 	return ESPDIAG_OK;
 }
 
-/* Appends the roots of the sources mounted on a skeleton node. */
-static int add_mounted_roots(espdiag_registry *r, layer **layers, uint32_t *n,
-                             uint32_t *cap, esp_mnode skeleton_node)
-{
-	for (size_t i = 0; i < r->nmounts; i++) {
-		if (r->mounts[i].skeleton_node != skeleton_node)
-			continue;
-		uint32_t src = r->mounts[i].source;
-		espdiag_node root;
-		espdiag_backend *b = backend_of(r, src);
-		if (b->root(b, &root) != ESPDIAG_OK)
-			continue;
-		if (*n == *cap) {
-			layer *bigger = realloc(*layers, (size_t)*cap * 2 * sizeof *bigger);
-			if (bigger == NULL)
-				return ESPDIAG_ENOMEM;
-			*layers = bigger;
-			*cap *= 2;
-		}
-		(*layers)[(*n)++] = (layer){ src, root };
-	}
-	return ESPDIAG_OK;
-}
-
-/* A child being assembled from the parent's layers. */
-typedef struct pending {
-	const char *name;
-	size_t len;
-	uint32_t hash;
-	uint32_t nlayers, cap;
-	layer *layers;
-} pending;
-
-static void free_pending(pending *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(p[i].layers);
-	free(p);
-}
-
+/* Reads k's children from its layers (k is up to date). Several layers
+ * merge by name, in layer order; one layer is taken as it is. */
 static int load_children(espdiag_key *k)
 {
 	if (k->children_loaded)
 		return ESPDIAG_OK;
-	if (k->nlayers == 1 && k->layers[0].source != 0)
-		return load_children_single(k);
 	espdiag_registry *r = k->reg;
-	pending *p = NULL;
-	size_t np = 0, capp = 0;
-	int rc = ESPDIAG_OK;
-	for (uint32_t li = 0; li < k->nlayers && rc == ESPDIAG_OK; li++) {
-		espdiag_backend *b = backend_of(r, k->layers[li].source);
+	scratch *s = &r->s;
+	bool merge = k->nlayers > 1;
+	size_t mask = 0;
+	s->np = s->nm = 0;
+	int rc = merge ? table_reset(s, 0, &mask) : ESPDIAG_OK;
+	if (rc != ESPDIAG_OK)
+		return read_failed(r, 0, NULL, k, rc);
+	for (uint32_t li = 0; li < k->nlayers; li++) {
+		uint32_t src = k->layers[li].source;
+		espdiag_node node = k->layers[li].node;
+		espdiag_backend *b = backend_of(r, src);
 		size_t count = 0;
-		if (b->subkey_count(b, k->layers[li].node, &count) != ESPDIAG_OK)
-			continue;
+		rc = b->subkey_count(b, node, &count);
+		if (rc != ESPDIAG_OK)
+			return read_failed(r, src, "subkey_count", k, rc);
 		for (size_t i = 0; i < count; i++) {
-			espdiag_node child;
+			layer l = { src, 0 };
 			const char *name;
 			size_t len;
-			if (b->subkey_at(b, k->layers[li].node, i, &child) != ESPDIAG_OK ||
-			    b->key_name(b, child, &name, &len) != ESPDIAG_OK)
-				continue;
-			uint32_t hash = esp_name_hash(name, len);
-			size_t j = np;
-			/* Only a union of several layers can name a key twice. */
-			if (k->nlayers > 1) {
-				for (j = 0; j < np; j++)
-					if (p[j].hash == hash &&
-					    esp_name_equal(p[j].name, p[j].len, name, len))
-						break;
-			}
-			if (j == np) {
-				rc = esp_reserve_one((void **)&p, np, &capp, sizeof *p, 8);
-				if (rc != ESPDIAG_OK)
-					break;
-				p[np] = (pending){ name, len, hash, 0, 2, malloc(2 * sizeof(layer)) };
-				if (p[np].layers == NULL) {
-					rc = ESPDIAG_ENOMEM;
-					break;
-				}
-				np++;
-			} else if (p[j].nlayers == p[j].cap) {
-				layer *bigger = realloc(p[j].layers, (size_t)p[j].cap * 2 * sizeof *bigger);
-				if (bigger == NULL) {
-					rc = ESPDIAG_ENOMEM;
-					break;
-				}
-				p[j].layers = bigger;
-				p[j].cap *= 2;
-			}
-			p[j].layers[p[j].nlayers++] = (layer){ k->layers[li].source, child };
-			/* A skeleton key may be a mount point. */
-			if (k->layers[li].source == 0)
-				rc = add_mounted_roots(r, &p[j].layers, &p[j].nlayers, &p[j].cap,
-				                       (esp_mnode)child);
+			rc = b->subkey_at(b, node, i, &l.node);
 			if (rc != ESPDIAG_OK)
-				break;
+				return read_failed(r, src, "subkey_at", k, rc);
+			rc = b->key_name(b, l.node, &name, &len);
+			if (rc != ESPDIAG_OK)
+				return read_failed(r, src, "key_name", k, rc);
+			uint32_t hash = name_hash(name, len);
+			uint32_t j = NONE;
+			if (merge) {
+				uint32_t e = *pending_slot(s, mask, name, len, hash);
+				j = e != 0 ? e - 1 : NONE;
+			}
+			if (j == NONE)
+				rc = pending_new(s, merge, &mask, name, len, hash, l, &j);
+			else
+				rc = pending_add_layer(s, j, l);
+			/* A skeleton key may be a mount point. */
+			if (rc == ESPDIAG_OK && src == 0)
+				rc = add_mounted_roots(r, j, l.node);
+			if (rc != ESPDIAG_OK)
+				return read_failed(r, src, NULL, k, rc);
 		}
 	}
-	espdiag_key **children = NULL;
-	if (rc == ESPDIAG_OK && np > 0) {
-		children = esp_arena_alloc(&r->arena, np * sizeof *children);
-		if (children == NULL)
-			rc = ESPDIAG_ENOMEM;
-	}
-	for (size_t i = 0; rc == ESPDIAG_OK && i < np; i++) {
-		children[i] = new_key(r, k, p[i].name, p[i].len, p[i].layers, p[i].nlayers);
-		if (children[i] == NULL)
-			rc = ESPDIAG_ENOMEM;
-	}
-	free_pending(p, np);
+	rc = commit_children(k);
 	if (rc != ESPDIAG_OK)
-		return rc;
-	k->children = children;
-	k->nchildren = np;
-	k->children_loaded = true;
+		return read_failed(r, 0, NULL, k, rc);
 	return ESPDIAG_OK;
 }
 
+/* The slot of the merge table holding the value named name among v, or
+ * the empty slot where it goes. */
+static uint32_t *value_slot(scratch *s, size_t mask, espdiag_value *v, const char *name,
+                            size_t len, uint32_t hash)
+{
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		uint32_t e = s->table[i];
+		if (e == 0)
+			return &s->table[i];
+		espdiag_value *o = &v[e - 1];
+		if (value_hash(o) == hash && esp_name_equal(o->name, o->name_len, name, len))
+			return &s->table[i];
+	}
+}
+
+/* Reads k's values (k is up to date). With several layers, the first
+ * layer holding a name serves it. The array is the arena's last
+ * allocation while it fills, so a failure gives it back. */
 static int load_values(espdiag_key *k)
 {
 	if (k->values_loaded)
 		return ESPDIAG_OK;
 	espdiag_registry *r = k->reg;
+	scratch *s = &r->s;
 	size_t total = 0;
+	if (k->nlayers > s->cap_counts) {
+		size_t *c = realloc(s->counts, k->nlayers * sizeof *c);
+		if (c == NULL)
+			return read_failed(r, 0, NULL, k, ESPDIAG_ENOMEM);
+		s->counts = c;
+		s->cap_counts = k->nlayers;
+	}
 	for (uint32_t li = 0; li < k->nlayers; li++) {
 		espdiag_backend *b = backend_of(r, k->layers[li].source);
-		size_t count = 0;
-		if (b->value_count(b, k->layers[li].node, &count) == ESPDIAG_OK)
-			total += count;
+		int rc = b->value_count(b, k->layers[li].node, &s->counts[li]);
+		if (rc != ESPDIAG_OK)
+			return read_failed(r, k->layers[li].source, "value_count", k, rc);
+		if (esp_add_overflows(total, s->counts[li], &total))
+			return read_failed(r, 0, NULL, k, ESPDIAG_ELIMIT);
 	}
-	espdiag_value *v = NULL;
-	if (total > 0) {
-		size_t bytes;
-		if (esp_mul_overflows(total, sizeof *v, &bytes))
-			return ESPDIAG_ELIMIT;
-		v = esp_arena_alloc(&r->arena, bytes);
-		if (v == NULL)
-			return ESPDIAG_ENOMEM;
+	if (total == 0) {
+		k->values = NULL;
+		k->nvalues = 0;
+		k->value_index = NULL;
+		k->values_loaded = true;
+		return ESPDIAG_OK;
 	}
+	bool merge = k->nlayers > 1;
+	size_t bytes, mask = 0;
+	if (esp_mul_overflows(total, sizeof(espdiag_value), &bytes) || total >= NONE)
+		return read_failed(r, 0, NULL, k, ESPDIAG_ELIMIT);
+	if (merge) {
+		int rc = table_reset(s, total, &mask);
+		if (rc != ESPDIAG_OK)
+			return read_failed(r, 0, NULL, k, rc);
+	}
+	espdiag_value *v = esp_arena_alloc(&r->arena, bytes);
+	if (v == NULL)
+		return read_failed(r, 0, NULL, k, ESPDIAG_ENOMEM);
 	size_t n = 0;
 	for (uint32_t li = 0; li < k->nlayers; li++) {
-		espdiag_backend *b = backend_of(r, k->layers[li].source);
-		size_t count = 0;
-		if (b->value_count(b, k->layers[li].node, &count) != ESPDIAG_OK)
-			continue;
-		for (size_t i = 0; i < count && n < total; i++) {
+		uint32_t src = k->layers[li].source;
+		espdiag_backend *b = backend_of(r, src);
+		for (size_t i = 0; i < s->counts[li]; i++) {
 			espdiag_backend_value bv;
-			if (b->value_at(b, k->layers[li].node, i, &bv) != ESPDIAG_OK)
-				continue;
-			bool shadowed = false;
-			/* The source mounted first serves a name two sources share. */
-			if (li > 0) {
-				uint32_t hash = name_hash(bv.name, bv.name_len);
-				for (size_t j = 0; j < n && !shadowed; j++)
-					shadowed = value_hash(&v[j]) == hash &&
-					           esp_name_equal(v[j].name, v[j].name_len, bv.name,
-					                          bv.name_len);
+			int rc = b->value_at(b, k->layers[li].node, i, &bv);
+			if (rc != ESPDIAG_OK) {
+				esp_arena_shrink(&r->arena, v, bytes, 0);
+				return read_failed(r, src, "value_at", k, rc);
 			}
-			if (shadowed)
-				continue;
-			v[n++] = (espdiag_value){ .reg = r, .name = bv.name, .name_len = bv.name_len,
-				                  .type = bv.type, .data = bv.data, .size = bv.size };
+			uint32_t hash = 0, *slot = NULL;
+			if (merge) {
+				hash = name_hash(bv.name, bv.name_len);
+				slot = value_slot(s, mask, v, bv.name, bv.name_len, hash);
+				/* The source mounted first serves a name two share;
+				 * within the first layer every value shows. */
+				if (*slot != 0 && li > 0)
+					continue;
+			}
+			v[n] = (espdiag_value){ .reg = r, .name = bv.name, .name_len = bv.name_len,
+			                        .type = bv.type, .data = bv.data, .size = bv.size,
+			                        .hash = hash };
+			if (slot != NULL && *slot == 0)
+				*slot = (uint32_t)n + 1;
+			n++;
 		}
 	}
+	esp_arena_shrink(&r->arena, v, bytes, n * sizeof *v);
 	k->values = v;
 	k->nvalues = n;
+	k->value_index = NULL;
 	k->values_loaded = true;
 	return ESPDIAG_OK;
 }
 
+/* Brings k's layers up to the current mount generation: the stale
+ * ancestor nearest the root has its parent's children read again, which
+ * updates it (and any of its stale siblings) in place; repeat down to k.
+ * A stale key whose parent kept its children across the mount has the
+ * same layers as before. */
+static int key_sync(espdiag_key *k)
+{
+	espdiag_registry *r = k->reg;
+	while (k->gen != r->gen) {
+		espdiag_key *a = k;
+		/* The root is always current (espdiag_registry_mount). */
+		while (a->parent->gen != r->gen)
+			a = a->parent;
+		espdiag_key *p = a->parent;
+		if (p->nlayers == 0) {
+			orphan(a);
+		} else if (p->children_loaded) {
+			a->gen = r->gen;
+		} else {
+			int rc = load_children(p);
+			if (rc != ESPDIAG_OK)
+				return rc;
+			if (a->gen != r->gen)
+				orphan(a);
+		}
+	}
+	return ESPDIAG_OK;
+}
+
+/* --- lookup indexes --- */
+
+/* An index over n entries whose hashes hash_at gives; NULL when out of
+ * memory (lookups then scan). */
+static name_index *index_build(espdiag_registry *r, size_t n,
+                               uint32_t (*hash_at)(void *entries, size_t i), void *entries,
+                               bool (*equal_at)(void *entries, size_t i, size_t j))
+{
+	size_t slots = slots_for(n);
+	if (slots == 0 || n >= NONE)
+		return NULL;
+	name_index *x = esp_arena_alloc(&r->arena, sizeof *x + slots * sizeof x->slot[0]);
+	if (x == NULL)
+		return NULL;
+	x->mask = (uint32_t)(slots - 1);
+	memset(x->slot, 0, slots * sizeof x->slot[0]);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = hash_at(entries, i);
+		for (size_t s = h & x->mask;; s = (s + 1) & x->mask) {
+			uint32_t e = x->slot[s];
+			if (e == 0) {
+				x->slot[s] = (uint32_t)i + 1;
+				break;
+			}
+			/* A repeated name: the first one is found. */
+			if (hash_at(entries, e - 1) == h && equal_at(entries, e - 1, i))
+				break;
+		}
+	}
+	return x;
+}
+
+static uint32_t child_hash_at(void *entries, size_t i)
+{
+	return key_hash(((espdiag_key **)entries)[i]);
+}
+
+static bool child_equal_at(void *entries, size_t i, size_t j)
+{
+	espdiag_key *a = ((espdiag_key **)entries)[i], *b = ((espdiag_key **)entries)[j];
+	return esp_name_equal(a->name, a->name_len, b->name, b->name_len);
+}
+
+static uint32_t value_hash_at(void *entries, size_t i)
+{
+	return value_hash(&((espdiag_value *)entries)[i]);
+}
+
+static bool value_equal_at(void *entries, size_t i, size_t j)
+{
+	espdiag_value *a = &((espdiag_value *)entries)[i], *b = &((espdiag_value *)entries)[j];
+	return esp_name_equal(a->name, a->name_len, b->name, b->name_len);
+}
+
+/* The child of k (children loaded) named name; NULL when none. */
+static espdiag_key *child_named(espdiag_key *k, const char *name, size_t len)
+{
+	uint32_t hash = name_hash(name, len);
+	if (k->nchildren > INDEX_MIN && k->child_index == NULL)
+		k->child_index = index_build(k->reg, k->nchildren, child_hash_at, k->children,
+		                             child_equal_at);
+	if (k->child_index != NULL) {
+		const name_index *x = k->child_index;
+		for (size_t s = hash & x->mask; x->slot[s] != 0; s = (s + 1) & x->mask) {
+			espdiag_key *c = k->children[x->slot[s] - 1];
+			if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len))
+				return c;
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < k->nchildren; i++) {
+		espdiag_key *c = k->children[i];
+		if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len))
+			return c;
+	}
+	return NULL;
+}
+
+/* The value of k (values loaded) named name; NULL when none. */
+static espdiag_value *value_named(espdiag_key *k, const char *name, size_t len)
+{
+	uint32_t hash = name_hash(name, len);
+	if (k->nvalues > INDEX_MIN && k->value_index == NULL)
+		k->value_index = index_build(k->reg, k->nvalues, value_hash_at, k->values,
+		                             value_equal_at);
+	if (k->value_index != NULL) {
+		const name_index *x = k->value_index;
+		for (size_t s = hash & x->mask; x->slot[s] != 0; s = (s + 1) & x->mask) {
+			espdiag_value *v = &k->values[x->slot[s] - 1];
+			if (value_hash(v) == hash && esp_name_equal(v->name, v->name_len, name, len))
+				return v;
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < k->nvalues; i++) {
+		espdiag_value *v = &k->values[i];
+		if (value_hash(v) == hash && esp_name_equal(v->name, v->name_len, name, len))
+			return v;
+	}
+	return NULL;
+}
+
+/* Brings k up to date and reads its children / values. */
+static int key_children(const espdiag_key *key)
+{
+	espdiag_key *k = (espdiag_key *)key;
+	int rc = key_sync(k);
+	return rc != ESPDIAG_OK ? rc : load_children(k);
+}
+
+static int key_values(const espdiag_key *key)
+{
+	espdiag_key *k = (espdiag_key *)key;
+	int rc = key_sync(k);
+	return rc != ESPDIAG_OK ? rc : load_values(k);
+}
 /* --- the view --- */
 
 ESPDIAG_API int espdiag_registry_new(espdiag_registry **out)
@@ -417,6 +961,11 @@ ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg)
 		reg->sources[i].backend->free(reg->sources[i].backend);
 	free(reg->sources);
 	free(reg->mounts);
+	free(reg->s.p);
+	free(reg->s.m);
+	free(reg->s.table);
+	free(reg->s.counts);
+	free(reg->path_buf);
 	esp_arena_free(&reg->arena);
 	free(reg);
 }
@@ -424,6 +973,11 @@ ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg)
 ESPDIAG_API const char *espdiag_registry_errmsg(const espdiag_registry *reg)
 {
 	return reg != NULL ? reg->err.msg : "";
+}
+
+ESPDIAG_API int espdiag_registry_status(const espdiag_registry *reg)
+{
+	return reg != NULL ? reg->status : ESPDIAG_EINVAL;
 }
 
 /* Splits path at "\" into components, skipping empty ones; with
@@ -467,7 +1021,8 @@ struct mount_walk {
 	size_t canon_len, canon_cap;
 };
 
-static int mount_component(void *ctx, const char *name, size_t len)
+/* Spells the prefix (first pass: nothing changes yet). */
+static int canon_component(void *ctx, const char *name, size_t len)
 {
 	struct mount_walk *w = ctx;
 	if (w->canon_len + len + 2 > w->canon_cap)
@@ -477,20 +1032,14 @@ static int mount_component(void *ctx, const char *name, size_t len)
 	memcpy(w->canon + w->canon_len, name, len);
 	w->canon_len += len;
 	w->canon[w->canon_len] = '\0';
-	return esp_memtree_child(w->reg->skeleton, w->node, name, len, true, &w->node);
+	return ESPDIAG_OK;
 }
 
-/* Resets every loaded key so that a new mount shows everywhere. Keys
- * already handed out stay valid; their children are re-read. */
-static void forget_loaded(espdiag_key *k)
+/* Makes the prefix's keys in the skeleton (second pass). */
+static int mount_component(void *ctx, const char *name, size_t len)
 {
-	if (k == NULL || !k->children_loaded)
-		return;
-	for (size_t i = 0; i < k->nchildren; i++)
-		forget_loaded(k->children[i]);
-	k->children_loaded = false;
-	k->nchildren = 0;
-	k->children = NULL;
+	struct mount_walk *w = ctx;
+	return esp_memtree_child(w->reg->skeleton, w->node, name, len, true, &w->node);
 }
 
 ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix,
@@ -511,7 +1060,23 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 	char canon[4096];
 	struct mount_walk w = { reg, esp_memtree_root(reg->skeleton), canon, 0, sizeof canon };
 	canon[0] = '\0';
-	int rc = for_each_component(prefix, true, mount_component, &w);
+	int rc = for_each_component(prefix, true, canon_component, &w);
+	if (rc != ESPDIAG_OK)
+		return esp_err_set(&reg->err, rc, "mount prefix \"%s\": %s", prefix,
+		                   espdiag_strerror(rc));
+	/* The root before anything changes: a backend that cannot give it is
+	 * not mounted, and the view stays as it was. */
+	espdiag_node root;
+	rc = backend->root(backend, &root);
+	if (rc != ESPDIAG_OK) {
+		int status = rc < 0 ? rc : ESPDIAG_EBACKEND;
+		char returned[48] = "";
+		if (rc > 0)
+			snprintf(returned, sizeof returned, " (it returned %d)", rc);
+		return esp_err_set(&reg->err, status, "backend mounted at \"%s\": root() failed: %s%s",
+		                   canon, espdiag_strerror(status), returned);
+	}
+	rc = for_each_component(prefix, true, mount_component, &w);
 	if (rc != ESPDIAG_OK)
 		return esp_err_set(&reg->err, rc, "mount prefix \"%s\": %s", prefix,
 		                   espdiag_strerror(rc));
@@ -519,27 +1084,34 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 	if (m == NULL)
 		return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
 	reg->mounts = m;
+	espdiag_key *top = reg->root;
+	layer *l = NULL;
+	if (w.node == esp_memtree_root(reg->skeleton)) {
+		l = esp_arena_calloc(&reg->arena, top->nlayers + 1, sizeof *l);
+		if (l == NULL)
+			return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
+	}
 	uint32_t src;
 	rc = add_source(reg, backend, "", canon, &src);
 	if (rc != ESPDIAG_OK)
 		return esp_err_set(&reg->err, rc, "out of memory");
-	reg->mounts[reg->nmounts++] = (mount){ w.node, src };
-	/* The root's layers are fixed at creation: a mount at the root adds one. */
-	if (w.node == esp_memtree_root(reg->skeleton)) {
-		espdiag_node root;
-		if (backend->root(backend, &root) == ESPDIAG_OK) {
-			layer *l = esp_arena_alloc(&reg->arena,
-			                           (reg->root->nlayers + 1) * sizeof *l);
-			if (l == NULL)
-				return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
-			memcpy(l, reg->root->layers, reg->root->nlayers * sizeof *l);
-			l[reg->root->nlayers] = (layer){ src, root };
-			reg->root->layers = l;
-			reg->root->nlayers++;
-		}
+	reg->mounts[reg->nmounts++] = (mount){ w.node, src, root };
+	/* The root's layers are fixed at creation: a mount at the root adds
+	 * one, before the skeleton's (the last). */
+	if (l != NULL) {
+		memcpy(l, top->layers, top->nlayers * sizeof *l);
+		l[top->nlayers] = (layer){ src, root };
+		sort_layers(l, top->nlayers + 1);
+		top->layers = l;
+		top->nlayers++;
+		top->values_loaded = false;
+		top->value_index = NULL;
 	}
-	reg->root->values_loaded = false;
-	forget_loaded(reg->root);
+	/* Every other key is brought up to date when next used (key_sync);
+	 * the root's children are read again, reusing the key objects. */
+	reg->gen++;
+	top->gen = reg->gen;
+	top->children_loaded = false;
 	reg->err.msg[0] = '\0';
 	return ESPDIAG_OK;
 }
@@ -727,20 +1299,17 @@ ESPDIAG_API const espdiag_key *espdiag_registry_root(espdiag_registry *reg)
 	return reg != NULL ? reg->root : NULL;
 }
 
+/* The children of an up-to-date key are up to date. */
 static int find_child(espdiag_key *k, const char *name, size_t len, espdiag_key **out)
 {
 	int rc = load_children(k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	uint32_t hash = name_hash(name, len);
-	for (size_t i = 0; i < k->nchildren; i++) {
-		espdiag_key *c = k->children[i];
-		if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len)) {
-			*out = c;
-			return ESPDIAG_OK;
-		}
-	}
-	return ESPDIAG_NOTFOUND;
+	espdiag_key *c = child_named(k, name, len);
+	if (c == NULL)
+		return ESPDIAG_NOTFOUND;
+	*out = c;
+	return ESPDIAG_OK;
 }
 
 struct lookup_walk {
@@ -760,7 +1329,10 @@ ESPDIAG_API int espdiag_key_subkey(const espdiag_key **out, const espdiag_key *k
 		return ESPDIAG_EINVAL;
 	*out = NULL;
 	struct lookup_walk w = { (espdiag_key *)key };
-	int rc = for_each_component(relpath, key->parent == NULL, lookup_component, &w);
+	int rc = key_sync(w.key);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	rc = for_each_component(relpath, key->parent == NULL, lookup_component, &w);
 	if (rc == ESPDIAG_OK)
 		*out = w.key;
 	return rc;
@@ -779,11 +1351,14 @@ ESPDIAG_API const char *espdiag_key_name(const espdiag_key *key)
 	if (key == NULL)
 		return NULL;
 	espdiag_key *k = (espdiag_key *)key;
+	/* A mount can respell a key; on failure the old spelling stays. */
+	key_sync(k);
 	return c_name(k->reg, &k->cname, k->name, k->name_len);
 }
 
 const char *esp_key_name_bytes(const espdiag_key *key, size_t *len)
 {
+	key_sync((espdiag_key *)key);
 	*len = key->name_len;
 	return key->name;
 }
@@ -796,32 +1371,55 @@ const char *esp_value_name_bytes(const espdiag_value *value, size_t *len)
 
 ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key)
 {
-	return key != NULL ? key->name_len : 0;
+	if (key == NULL)
+		return 0;
+	key_sync((espdiag_key *)key);
+	return key->name_len;
 }
 
 ESPDIAG_API const char *espdiag_key_path(const espdiag_key *key)
 {
 	if (key == NULL)
 		return NULL;
-	espdiag_key *k = (espdiag_key *)key;
-	if (k->path != NULL)
-		return k->path;
-	if (k->parent == NULL)
-		return k->path = "";
-	const char *pp = espdiag_key_path(k->parent);
-	if (pp == NULL)
+	espdiag_registry *r = key->reg;
+	key_sync((espdiag_key *)key);
+	size_t len = path_length(key);
+	if (len == SIZE_MAX)
 		return NULL;
-	size_t plen = strlen(pp);
-	size_t len = plen + (plen ? 1 : 0) + k->name_len;
-	char *p = esp_arena_alloc(&k->reg->arena, len + 1);
+	if (len >= r->path_cap) {
+		size_t cap = r->path_cap ? r->path_cap : 256;
+		while (cap <= len)
+			cap = cap > SIZE_MAX / 2 ? len + 1 : cap * 2;
+		char *p = malloc(cap);
+		if (p == NULL)
+			return NULL;
+		free(r->path_buf);
+		r->path_buf = p;
+		r->path_cap = cap;
+	}
+	path_fill_tail(r->path_buf, len, len, key);
+	r->path_buf[len] = '\0';
+	return r->path_buf;
+}
+
+ESPDIAG_API int espdiag_key_path_copy(char **out, const espdiag_key *key)
+{
+	if (out == NULL)
+		return ESPDIAG_EINVAL;
+	*out = NULL;
+	if (key == NULL)
+		return ESPDIAG_EINVAL;
+	key_sync((espdiag_key *)key);
+	size_t len = path_length(key);
+	if (len == SIZE_MAX)
+		return ESPDIAG_ENOMEM;
+	char *p = malloc(len + 1);
 	if (p == NULL)
-		return NULL;
-	memcpy(p, pp, plen);
-	if (plen)
-		p[plen++] = '\\';
-	memcpy(p + plen, k->name, k->name_len);
+		return ESPDIAG_ENOMEM;
+	path_fill_tail(p, len, len, key);
 	p[len] = '\0';
-	return k->path = p;
+	*out = p;
+	return ESPDIAG_OK;
 }
 
 ESPDIAG_API const espdiag_key *espdiag_key_parent(const espdiag_key *key)
@@ -833,20 +1431,40 @@ ESPDIAG_API int espdiag_key_last_write(const espdiag_key *key, uint64_t *out)
 {
 	if (key == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
+	int rc = key_sync((espdiag_key *)key);
+	if (rc != ESPDIAG_OK)
+		return rc;
 	for (uint32_t i = 0; i < key->nlayers; i++) {
-		espdiag_backend *b = backend_of(key->reg, key->layers[i].source);
-		if (b->key_last_write != NULL &&
-		    b->key_last_write(b, key->layers[i].node, out) == ESPDIAG_OK)
+		uint32_t src = key->layers[i].source;
+		espdiag_backend *b = backend_of(key->reg, src);
+		if (b->key_last_write == NULL)
+			continue;
+		rc = b->key_last_write(b, key->layers[i].node, out);
+		if (rc == ESPDIAG_OK)
 			return ESPDIAG_OK;
+		if (rc != ESPDIAG_NOTFOUND)
+			return read_failed(key->reg, src, "key_last_write", key, rc);
 	}
 	return ESPDIAG_NOTFOUND;
 }
 
+ESPDIAG_API int espdiag_key_get_subkey_count(size_t *out, const espdiag_key *key)
+{
+	if (out == NULL || key == NULL)
+		return ESPDIAG_EINVAL;
+	*out = 0;
+	int rc = key_children(key);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	*out = key->nchildren;
+	return ESPDIAG_OK;
+}
+
 ESPDIAG_API size_t espdiag_key_subkey_count(const espdiag_key *key)
 {
-	if (key == NULL || load_children((espdiag_key *)key) != ESPDIAG_OK)
-		return 0;
-	return key->nchildren;
+	size_t n = 0;
+	espdiag_key_get_subkey_count(&n, key);
+	return n;
 }
 
 ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key *key,
@@ -854,7 +1472,8 @@ ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key
 {
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
-	int rc = load_children((espdiag_key *)key);
+	*out = NULL;
+	int rc = key_children(key);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	if (index >= key->nchildren)
@@ -863,11 +1482,23 @@ ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key
 	return ESPDIAG_OK;
 }
 
+ESPDIAG_API int espdiag_key_get_value_count(size_t *out, const espdiag_key *key)
+{
+	if (out == NULL || key == NULL)
+		return ESPDIAG_EINVAL;
+	*out = 0;
+	int rc = key_values(key);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	*out = key->nvalues;
+	return ESPDIAG_OK;
+}
+
 ESPDIAG_API size_t espdiag_key_value_count(const espdiag_key *key)
 {
-	if (key == NULL || load_values((espdiag_key *)key) != ESPDIAG_OK)
-		return 0;
-	return key->nvalues;
+	size_t n = 0;
+	espdiag_key_get_value_count(&n, key);
+	return n;
 }
 
 ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_key *key,
@@ -875,7 +1506,8 @@ ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_ke
 {
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
-	int rc = load_values((espdiag_key *)key);
+	*out = NULL;
+	int rc = key_values(key);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	if (index >= key->nvalues)
@@ -890,21 +1522,16 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	int rc = load_values((espdiag_key *)key);
+	int rc = key_values(key);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	if (name == NULL)
 		name = "";
-	size_t len = strlen(name);
-	uint32_t hash = name_hash(name, len);
-	for (size_t i = 0; i < key->nvalues; i++) {
-		espdiag_value *v = &key->values[i];
-		if (value_hash(v) == hash && esp_name_equal(v->name, v->name_len, name, len)) {
-			*out = v;
-			return ESPDIAG_OK;
-		}
-	}
-	return ESPDIAG_NOTFOUND;
+	espdiag_value *v = value_named((espdiag_key *)key, name, strlen(name));
+	if (v == NULL)
+		return ESPDIAG_NOTFOUND;
+	*out = v;
+	return ESPDIAG_OK;
 }
 
 /* --- values --- */

@@ -15,6 +15,25 @@
  * type numbers whatever the source (REG_SZ data is UTF-16LE with its NUL,
  * as in a hive); the getters below decode them.
  *
+ * Mounting another source updates the keys already handed out: a key
+ * taken before the mount shows the union afterwards (its subkeys, values,
+ * name spelling and path are those a key looked up after the mount has),
+ * and looking its path up again gives the same key object. Value objects
+ * taken before the mount stay valid and unchanged, but the key's values
+ * are new objects afterwards. A key that the mount merged into another of
+ * the same name (a source that holds two keys of one name) is left with
+ * no subkeys and no values.
+ *
+ * Backend failures: a backend callback that fails while the view reads
+ * it is never taken for "no such key" or "no values". The int-returning
+ * calls below return its negative status (a status its contract does not
+ * allow becomes ESPDIAG_EBACKEND) with espdiag_registry_errmsg() naming
+ * the source, the callback and the key; nothing is cached, so the next
+ * call asks the backend again. The first such failure also stays on the
+ * view (espdiag_registry_status()), for the calls that cannot return a
+ * status. The view reads subkeys with subkey_count, subkey_at and
+ * key_name; it does not call subkey_find.
+ *
  * Names may hold NUL bytes (a hive can store them). Functions returning a
  * name as a C string stop at the first NUL; the *_len functions give the
  * full length.
@@ -195,7 +214,10 @@ ESPDIAG_API int espdiag_registry_open_stdin(espdiag_registry *reg, const char *p
  * under prefix ("" or NULL: the backend's own "default_mount" property, else
  * the root). The backend's root key becomes the key prefix names.
  * Returns ESPDIAG_OK, ESPDIAG_EINVAL (bad prefix, missing required
- * callback, unknown version) or ESPDIAG_ENOMEM.
+ * callback, unknown version), ESPDIAG_ENOMEM, or the root callback's error.
+ * The backend's root callback is called here, once; its failure fails the
+ * mount with its status (ESPDIAG_EBACKEND for a positive one).
+ * Keys taken before the mount are updated (see above).
  * Ownership: on success the view owns backend and calls its free callback
  * in espdiag_registry_free(); on error backend stays the caller's.
  */
@@ -208,6 +230,19 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
  * on reg or espdiag_registry_free(reg).
  */
 ESPDIAG_API const char *espdiag_registry_errmsg(const espdiag_registry *reg);
+
+/*
+ * espdiag_registry_status - ESPDIAG_OK, or the first failure of a read of
+ * the view's sources: the negative status a backend callback returned
+ * (ESPDIAG_EBACKEND for a status its contract does not allow), or the
+ * view's own ESPDIAG_ENOMEM or ESPDIAG_ELIMIT while reading. It stays
+ * once set (later successful reads do not clear it). A count of 0 from
+ * espdiag_key_subkey_count() or espdiag_key_value_count() while this is
+ * not ESPDIAG_OK means "unknown", not "none"; espdiag_esp_load() fails
+ * with this status (and puts its message back on the view).
+ * ESPDIAG_EINVAL for a NULL reg.
+ */
+ESPDIAG_API int espdiag_registry_status(const espdiag_registry *reg);
 
 /* espdiag_registry_source_count - number of mounted sources. */
 ESPDIAG_API size_t espdiag_registry_source_count(const espdiag_registry *reg);
@@ -283,22 +318,45 @@ ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key);
 /*
  * espdiag_key_path - the key's full path with the root names spelled out
  * ("HKEY_LOCAL_MACHINE\SOFTWARE\..."), in the spelling of the first source
- * that named each key. Ownership: owned by the view.
+ * that named each key. NULL when out of memory.
+ * Ownership: owned by the view; valid until the next espdiag_key_path()
+ * call on any key of the same view, or espdiag_registry_free(). (Paths
+ * are built on demand into one buffer per view, not kept per key.) Copy
+ * it, or use espdiag_key_path_copy(), to hold two paths at once.
  */
 ESPDIAG_API const char *espdiag_key_path(const espdiag_key *key);
+
+/*
+ * espdiag_key_path_copy - the key's full path, as espdiag_key_path(), in
+ * memory of its own.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_free().
+ */
+ESPDIAG_API int espdiag_key_path_copy(char **out, const espdiag_key *key);
 
 /* espdiag_key_parent - the parent key; NULL for the root. Ownership: the view's. */
 ESPDIAG_API const espdiag_key *espdiag_key_parent(const espdiag_key *key);
 
 /*
  * espdiag_key_last_write - the key's last-write time as a Windows FILETIME
- * (100 ns since 1601-01-01 UTC). Returns ESPDIAG_OK or ESPDIAG_NOTFOUND
- * when the source has none (a .reg export never has one).
+ * (100 ns since 1601-01-01 UTC), from the first source holding the key
+ * that has one. Returns ESPDIAG_OK, ESPDIAG_NOTFOUND when no source has
+ * one (a .reg export never has one), or a negative error from a backend.
  */
 ESPDIAG_API int espdiag_key_last_write(const espdiag_key *key, uint64_t *out);
 
-/* espdiag_key_subkey_count - number of subkeys (0 when a backend fails). */
+/*
+ * espdiag_key_subkey_count - number of subkeys; 0 when a backend fails
+ * (then espdiag_registry_status() is not ESPDIAG_OK: the count is unknown).
+ * espdiag_key_get_subkey_count() tells the two apart.
+ */
 ESPDIAG_API size_t espdiag_key_subkey_count(const espdiag_key *key);
+
+/*
+ * espdiag_key_get_subkey_count - number of subkeys, into *out (0 on error).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL, or a negative error from a backend.
+ */
+ESPDIAG_API int espdiag_key_get_subkey_count(size_t *out, const espdiag_key *key);
 
 /*
  * espdiag_key_subkey_at - the index-th subkey in source order.
@@ -308,8 +366,18 @@ ESPDIAG_API size_t espdiag_key_subkey_count(const espdiag_key *key);
 ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key *key,
                                       size_t index);
 
-/* espdiag_key_value_count - number of values of the key. */
+/*
+ * espdiag_key_value_count - number of values of the key; 0 when a backend
+ * fails (then espdiag_registry_status() is not ESPDIAG_OK: the count is
+ * unknown). espdiag_key_get_value_count() tells the two apart.
+ */
 ESPDIAG_API size_t espdiag_key_value_count(const espdiag_key *key);
+
+/*
+ * espdiag_key_get_value_count - number of values, into *out (0 on error).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL, or a negative error from a backend.
+ */
+ESPDIAG_API int espdiag_key_get_value_count(size_t *out, const espdiag_key *key);
 
 /*
  * espdiag_key_value_at - the index-th value in source order.
@@ -322,7 +390,8 @@ ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_ke
 /*
  * espdiag_key_value - the value named name (case-insensitive; NULL or ""
  * is the default value).
- * Returns ESPDIAG_OK or ESPDIAG_NOTFOUND. Ownership: *out is the view's.
+ * Returns ESPDIAG_OK, ESPDIAG_NOTFOUND, or a negative error from a
+ * backend. Ownership: *out is the view's.
  */
 ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *key,
                                   const char *name);
@@ -389,7 +458,8 @@ ESPDIAG_API int espdiag_value_get_binary(const unsigned char **out, size_t *size
  * (regedit has no spelling for it; such a key does not read back).
  * Reading the output back gives the same keys, values, types and bytes.
  * Returns ESPDIAG_OK, ESPDIAG_EIO (a write failed) or an error from a
- * backend. Ownership: out stays the caller's.
+ * backend (the output then stops at the key that could not be read).
+ * Ownership: out stays the caller's.
  */
 ESPDIAG_API int espdiag_registry_export(espdiag_registry *reg, const espdiag_key *key,
                                         uint32_t flags, FILE *out);
