@@ -6,11 +6,22 @@
 set -eu
 src=$1 build=$2 seconds=${3:-60}
 out="$build/fuzz"
-for t in reg hive pipeline; do
+for t in reg hive pipeline regf_log; do
 	corpus="$out/corpus-$t"
 	mkdir -p "$corpus" "$out/artifacts-$t"
-	[ "$t" = hive ] || cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/
-	if [ "$t" = hive ]; then
+	case $t in hive|regf_log) ;; *) cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/ ;; esac
+	if [ "$t" = regf_log ]; then
+		# fuzz_regf_log takes a control byte and a log's entries (see its
+		# comment): seeds are the shared corpus's logs from offset 512 on,
+		# with the checksums made right (control byte 2) or two logs (10).
+		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
+		for l in "$shared"/hives/*.LOG1 "$shared"/hives/*.LOG2 "$shared"/hives/*.log1 "$shared"/hives/*.log2; do
+			[ -f "$l" ] || continue
+			for c in 002 012; do
+				{ printf "\\$c"; tail -c +513 "$l" | head -c 200000; } > "$corpus/$(basename "$l").$c.seed"
+			done
+		done
+	elif [ "$t" = hive ]; then
 		# fuzz_hive puts the "regf" magic in front of every input, so its
 		# seeds are the shared corpus's small hives without their first 4 bytes.
 		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
