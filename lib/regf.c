@@ -52,6 +52,11 @@
  * warning, and a key's subtree is read (one bad length used to lose the
  * subtree, or the whole hive when it was the root's).
  *
+ * Transaction logs: a dirty hive whose logs are found (beside its file,
+ * named in the open options, or handed in by the caller) is first replayed
+ * into a copy by lib/regf_log.c, which then is the input; the properties
+ * "log_replay" and "note" say what was done.
+ *
  * Mount prefix ("default_mount"), first rule that gives one:
  *   1. the base block's file name field (the last 32 characters of the path
  *      Windows loaded the hive from), its last "\" component matched without

@@ -711,6 +711,45 @@ START_TEST(t_find_logs)
 }
 END_TEST
 
+/* A hive mapped from a file (input.c keeps the descriptor of a mapping) is
+ * copied for the replay by reading the file, not the mapping, so a file
+ * cut short under a mapping is an error, not SIGBUS. */
+START_TEST(t_copy_through_fd)
+{
+	states s;
+	states_build(&s);
+	char path[] = "/tmp/espdiag-hive-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, s.o, s.o_size), (ssize_t)s.o_size);
+	rw_log l;
+	rw_log_init(&l, s.t.buf, 6, 10);
+	entry_first(&l, &s);
+	entry_second(&l, &s);
+	esp_input in, log;
+	esp_err err;
+	espdiag_backend *b = NULL;
+	/* the bytes in memory are the file's (the reader reads them); the
+	 * copy must come from the descriptor */
+	esp_input_wrap(&in, s.o, s.o_size, "mapped.hive");
+	in.fd = fd;
+	esp_input_wrap(&log, l.buf, l.size, "mapped.hive.LOG1");
+	ck_assert_int_eq(esp_regf_open_logs(&b, &in, NULL, &log, 1, NULL, &err), ESPDIAG_OK);
+	expect_state(b, 3, "after!!!");
+	b->free(b);
+	/* the file shrank under the mapping */
+	ck_assert_int_eq(ftruncate(fd, 4096), 0);
+	esp_input_wrap(&in, s.o, s.o_size, "mapped.hive");
+	in.fd = fd;
+	ck_assert_int_eq(esp_regf_open_logs(&b, &in, NULL, &log, 1, NULL, &err), ESPDIAG_EIO);
+	ck_assert_str_eq(err.msg, "mapped.hive: could not be read again to replay its logs");
+	close(fd);
+	unlink(path);
+	rw_log_free(&l);
+	states_free(&s);
+}
+END_TEST
+
 /* Random damage to a valid log pair: no crash, no hang, no leak. */
 START_TEST(t_random_log_damage)
 {
@@ -965,6 +1004,7 @@ Suite *suite_regf_log(void)
 	tcase_add_test(tc, t_damaged_base_block);
 	tcase_add_test(tc, t_old_format);
 	tcase_add_test(tc, t_find_logs);
+	tcase_add_test(tc, t_copy_through_fd);
 	tcase_add_test(tc, t_random_log_damage);
 	suite_add_tcase(s, tc);
 
