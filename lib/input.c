@@ -1,5 +1,20 @@
-/* lib/input.c - getting a source's bytes: a mapped file, standard input
- * read to its end, or the caller's memory. */
+/* lib/input.c - getting a source's bytes: a regular file read into memory,
+ * standard input read to its end, or the caller's memory.
+ *
+ * A file is read, not mapped: when a mapped file shrinks while it is read
+ * (a copy still being written, a file replaced in place), the next touch
+ * of a page past its new end raises SIGBUS and kills the process, and a
+ * library may not install a handler for it (a process-wide setting). A
+ * file that shrinks while it is read gives what was read, and says so in
+ * in->shrank_from (see esp_input_warn_shrank()).
+ *
+ * UTF-16 text is the exception: the .reg reader reads it through a window
+ * of pread calls on in->fd (see lib/regtext.c), and through in->data only
+ * its first bytes, to detect it and to bid. So the first INPUT_HEAD bytes
+ * of such a file are read into memory and the rest is mapped behind them,
+ * for a reader that would want it: reading a UTF-16 dump costs no copy of
+ * it, and the window warns when the file shrank.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,38 +25,37 @@
 
 #include "internal.h"
 
-static void release_mapping(esp_input *in)
-{
-	if (in->priv != NULL)
-		munmap(in->priv, in->priv_size);
-	close(in->fd);
-}
+/* The bytes read first, in one call, to decide how to read the rest: more
+ * than the readers' bids look at (8 KiB), and a multiple of every page
+ * size (the rest of a UTF-16 file is mapped after them). */
+#define INPUT_HEAD ((size_t)64 << 10)
+/* Buffers this big are aligned for, and offered to, transparent huge
+ * pages: a hive is read at random, all of it, and through 4 KiB pages
+ * that costs a TLB miss per page, which on virtual machines outweighs the
+ * copy. */
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static void release_buffer(esp_input *in)
 {
 	free(in->priv);
 }
 
-/* Pages already parsed leave memory (the mapping stays valid: a later read
- * would fault them back in from the file), and the next stretch is mapped
- * in one call rather than page by page (MADV_POPULATE_READ, Linux 5.14;
- * elsewhere the hint is skipped and pages fault in as usual). */
-#define INPUT_READ_AHEAD ((size_t)8 << 20)
+static void release_mapping(esp_input *in)
+{
+	munmap(in->priv, in->priv_size);
+	close(in->fd);
+}
 
-static void drop_mapped_pages(esp_input *in, size_t upto)
+/* The pages of a big buffer already parsed are given back (the reader
+ * promised not to read them again; they would read as zeros). */
+static void drop_read_pages(esp_input *in, size_t upto)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	if (page <= 0 || in->priv == NULL || upto > in->priv_size)
+	if (page <= 0 || upto > in->size)
 		return;
 	size_t len = upto - upto % (size_t)page;
 	if (len > 0)
 		madvise(in->priv, len, MADV_DONTNEED);
-#ifdef MADV_POPULATE_READ
-	size_t ahead = in->priv_size - len < INPUT_READ_AHEAD ? in->priv_size - len
-	                                                        : INPUT_READ_AHEAD;
-	if (ahead > 0)
-		madvise((char *)in->priv + len, ahead, MADV_POPULATE_READ);
-#endif
 }
 
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name)
@@ -51,6 +65,16 @@ void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *na
 	in->data = data;
 	in->size = size;
 	in->name = name != NULL ? name : "(memory)";
+}
+
+int esp_input_warn_shrank(const esp_input *in, esp_warnings *w)
+{
+	if (in->shrank_from <= in->size)
+		return ESPDIAG_OK;
+	return esp_warn(w, 0, 0, in->size,
+	                "the file shrank from %llu to %llu bytes while it was read; the rest is "
+	                "left out",
+	                (unsigned long long)in->shrank_from, (unsigned long long)in->size);
 }
 
 static int read_all(esp_input *in, int fd, const char *name, uint64_t max_size, esp_err *err)
@@ -98,35 +122,103 @@ int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err)
 	return read_all(in, STDIN_FILENO, "(standard input)", max_size, err);
 }
 
-/* A hive is read at random, all of it: through a file mapping that costs a
- * TLB miss per 4 KiB page, which on virtual machines outweighs the copy.
- * So a hive of up to HUGE_READ_MAX bytes is read into memory offered to
- * transparent huge pages instead. */
-#define HUGE_READ_MAX ((size_t)1 << 30)
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static int read_huge(esp_input *in, int fd, size_t size, const char *path, esp_err *err)
+/* Reads bytes [from, to) of fd into buf + from, stopping early where the
+ * file ends; *got gets where the bytes read end. */
+static int read_range(int fd, unsigned char *buf, size_t from, size_t to, size_t *got)
 {
+	while (from < to) {
+		ssize_t n = pread(fd, buf + from, to - from, (off_t)from);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			break;
+		from += (size_t)n;
+	}
+	*got = from;
+	return 0;
+}
+
+/* The start of UTF-16LE text, as the .reg reader detects it: a BOM, or an
+ * ASCII character and a line's first units with zero high bytes. */
+static bool utf16_head(const unsigned char *d, size_t n)
+{
+	if (n >= 2 && d[0] == 0xFF && d[1] == 0xFE)
+		return true;
+	return n >= 4 && d[0] != 0 && d[0] < 0x80 && d[1] == 0 && d[3] == 0;
+}
+
+/* Maps a UTF-16 file of size bytes, its first INPUT_HEAD bytes read into
+ * memory; false when the system will not, or when the file no longer has
+ * that many bytes. */
+static bool map_utf16(esp_input *in, int fd, size_t size)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0 || INPUT_HEAD % (size_t)page != 0)
+		return false;
+	unsigned char *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return false;
+	size_t got = 0;
+	if (mmap(map, INPUT_HEAD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+	         -1, 0) == MAP_FAILED ||
+	    read_range(fd, map, 0, INPUT_HEAD, &got) != 0 || got < INPUT_HEAD) {
+		munmap(map, size);
+		return false;
+	}
+	mprotect(map, INPUT_HEAD, PROT_READ);
+	in->data = map;
+	in->size = size;
+	in->priv = map;
+	in->priv_size = size;
+	in->release = release_mapping;
+	in->fd = fd;
+	return true;
+}
+
+/* A buffer for size bytes: aligned and offered to huge pages when big. */
+static unsigned char *new_buffer(size_t size)
+{
+	if (size < HUGE_PAGE)
+		return malloc(size);
 	size_t cap = (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	void *buf = NULL;
 	if (posix_memalign(&buf, HUGE_PAGE, cap) != 0)
-		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", path);
+		return NULL;
 	madvise(buf, cap, MADV_HUGEPAGE);
+	return buf;
+}
+
+/* Reads the regular file open as fd, of size bytes (by fstat), into *in;
+ * closes fd unless it stays open as in->fd. */
+static int read_file(esp_input *in, int fd, size_t size, const char *path, esp_err *err)
+{
+	unsigned char magic[4];
 	size_t got = 0;
-	while (got < size) {
-		ssize_t n = pread(fd, (unsigned char *)buf + got, size - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
+	int e = read_range(fd, magic, 0, sizeof magic, &got);
+	if (e == 0 && size > INPUT_HEAD && got == sizeof magic && utf16_head(magic, got) &&
+	    map_utf16(in, fd, size))
+		return ESPDIAG_OK;
+	unsigned char *buf = e == 0 ? new_buffer(size) : NULL;
+	if (buf != NULL) {
+		e = read_range(fd, buf, 0, size, &got);
+		if (e != 0)
 			free(buf);
-			return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(e));
-		}
-		got += (size_t)n;
 	}
-	esp_input_wrap(in, buf, size, path);
+	close(fd);
+	if (e != 0)
+		return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(e));
+	if (buf == NULL)
+		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", path);
+	in->data = buf;
+	in->size = got;
 	in->priv = buf;
 	in->release = release_buffer;
+	if (size >= HUGE_PAGE)
+		in->consumed = drop_read_pages;
+	if (got < size)
+		in->shrank_from = size;
 	return ESPDIAG_OK;
 }
 
@@ -159,34 +251,12 @@ int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_
 		                   "%s: %llu bytes, larger than the limit of %llu bytes", path,
 		                   (unsigned long long)st.st_size, (unsigned long long)max_size);
 	}
-	size_t size = (size_t)st.st_size;
 	esp_input_wrap(in, "", 0, path);
-	unsigned char magic[4];
-	if (size >= sizeof magic && size <= HUGE_READ_MAX &&
-	    pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
-	    memcmp(magic, "regf", 4) == 0) {
-		int rc = read_huge(in, fd, size, path, err);
+	if (st.st_size == 0) {
 		close(fd);
-		return rc;
-	}
-	if (size > 0) {
-		void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			return esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(e));
-		}
-		in->data = map;
-		in->size = size;
-		in->priv = map;
-		in->priv_size = size;
-		in->release = release_mapping;
-		in->consumed = drop_mapped_pages;
-		in->fd = fd;
 		return ESPDIAG_OK;
 	}
-	close(fd);
-	return ESPDIAG_OK;
+	return read_file(in, fd, (size_t)st.st_size, path, err);
 }
 
 void esp_input_release(esp_input *in)

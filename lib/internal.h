@@ -99,23 +99,34 @@ struct esp_input {
 	/* Frees what holds data (unmaps, frees a buffer); NULL for the
 	 * caller's own memory. Called once, by whoever owns the input. */
 	void (*release)(esp_input *in);
-	/* Optional hint that data[0..upto) will not be read again, so a
-	 * mapped file's pages can leave memory. NULL when not useful. */
+	/* Optional hint that data[0..upto) will not be read again, so that
+	 * its memory can go: those bytes may then read as zeros. NULL when
+	 * not useful. */
 	void (*consumed)(esp_input *in, size_t upto);
-	/* A mapped regular file stays open here (else -1), so that a reader
-	 * that goes through it once can read() it instead of touching the
-	 * mapping (see lib/regtext.c). Closed by release. */
+	/* A UTF-16 file stays open here (else -1), for a reader that reads
+	 * it through pread (see lib/regtext.c): then only its first 64 KiB
+	 * are in memory, and the rest of data is the file mapped, which a
+	 * reader should not touch (SIGBUS when the file shrinks). Closed by
+	 * release. */
 	int fd;
+	/* The file's size when opened, when it shrank while it was read (the
+	 * input then holds the size bytes read); else 0. */
+	uint64_t shrank_from;
 	void *priv;
 	size_t priv_size;
 };
 
-/* Opens path ("-" = standard input) into *in: mmap for a regular file
- * (kept open as in->fd), read to the end otherwise. Fails with ESPDIAG_ELIMIT past max_size. */
+/* Opens path ("-" = standard input) into *in: a regular file is read into
+ * memory (a UTF-16 one in part, see fd), anything else read to its end.
+ * Fails with ESPDIAG_ELIMIT past max_size. */
 int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err);
 int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err);
 /* Wraps the caller's bytes (not copied, not freed). */
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name);
+/* Adds to w, when in's file shrank while it was read, the warning that
+ * says so (offset: where the bytes read end); a reader calls it once.
+ * ESPDIAG_OK or ESPDIAG_ENOMEM. */
+int esp_input_warn_shrank(const esp_input *in, esp_warnings *w);
 /* Releases the input (idempotent). */
 void esp_input_release(esp_input *in);
 

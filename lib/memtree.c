@@ -562,12 +562,15 @@ static const char *value_record(esp_memtree *t, const char *name, size_t name_le
 }
 
 /* Gives back the unused end of the last key's value array, once values
- * go to another key. */
+ * go to another key. Not for a wide key: values that come back to it
+ * would copy its whole array each time (its doubling leaves at most as
+ * much unused as it uses). */
 static void trim_values(esp_memtree *t, mkey *k)
 {
 	mkey *last = t->last_valued;
 	t->last_valued = k;
-	if (last == NULL || last == k || last->cap_values == last->nvalues)
+	if (last == NULL || last == k || last->cap_values == last->nvalues ||
+	    values_table(last) != NULL)
 		return;
 	if (esp_arena_shrink(&t->value_arrays, last->values,
 	                     (size_t)last->cap_values * sizeof(mvalue),

@@ -10,6 +10,7 @@ int main(void)
 	srunner_add_suite(sr, suite_unicode());
 	srunner_add_suite(sr, suite_registry());
 	srunner_add_suite(sr, suite_memtree());
+	srunner_add_suite(sr, suite_input());
 	srunner_add_suite(sr, suite_regtext());
 	srunner_add_suite(sr, suite_wine());
 	srunner_add_suite(sr, suite_regf());
