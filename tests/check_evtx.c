@@ -35,6 +35,8 @@ __attribute__((used)) const char *__lsan_default_suppressions(void)
 	return "leak:libevtx.so\n";
 }
 
+#ifdef HAVE_LIBEVTX
+
 static esp_evtx *read_ok(const ew_log *w, size_t size, const esp_evtx_options *opts)
 {
 	esp_evtx *log = NULL;
@@ -50,8 +52,6 @@ static void check_data(const esp_evtx_record *r, size_t i, const char *name, con
 	ck_assert_str_eq(r->data[i].name, name);
 	ck_assert_str_eq(r->data[i].value, value);
 }
-
-#ifdef HAVE_LIBEVTX
 
 /* The ESP's channels, one event each, every field checked. */
 START_TEST(test_esp_channels)
@@ -131,6 +131,30 @@ START_TEST(test_esp_channels)
 	check_data(r, 0, "Name", "Done");
 	check_data(r, 1, "Value", "success");
 	ck_assert_ptr_null(esp_evtx_at(log, 4));
+	esp_evtx_free(log);
+	ew_free(&w);
+}
+END_TEST
+
+/* UserData items held in attributes are named "Element/@Attribute"; a
+ * control character (no XML can hold one) is shown as "?". */
+START_TEST(test_userdata_attributes)
+{
+	ew_log w;
+	ew_init(&w);
+	const ew_data d[] = { { "Error/@Code", "15007" }, { "EventID", "4616" },
+		              { "PublisherID", "a\x01" "b" } };
+	const ew_event e = { "Microsoft-Windows-Eventlog", NULL, 1, 2, T0, "System", NULL, d, 3,
+		             "EventProcessingFailure" };
+	ew_add(&w, &e);
+	ew_finish(&w);
+	esp_evtx *log = read_ok(&w, w.size, NULL);
+	ck_assert_uint_eq(esp_evtx_count(log), 1);
+	const esp_evtx_record *r = esp_evtx_at(log, 0);
+	ck_assert_uint_eq(r->data_count, 3);
+	check_data(r, 0, "Error/@Code", "15007");
+	check_data(r, 1, "EventID", "4616");
+	check_data(r, 2, "PublisherID", "a?b");
 	esp_evtx_free(log);
 	ew_free(&w);
 }
@@ -631,6 +655,7 @@ Suite *suite_evtx(void)
 #ifdef HAVE_LIBEVTX
 	tcase_add_test(tc, test_esp_channels);
 	tcase_add_test(tc, test_data_text);
+	tcase_add_test(tc, test_userdata_attributes);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_recovered);
 	tcase_add_test(tc, test_damaged_chunk_header);
