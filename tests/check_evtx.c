@@ -393,12 +393,19 @@ START_TEST(test_truncated)
 	                 "file truncated: the last 100 bytes are part of a chunk and are not read");
 	esp_evtx_free(log);
 
-	/* a header of 100 bytes cannot be read: the one failure */
+	/* a cut header cannot be read: the one failure (at 4000 bytes,
+	 * libbfio read past the end of the memory before it was refused) */
 	esp_evtx *none = NULL;
 	esp_err err;
 	ck_assert_int_eq(esp_evtx_read(&none, w.buf, 100, "cut.evtx", NULL, &err), ESPDIAG_EFORMAT);
 	ck_assert_str_eq(err.msg, "cut.evtx: event log truncated in its file header (100 bytes)");
 	ck_assert_ptr_null(none);
+	unsigned char *head = malloc(4000);
+	ck_assert_ptr_nonnull(head);
+	memcpy(head, w.buf, 4000);
+	ck_assert_int_eq(esp_evtx_read(&none, head, 4000, "cut.evtx", NULL, &err), ESPDIAG_EFORMAT);
+	ck_assert_str_eq(err.msg, "cut.evtx: event log truncated in its file header (4000 bytes)");
+	free(head);
 	ew_free(&w);
 }
 END_TEST
