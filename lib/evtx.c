@@ -165,12 +165,8 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 		rc = esp_warn(&log->warnings, 0, 0, 0,
 		              "file header: CRC-32 0x%08x does not match its bytes (0x%08x)",
 		              stored, calc);
-	size_t tail = size < FILE_HEADER_SIZE ? 0 : (size - FILE_HEADER_SIZE) % CHUNK_SIZE;
-	if (rc == ESPDIAG_OK && size < FILE_HEADER_SIZE)
-		rc = esp_warn(&log->warnings, 0, 0, size,
-		              "file ends at %zu bytes, inside the %u-byte file header: no chunks",
-		              size, FILE_HEADER_SIZE);
-	else if (rc == ESPDIAG_OK && tail != 0)
+	size_t tail = (size - FILE_HEADER_SIZE) % CHUNK_SIZE;
+	if (rc == ESPDIAG_OK && tail != 0)
 		rc = esp_warn(&log->warnings, 0, 0, size - tail,
 		              "file truncated: the last %zu bytes are part of a chunk and are not read",
 		              tail);
@@ -910,8 +906,10 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 	if (esp_evtx_bid(data, size) == 0)
 		return esp_err_set(err, ESPDIAG_EFORMAT,
 		                   "%s: not an event log (no \"ElfFile\" signature)", name);
-	/* libevtx reads the 128 bytes of the header that carry its fields. */
-	if (size < 128)
+	/* libevtx reads the whole 4096-byte header block, and libbfio 20170123
+	 * reads a memory range past its end when asked to (found by fuzzing):
+	 * a shorter input never reaches them. Chunks are only read whole. */
+	if (size < FILE_HEADER_SIZE)
 		return esp_err_set(err, ESPDIAG_EFORMAT,
 		                   "%s: event log truncated in its file header (%zu bytes)", name, size);
 

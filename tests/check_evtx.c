@@ -35,6 +35,8 @@ __attribute__((used)) const char *__lsan_default_suppressions(void)
 	return "leak:libevtx.so\n";
 }
 
+#ifdef HAVE_LIBEVTX
+
 static esp_evtx *read_ok(const ew_log *w, size_t size, const esp_evtx_options *opts)
 {
 	esp_evtx *log = NULL;
@@ -50,8 +52,6 @@ static void check_data(const esp_evtx_record *r, size_t i, const char *name, con
 	ck_assert_str_eq(r->data[i].name, name);
 	ck_assert_str_eq(r->data[i].value, value);
 }
-
-#ifdef HAVE_LIBEVTX
 
 /* The ESP's channels, one event each, every field checked. */
 START_TEST(test_esp_channels)
@@ -131,6 +131,30 @@ START_TEST(test_esp_channels)
 	check_data(r, 0, "Name", "Done");
 	check_data(r, 1, "Value", "success");
 	ck_assert_ptr_null(esp_evtx_at(log, 4));
+	esp_evtx_free(log);
+	ew_free(&w);
+}
+END_TEST
+
+/* UserData items held in attributes are named "Element/@Attribute"; a
+ * control character (no XML can hold one) is shown as "?". */
+START_TEST(test_userdata_attributes)
+{
+	ew_log w;
+	ew_init(&w);
+	const ew_data d[] = { { "Error/@Code", "15007" }, { "EventID", "4616" },
+		              { "PublisherID", "a\x01" "b" } };
+	const ew_event e = { "Microsoft-Windows-Eventlog", NULL, 1, 2, T0, "System", NULL, d, 3,
+		             "EventProcessingFailure" };
+	ew_add(&w, &e);
+	ew_finish(&w);
+	esp_evtx *log = read_ok(&w, w.size, NULL);
+	ck_assert_uint_eq(esp_evtx_count(log), 1);
+	const esp_evtx_record *r = esp_evtx_at(log, 0);
+	ck_assert_uint_eq(r->data_count, 3);
+	check_data(r, 0, "Error/@Code", "15007");
+	check_data(r, 1, "EventID", "4616");
+	check_data(r, 2, "PublisherID", "a?b");
 	esp_evtx_free(log);
 	ew_free(&w);
 }
@@ -369,12 +393,19 @@ START_TEST(test_truncated)
 	                 "file truncated: the last 100 bytes are part of a chunk and are not read");
 	esp_evtx_free(log);
 
-	/* a header of 100 bytes cannot be read: the one failure */
+	/* a cut header cannot be read: the one failure (at 4000 bytes,
+	 * libbfio read past the end of the memory before it was refused) */
 	esp_evtx *none = NULL;
 	esp_err err;
 	ck_assert_int_eq(esp_evtx_read(&none, w.buf, 100, "cut.evtx", NULL, &err), ESPDIAG_EFORMAT);
 	ck_assert_str_eq(err.msg, "cut.evtx: event log truncated in its file header (100 bytes)");
 	ck_assert_ptr_null(none);
+	unsigned char *head = malloc(4000);
+	ck_assert_ptr_nonnull(head);
+	memcpy(head, w.buf, 4000);
+	ck_assert_int_eq(esp_evtx_read(&none, head, 4000, "cut.evtx", NULL, &err), ESPDIAG_EFORMAT);
+	ck_assert_str_eq(err.msg, "cut.evtx: event log truncated in its file header (4000 bytes)");
+	free(head);
 	ew_free(&w);
 }
 END_TEST
@@ -631,6 +662,7 @@ Suite *suite_evtx(void)
 #ifdef HAVE_LIBEVTX
 	tcase_add_test(tc, test_esp_channels);
 	tcase_add_test(tc, test_data_text);
+	tcase_add_test(tc, test_userdata_attributes);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_recovered);
 	tcase_add_test(tc, test_damaged_chunk_header);

@@ -282,8 +282,23 @@ static void put_template_body(bb *b, const ew_event *ev)
 		attr_text(b, "xmlns", "http://manifests.microsoft.com/win/2004/08/windows/test", 0);
 		close_attrs(b, al);
 		put8(b, T_CLOSE_START);
-		for (size_t i = 0; i < ev->data_count; i++)
-			subst_element(b, ev->data[i].name, (unsigned)(S_DATA + i), V_STRING);
+		for (size_t i = 0; i < ev->data_count; i++) {
+			/* "Element/@Attribute": an empty element with the item as
+			 * an attribute, as <Error Code="15007"/> */
+			const char *at = strstr(ev->data[i].name, "/@");
+			if (at == NULL) {
+				subst_element(b, ev->data[i].name, (unsigned)(S_DATA + i), V_STRING);
+				continue;
+			}
+			char elem[256];
+			snprintf(elem, sizeof elem, "%.*s", (int)(at - ev->data[i].name),
+			         ev->data[i].name);
+			size_t e = open_element(b, elem, 1);
+			al = open_attrs(b);
+			attr_subst(b, at + 2, (unsigned)(S_DATA + i), V_STRING, 0);
+			close_attrs(b, al);
+			empty_element(b, e);
+		}
 		end_element(b, inner);
 		end_element(b, ud);
 	} else if (ev->data_count == 0) {

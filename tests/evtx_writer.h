@@ -33,7 +33,8 @@ typedef struct ew_event {
 	const ew_data *data;
 	size_t data_count;
 	/* Non-NULL: the items go into <UserData><userdata xmlns="..."> as
-	 * leaf elements instead of into <EventData>. */
+	 * leaf elements instead of into <EventData>; an item named
+	 * "Element/@Attribute" becomes <Element Attribute="value"/>. */
 	const char *userdata;
 } ew_event;
 
