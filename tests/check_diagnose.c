@@ -838,8 +838,13 @@ START_TEST(test_truncated_sample)
 	ck_assert_ptr_nonnull(dump);
 	size_t judged = 0, unjudged = 0;
 	for (size_t cut = 2; cut < size; cut += 31) {
-		espdiag_registry *reg = tu_open_bytes(dump, cut, NULL);
-		ck_assert_ptr_nonnull(reg);
+		int status;
+		espdiag_registry *reg = tu_open_bytes(dump, cut, &status);
+		/* A cut before the first key line leaves no registry file. */
+		if (reg == NULL) {
+			ck_assert_int_eq(status, ESPDIAG_EFORMAT);
+			continue;
+		}
 		espdiag_esp *esp;
 		espdiag_report *r;
 		espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;

@@ -123,19 +123,18 @@ START_TEST(utf16_truncated_after_open_warns)
 	esp_err err = { { 0 } };
 	ck_assert_int_eq(esp_input_open_file(&in, path, UINT64_MAX, &err), ESPDIAG_OK);
 	ck_assert_int_ge(in.fd, 0);
-	ck_assert_int_eq(truncate(path, 0), 0);
+	/* Cut after the header and the key line: a file with no key line at
+	 * all is not a registry file (see lib/regtext.c). */
+	off_t keep = (off_t)(2 + 2 * strlen(REG_HEAD));
+	ck_assert_int_eq(truncate(path, keep), 0);
 	espdiag_backend *b = read_reg(&in);
-	espdiag_node root;
-	size_t n;
-	ck_assert_int_eq(b->root(b, &root), ESPDIAG_OK);
-	ck_assert_int_eq(b->subkey_count(b, root, &n), ESPDIAG_OK);
-	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(values_of_t(b), 0);
 	/* (The reader then also says "odd number of bytes in UTF-16 text",
 	 * of the even file: lib/regtext.c compares what it read with the
 	 * size at open.) */
 	ck_assert_uint_ge(b->warning_count(b), 1);
 	ck_assert_str_eq(b->warning_at(b, 0)->message,
-	                 "cannot read past byte 2 (the file shrank); the rest is left out");
+	                 "cannot read past byte 128 (the file shrank); the rest is left out");
 	b->free(b);
 	unlink(path);
 	free(u);
