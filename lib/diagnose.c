@@ -49,6 +49,11 @@ const espdiag_rule diag_rules[RULE_COUNT] = {
 	  "every phase that ran completed and nothing failed" },
 	{ "input-damaged", ESPDIAG_SEVERITY_WARNING,
 	  "the reader skipped damaged parts of the input; findings may be incomplete" },
+	{ "office-install-failed", ESPDIAG_SEVERITY_ERROR,
+	  "OfficeCSP reports the Microsoft 365 Apps install failed (download or enforcement)" },
+	{ "esp-phase-failed", ESPDIAG_SEVERITY_ERROR,
+	  "the ESP page's own status says a phase or subcategory failed, was cancelled or "
+	  "timed out" },
 };
 
 size_t espdiag_rule_count(void)
@@ -639,6 +644,71 @@ static void find_failures(const espdiag_esp *esp, failed_app *v, size_t n)
 	}
 }
 
+/* What a failed app's codes say: the tracking key's ErrorHresult and the
+ * IME's EnforcementStateMessage ErrorCode (an installer's exit code such as
+ * 1603, or an HRESULT). */
+typedef struct app_error {
+	bool has_code;
+	uint32_t code;            /* the finding's: ErrorHresult, else the IME's as an HRESULT */
+	bool has_exit_code;
+	int64_t exit_code;        /* the IME's ErrorCode when it is the installer's exit code */
+	const char *text;         /* sentences for the detail, "" when no code */
+} app_error;
+
+/* "0x80070643 (-2147023293), ERROR_INSTALL_FAILURE: Fatal error ..." */
+static const char *code_meaning(diag_run *x, uint32_t code)
+{
+	const espdiag_error_info *info;
+	const char *head = diag_fmt(x, "0x%08" PRIx32 " (%" PRId32 ")", code, (int32_t)code);
+	if (espdiag_error_describe(&info, code) != ESPDIAG_OK)
+		return diag_fmt(x, "%s, a code the library does not know.", head);
+	return diag_fmt(x, "%s%s%s: %s%s", head, info->symbol ? ", " : "",
+	                info->symbol ? info->symbol : "", info->meaning,
+	                (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY)
+	                        ? " This meaning is community-reported, not documented by Microsoft."
+	                        : "");
+}
+
+static app_error app_error_of(diag_run *x, const espdiag_esp_app *a)
+{
+	app_error e = { .text = "" };
+	const espdiag_esp_ime_app *ime = a->ime;
+	/* ErrorCode 0 is the IME's "no error". */
+	bool has_ime = ime != NULL && ime->has_enforcement_error && ime->enforcement_error != 0;
+	int64_t ec = has_ime ? ime->enforcement_error : 0;
+	uint32_t ime_code = 0;
+	bool ime_hr = has_ime && diag_exit_code_hresult(ec, &ime_code);
+	/* A positive number below 2^31 is an exit code; the rest are HRESULTs
+	 * (signed as the IME writes them, or unsigned). */
+	bool is_exit = has_ime && ec > 0 && ec < 0x80000000LL;
+	if (a->error_hresult.has) {
+		e.has_code = true;
+		e.code = a->error_hresult.value;
+		e.text = diag_fmt(x, " Its ErrorHresult is %s", code_meaning(x, e.code));
+		if (has_ime && ime_hr && ime_code == e.code) {
+			e.text = diag_fmt(x, "%s The IME's EnforcementStateMessage ErrorCode is %" PRId64
+			                  "%s.", e.text, ec,
+			                  is_exit ? ", the installer's exit code behind it" : "");
+			e.has_exit_code = is_exit;
+			e.exit_code = ec;
+		} else if (has_ime) {
+			e.text = diag_fmt(x, "%s The IME's EnforcementStateMessage ErrorCode is %" PRId64
+			                  "%s%s", e.text, ec,
+			                  is_exit ? ", the installer's exit code" : "",
+			                  ime_hr ? diag_fmt(x, ": %s", code_meaning(x, ime_code)) : ".");
+		}
+	} else if (has_ime) {
+		e.has_code = ime_hr;
+		e.code = ime_code;
+		e.has_exit_code = is_exit && ime_hr;
+		e.exit_code = ec;
+		e.text = diag_fmt(x, " The IME's EnforcementStateMessage ErrorCode is %" PRId64 "%s%s",
+		                  ec, is_exit ? ", the installer's exit code" : "",
+		                  ime_hr ? diag_fmt(x, ": %s", code_meaning(x, ime_code)) : ".");
+	}
+	return e;
+}
+
 static void rule_apps(diag_run *x)
 {
 	size_t n = 0, cap = 0;
@@ -675,6 +745,7 @@ static void rule_apps(diag_run *x)
 		const failed_app *hit = bsearch(&v[k], sorted, n, sizeof *sorted, failed_cmp);
 		const espdiag_esp_change *c = hit ? hit->change : NULL;
 		const char *when = "";
+		app_error err = app_error_of(x, a);
 		if (c != NULL && !c->snapshot->last_logged_state)
 			when = diag_fmt(x, " The ESP tracking timeline first shows the failure at %s.",
 			                c->snapshot->timestamp);
@@ -683,8 +754,9 @@ static void rule_apps(diag_run *x)
 			diag_fmt(x, "%s failed to install", app_name(x, a)),
 			diag_fmt(x,
 			         "In %s, the tracked app %s (provider %s) is in InstallationState 4 (error): "
-			         "the ESP stops here unless \"Continue anyway\" is allowed.%s",
-			         diag_context_text(x, a->sid), a->id, a->provider ? a->provider : "?", when),
+			         "the ESP stops here unless \"Continue anyway\" is allowed.%s%s",
+			         diag_context_text(x, a->sid), a->id, a->provider ? a->provider : "?",
+			         err.text, when),
 			a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
 			    ? diag_fmt(x,
 			               "Open the app %s in Intune (Apps > All apps; the id is in the app's "
@@ -700,6 +772,17 @@ static void rule_apps(diag_run *x)
 		app_subject(x, f, a);
 		diag_ev(x, f, a->key, "InstallationState",
 		        diag_u32_text(x, a->state, espdiag_esp_app_state_name));
+		if (a->error_hresult.has)
+			diag_ev(x, f, a->key, "ErrorHresult",
+			        diag_fmt(x, "0x%08" PRIx32, a->error_hresult.value));
+		if (a->ime != NULL && a->ime->has_enforcement_error && a->ime->enforcement_error != 0)
+			diag_ev(x, f, a->ime->enforcement_key, a->ime->enforcement_value,
+			        diag_fmt(x, "ErrorCode %" PRId64, a->ime->enforcement_error));
+		if (f != NULL && err.has_code) {
+			diag_set_code(f, err.code);
+			f->has_exit_code = err.has_exit_code;
+			f->exit_code = err.exit_code;
+		}
 		if (c != NULL)
 			diag_ev(x, f, c->snapshot->key, c->entry->value,
 			        diag_u32_text(x, c->entry->state, espdiag_esp_app_state_name));
@@ -1208,6 +1291,28 @@ static void rule_reboot(diag_run *x)
 	}
 }
 
+/* The ESP page's own status of a phase that ran says it has not
+ * succeeded (still running, waiting for a restart, not started, or
+ * failed): the tracking keys alone must not call the ESP completed. */
+static bool page_unfinished(const espdiag_esp *esp)
+{
+	size_t n = espdiag_esp_page_category_count(esp);
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_esp_page_category *c = espdiag_esp_page_category_at(esp, i);
+		if (c->state == ESPDIAG_ESP_PAGE_UNKNOWN || c->state == ESPDIAG_ESP_PAGE_SUCCEEDED)
+			continue;
+		size_t np = espdiag_esp_phase_count(esp);
+		bool skipped = false;
+		for (size_t k = 0; k < np; k++) {
+			const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, k);
+			skipped |= p->phase == c->phase && p->status == ESPDIAG_ESP_STATUS_SKIPPED;
+		}
+		if (!skipped)
+			return true;
+	}
+	return false;
+}
+
 static void rule_completed(diag_run *x, bool errors)
 {
 	const espdiag_esp *esp = x->esp;
@@ -1221,13 +1326,13 @@ static void rule_completed(diag_run *x, bool errors)
 		else if (p->status != ESPDIAG_ESP_STATUS_SKIPPED)
 			return;
 	}
-	if (completed == 0)
+	if (completed == 0 || page_unfinished(esp))
 		return;
 	espdiag_finding *f =
 		diag_add_absent(x, RULE_ESP_COMPLETED, 0, NULL, "The Enrollment Status Page completed",
-		         "Every phase that ran completed and no rule found an error.",
-		         "Nothing to do for the ESP; look at the warnings, if any, for what may slow "
-		         "the next deployment.");
+		                "Every phase that ran completed and no rule found an error.",
+		                "Nothing to do for the ESP; look at the warnings, if any, for what may "
+		                "slow the next deployment.");
 	for (size_t i = 0; i < n; i++) {
 		const espdiag_esp_phase_info *p = espdiag_esp_phase_at(esp, i);
 		if (p->key != NULL)
@@ -1427,6 +1532,7 @@ static void finish(diag_run *x)
 		running |= st == ESPDIAG_ESP_STATUS_IN_PROGRESS ||
 		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
 	}
+	running |= page_unfinished(esp);
 	/* On damaged input only a failure read from what is there stands: the
 	 * damage may hide what would finish a running phase or fail a
 	 * completed one. */
@@ -1494,7 +1600,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	/* Only this thread sees the stream; the model's writer makes a call
 	 * per character, and stdio's lock per call was most of its cost. */
 	__fsetlocking(mem, FSETLOCKING_BYCALLER);
-	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL, mem);
+	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL_V2, mem);
 	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
 		rc = ESPDIAG_ENOMEM;
 	if (k.failed && rc == ESPDIAG_OK)
@@ -1575,6 +1681,8 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	rule_msi(&x);
 	rule_pending_items(&x);
 	rule_reboot(&x);
+	diag_rule_office(&x);
+	diag_rule_page(&x);
 	/* esp-completed looks at every error, also those of skipped rules:
 	 * leaving a rule out must not turn a failure into a success. */
 	rule_completed(&x, x.error_seen);

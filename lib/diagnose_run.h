@@ -66,4 +66,8 @@ const char *diag_context_text(diag_run *x, const char *sid);
 /* device setup, or account setup for a user. */
 uint32_t diag_context_phase(const char *sid);
 
+/* The rule groups of diagnose_page.c: office-install-failed, esp-phase-failed. */
+void diag_rule_office(diag_run *x);
+void diag_rule_page(diag_run *x);
+
 #endif /* ESPDIAG_DIAGNOSE_RUN_H */

@@ -21,7 +21,7 @@ static const char *const catalogue[] = {
 	"app-install-failed", "app-install-incomplete", "account-setup-not-started",
 	"mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
 	"network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
-	"input-damaged",
+	"input-damaged", "office-install-failed", "esp-phase-failed",
 };
 #define NRULES (sizeof catalogue / sizeof catalogue[0])
 
@@ -269,6 +269,9 @@ static const struct {
 	{ "reboot-required", "diag-reboot.reg", 1, "diag-ok.reg" },
 	{ "esp-completed", "diag-ok.reg", 1, "diag-app-failed.reg" },
 	{ "input-damaged", "diag-damaged.reg", 1, "diag-ok.reg" },
+	{ "office-install-failed", "diag-office.reg", 2, "diag-office-ok.reg" },
+	{ "esp-phase-failed", "diag-page-failed.reg", 2, "diag-page-ok.reg" },
+	{ "app-install-failed", "diag-app-exit-code.reg", 2, "diag-office-ok.reg" },
 };
 
 START_TEST(test_rule_pair)
@@ -324,6 +327,16 @@ static const struct {
 	/* Damaged: esp-completed is withheld (see test_withheld). */
 	{ "diag-damaged.reg", "input-damaged", ESPDIAG_OUTCOME_UNKNOWN },
 	{ "diag-render.reg", "app-install-failed,phase-skipped", ESPDIAG_OUTCOME_FAILED },
+	{ "diag-office.reg", "office-install-failed,office-install-failed,phase-skipped",
+	  ESPDIAG_OUTCOME_FAILED },
+	{ "diag-office-ok.reg", "esp-completed,phase-skipped", ESPDIAG_OUTCOME_COMPLETED },
+	{ "diag-page-failed.reg", "esp-phase-failed,esp-phase-failed,phase-skipped",
+	  ESPDIAG_OUTCOME_FAILED },
+	/* The page waits for a restart: not completed, whatever the tracking keys say. */
+	{ "diag-page-ok.reg", "phase-skipped", ESPDIAG_OUTCOME_IN_PROGRESS },
+	{ "diag-app-exit-code.reg", "app-install-failed,app-install-failed,phase-skipped",
+	  ESPDIAG_OUTCOME_FAILED },
+	{ "diag-msi-tracking.reg", "msi-install-failed,phase-skipped", ESPDIAG_OUTCOME_FAILED },
 };
 
 START_TEST(test_exact_findings)
@@ -459,6 +472,12 @@ static const struct {
 	{ "diag-damaged.reg", "input-damaged", "input", "@PATH@", NULL, "device", NULL },
 	{ "diag-msi-tracking.reg", "msi-install-failed", "msi_app",
 	  "{00000000-0000-0000-0000-00000000000C}", NULL, "device", NULL },
+	{ "diag-office.reg", "office-install-failed", "office",
+	  "{0F0F0F0F-0000-4000-8000-000000000001}", "Microsoft 365 Apps", "device", NULL },
+	{ "diag-page-failed.reg", "esp-phase-failed", "phase", "device_setup",
+	  "DeviceSetup.CertificatesSubcategory", "device", NULL },
+	{ "diag-app-exit-code.reg", "app-install-failed", "win32_app",
+	  "aaaaaaaa-0000-4000-8000-000000000001", NULL, "device", NULL },
 };
 
 static void assert_str_or_null(const char *got, const char *want, const char *what)
@@ -525,6 +544,116 @@ START_TEST(test_json_subject_error)
 	json = render(d.report, 0, 0);
 	ck_assert_ptr_nonnull(strstr(json, "\"error_code\":null,\"subject\":null,\"error\":null}]}"));
 	free(json);
+	diag_close(&d);
+}
+END_TEST
+
+/* Acceptance (issue 13): a failed Win32 app with ErrorHresult 0x80070643
+ * and the IME's ErrorCode 1603 names both codes and what they mean, in C,
+ * JSON and text, with the app's id as its subject. */
+START_TEST(test_app_exit_code)
+{
+	diag d = { 0 };
+	uint32_t code = 0;
+	int64_t exit_code = 0;
+	diag_open(&d, "diag-app-exit-code.reg", NULL);
+	const espdiag_finding *f = espdiag_report_finding_at(d.report, 0);
+	ck_assert_str_eq(espdiag_finding_id(f), "app-install-failed");
+	ck_assert_int_eq(espdiag_finding_error_code(&code, f), ESPDIAG_OK);
+	ck_assert_uint_eq(code, 0x80070643u);
+	ck_assert_int_eq(espdiag_finding_exit_code(&exit_code, f), ESPDIAG_OK);
+	ck_assert_int_eq(exit_code, 1603);
+	ck_assert_str_eq(espdiag_finding_subject(f)->id, "aaaaaaaa-0000-4000-8000-000000000001");
+	ck_assert_ptr_nonnull(strstr(
+		espdiag_finding_detail(f),
+		"is allowed. Its ErrorHresult is 0x80070643 (-2147023293), ERROR_INSTALL_FAILURE: "
+		"Fatal error during installation (MSI 1603): read the installer's own log. The IME's "
+		"EnforcementStateMessage ErrorCode is 1603, the installer's exit code behind it."));
+	ck_assert_str_eq(espdiag_finding_evidence_value(f, 1), "ErrorHresult");
+	ck_assert_str_eq(espdiag_finding_evidence_data(f, 1), "0x80070643");
+	ck_assert_str_eq(espdiag_finding_evidence_key(f, 2),
+	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\IntuneManagementExtension\\Win32Apps\\"
+	                 "00000000-0000-0000-0000-000000000000\\aaaaaaaa-0000-4000-8000-000000000001_2");
+	ck_assert_str_eq(espdiag_finding_evidence_value(f, 2), "EnforcementStateMessage");
+	ck_assert_str_eq(espdiag_finding_evidence_data(f, 2), "ErrorCode 1603");
+	char *json = render(d.report, 0, 0);
+	ck_assert_ptr_nonnull(strstr(
+		json, "\"error_code\":\"0x80070643\",\"subject\":{\"kind\":\"win32_app\",\"id\":\"aaaaaaaa-"
+		      "0000-4000-8000-000000000001\",\"name\":null,\"context\":\"device\",\"sid\":null},"
+		      "\"error\":{\"hresult\":\"0x80070643\",\"decimal\":-2147023293,\"exit_code\":1603,"
+		      "\"symbol\":\"ERROR_INSTALL_FAILURE\",\"meaning\":\"Fatal error during installation "
+		      "(MSI 1603): read the installer's own log.\",\"community_only\":false}}"));
+	/* The IME's ErrorCode alone, an HRESULT: no exit code. */
+	ck_assert_ptr_nonnull(strstr(
+		json, "\"error_code\":\"0x87d1041c\",\"subject\":{\"kind\":\"win32_app\",\"id\":\"cccccccc-"
+		      "0000-4000-8000-000000000003\",\"name\":null,\"context\":\"device\",\"sid\":null},"
+		      "\"error\":{\"hresult\":\"0x87d1041c\",\"decimal\":-2016345060,\"exit_code\":null,"
+		      "\"symbol\":null,\"meaning\":\"The app installed but was not detected afterwards: "
+		      "its detection rule does not match what the installer left behind.\","
+		      "\"community_only\":false}}"));
+	free(json);
+	char *text = render(d.report, 1, 0);
+	ck_assert_ptr_nonnull(strstr(text, "Its ErrorHresult is 0x80070643 (-2147023293), "
+	                                   "ERROR_INSTALL_FAILURE: Fatal error during installation "
+	                                   "(MSI 1603)"));
+	ck_assert_ptr_nonnull(strstr(text, "The IME's EnforcementStateMessage ErrorCode is 1603, "
+	                                   "the installer's exit code behind it."));
+	ck_assert_ptr_nonnull(strstr(text, "The IME's EnforcementStateMessage ErrorCode is "
+	                                   "-2016345060: 0x87d1041c (-2016345060): The app installed "
+	                                   "but was not detected afterwards"));
+	free(text);
+	f = espdiag_report_finding_at(d.report, 1);
+	ck_assert_int_eq(espdiag_finding_exit_code(&exit_code, f), ESPDIAG_NOTFOUND);
+	diag_close(&d);
+
+	/* A tracked app without either code: none. */
+	diag_open(&d, "diag-app-failed.reg", NULL);
+	ck_assert_int_eq(espdiag_finding_error_code(&code, find_id(d.report, "app-install-failed")),
+	                 ESPDIAG_NOTFOUND);
+	diag_close(&d);
+}
+END_TEST
+
+/* The page's own status: each failed, cancelled or timed out subcategory
+ * is named with its text; failedFromPrevious* and running states are not. */
+START_TEST(test_page_failed)
+{
+	diag d = { 0 };
+	uint32_t code = 0;
+	diag_open(&d, "diag-page-failed.reg", NULL);
+	const espdiag_finding *t = espdiag_report_finding_at(d.report, 0);
+	const espdiag_finding *a = espdiag_report_finding_at(d.report, 1);
+	ck_assert_str_eq(espdiag_finding_title(t),
+	                 "The ESP page says DeviceSetup.CertificatesSubcategory timed out");
+	ck_assert_uint_eq(espdiag_finding_phase(t), ESPDIAG_ESP_PHASE_DEVICE_SETUP);
+	ck_assert_int_eq(espdiag_finding_error_code(&code, t), ESPDIAG_OK);
+	ck_assert_uint_eq(code, 0x800705b4u);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(t), "(its status text: \"Error "
+	                                                        "0x800705b4\")"));
+	ck_assert_str_eq(espdiag_finding_title(a),
+	                 "The ESP page says DeviceSetup.AppsSubcategory failed");
+	ck_assert_str_eq(espdiag_finding_detail(a),
+	                 "The Enrollment Status Page's own status (DeviceSetupCategory.Status) marks "
+	                 "DeviceSetup.AppsSubcategory as failed (its status text: \"Apps (1 of 3 "
+	                 "installed, 1 failed)\"). Its category DeviceSetupCategory failed (its "
+	                 "status text: \"Failed\").");
+	ck_assert_int_eq(espdiag_finding_error_code(&code, a), ESPDIAG_NOTFOUND);
+	ck_assert_str_eq(espdiag_finding_evidence_key(a, 0),
+	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Provisioning\\AutopilotSettings");
+	ck_assert_str_eq(espdiag_finding_evidence_value(a, 0), "DeviceSetupCategory.Status");
+	ck_assert_str_eq(espdiag_finding_evidence_data(a, 0), "DeviceSetup.AppsSubcategory: failed");
+	diag_close(&d);
+
+	/* Office: the status that decides, by name. */
+	diag_open(&d, "diag-office.reg", NULL);
+	const espdiag_finding *o = espdiag_report_finding_at(d.report, 0);
+	ck_assert_str_eq(espdiag_finding_title(o), "Microsoft 365 Apps failed to install (OfficeCSP "
+	                                           "{0F0F0F0F-0000-4000-8000-000000000001})");
+	ck_assert_str_eq(espdiag_finding_evidence_value(o, 0), "FinalStatus");
+	ck_assert_str_eq(espdiag_finding_evidence_data(o, 0), "60 (enforcement_failed)");
+	o = espdiag_report_finding_at(d.report, 1);
+	ck_assert_str_eq(espdiag_finding_evidence_value(o, 0), "Status");
+	ck_assert_str_eq(espdiag_finding_evidence_data(o, 0), "30 (download_failed)");
 	diag_close(&d);
 }
 END_TEST
@@ -602,6 +731,10 @@ static const struct {
 	  ESPDIAG_OUTCOME_UNKNOWN, "" },
 	{ "diag-timeout.reg", "input-damaged,timeout-too-short", ESPDIAG_OUTCOME_UNKNOWN,
 	  "esp-completed" },
+	{ "diag-office.reg", "office-install-failed,office-install-failed,input-damaged,phase-skipped",
+	  ESPDIAG_OUTCOME_FAILED, "" },
+	{ "diag-page-failed.reg", "input-damaged,esp-phase-failed,esp-phase-failed,phase-skipped",
+	  ESPDIAG_OUTCOME_FAILED, "" },
 };
 
 START_TEST(test_withheld)
@@ -1051,7 +1184,8 @@ static const char render_json[] =
 	"ontext\":\"device\",\"sid\":null,\"phase\":\"device_setup\",\"state\":\"error\",\"state_raw\":4,\"ime\":f"
 	"alse,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\Enrollment"
 	"StatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000"
-	"-000000000001_1\",\"value\":\"InstallationState\"}],\"findings\":[{\"id\":\"app-install-failed\",\"s"
+	"-000000000001_1\",\"value\":\"InstallationState\"}],\"ime_apps\":[],\"office\":[],\"page\":[],\"omad"
+	"m\":{\"accounts\":[],\"odj_applied\":null,\"policy_nodes\":[]},\"findings\":[{\"id\":\"app-install-failed\",\"s"
 	"everity\":\"error\",\"phase\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-00000"
 	"0000001 (version 1) failed to install\",\"detail\":\"In device setup, the tracked app Win32A"
 	"pp_aaaaaaaa-0000-4000-8000-000000000001_1 (provider Sidecar) is in InstallationState 4 ("
@@ -1286,6 +1420,8 @@ Suite *suite_diagnose(void)
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tc, test_subject, 0, (int)(sizeof subjects / sizeof subjects[0]));
 	tcase_add_test(tc, test_json_subject_error);
+	tcase_add_test(tc, test_app_exit_code);
+	tcase_add_test(tc, test_page_failed);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("damage");
 	tcase_add_loop_test(tc, test_withheld, 0, (int)(sizeof damaged / sizeof damaged[0]));

@@ -66,6 +66,13 @@ head -c 3000 "$sample" > "$tmp/head.reg"
 expect_exit 4 "$espdiag" "$tmp/head.reg"
 has "head.reg: unknown (incomplete: the input is damaged)"
 
+# A failed app's ErrorHresult and the IME's ErrorCode (the installer's exit
+# code): both named, with their meaning, in the text and the JSON.
+expect_exit 1 "$espdiag" "$data/diag-app-exit-code.reg"
+has "Its ErrorHresult is 0x80070643 (-2147023293), ERROR_INSTALL_FAILURE: Fatal error during installation (MSI 1603): read the installer's own log. The IME's EnforcementStateMessage ErrorCode is 1603, the installer's exit code behind it."
+expect_exit 1 "$espdiag" --format=json "$data/diag-app-exit-code.reg"
+has '"error_code":"0x80070643","subject":{"kind":"win32_app","id":"aaaaaaaa-0000-4000-8000-000000000001","name":null,"context":"device","sid":null},"error":{"hresult":"0x80070643","decimal":-2147023293,"exit_code":1603,"symbol":"ERROR_INSTALL_FAILURE","meaning":"Fatal error during installation (MSI 1603): read the installer'"'"'s own log.","community_only":false}}'
+
 # Control characters from the input reach no terminal raw.
 expect_exit 1 "$espdiag" "$data/diag-escapes.reg"
 has '[error] app-install-failed: Win32 app e\u001b[2J\u0007 (version 1) failed to install'
@@ -75,7 +82,9 @@ expect_exit 1 "$espdiag" --format=json "$data/diag-escapes.reg"
 printable "diagnose json"
 
 expect_exit 0 "$espdiag" rules
-[ "$(wc -l < "$tmp/out")" -eq 19 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
+[ "$(wc -l < "$tmp/out")" -eq 21 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
+has "office-install-failed          error    OfficeCSP reports the Microsoft 365 Apps install failed (download or enforcement)"
+has "esp-phase-failed               error    the ESP page's own status says a phase or subcategory failed, was cancelled or timed out"
 printable "rules"
 has "timeout-too-short              warning"
 expect_exit 0 "$espdiag" rules --format=json

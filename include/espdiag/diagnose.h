@@ -36,6 +36,19 @@
  *   esp-completed                   info     every phase completed or was not shown, at
  *                                            least one completed, and no error finding
  *   input-damaged                   warning  the reader (or the model) left warnings
+ *   office-install-failed           error    OfficeCSP's FinalStatus (else Status) is 30
+ *                                            (download failed) or 60 (enforcement failed)
+ *   esp-phase-failed                error    the ESP page's own category status marks a
+ *                                            category or subcategory failed, cancelled or
+ *                                            timed out (0x800705B4); not failedFromPrevious*
+ *
+ * app-install-failed names the tracked app's ErrorHresult and the IME's
+ * EnforcementStateMessage ErrorCode (an installer's exit code such as 1603,
+ * or an HRESULT) with what they mean; the finding's code is the
+ * ErrorHresult, else the ErrorCode as an HRESULT, and its exit code the
+ * ErrorCode when that is the installer's exit code behind the same
+ * HRESULT. esp-completed does not fire while the page's own status says a
+ * phase that ran has not succeeded.
  *
  * Damaged input. A source of the registry is damaged when its source
  * property "damaged" is "yes"; a source whose property is "no" is not

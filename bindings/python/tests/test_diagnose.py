@@ -14,7 +14,7 @@ CATALOGUE = [
     "app-install-failed", "app-install-incomplete", "account-setup-not-started",
     "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
-    "input-damaged"]
+    "input-damaged", "office-install-failed", "esp-phase-failed"]
 
 
 class TestSample(unittest.TestCase):
@@ -108,6 +108,34 @@ class TestInputs(unittest.TestCase):
         self.assertEqual(j["error"], {"hresult": "0x800705b4", "decimal": -2147023436,
                                       "exit_code": None, "symbol": "ERROR_TIMEOUT",
                                       "meaning": f.error.meaning, "community_only": False})
+
+    def test_app_exit_code(self):
+        # ErrorHresult 0x80070643 and the IME's ErrorCode 1603 (issue 13 acceptance).
+        r = diagnose(data("diag-app-exit-code.reg"))
+        f = r.findings[0]
+        self.assertEqual((f.id, f.error_code, f.exit_code), ("app-install-failed", 0x80070643, 1603))
+        self.assertEqual(f.subject, Subject("win32_app", "aaaaaaaa-0000-4000-8000-000000000001",
+                                            None, "device", None))
+        self.assertEqual((f.error.symbol, f.error.community_only), ("ERROR_INSTALL_FAILURE", False))
+        self.assertIn("ErrorCode is 1603, the installer's exit code behind it.", f.detail)
+        j = r.to_dict()["findings"][0]
+        self.assertEqual(j["error"], {"hresult": "0x80070643", "decimal": -2147023293,
+                                      "exit_code": 1603, "symbol": "ERROR_INSTALL_FAILURE",
+                                      "meaning": f.error.meaning, "community_only": False})
+        self.assertEqual(r.findings[1].exit_code, None)
+        self.assertEqual(r.findings[1].error_code, 0x87D1041C)
+
+    def test_office_and_page(self):
+        r = diagnose(data("diag-office.reg"))
+        self.assertEqual(r.by_id("office-install-failed")[0].subject,
+                         Subject("office", "{0F0F0F0F-0000-4000-8000-000000000001}",
+                                 "Microsoft 365 Apps", "device", None))
+        r = diagnose(data("diag-page-failed.reg"))
+        (t, a) = r.by_id("esp-phase-failed")
+        self.assertEqual((t.error_code, t.subject.name),
+                         (0x800705B4, "DeviceSetup.CertificatesSubcategory"))
+        self.assertEqual(a.subject, Subject("phase", "device_setup",
+                                            "DeviceSetup.AppsSubcategory", "device", None))
 
     def test_no_subject(self):
         r = diagnose(data("diag-ok.reg"))
