@@ -660,7 +660,10 @@ END_TEST
 
 /* --- damaged input: conclusions withheld --- */
 
-static const char bad_line[] = "\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n\"bad\"=dword:xyz\n";
+/* A value name without its closing quote: every dialect drops the line (a
+ * dump keeps an undecodable datum as an opaque value, so the damage must be
+ * in the name). */
+static const char bad_line[] = "\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n\"bad=dword:0\n";
 
 /* A fixture's text with edits: every "cut" removed, bad_line appended when damage. */
 static void diag_open_edited(diag *d, const char *fixture, const char *cut, bool damage,
