@@ -111,6 +111,7 @@ typedef struct parser {
 	 * is ever held. */
 	size_t line_cap;
 	bool long_line;          /* the current line was left out */
+	bool last_blank;         /* the last line read holds only blanks */
 	bool long_unterminated;  /* ... and the input ended inside it */
 	uint64_t long_bytes;     /* ... its length in bytes */
 	u16buf line;             /* storage for lines that need decoding */
@@ -2136,6 +2137,7 @@ static void run(parser *p)
 		regedit_line(p);
 	p->next_consumed = p->pos + CONSUMED_STEP;
 	while (read_line(p)) {
+		p->last_blank = !p->long_line && skip_blank(p->lv, 0, p->ln) >= p->ln;
 		if (p->dialect == DIALECT_WIN31)
 			win31_line(p);
 		else
@@ -2163,8 +2165,9 @@ static void run(parser *p)
 
 /* Where the input ends says whether it was cut short: a real dump ends
  * with CR LF after a blank line. An odd UTF-16 byte count, a last line
- * without a line end, or a string still open on the last non-empty line
- * means the input ends early: one warning, at the place it was cut. */
+ * without a line end, a string still open on the last non-empty line, or
+ * a dump whose last line is not empty means the input ends early: one
+ * warning, at the place it was cut. */
 static void check_end(parser *p, size_t total)
 {
 	static const char early[] = "input ends early (truncated?): ";
@@ -2187,6 +2190,13 @@ static void check_end(parser *p, size_t total)
 	} else if (p->open_string) {
 		snprintf(msg, sizeof msg, "%sa string is still open at the end of the input", early);
 		warn_file(p, p->open_line, p->open_col, p->open_off, msg);
+	} else if (p->dialect == DIALECT_DUMP && p->have_key && !p->last_blank) {
+		/* mdmdiagnosticstool writes an empty line after each key's values
+		 * (EVIDENCE.md section 1): a dump whose last key lacks it was cut
+		 * at a line end. */
+		snprintf(msg, sizeof msg, "%sthe last key is not followed by the empty line a "
+		         "dump ends with", early);
+		warn_file(p, p->lineno + 1, 1, total, msg);
 	}
 }
 

@@ -720,7 +720,7 @@ START_TEST(test_dump_dialect)
 		"   03\r\n"
 		" \"Exp\"=hex(2):41,00\r\n"
 		" \"raw\\\"name\"=\"v\"\r\n"
-		" @=\"def\"\r\n",
+		" @=\"def\"\r\n\r\n",
 		&size);
 	int rc;
 	espdiag_registry *reg = tu_open_bytes(f, size, &rc);
@@ -774,7 +774,7 @@ START_TEST(test_scans_at_every_length)
 	for (int len = 1; len <= 40; len++) {
 		scan_names(len, comp, name);
 		int n = snprintf(line, sizeof line,
-		                 "[HKEY_LOCAL_MACHINE\\Scan\\%s\\x]\r\n \"%s\"=\"v%d\"\r\n", comp,
+		                 "[HKEY_LOCAL_MACHINE\\Scan\\%s\\x]\r\n \"%s\"=\"v%d\"\r\n\r\n", comp,
 		                 name, len);
 		text = realloc(text, used + (size_t)n + 1);
 		ck_assert_ptr_nonnull(text);
@@ -810,7 +810,7 @@ START_TEST(test_dump_lenient_recovery)
 		" \"c\"=\"no key\"\n"
 		"[HKCU\\E]\n"
 		" \"d\"=\"unterminated\n"
-		" \"e\"=\"x\" junk\n");
+		" \"e\"=\"x\" junk\n\n");
 	/* The line that cut the value short is read as usual; the value is
 	 * kept as the text it was written as. */
 	check_text(reg, "HKCU\\D", "a", "hex:01,\\");
@@ -954,7 +954,7 @@ END_TEST
 START_TEST(test_lone_surrogate)
 {
 	size_t size;
-	unsigned char *f = utf16_file("[HKCU\\S]\r\n \"a\"=\"x?y\"\r\n", &size);
+	unsigned char *f = utf16_file("[HKCU\\S]\r\n \"a\"=\"x?y\"\r\n\r\n", &size);
 	/* line 2 starts at unit 1 + 10 = byte 22; '?' is its 7th unit */
 	size_t at = 22 + 2 * 7;
 	ck_assert_uint_eq(f[at], '?');
@@ -973,7 +973,7 @@ END_TEST
 
 START_TEST(test_nul_in_line)
 {
-	static const char text[] = "[HKCU\\N]\n \"a\"=\"x\"\0junk\n \"b\"=\"y\"\n";
+	static const char text[] = "[HKCU\\N]\n \"a\"=\"x\"\0junk\n \"b\"=\"y\"\n\n";
 	int rc;
 	espdiag_registry *reg = tu_open_bytes(text, sizeof text - 1, &rc);
 	ck_assert_int_eq(rc, ESPDIAG_OK);
@@ -1871,11 +1871,18 @@ START_TEST(test_dump_undecoded_lines)
 }
 END_TEST
 
+/* Unit i (of unit bytes) is CR or LF. */
+static bool is_line_end(const unsigned char *text, size_t i, size_t unit)
+{
+	return (text[i] == '\r' || text[i] == '\n') && (unit == 1 || text[i + 1] == 0);
+}
+
 /* Every prefix of text (size bytes, of which the first key line ends at
  * key_end) opens as the text it is: not a registry file before the first
  * whole key line, then a registry whose last warning says the input ends
  * early exactly when the cut is inside a line (or, in UTF-16, inside a
- * unit), and whose "damaged" property says so too. unit is 1 or 2; the
+ * unit) or after a line that is not empty (a dump ends with an empty
+ * line), and whose "damaged" property says so too. unit is 1 or 2; the
  * text starts with a BOM of bom bytes. An 8-bit prefix is UTF-8 up to
  * and including byte ascii (the first non-ASCII one), Windows-1252 until
  * byte whole, then in encoding. */
@@ -1898,8 +1905,15 @@ static void every_prefix(const unsigned char *text, size_t size, size_t unit, si
 		                                                      : encoding);
 		bool odd = (len - bom) % unit != 0;
 		size_t last = len - (len - bom) % unit - unit; /* the last whole unit */
-		bool mid = odd || (text[last] != '\r' && text[last] != '\n') ||
-		           (unit == 2 && text[last + 1] != 0);
+		bool mid = odd || !is_line_end(text, last, unit);
+		if (!mid) {
+			/* At a line end: the dump ends with an empty line, so the
+			 * line before this line end must be empty too. */
+			size_t q = last;
+			if (text[q] == '\n' && q >= bom + unit && text[q - unit] == '\r')
+				q -= unit;
+			mid = q > bom && !is_line_end(text, q - unit, unit);
+		}
 		size_t n = espdiag_registry_warning_count(reg);
 		const espdiag_warning *w = n > 0 ? espdiag_registry_warning_at(reg, n - 1, NULL) : NULL;
 		bool early = w != NULL && strstr(w->message, "input ends early (truncated?)") != NULL;
@@ -1987,10 +2001,10 @@ START_TEST(test_dump_string_open_at_end)
 	tu_registry_free(reg);
 
 	/* A file that ends inside a continued hex value */
-	reg = open_ok("[HKCU\\S]\r\n    \"h\"=hex:01,02,\\\r\n");
+	reg = open_ok("[HKCU\\S]\r\n    \"h\"=hex:01,02,\\\r\n\r\n");
 	check_text(reg, "HKCU\\S", "h", "hex:01,02,\\");
 	ck_assert_uint_eq(espdiag_registry_warning_count(reg), 1);
-	check_warning(reg, 0, 2, 20, 29, "ends inside a continued hex value; value kept as text");
+	check_warning(reg, 0, 3, 1, 31, "ends inside a continued hex value; value kept as text");
 	ck_assert_str_eq(prop(reg, "damaged"), "yes");
 	tu_registry_free(reg);
 }
