@@ -207,8 +207,11 @@ static void path_fill_tail(char *dst, size_t keep, size_t len, const espdiag_key
 		if (end > a)
 			memcpy(dst + (a - from), k->name + (a - start), end - a);
 		end = start;
-		if (k->parent->parent != NULL && end-- > from)
-			dst[end - from] = '\\';
+		if (k->parent->parent != NULL) {
+			if (end == from)
+				break;
+			dst[--end - from] = '\\';
+		}
 	}
 }
 

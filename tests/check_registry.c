@@ -881,6 +881,36 @@ START_TEST(last_write_failures_reach_the_caller)
 }
 END_TEST
 
+/* A key path longer than the message's room is cut at its start. */
+static const tnode long_nodes[] = {
+	{ "ROOT", -1 },
+	{ "L1xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0 },
+	{ "L2xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 1 },
+	{ "L3xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 2 },
+	{ "L4xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 3 },
+};
+
+START_TEST(failure_message_cuts_a_long_path)
+{
+	fail_backend *f;
+	espdiag_registry *reg = fail_view(&f, "subkey_count", 4, 0, ESPDIAG_EIO);
+	f->t.nodes = long_nodes;
+	f->t.nnodes = sizeof long_nodes / sizeof long_nodes[0];
+	char path[512], want[1024];
+	snprintf(path, sizeof path, "HKEY_LOCAL_MACHINE\\Software\\%s\\%s\\%s\\%s", long_nodes[1].name,
+	         long_nodes[2].name, long_nodes[3].name, long_nodes[4].name);
+	const espdiag_key *k;
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, path), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_key_subkey(&k, k, "x"), ESPDIAG_EIO);
+	/* The message keeps the path's last 252 bytes after "...". */
+	snprintf(want, sizeof want, "backend mounted at \"HKEY_LOCAL_MACHINE\\Software\": "
+	         "subkey_count() failed at \"...%s\": input could not be read",
+	         path + strlen(path) - 252);
+	ck_assert_str_eq(espdiag_registry_errmsg(reg), want);
+	espdiag_registry_free(reg);
+}
+END_TEST
+
 /* A backend whose root callback fails is not mounted: the view is as it
  * was, and the backend stays the caller's. */
 START_TEST(root_failure_fails_the_mount)
@@ -1306,6 +1336,7 @@ Suite *suite_registry(void)
 	                    sizeof value_cases / sizeof value_cases[0]);
 	tcase_add_loop_test(tc, last_write_failures_reach_the_caller, 0,
 	                    sizeof last_write_cases / sizeof last_write_cases[0]);
+	tcase_add_test(tc, failure_message_cuts_a_long_path);
 	tcase_add_test(tc, root_failure_fails_the_mount);
 	tcase_add_test(tc, subkey_find_is_not_needed);
 	tcase_add_test(tc, mount_updates_earlier_keys);
