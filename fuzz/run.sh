@@ -12,8 +12,10 @@ for t in reg hive pipeline regf_log; do
 	case $t in hive|regf_log) ;; *) cp "$src"/tests/fuzz-regressions/*.reg "$src"/examples/data/*.reg "$corpus"/ ;; esac
 	if [ "$t" = regf_log ]; then
 		# fuzz_regf_log takes a control byte and a log's entries (see its
-		# comment): seeds are the shared corpus's logs from offset 512 on,
-		# with the checksums made right (control byte 2) or two logs (10).
+		# comment): seeds are its own (logs that apply to its hive) and the
+		# shared corpus's logs from offset 512 on, with the checksums made
+		# right (control byte 2) or two logs (10).
+		FUZZ_REGF_LOG_SEEDS="$corpus" "$out/fuzz_$t" -runs=0 "$corpus" > /dev/null 2>&1 || true
 		shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
 		for l in "$shared"/hives/*.LOG1 "$shared"/hives/*.LOG2 "$shared"/hives/*.log1 "$shared"/hives/*.log2; do
 			[ -f "$l" ] || continue
