@@ -13,6 +13,7 @@
  *             is the hive's with the file type set and sequence numbers
  *             that of the first HvLE entry, else the hive's).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #include "regf_writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static rw_hive hive;
 static bool built;
@@ -97,6 +99,55 @@ static void walk(espdiag_backend *b, espdiag_node n, unsigned depth)
 		if (b->subkey_at(b, n, i, &k) == ESPDIAG_OK)
 			walk(b, k, depth + 1);
 	}
+}
+
+static void write_seed(const char *dir, const char *name, unsigned ctl, const rw_log *l)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL)
+		return;
+	fputc((int)ctl, f);
+	fwrite(l->buf + 512, 1, l->size - 512, f);
+	fclose(f);
+}
+
+/* With FUZZ_REGF_LOG_SEEDS=DIR, writes into DIR seeds that replay cleanly
+ * onto the hive (run.sh does so before a run): two new-format entries (a
+ * key renamed; then the hive grown by a bin) and an old-format log. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *dir = getenv("FUZZ_REGF_LOG_SEEDS");
+	if (dir == NULL)
+		return 0;
+	build_hive();
+	size_t bins = hive.size - 4096;
+	unsigned char *img = calloc(1, hive.size + 4096);
+	if (img == NULL)
+		return 0;
+	memcpy(img, hive.buf, hive.size);
+	unsigned char *beta = memmem(img + 4096, bins, "beta", 4);
+	if (beta != NULL)
+		memcpy(beta, "BETA", 4);
+	memcpy(img + hive.size, img + 4096, 4096);
+	rw_put32(img + hive.size + 4, (uint32_t)bins);
+	const uint32_t pages[2] = { 0, (uint32_t)bins };
+	rw_log l;
+	rw_log_init(&l, hive.buf, 6, 10);
+	rw_log_entry(&l, 10, (uint32_t)bins, img, pages, 1);
+	rw_log_entry(&l, 11, (uint32_t)bins + 4096, img, pages, 2);
+	write_seed(dir, "new.seed", 2, &l);
+	write_seed(dir, "new-split.seed", 10, &l);
+	rw_log_free(&l);
+	rw_log_init(&l, hive.buf, 1, 10);
+	rw_log_dirty(&l, (uint32_t)bins, img, hive.buf, hive.size);
+	write_seed(dir, "old.seed", 3, &l);
+	rw_log_free(&l);
+	free(img);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

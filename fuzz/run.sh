@@ -32,8 +32,10 @@ seeds() {
 		;;
 	regf_log)
 		# fuzz_regf_log takes a control byte and a log's entries (see its
-		# comment): the shared corpus's logs from offset 512 on, with the
-		# checksums made right (control byte 2) or two logs (10).
+		# comment): seeds are its own (logs that apply to its hive) and the
+		# shared corpus's logs from offset 512 on, with the checksums made
+		# right (control byte 2) or two logs (10).
+		FUZZ_REGF_LOG_SEEDS="$2" "$out/fuzz_$1" -runs=0 "$2" > /dev/null 2>&1 || true
 		for l in "$shared"/hives/*.LOG1 "$shared"/hives/*.LOG2 "$shared"/hives/*.log1 "$shared"/hives/*.log2; do
 			[ -f "$l" ] || continue
 			for c in 002 012; do

@@ -35,7 +35,7 @@ typedef struct esp_regf_replay {
 	                        nothing was applied */
 	size_t size;
 	char summary[256];   /* "LOG1: 4 entries, 10 pages; LOG2: 20 entries, 305 pages" */
-	char note[512];      /* one sentence for people: what was applied or why not */
+	char note[1024];     /* one sentence for people: what was applied or why not */
 } esp_regf_replay;
 
 /*
