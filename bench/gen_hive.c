@@ -1,170 +1,156 @@
 /*
- * bench/gen_hive.c - writes the hives of the large-input sweep
- * (bench/sweep.sh, issue 19 item 8) with the test suite's regf writer
- * (tests/regf_writer.c): structured hives of about a given size that
- * stress one dimension each. Deterministic: the bytes depend only on the
- * kind and the size.
+ * bench/gen_hive.c - writes the big-hive benchmark input: a deterministic
+ * regf hive of at least SIZE bytes (default 60 MiB), shaped like a
+ * SOFTWARE hive's uninstall data: Vendor%03u\Product%03u\Item%04u keys
+ * (50 products a vendor, 100 items a product, as many vendors as the size
+ * takes), five values an item (two REG_SZ, a REG_EXPAND_SZ, a REG_DWORD,
+ * a 48-byte REG_BINARY). Keys carry their parent offset and lh lists in
+ * name order, as Windows writes them. Built with tests/regf_writer.c.
  *
- *   wide-keys    ROOT\Sweep\WideKeys with as many subkeys as fit (an ri
- *                list of lh lists of 500, as Windows writes), each with
- *                one DWORD value
- *   wide-values  ROOT\Sweep\WideValues with as many DWORD values as fit
- *   deep         ROOT\Sweep\Deep with as many chains as fit, each 400 keys
- *                deep (one DWORD value per key)
+ * On success it prints "keys=K values=V spot=PATH value=NAME data=TEXT
+ * bytes=B": the one value the benchmark reads (PATH below the hive's
+ * root, in a vendor in the middle of the file) and its REG_SZ text.
  *
- * On success it prints "kind=K bytes=B keys=N values=V" on standard output.
- *
- * Usage: gen_hive KIND SIZE OUTPUT     (SIZE in bytes, or with k/M suffix)
+ * Usage: gen_hive [-s SIZE[k|M]] OUTPUT
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "regf_writer.h"
 
-#define LH_ITEMS 500
-#define DEPTH 400
+#include <espdiag/registry.h>
 
-typedef struct offs {
-	uint32_t *v;
-	size_t n, cap;
-} offs;
+#define PRODUCTS 50
+#define ITEMS 100
+#define MAX_VENDORS 1000
 
-static void push(offs *o, uint32_t off)
+static void die(const char *what)
 {
-	if (o->n == o->cap) {
-		o->cap = o->cap ? 2 * o->cap : 1024;
-		o->v = realloc(o->v, o->cap * sizeof *o->v);
-		if (o->v == NULL) {
-			fputs("gen_hive: out of memory\n", stderr);
-			exit(1);
-		}
-	}
-	o->v[o->n++] = off;
+	fprintf(stderr, "gen_hive: %s\n", what);
+	exit(1);
 }
 
-static uint64_t keys, values;
-
-/* A key named name with one DWORD value "v" = data. */
-static uint32_t key_with_value(rw_hive *w, const char *name, uint32_t data)
+/* A REG_SZ value of ASCII text, stored as UTF-16LE with its NUL. */
+static uint32_t sz_value(rw_hive *w, const char *name, uint32_t type, const char *text)
 {
-	uint32_t k = rw_key_s(w, name);
-	uint32_t v = rw_value_s(w, "v", 4, &data, 4);
-	rw_set_values(w, k, &v, 1);
-	keys++;
-	values++;
-	return k;
+	unsigned char buf[512];
+	size_t n = strlen(text);
+	if (2 * n + 2 > sizeof buf)
+		die("string too long");
+	for (size_t i = 0; i <= n; i++) {
+		buf[2 * i] = (unsigned char)text[i];
+		buf[2 * i + 1] = 0;
+	}
+	return rw_value_s(w, name, type, buf, 2 * n + 2);
 }
 
-/* Points key at its children: one lh list, or an ri list of lh lists. */
-static void set_children(rw_hive *w, uint32_t key, const offs *c)
+static void set_parent(rw_hive *w, uint32_t key, uint32_t parent)
 {
-	if (c->n <= LH_ITEMS) {
-		rw_set_subkeys(w, key, rw_list(w, "lh", c->v, c->n), (uint32_t)c->n);
-		return;
-	}
-	offs lists = { 0 };
-	for (size_t i = 0; i < c->n; i += LH_ITEMS) {
-		size_t n = c->n - i < LH_ITEMS ? c->n - i : LH_ITEMS;
-		push(&lists, rw_list(w, "lh", c->v + i, n));
-	}
-	rw_set_subkeys(w, key, rw_list(w, "ri", lists.v, lists.n), (uint32_t)c->n);
-	free(lists.v);
+	rw_put32(rw_at(w, key) + 16, parent);
 }
 
-static uint32_t wide_keys(rw_hive *w, size_t size)
+static void version_of(char *out, size_t size, unsigned v, unsigned p, unsigned i)
 {
-	offs c = { 0 };
-	char name[32];
-	for (uint32_t i = 0; w->size < size; i++) {
-		snprintf(name, sizeof name, "key%08u", i);
-		push(&c, key_with_value(w, name, i));
-	}
-	uint32_t k = rw_key_s(w, "WideKeys");
-	set_children(w, k, &c);
-	free(c.v);
-	return k;
+	snprintf(out, size, "%u.%u.%u.%u", 10 + v % 7, p, i, v * 7919u % 65536u);
 }
 
-static uint32_t wide_values(rw_hive *w, size_t size)
+static uint32_t item(rw_hive *w, uint32_t parent, unsigned v, unsigned p, unsigned i,
+                     uint32_t *seed)
 {
-	offs v = { 0 };
-	char name[32];
-	for (uint32_t i = 0; w->size < size; i++) {
-		snprintf(name, sizeof name, "value%08u", i);
-		push(&v, rw_value_s(w, name, 4, &i, 4));
-		values++;
+	char name[32], text[256];
+	snprintf(name, sizeof name, "Item%04u", i);
+	uint32_t key = rw_key_s(w, name);
+	set_parent(w, key, parent);
+	uint32_t vals[5];
+	snprintf(text, sizeof text, "Contoso %s %03u for vendor %03u (x64), build %u", name, p,
+	         v, i * 31u + p);
+	vals[0] = sz_value(w, "DisplayName", ESPDIAG_REG_SZ, text);
+	version_of(text, sizeof text, v, p, i);
+	vals[1] = sz_value(w, "DisplayVersion", ESPDIAG_REG_SZ, text);
+	snprintf(text, sizeof text, "%%ProgramFiles%%\\Vendor%03u\\Product%03u\\bin\\item%04u.exe", v,
+	         p, i);
+	vals[2] = sz_value(w, "InstallLocation", ESPDIAG_REG_EXPAND_SZ, text);
+	uint32_t date = 20200101u + v * 100u + p;
+	vals[3] = rw_value_s(w, "InstallDate", ESPDIAG_REG_DWORD, &date, 4);
+	unsigned char blob[48];
+	for (size_t j = 0; j < sizeof blob; j++) {
+		*seed = *seed * 1103515245u + 12345u;
+		blob[j] = (unsigned char)(*seed >> 16);
 	}
-	uint32_t k = rw_key_s(w, "WideValues");
-	rw_set_values(w, k, v.v, v.n);
-	free(v.v);
-	return k;
+	vals[4] = rw_value_s(w, "Blob", ESPDIAG_REG_BINARY, blob, sizeof blob);
+	rw_set_values(w, key, vals, 5);
+	return key;
 }
 
-static uint32_t deep(rw_hive *w, size_t size)
-{
-	offs chains = { 0 };
-	char name[32];
-	for (uint32_t c = 0; w->size < size; c++) {
-		/* Built from the leaf up: a key's list needs its child. */
-		uint32_t below = 0;
-		for (uint32_t d = DEPTH; d-- > 0;) {
-			if (d == 0)
-				snprintf(name, sizeof name, "chain%06u", c);
-			else
-				snprintf(name, sizeof name, "d%03u", d);
-			uint32_t k = key_with_value(w, name, d);
-			if (d + 1 < DEPTH)
-				rw_set_subkeys(w, k, rw_list(w, "lh", &below, 1), 1);
-			below = k;
-		}
-		push(&chains, below);
-	}
-	uint32_t k = rw_key_s(w, "Deep");
-	set_children(w, k, &chains);
-	free(chains.v);
-	return k;
-}
-
-static size_t parse_size(const char *s)
+static uint64_t parse_size(const char *s)
 {
 	char *end;
-	unsigned long long n = strtoull(s, &end, 10);
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		die("bad size");
 	if (*end == 'k' || *end == 'K')
-		n <<= 10;
-	else if (*end == 'M')
-		n <<= 20;
-	return (size_t)n;
+		v *= 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1024 * 1024, end++;
+	if (*end != '\0' || v == 0 || v > 1024ull * 1024 * 1024)
+		die("size: 1 byte to 1G");
+	return v;
 }
 
 int main(int argc, char **argv)
 {
-	uint32_t (*make)(rw_hive *, size_t) = NULL;
-	if (argc == 4 && strcmp(argv[1], "wide-keys") == 0)
-		make = wide_keys;
-	else if (argc == 4 && strcmp(argv[1], "wide-values") == 0)
-		make = wide_values;
-	else if (argc == 4 && strcmp(argv[1], "deep") == 0)
-		make = deep;
-	if (make == NULL) {
-		fputs("usage: gen_hive wide-keys|wide-values|deep SIZE OUTPUT\n", stderr);
-		return 2;
+	uint64_t size = 60ull * 1024 * 1024;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			size = parse_size(argv[++i]);
+		else if (argv[i][0] == '-' || path != NULL)
+			die("usage: gen_hive [-s SIZE[k|M]] OUTPUT");
+		else
+			path = argv[i];
 	}
+	if (path == NULL)
+		die("usage: gen_hive [-s SIZE[k|M]] OUTPUT");
+
 	rw_hive w;
 	rw_init(&w, 5);
-	uint32_t payload = make(&w, parse_size(argv[2]));
-	uint32_t sweep = rw_key_s(&w, "Sweep");
-	rw_set_subkeys(&w, sweep, rw_list(&w, "lh", &payload, 1), 1);
 	uint32_t root = rw_key_s(&w, "ROOT");
-	rw_set_subkeys(&w, root, rw_list(&w, "lh", &sweep, 1), 1);
-	rw_finish(&w, root);
-	FILE *f = fopen(argv[3], "wb");
-	if (f == NULL || fwrite(w.buf, 1, w.size, f) != w.size || fclose(f) != 0) {
-		perror(argv[3]);
-		return 1;
+	uint32_t vendors[MAX_VENDORS], products[PRODUCTS], items[ITEMS], seed = 42;
+	unsigned nv = 0;
+	while (w.size < size) {
+		if (nv == MAX_VENDORS)
+			die("too many vendors for that size");
+		char name[32];
+		snprintf(name, sizeof name, "Vendor%03u", nv);
+		uint32_t vk = rw_key_s(&w, name);
+		set_parent(&w, vk, root);
+		for (unsigned p = 0; p < PRODUCTS; p++) {
+			snprintf(name, sizeof name, "Product%03u", p);
+			uint32_t pk = rw_key_s(&w, name);
+			set_parent(&w, pk, vk);
+			for (unsigned i = 0; i < ITEMS; i++)
+				items[i] = item(&w, pk, nv, p, i, &seed);
+			rw_set_subkeys(&w, pk, rw_list(&w, "lh", items, ITEMS), ITEMS);
+			products[p] = pk;
+		}
+		rw_set_subkeys(&w, vk, rw_list(&w, "lh", products, PRODUCTS), PRODUCTS);
+		vendors[nv++] = vk;
 	}
-	printf("kind=%s bytes=%zu keys=%llu values=%llu\n", argv[1], w.size,
-	       (unsigned long long)keys + 3, (unsigned long long)values);
+	rw_set_subkeys(&w, root, rw_list(&w, "lh", vendors, nv), nv);
+	rw_finish(&w, root);
+
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(w.buf, 1, w.size, f) != w.size || fclose(f) != 0)
+		die(strerror(errno));
+	unsigned sv = nv / 2, sp = PRODUCTS / 2, si = ITEMS / 2;
+	char data[64];
+	version_of(data, sizeof data, sv, sp, si);
+	unsigned long long keys = 1ull + nv + (unsigned long long)nv * PRODUCTS * (1 + ITEMS);
+	printf("keys=%llu values=%llu spot=Vendor%03u\\Product%03u\\Item%04u value=DisplayVersion "
+	       "data=%s bytes=%zu\n", keys, 5ull * nv * PRODUCTS * ITEMS, sv, sp, si, data, w.size);
 	rw_free(&w);
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench/sweep.sh - "make sweep" (issue 19 item 8): hostile input at scale.
 # Builds structured inputs that each stress one dimension (bench/gen_sweep.py
-# for .reg text, bench/gen_hive for hives), runs "espdiag dump" and
+# for .reg text, bench/gen_sweep_hive for hives), runs "espdiag dump" and
 # "espdiag diagnose" on each under an address-space limit, and checks that
 # time and memory grow linearly with the input: from the small to the large
 # variant (10 x the bytes) neither may grow more than SWEEP_RATIO times.
@@ -15,7 +15,7 @@
 # and the exit status is then 1 (2 when the sweep could not run).
 #
 # Run from the build directory (make puts examples/espdiag and
-# bench/gen_hive there); the inputs are generated once into SWEEP_DATA
+# bench/gen_sweep_hive there); the inputs are generated once into SWEEP_DATA
 # (deterministic, so a kept copy is as good as a new one).
 #
 # Environment: SWEEP_DATA (default sweep-data), SWEEP_SMALL and SWEEP_LARGE
@@ -36,8 +36,8 @@ long_rss=${SWEEP_LONG_RSS:-450}
 only=${SWEEP_ONLY:-}
 runs=${SWEEP_RUNS:-2}
 
-if [ ! -x bench/gen_hive ] || [ ! -x examples/espdiag ]; then
-	echo "sweep.sh: bench/gen_hive or examples/espdiag not built; run 'make sweep' from the build directory" >&2
+if [ ! -x bench/gen_sweep_hive ] || [ ! -x examples/espdiag ]; then
+	echo "sweep.sh: bench/gen_sweep_hive or examples/espdiag not built; run 'make sweep' from the build directory" >&2
 	exit 2
 fi
 if ! command -v python3 >/dev/null 2>&1; then
@@ -51,8 +51,8 @@ if [ -x examples/.libs/espdiag ]; then
 	LD_LIBRARY_PATH=$(pwd)/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 	export LD_LIBRARY_PATH
 fi
-gen_hive=bench/gen_hive
-[ -x bench/.libs/gen_hive ] && gen_hive=bench/.libs/gen_hive
+gen_sweep_hive=bench/gen_sweep_hive
+[ -x bench/.libs/gen_sweep_hive ] && gen_sweep_hive=bench/.libs/gen_sweep_hive
 mkdir -p "$dir"
 failed=0
 err=$dir/stderr.txt
@@ -65,7 +65,7 @@ gen() {
 	esac
 	if [ ! -s "$f" ]; then
 		case $1 in
-		hive-*) "$gen_hive" "${1#hive-}" "$2" "$f.tmp" >/dev/null ;;
+		hive-*) "$gen_sweep_hive" "${1#hive-}" "$2" "$f.tmp" >/dev/null ;;
 		*) python3 "$src/bench/gen_sweep.py" "$1" "$2" "$f.tmp" >/dev/null ;;
 		esac
 		mv "$f.tmp" "$f"

@@ -12,6 +12,7 @@ int main(void)
 	srunner_add_suite(sr, suite_memtree());
 	srunner_add_suite(sr, suite_input());
 	srunner_add_suite(sr, suite_regtext());
+	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_wine());
 	srunner_add_suite(sr, suite_regf());
 	srunner_add_suite(sr, suite_regf_log());
