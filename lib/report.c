@@ -226,15 +226,39 @@ static void line(FILE *out, const char *indent, const char *text)
 	putc('\n', out);
 }
 
+/* A finding's evidence, each line after indent. */
+static void text_evidence(FILE *out, const espdiag_finding *f, const char *indent)
+{
+	for (size_t i = 0; i < f->evidence_count; i++) {
+		const diag_evidence *e = &f->evidence[i];
+		fputs(indent, out);
+		line(out, "  ", e->key);
+		if (e->value != NULL && e->data != NULL) {
+			fputs(indent, out);
+			fputs("    ", out);
+			esp_text_cstr(out, e->value);
+			line(out, " = ", e->data);
+		} else if (e->value != NULL || e->data != NULL) {
+			fputs(indent, out);
+			line(out, "    ", e->value ? e->value : e->data);
+		}
+	}
+}
+
+static void text_tag(const pen *p, const espdiag_finding *f)
+{
+	espdiag_severity s = diag_rules[f->rule].severity;
+	char tag[16];
+	snprintf(tag, sizeof tag, "[%s]", espdiag_severity_name(s));
+	fputs("  ", p->out);
+	paint(p, severity_colour(s), tag);
+	fprintf(p->out, " %s: ", diag_rules[f->rule].id);
+}
+
 static void text_finding(const pen *p, const espdiag_finding *f)
 {
 	FILE *out = p->out;
-	espdiag_severity s = diag_rules[f->rule].severity;
-	fputs("  ", out);
-	char tag[16];
-	snprintf(tag, sizeof tag, "[%s]", espdiag_severity_name(s));
-	paint(p, severity_colour(s), tag);
-	fprintf(out, " %s: ", diag_rules[f->rule].id);
+	text_tag(p, f);
 	line(out, "", f->title);
 	line(out, "    ", f->detail);
 	fputs("    ", out);
@@ -243,17 +267,27 @@ static void text_finding(const pen *p, const espdiag_finding *f)
 	if (f->evidence_count == 0)
 		return;
 	fputs("    Evidence:\n", out);
-	for (size_t i = 0; i < f->evidence_count; i++) {
-		const diag_evidence *e = &f->evidence[i];
-		line(out, "      ", e->key);
-		if (e->value != NULL && e->data != NULL) {
-			fputs("        ", out);
-			esp_text_cstr(out, e->value);
-			line(out, " = ", e->data);
-		} else if (e->value != NULL || e->data != NULL) {
-			line(out, "        ", e->value ? e->value : e->data);
+	text_evidence(out, f, "    ");
+}
+
+/* Findings of one rule with one remedy (f[0..n-1]): the items listed,
+ * the remedy once. */
+static void text_group(const pen *p, const espdiag_finding *const *f, size_t n)
+{
+	FILE *out = p->out;
+	text_tag(p, f[0]);
+	fprintf(out, "%zu findings\n", n);
+	for (size_t i = 0; i < n; i++) {
+		line(out, "    - ", f[i]->title);
+		line(out, "      ", f[i]->detail);
+		if (f[i]->evidence_count > 0) {
+			fputs("      Evidence:\n", out);
+			text_evidence(out, f[i], "      ");
 		}
 	}
+	fputs("    ", out);
+	paint(p, C_BOLD, "What to do:");
+	line(out, " ", f[0]->remediation);
 }
 
 static const char *phase_title(uint32_t phase)
@@ -266,17 +300,74 @@ static const char *phase_title(uint32_t phase)
 	}
 }
 
-int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
+/* The findings of one section: those of sel[] not yet shown, in report
+ * order; with grouping, the later findings of the same rule and remedy
+ * join the first one's block. */
+typedef struct section {
+	const espdiag_report *r;
+	const espdiag_text_options *o;
+	bool *shown;
+	const espdiag_finding **batch; /* scratch, finding_count long */
+} section;
+
+static bool hidden(const section *x, const espdiag_finding *f)
 {
-	if (r == NULL || out == NULL)
-		return ESPDIAG_EINVAL;
-	pen p = { out, colour };
-	bool *shown = r->finding_count ? calloc(r->finding_count, sizeof *shown) : NULL;
-	if (r->finding_count && shown == NULL)
+	return diag_rules[f->rule].severity < x->o->min_severity;
+}
+
+static bool same_section(const espdiag_finding *a, const espdiag_finding *b)
+{
+	return a->phase == b->phase && a->user == b->user;
+}
+
+static void show_from(const pen *p, section *x, size_t i)
+{
+	const espdiag_report *r = x->r;
+	const espdiag_finding *f = r->findings[i];
+	size_t n = 0;
+	x->shown[i] = true;
+	x->batch[n++] = f;
+	for (size_t j = i + 1; (x->o->flags & ESPDIAG_TEXT_GROUP) && j < r->finding_count; j++) {
+		const espdiag_finding *g = r->findings[j];
+		if (!x->shown[j] && g->rule == f->rule && same_section(f, g) &&
+		    strcmp(g->remediation, f->remediation) == 0) {
+			x->shown[j] = true;
+			x->batch[n++] = g;
+		}
+	}
+	if (n == 1)
+		text_finding(p, f);
+	else
+		text_group(p, x->batch, n);
+}
+
+static int write_text(const espdiag_report *r, const espdiag_text_options *o, bool name_member,
+                      FILE *out)
+{
+	pen p = { out, o->colour };
+	size_t nf = r->finding_count;
+	bool *shown = nf ? calloc(nf, sizeof *shown) : NULL;
+	const espdiag_finding **batch = nf ? calloc(nf, sizeof *batch) : NULL;
+	if (nf && (shown == NULL || batch == NULL)) {
+		free(shown);
+		free(batch);
 		return ESPDIAG_ENOMEM;
+	}
+	section x = { r, o, shown, batch };
+	size_t not_shown = 0;
+	for (size_t i = 0; i < nf; i++)
+		if (hidden(&x, r->findings[i])) {
+			shown[i] = true;
+			not_shown++;
+		}
 
 	if (r->path != NULL) {
 		esp_text_cstr(out, r->path);
+		if (name_member && r->member != NULL) {
+			fputs(" (", out);
+			esp_text_cstr(out, r->member);
+			putc(')', out);
+		}
 		fputs(": ", out);
 	}
 	paint(&p, r->outcome == ESPDIAG_OUTCOME_FAILED      ? C_RED
@@ -289,17 +380,19 @@ int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
 	plural(out, r->warnings_n, "warning");
 	fputs(", ", out);
 	plural(out, r->infos, "info");
+	if (not_shown > 0)
+		fprintf(out, " (%zu below %s not shown)", not_shown,
+		        espdiag_severity_name(o->min_severity));
 	fputs("\n", out);
 
 	bool general = false;
-	for (size_t i = 0; i < r->finding_count; i++) {
-		if (r->findings[i]->phase != 0)
+	for (size_t i = 0; i < nf; i++) {
+		if (r->findings[i]->phase != 0 || shown[i])
 			continue;
 		if (!general)
 			paint(&p, C_BOLD, "General\n");
 		general = true;
-		text_finding(&p, r->findings[i]);
-		shown[i] = true;
+		show_from(&p, &x, i);
 	}
 	size_t user = 0;
 	for (size_t k = 0; k < r->phase_count; k++) {
@@ -314,25 +407,117 @@ int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
 		fputs(": ", out);
 		human(&p, status_colour(ph->status), espdiag_esp_phase_status_name(ph->status));
 		fputs("\n", out);
-		for (size_t i = 0; i < r->finding_count; i++) {
+		for (size_t i = 0; i < nf; i++) {
 			const espdiag_finding *f = r->findings[i];
-			if (!shown[i] && f->phase == ph->phase && f->user == u) {
-				text_finding(&p, f);
-				shown[i] = true;
-			}
+			if (!shown[i] && f->phase == ph->phase && f->user == u)
+				show_from(&p, &x, i);
 		}
 	}
 	bool other = false;
-	for (size_t i = 0; i < r->finding_count; i++) {
+	for (size_t i = 0; i < nf; i++) {
 		if (shown[i])
 			continue;
 		if (!other)
 			paint(&p, C_BOLD, "Other\n");
 		other = true;
-		text_finding(&p, r->findings[i]);
+		show_from(&p, &x, i);
 	}
 	free(shown);
+	free(batch);
 	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
+}
+
+int espdiag_report_write_text(const espdiag_report *r, int colour, FILE *out)
+{
+	if (r == NULL || out == NULL)
+		return ESPDIAG_EINVAL;
+	espdiag_text_options o = ESPDIAG_TEXT_OPTIONS_INIT;
+	o.colour = colour;
+	return write_text(r, &o, false, out);
+}
+
+/* Writes one line (without its newline) wrapped at width columns: a break
+ * at the last space that fits, continuation lines indented two more than
+ * the line; a word longer than the room (a registry path) stays whole.
+ * Columns are UTF-8 lead bytes; colour escapes (ESC [ ... m, only ever
+ * ours: input text is escaped) take none. */
+static void wrap_line(FILE *out, const char *s, size_t len, unsigned width)
+{
+	size_t indent = 0;
+	while (indent < len && s[indent] == ' ')
+		indent++;
+	size_t hang = indent + 2, lead = 0, pos = 0;
+	while (pos < len) {
+		size_t room = width > lead ? width - lead : 1;
+		size_t from = lead == 0 ? pos + indent : pos; /* no break inside the indent */
+		size_t col = 0, brk = 0;
+		bool over = false;
+		for (size_t i = pos; i < len; i++) {
+			if (s[i] == '\033') {
+				while (i + 1 < len && s[i] != 'm')
+					i++;
+				continue;
+			}
+			if (s[i] == ' ' && i > from) {
+				if (col <= room) {
+					brk = i;
+				} else if (over) {
+					brk = brk ? brk : i;
+					break;
+				}
+			}
+			if (((unsigned char)s[i] & 0xc0) != 0x80 && ++col > room) {
+				over = true;
+				if (brk)
+					break;
+			}
+		}
+		size_t end = over && brk ? brk : len;
+		if (lead > 0)
+			fprintf(out, "%*s", (int)hang, "");
+		fwrite(s + pos, 1, end - pos, out);
+		if (end < len)
+			putc('\n', out);
+		pos = end;
+		while (pos < len && s[pos] == ' ')
+			pos++;
+		lead = hang;
+	}
+}
+
+int espdiag_report_write_text_ex(const espdiag_report *r, const espdiag_text_options *o,
+                                 FILE *out)
+{
+	static const espdiag_text_options defaults = ESPDIAG_TEXT_OPTIONS_INIT;
+	if (r == NULL || out == NULL)
+		return ESPDIAG_EINVAL;
+	if (o == NULL)
+		o = &defaults;
+	if (o->version < 1 || o->version > ESPDIAG_TEXT_OPTIONS_VERSION ||
+	    (o->flags & ~ESPDIAG_TEXT_GROUP) != 0 || o->min_severity > ESPDIAG_SEVERITY_ERROR)
+		return ESPDIAG_EINVAL;
+	if (o->width == 0)
+		return write_text(r, o, true, out);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (mem == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc = write_text(r, o, true, mem);
+	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
+		rc = ESPDIAG_ENOMEM;
+	for (size_t i = 0; rc == ESPDIAG_OK && i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+		wrap_line(out, buf + i, n, o->width);
+		if (nl)
+			putc('\n', out);
+		i += n + (nl != NULL);
+	}
+	free(buf);
+	if (rc == ESPDIAG_EIO)
+		rc = ESPDIAG_ENOMEM;
+	return rc == ESPDIAG_OK && ferror(out) ? ESPDIAG_EIO : rc;
 }
 
 /* --- JSON --- */

@@ -342,6 +342,41 @@ ESPDIAG_API const char *espdiag_finding_evidence_data(const espdiag_finding *fin
  */
 ESPDIAG_API int espdiag_report_write_text(const espdiag_report *report, int colour, FILE *out);
 
+/* Options for espdiag_report_write_text_ex(). Set up with
+ * ESPDIAG_TEXT_OPTIONS_INIT; fields are only ever appended. */
+typedef struct espdiag_text_options {
+	unsigned int version;
+	int colour;             /* nonzero: ANSI colour */
+	unsigned int width;     /* wrap lines at this many columns; 0: no wrapping */
+	uint32_t flags;         /* ESPDIAG_TEXT_* */
+	uint32_t min_severity;  /* leave out findings below this espdiag_severity; 0: none */
+} espdiag_text_options;
+
+/* Findings of one rule in one phase with the same remedy are shown as one
+ * block: "N findings", each finding's title, detail and evidence, then the
+ * remedy once. */
+#define ESPDIAG_TEXT_GROUP 0x1u
+#define ESPDIAG_TEXT_OPTIONS_VERSION 1
+#define ESPDIAG_TEXT_OPTIONS_INIT { ESPDIAG_TEXT_OPTIONS_VERSION, 0, 0, 0, 0 }
+
+/*
+ * espdiag_report_write_text_ex - the text report with options: as
+ * espdiag_report_write_text(), and the summary line names the archive
+ * member that was read ("PATH (MEMBER): ..."); findings below
+ * opts->min_severity are left out (the summary line still counts them and
+ * says how many were not shown); ESPDIAG_TEXT_GROUP groups findings;
+ * a width wraps each line at the last space that fits, continuation lines
+ * indented two more (a word longer than the line, such as a registry path,
+ * is not broken). opts NULL means ESPDIAG_TEXT_OPTIONS_INIT.
+ * espdiag_report_write_text(r, colour, out) writes what it always wrote
+ * (no member, no grouping, no wrapping).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL report or out, unknown version,
+ * flags or severity), ESPDIAG_ENOMEM or ESPDIAG_EIO (a write failed).
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_report_write_text_ex(const espdiag_report *report,
+                                             const espdiag_text_options *opts, FILE *out);
+
 /*
  * espdiag_report_write_json - the report as one JSON object on one line
  * with a final newline (see the top of this header).
