@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"       espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
 	"       espdiag query [--mount PREFIX] FILE KEYPATH [VALUE]\n"
 	"       espdiag timeline [--format=text|json] [--mount PREFIX] FILE\n"
+	"       espdiag members [--format=text|json] BUNDLE\n"
 	"       espdiag --version | --help\n"
 	"FILE may be \"-\" for standard input. Common options:\n"
 	"  --mount PREFIX     mount a hive under PREFIX instead of where it says\n"
@@ -97,6 +98,56 @@ static espdiag_registry *open_input(const char *path, const options *o)
 		return NULL;
 	}
 	return reg;
+}
+
+/* The bundle's options from the command's (opts: the registry's, which
+ * *out points to). */
+static void bundle_options(espdiag_bundle_options *out, espdiag_open_options *opts,
+                           const options *o)
+{
+	espdiag_open_options open_defaults = ESPDIAG_OPEN_OPTIONS_INIT;
+	espdiag_bundle_options defaults = ESPDIAG_BUNDLE_OPTIONS_INIT;
+	*opts = open_defaults;
+	opts->codepage = o->codepage;
+	*out = defaults;
+	out->open = opts;
+	out->mount = o->mount;
+}
+
+/* Opens a collection (a cab, a zip, a folder or one file) as a bundle, its
+ * registry view in *reg. When no registry member could be read, the input
+ * is opened as a registry file alone, for the message that gives (printed);
+ * NULL then. Standard input is read once: it goes the old way, no bundle. */
+static espdiag_bundle *open_bundle(const char *path, const options *o, espdiag_registry **reg)
+{
+	espdiag_open_options opts;
+	espdiag_bundle_options bopts;
+	bundle_options(&bopts, &opts, o);
+	espdiag_bundle *b = NULL;
+	if (strcmp(path, "-") != 0 && espdiag_bundle_new(&b, &bopts) == ESPDIAG_OK &&
+	    espdiag_bundle_open_file(b, path) == ESPDIAG_OK &&
+	    espdiag_bundle_registry_count(b) > 0) {
+		*reg = espdiag_bundle_registry(b);
+		return b;
+	}
+	espdiag_registry *alone = open_input(path, o);
+	if (alone != NULL && b == NULL && espdiag_bundle_new(&b, &bopts) == ESPDIAG_OK) {
+		/* Standard input: a bundle of no member around the view read. */
+		*reg = alone;
+		return b;
+	}
+	if (alone != NULL)
+		fprintf(stderr, "espdiag: %s: no registry member could be read\n", path);
+	espdiag_registry_free(alone);
+	espdiag_bundle_free(b);
+	return NULL;
+}
+
+static void close_bundle(espdiag_bundle *b, espdiag_registry *reg)
+{
+	if (reg != espdiag_bundle_registry(b))
+		espdiag_registry_free(reg);
+	espdiag_bundle_free(b);
 }
 
 static int cmd_dump(int argc, char **argv, const options *o)
@@ -228,8 +279,9 @@ static int cmd_timeline(int argc, char **argv, const options *o)
 		format = ESPDIAG_ESP_FORMAT_JSON;
 	else if (o->format != NULL && strcmp(o->format, "text") != 0)
 		return usage_error("unknown format", o->format);
-	espdiag_registry *reg = open_input(argv[0], o);
-	if (reg == NULL)
+	espdiag_registry *reg = NULL;
+	espdiag_bundle *bundle = open_bundle(argv[0], o, &reg);
+	if (bundle == NULL)
 		return EXIT_INPUT;
 	espdiag_esp *esp = NULL;
 	int status = EXIT_OK;
@@ -244,20 +296,22 @@ static int cmd_timeline(int argc, char **argv, const options *o)
 	}
 	print_warnings(reg);
 	espdiag_esp_free(esp);
-	espdiag_registry_free(reg);
+	close_bundle(bundle, reg);
 	return status;
 }
 
 /* Diagnoses one input; returns its exit status. */
 static int diagnose_one(const char *path, const options *o, bool json, int colour)
 {
-	espdiag_registry *reg = open_input(path, o);
-	if (reg == NULL)
+	espdiag_registry *reg = NULL;
+	espdiag_bundle *bundle = open_bundle(path, o, &reg);
+	if (bundle == NULL)
 		return EXIT_INPUT;
 	espdiag_esp *esp = NULL;
 	espdiag_report *report = NULL;
 	espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
 	opts.registry = reg;
+	opts.bundle = espdiag_bundle_format(bundle) != NULL ? bundle : NULL;
 	int status = EXIT_OK;
 	int rc = espdiag_esp_load(&esp, reg);
 	if (rc == ESPDIAG_OK)
@@ -281,7 +335,7 @@ static int diagnose_one(const char *path, const options *o, bool json, int colou
 		print_warnings(reg);
 	espdiag_report_free(report);
 	espdiag_esp_free(esp);
-	espdiag_registry_free(reg);
+	close_bundle(bundle, reg);
 	return status;
 }
 
@@ -353,6 +407,79 @@ static int cmd_rules(int argc, char **argv, const options *o)
 	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INPUT;
 }
 
+/* What a collection holds: each member's kind, size, and read or why not. */
+static int cmd_members(int argc, char **argv, const options *o)
+{
+	if (argc != 1)
+		return usage_error("members takes one BUNDLE", NULL);
+	bool json = o->format != NULL && strcmp(o->format, "json") == 0;
+	if (o->format != NULL && !json && strcmp(o->format, "text") != 0)
+		return usage_error("unknown format", o->format);
+	espdiag_open_options opts;
+	espdiag_bundle_options bopts;
+	bundle_options(&bopts, &opts, o);
+	espdiag_bundle *b = NULL;
+	int rc = espdiag_bundle_new(&b, &bopts);
+	if (rc == ESPDIAG_OK)
+		rc = espdiag_bundle_open_file(b, argv[0]);
+	if (rc != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: %s\n",
+		        b != NULL ? espdiag_bundle_errmsg(b) : espdiag_strerror(rc));
+		espdiag_bundle_free(b);
+		return EXIT_INPUT;
+	}
+	size_t n = espdiag_bundle_member_count(b);
+	if (json) {
+		fputs("{\"schema\":\"espdiag-members/1\",\"format\":", stdout);
+		put_json_string(espdiag_bundle_format(b));
+		fputs(",\"members\":[", stdout);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_member *m = espdiag_bundle_member_at(b, i);
+		char size[32] = "-";
+		if (m->has_size)
+			snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
+		if (json) {
+			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+			put_json_string(m->name);
+			printf(",\"kind\":\"%s\",\"size\":%s,\"read\":%s,\"reason\":",
+			       espdiag_member_kind_name(m->kind), m->has_size ? size : "null",
+			       m->read ? "true" : "false");
+			if (m->reason != NULL)
+				put_json_string(m->reason);
+			else
+				fputs("null", stdout);
+			fputs(",\"summary\":", stdout);
+			if (m->summary != NULL)
+				put_json_string(m->summary);
+			else
+				fputs("null", stdout);
+			putchar('}');
+			continue;
+		}
+		printf("%-11s %10s  %-8s  ", espdiag_member_kind_name(m->kind), size,
+		       m->read ? "read" : "not read");
+		put(stdout, m->name);
+		if (m->reason != NULL || m->summary != NULL) {
+			fputs(" (", stdout);
+			put(stdout, m->reason != NULL ? m->reason : m->summary);
+			putchar(')');
+		}
+		putchar('\n');
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	for (size_t i = 0; i < espdiag_bundle_warning_count(b); i++) {
+		fputs("espdiag: ", stderr);
+		put(stderr, argv[0]);
+		fputs(": warning: ", stderr);
+		put(stderr, espdiag_bundle_warning_at(b, i)->message);
+		fputc('\n', stderr);
+	}
+	espdiag_bundle_free(b);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_INPUT;
+}
+
 /* A word that is no command is a FILE of the default command when it
  * names an existing file or looks like a path; else it is a typo. */
 static bool looks_like_file(const char *word)
@@ -372,6 +499,7 @@ static const struct {
 	{ "dump", cmd_dump },
 	{ "query", cmd_query },
 	{ "timeline", cmd_timeline },
+	{ "members", cmd_members },
 };
 
 int main(int argc, char **argv)
