@@ -49,6 +49,14 @@ seeds() {
 			done
 		done
 		;;
+	bundle)
+		# collections as the bundle tests make them (python3 and gcab),
+		# and the registry fixtures as single files
+		python3 "$src"/tests/bundle_fixtures.py all "$src"/tests/data "$2/fx" > /dev/null 2>&1 &&
+			for f in "$2"/fx/*.zip "$2"/fx/*.cab "$2"/fx/single/*; do cp "$f" "$2"/; done
+		rm -rf "$2/fx"
+		cp "$src"/examples/data/*.reg "$2"/
+		;;
 	hive)
 		# fuzz_hive puts the "regf" magic in front of every input: the
 		# shared corpus's small hives without their first 4 bytes.

@@ -1636,6 +1636,26 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	return x->rc;
 }
 
+/* The bundle's members, for the JSON "input". */
+static int copy_bundle(diag_run *x, const espdiag_bundle *b)
+{
+	espdiag_report *r = x->r;
+	size_t n = espdiag_bundle_member_count(b);
+	r->bundle_format = diag_keep(x, espdiag_bundle_format(b) ? espdiag_bundle_format(b) : "");
+	r->bundle_members = n ? esp_arena_calloc(&r->arena, n, sizeof *r->bundle_members) : NULL;
+	if (r->bundle_format == NULL || (n && r->bundle_members == NULL))
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		espdiag_member m = *espdiag_bundle_member_at(b, i);
+		m.name = diag_keep(x, m.name);
+		m.reason = m.reason ? diag_keep(x, m.reason) : NULL;
+		m.summary = m.summary ? diag_keep(x, m.summary) : NULL;
+		r->bundle_members[i] = m;
+	}
+	r->bundle_member_count = n;
+	return x->rc;
+}
+
 int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
                      const espdiag_diagnose_options *opts)
 {
@@ -1689,6 +1709,8 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	rule_damaged(&x, opts->registry);
 	if (x.rc == ESPDIAG_OK)
 		x.rc = copy_context(&x, opts->registry);
+	if (x.rc == ESPDIAG_OK && opts->version >= 2 && opts->bundle != NULL)
+		x.rc = copy_bundle(&x, opts->bundle);
 	free(x.msi);
 	if (x.rc != ESPDIAG_OK) {
 		rc = x.rc;

@@ -5,6 +5,7 @@
 #ifndef ESPDIAG_DIAGNOSE_PRIVATE_H
 #define ESPDIAG_DIAGNOSE_PRIVATE_H
 
+#include <espdiag/bundle.h>
 #include <espdiag/diagnose.h>
 
 #include "internal.h"
@@ -84,6 +85,9 @@ struct espdiag_report {
 	const char *path, *format, *encoding, *dialect;
 	const char *member;  /* the archive member read, NULL for a plain file */
 	const char *members; /* the other members seen, one per line */
+	const char *bundle_format;   /* NULL: no bundle given */
+	espdiag_member *bundle_members; /* arena, strings in the arena */
+	size_t bundle_member_count;
 	espdiag_warning *warnings;   /* arena, messages in the arena */
 	size_t warning_count;
 	espdiag_outcome outcome;

@@ -629,6 +629,34 @@ static void json_finding(FILE *out, const espdiag_finding *f)
 	putc('}', out);
 }
 
+/* ,"bundle":{"format","members":[...]}: what the collection held, read or
+ * not; absent when the report was given no bundle. */
+static void json_bundle(FILE *out, const espdiag_report *r)
+{
+	if (r->bundle_format == NULL)
+		return;
+	fputs(",\"bundle\":{", out);
+	json_member(out, "format", *r->bundle_format ? r->bundle_format : NULL, false);
+	fputs(",\"members\":[", out);
+	for (size_t i = 0; i < r->bundle_member_count; i++) {
+		const espdiag_member *m = &r->bundle_members[i];
+		putc(i ? ',' : '{', out);
+		if (i)
+			putc('{', out);
+		json_member(out, "name", m->name, false);
+		json_member(out, "kind", espdiag_member_kind_name(m->kind), true);
+		if (m->has_size)
+			fprintf(out, ",\"size\":%" PRIu64, m->size);
+		else
+			fputs(",\"size\":null", out);
+		fprintf(out, ",\"read\":%s", m->read ? "true" : "false");
+		json_member(out, "reason", m->reason, true);
+		json_member(out, "summary", m->summary, true);
+		putc('}', out);
+	}
+	fputs("]}", out);
+}
+
 int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 {
 	if (r == NULL || out == NULL)
@@ -661,8 +689,10 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 		json_member(out, "message", w->message, true);
 		putc('}', out);
 	}
+	fputs("]", out);
+	json_bundle(out, r);
 	fprintf(out,
-	        "]},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"
+	        "},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"
 	        "\"infos\":%zu,\"incomplete\":%s},",
 	        espdiag_outcome_name(r->outcome), r->errors, r->warnings_n, r->infos,
 	        r->incomplete ? "true" : "false");

@@ -232,11 +232,15 @@ typedef struct espdiag_diagnose_options {
 	/* The registry the model was loaded from, or NULL: its sources'
 	 * properties and warnings give the JSON "input" part and input-damaged. */
 	const espdiag_registry *registry;
+	/* Version 2. The bundle the registry came from, or NULL: its members
+	 * give the JSON "input" its "bundle" object ({"format", "members":
+	 * [{"name","kind","size","read","reason","summary"}]}; absent when NULL). */
+	const struct espdiag_bundle *bundle;
 } espdiag_diagnose_options;
 
 #define ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES 3u
-#define ESPDIAG_DIAGNOSE_OPTIONS_VERSION 1
-#define ESPDIAG_DIAGNOSE_OPTIONS_INIT { ESPDIAG_DIAGNOSE_OPTIONS_VERSION, 0, NULL, NULL, NULL }
+#define ESPDIAG_DIAGNOSE_OPTIONS_VERSION 2
+#define ESPDIAG_DIAGNOSE_OPTIONS_INIT { ESPDIAG_DIAGNOSE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL }
 
 /*
  * espdiag_diagnose - runs every rule (but the skipped ones) over esp.

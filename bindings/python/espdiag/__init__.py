@@ -16,6 +16,7 @@ major version must match ABI_MAJOR.
 """
 from ._lib import ABI_MAJOR, LIBRARY_VERSION
 from .backend import TableBackend
+from .bundle import Bundle, Member, MemberKind
 from .diagnose import (DEFAULT_APP_MINUTES, ErrorInfo, Evidence, Finding, Outcome, Report,
                        Rule, Severity, describe_error, diagnose, rules)
 from .errors import EspdiagError, Status
@@ -35,7 +36,7 @@ def library_version() -> str:
 
 
 __all__ = [
-    "ABI_MAJOR", "App", "AppState", "Autopilot", "Category", "Change",
+    "ABI_MAJOR", "App", "Bundle", "Member", "MemberKind", "AppState", "Autopilot", "Category", "Change",
     "DEFAULT_APP_MINUTES", "Enrollment", "Entry", "ErrorInfo", "Esp", "EspdiagError",
     "Evidence", "Finding", "FirstSync", "ImeApp", "InputWarning", "Item", "ItemKind", "Key",
     "MsiApp", "MsiStatus", "Office", "OmadmAccount", "Outcome", "PageCategory", "PageState",

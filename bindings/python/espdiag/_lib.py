@@ -453,3 +453,37 @@ def name_of(fn: Callable[[int], Optional[bytes]], value: Optional[int]) -> Optio
     if value is None:
         return None
     return text(fn(value))
+
+
+# --- bundle.h (added in 0.2): declared only when the loaded library has it ---
+
+class BundleOptions(Structure):
+    _fields_ = [("version", c_uint), ("open", POINTER(OpenOptions)), ("mount", c_char_p),
+                ("max_members", c_uint64), ("max_total", c_uint64), ("max_nesting", c_uint32)]
+
+
+BUNDLE_OPTIONS_VERSION = 1
+
+
+class Member_(Structure):
+    _fields_ = [("name", c_char_p), ("kind", ctypes.c_int), ("size", c_uint64),
+                ("has_size", c_bool), ("read", c_bool), ("reason", c_char_p),
+                ("summary", c_char_p)]
+
+
+_bundle_protos: dict[str, tuple[object, list]] = {
+    "espdiag_member_kind_name": (c_char_p, [ctypes.c_int]),
+    "espdiag_bundle_new": (c_int, [POINTER(c_void_p), POINTER(BundleOptions)]),
+    "espdiag_bundle_free": (None, [c_void_p]),
+    "espdiag_bundle_open_file": (c_int, [c_void_p, c_char_p]),
+    "espdiag_bundle_open_memory": (c_int, [c_void_p, c_void_p, c_size_t, c_char_p]),
+    "espdiag_bundle_errmsg": (c_char_p, [c_void_p]),
+    "espdiag_bundle_format": (c_char_p, [c_void_p]),
+    "espdiag_bundle_member_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_member_at": (POINTER(Member_), [c_void_p, c_size_t]),
+    "espdiag_bundle_registry_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_registry": (c_void_p, [c_void_p]),
+    "espdiag_bundle_warning_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_warning_at": (POINTER(Warning_), [c_void_p, c_size_t]),
+}
+HAS_BUNDLE = _declare(_bundle_protos, False)
