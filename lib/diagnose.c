@@ -54,6 +54,14 @@ const espdiag_rule diag_rules[RULE_COUNT] = {
 	{ "esp-phase-failed", ESPDIAG_SEVERITY_ERROR,
 	  "the ESP page's own status says a phase or subcategory failed, was cancelled or "
 	  "timed out" },
+	{ "apv2-workload-failed", ESPDIAG_SEVERITY_ERROR,
+	  "device preparation (v2): an IME workload (app or script) failed" },
+	{ "apv2-page-failed", ESPDIAG_SEVERITY_ERROR,
+	  "the device preparation page exited on failure (PageStatus 4)" },
+	{ "apv2-timeout", ESPDIAG_SEVERITY_ERROR,
+	  "device preparation ran past its page timeout; names what was still running" },
+	{ "apv2-not-applied", ESPDIAG_SEVERITY_WARNING,
+	  "the device was hinted to device preparation but no page settings arrived" },
 };
 
 size_t espdiag_rule_count(void)
@@ -1533,6 +1541,7 @@ static void finish(diag_run *x)
 		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
 	}
 	running |= page_unfinished(esp);
+	diag_v2_outcome(esp, &completed, &running);
 	/* On damaged input only a failure read from what is there stands: the
 	 * damage may hide what would finish a running phase or fail a
 	 * completed one. */
@@ -1612,6 +1621,25 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	r->model_json = k.buf;
 	r->model_json_len = k.len;
 
+	r->scenario = espdiag_esp_scenario(esp);
+	r->v1 = diag_v1_applies(esp);
+	const espdiag_esp_devprep *d = espdiag_esp_devprep_info(esp);
+	r->has_devprep = d->in_use;
+	r->has_devprep_status = d->page_status.number.has;
+	r->devprep_status = d->page_status.number.value;
+	size_t ne = espdiag_esp_scenario_evidence_count(esp);
+	r->scenario_evidence = ne ? esp_arena_alloc(&r->arena, ne * sizeof *r->scenario_evidence)
+	                          : NULL;
+	if (ne && r->scenario_evidence == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < ne; i++) {
+		const espdiag_esp_evidence *e = espdiag_esp_scenario_evidence_at(esp, i);
+		diag_evidence *c = &r->scenario_evidence[r->scenario_evidence_count++];
+		c->key = diag_keep(x, e->key);
+		c->value = diag_keep(x, e->value);
+		c->data = diag_keep(x, e->data);
+	}
+
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
 		r->path = diag_keep(x, espdiag_registry_source_property(reg, 0, "path"));
@@ -1689,23 +1717,31 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
 	x.fs = e ? e->first_sync : NULL;
 
-	rule_presence(&x);
-	rule_phase_skipped(&x);
-	rule_providers(&x);
-	rule_tracking_policies(&x);
-	rule_apps(&x);
-	rule_incomplete(&x);
-	rule_account_not_started(&x);
-	rule_mixed(&x);
-	rule_timeout(&x);
-	rule_msi(&x);
-	rule_pending_items(&x);
-	rule_reboot(&x);
+	/* The ESP (v1) rules, unless the device went through device
+	 * preparation and has no ESP keys (diagnose_v2.c decides). */
+	bool v1 = diag_v1_applies(esp);
+	if (v1) {
+		rule_presence(&x);
+		rule_phase_skipped(&x);
+		rule_providers(&x);
+		rule_tracking_policies(&x);
+		rule_apps(&x);
+		rule_incomplete(&x);
+		rule_account_not_started(&x);
+		rule_mixed(&x);
+		rule_timeout(&x);
+		rule_msi(&x);
+		rule_pending_items(&x);
+		rule_reboot(&x);
+	}
 	diag_rule_office(&x);
-	diag_rule_page(&x);
+	if (v1)
+		diag_rule_page(&x);
+	diag_rule_v2(&x);
 	/* esp-completed looks at every error, also those of skipped rules:
 	 * leaving a rule out must not turn a failure into a success. */
-	rule_completed(&x, x.error_seen);
+	if (v1)
+		rule_completed(&x, x.error_seen);
 	rule_damaged(&x, opts->registry);
 	if (x.rc == ESPDIAG_OK)
 		x.rc = copy_context(&x, opts->registry);

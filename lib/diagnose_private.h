@@ -33,6 +33,10 @@ enum {
 	RULE_INPUT_DAMAGED,
 	RULE_OFFICE_INSTALL_FAILED,
 	RULE_ESP_PHASE_FAILED,
+	RULE_APV2_WORKLOAD_FAILED,
+	RULE_APV2_PAGE_FAILED,
+	RULE_APV2_TIMEOUT,
+	RULE_APV2_NOT_APPLIED,
 	RULE_COUNT
 };
 
@@ -93,6 +97,15 @@ struct espdiag_report {
 	espdiag_outcome outcome;
 	size_t errors, warnings_n, infos;
 	bool incomplete;             /* damaged input: conclusions withheld */
+	/* Appended: the scenario (copied from the model) and whether the ESP
+	 * (v1) part applies, for the renderings. */
+	uint32_t scenario;           /* espdiag_esp_scenario_kind */
+	diag_evidence *scenario_evidence; /* arena */
+	size_t scenario_evidence_count;
+	bool v1;                     /* the ESP phases are shown (diag_v1_applies) */
+	bool has_devprep;            /* device preparation was in use: its page status below */
+	bool has_devprep_status;
+	uint32_t devprep_status;     /* PageStatus */
 };
 
 /* The HRESULT of an installer exit code or an IME ErrorCode (see

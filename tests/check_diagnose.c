@@ -21,7 +21,8 @@ static const char *const catalogue[] = {
 	"app-install-failed", "app-install-incomplete", "account-setup-not-started",
 	"mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
 	"network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
-	"input-damaged", "office-install-failed", "esp-phase-failed",
+	"input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
+	"apv2-page-failed", "apv2-timeout", "apv2-not-applied",
 };
 #define NRULES (sizeof catalogue / sizeof catalogue[0])
 
@@ -272,6 +273,10 @@ static const struct {
 	{ "office-install-failed", "diag-office.reg", 2, "diag-office-ok.reg" },
 	{ "esp-phase-failed", "diag-page-failed.reg", 2, "diag-page-ok.reg" },
 	{ "app-install-failed", "diag-app-exit-code.reg", 2, "diag-office-ok.reg" },
+	{ "apv2-workload-failed", "v2-workload-failed.reg", 1, "v2-subkeys.reg" },
+	{ "apv2-page-failed", "v2-workload-failed.reg", 1, "v2-subkeys.reg" },
+	{ "apv2-timeout", "v2-timeout.reg", 1, "v2-workload-failed.reg" },
+	{ "apv2-not-applied", "v2-not-applied.reg", 1, "v2-subkeys.reg" },
 };
 
 START_TEST(test_rule_pair)
@@ -1150,7 +1155,7 @@ static char *render(const espdiag_report *r, int text, int colour)
 }
 
 static const char render_text[] =
-	"@PATH@: failed - 1 error, 0 warnings, 1 info\n"
+	"@PATH@: failed - 1 error, 0 warnings, 1 info - scenario esp_only\n"
 	"Device preparation: completed\n"
 	"Device setup: failed\n"
 	"  [error] app-install-failed: Win32 app aaaaaaaa-0000-4000-8000-000000000001 (version 1) failed to install\n"
@@ -1170,7 +1175,10 @@ static const char render_text[] =
 static const char render_json[] =
 	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"input\":{\"p"
 	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"member\":null,\"members\":[],\"warnings\":[]},\"sum"
-	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1,\"incomplete\":false},\"enrollments\":[{\"guid\":\"{11"
+	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1,\"incomplete\":false},"
+	/* Added in 0.2: the scenario. */
+	"\"scenario\":{\"name\":\"esp_only\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"value\":null,\"data\":\"present\"},{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\",\"value\":null,\"data\":\"present\"}]},"
+	"\"enrollments\":[{\"guid\":\"{11"
 	"111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enr"
 	"ollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,\"upn\":null,\"tenant_"
 	"id\":null,\"enrollment_type\":null,\"first_sync\":{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Micro"
@@ -1193,7 +1201,10 @@ static const char render_json[] =
 	"alse,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\Enrollment"
 	"StatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000"
 	"-000000000001_1\",\"value\":\"InstallationState\"}],\"ime_apps\":[],\"office\":[],\"page\":[],\"omad"
-	"m\":{\"accounts\":[],\"odj_applied\":null,\"policy_nodes\":[]},\"findings\":[{\"id\":\"app-install-failed\",\"s"
+	"m\":{\"accounts\":[],\"odj_applied\":null,\"policy_nodes\":[]},"
+	/* Added in 0.2: device preparation (v2). */
+	"\"device_preparation\":{\"key\":null,\"in_use\":false,\"hint\":null,\"hinted\":false,\"page_enabled\":null,\"page_settings\":null,\"settings\":null,\"page_status\":null,\"page_status_name\":null,\"page_error_phase\":null,\"page_error_code\":null,\"page_error_details\":null,\"mdm_agent_installed\":null,\"mdm_progress\":null,\"bootstrapper_class_id\":null,\"bootstrapper_execution_context\":null,\"bootstrapper_installation_status_uri\":null,\"workloads\":[]},"
+	"\"findings\":[{\"id\":\"app-install-failed\",\"s"
 	"everity\":\"error\",\"phase\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-00000"
 	"0000001 (version 1) failed to install\",\"detail\":\"In device setup, the tracked app Win32A"
 	"pp_aaaaaaaa-0000-4000-8000-000000000001_1 (provider Sidecar) is in InstallationState 4 ("

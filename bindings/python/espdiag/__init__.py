@@ -25,6 +25,9 @@ from .esp import (App, AppState, Autopilot, Category, Change, Enrollment, Entry,
                   PageCategory, PageState, PageSubcategory, Phase, PhaseInfo, PhaseStatus,
                   PolicyNode, PolicyProvider, Provider, ProviderKind, ProviderState, Reboot,
                   Setup, Snapshot, enforcement_state_name, page_state_name)
+from .esp import (DevicePreparation, DevprepStatus, DevprepValue, Scenario, ScenarioEvidence,
+                  Workload, WorkloadState, devprep_status_name, scenario_name,
+                  workload_state_name)
 from .registry import InputWarning, Key, Registry, RegType, Source, Value, reg_type_name
 
 __version__ = "0.1.0"
@@ -45,4 +48,7 @@ __all__ = [
     "Registry", "Report", "TableBackend", "Rule", "Setup", "Severity", "Snapshot", "Source", "Status",
     "Value", "describe_error", "diagnose", "enforcement_state_name", "library_version",
     "page_state_name", "reg_type_name", "rules",
+    "DevicePreparation", "DevprepStatus", "DevprepValue", "Scenario", "ScenarioEvidence",
+    "Workload", "WorkloadState", "devprep_status_name", "scenario_name",
+    "workload_state_name",
 ]
