@@ -135,18 +135,34 @@ static void end_line(writer *w, char *p)
 		flush(w);
 }
 
+/* Per byte of a name (per ASCII unit of a string): 0 written as is, 1
+ * escaped with a backslash, 2 a control character (a string holding one
+ * is written as hex; a NUL in a name is written as \0). */
+static const unsigned char char_class[256] = {
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0 /* ' ' */, 0 /* ! */, 1 /* " */, ['\\'] = 1,
+};
+
 /* A value name between quotes, with \ and " escaped and a NUL as \0:
- * at most 2 * n + 2 bytes. */
+ * at most 2 * n + 2 bytes. Runs without an escape are copied whole. */
 static char *quoted_name(char *p, const char *s, size_t n)
 {
 	*p++ = '"';
 	for (size_t i = 0; i < n; i++) {
+		size_t start = i;
+		while (i < n && char_class[(unsigned char)s[i]] == 0)
+			i++;
+		memcpy(p, s + start, i - start);
+		p += i - start;
+		if (i == n)
+			break;
 		char c = s[i];
 		if (c == '\\' || c == '"' || c == '\0') {
 			*p++ = '\\';
 			c = c == '\0' ? '0' : c;
 		}
-		*p++ = c;
+		*p++ = c; /* other control characters as they are */
 	}
 	*p++ = '"';
 	return p;
@@ -166,10 +182,11 @@ static char *sz_text(char *p, const unsigned char *d, size_t size)
 	for (size_t i = 0; i < units; i++) {
 		uint32_t u = esp_le16(d + 2 * i);
 		if (u < 0x80) {
-			if (u < 0x20)
-				return NULL;
-			if (u == '\\' || u == '"')
+			unsigned cls = char_class[u];
+			if (cls == 1)
 				*p++ = '\\';
+			else if (cls == 2)
+				return NULL;
 			*p++ = (char)u;
 		} else if (u < 0x800) {
 			*p++ = (char)(0xC0 | (u >> 6));
