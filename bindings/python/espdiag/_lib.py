@@ -7,7 +7,6 @@ library only ever appends fields) and argtypes/restype of every function.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from ctypes import (POINTER, Structure, c_bool, c_char_p, c_int, c_int64, c_size_t,
                     c_uint, c_uint32, c_uint64, c_void_p)
@@ -21,15 +20,15 @@ ABI_MAJOR = 0
 
 
 def _candidates() -> list[str]:
-    """Where to look, in order: $ESPDIAG_LIBRARY, the linker's search path,
-    the libdir recorded by `make install`, then the bare soname."""
-    out: list[str] = []
+    """Where to look, in order: $ESPDIAG_LIBRARY alone when set, else the
+    libdir recorded by `make install`, then the bare soname (the dynamic
+    linker's own search). ctypes.util.find_library is not among them: it
+    runs ldconfig or a compiler (some 65 ms), so _load() asks it only
+    when all of these fail."""
     env = os.environ.get("ESPDIAG_LIBRARY")
     if env:
         return [env]
-    found = ctypes.util.find_library("espdiag")
-    if found:
-        out.append(found)
+    out: list[str] = []
     try:
         from ._config import LIBDIR  # written by make install
         out.append(os.path.join(LIBDIR, "libespdiag.so.0"))
@@ -41,11 +40,20 @@ def _candidates() -> list[str]:
 
 def _load() -> ctypes.CDLL:
     errors = []
-    for name in _candidates():
+    names = _candidates()
+    for name in names:
         try:
             return ctypes.CDLL(name)
         except OSError as exc:
             errors.append(f"{name}: {exc}")
+    if not os.environ.get("ESPDIAG_LIBRARY"):
+        from ctypes.util import find_library  # the last resort: see _candidates()
+        found = find_library("espdiag")
+        if found and found not in names:
+            try:
+                return ctypes.CDLL(found)
+            except OSError as exc:
+                errors.append(f"{found}: {exc}")
     raise ImportError("cannot load libespdiag (set ESPDIAG_LIBRARY to its path): "
                       + "; ".join(errors))
 
