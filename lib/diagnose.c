@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 const espdiag_rule diag_rules[RULE_COUNT] = {
 	{ "no-esp-data", ESPDIAG_SEVERITY_ERROR,
@@ -249,6 +250,7 @@ void diag_ev(diag_run *x, espdiag_finding *f, const char *key, const char *value
 		return;
 	}
 	diag_evidence *e = &f->evidence[f->evidence_count++];
+	*e = (diag_evidence){ 0 };
 	e->key = diag_keep(x, key ? key : "");
 	e->value = diag_keep(x, value);
 	e->data = diag_keep(x, data);
@@ -1348,6 +1350,13 @@ static void damage_evidence(diag_run *x, espdiag_finding *f, const char *where,
 	const char *pos = w->line ? diag_fmt(x, "line %" PRIu64 ", column %" PRIu64, w->line, w->column)
 	                          : diag_fmt(x, "offset %" PRIu64, w->offset);
 	diag_ev(x, f, where, pos, w->message);
+	if (f != NULL && x->rc == ESPDIAG_OK) {
+		diag_evidence *e = &f->evidence[f->evidence_count - 1];
+		e->has_position = true;
+		e->line = w->line;
+		e->column = w->column;
+		e->offset = w->offset;
+	}
 }
 
 /* What rule withheld, with the part of it that rests on absence. */
@@ -1600,7 +1609,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	/* Only this thread sees the stream; the model's writer makes a call
 	 * per character, and stdio's lock per call was most of its cost. */
 	__fsetlocking(mem, FSETLOCKING_BYCALLER);
-	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL_V2, mem);
+	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_REPORT, mem);
 	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
 		rc = ESPDIAG_ENOMEM;
 	if (k.failed && rc == ESPDIAG_OK)
@@ -1612,8 +1621,12 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	r->model_json = k.buf;
 	r->model_json_len = k.len;
 
+	r->generated_at = (int64_t)time(NULL);
+	if (reg != NULL && x->rc == ESPDIAG_OK && diag_report_type_evidence(r, reg) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
+		r->prefix = diag_keep(x, espdiag_registry_source_property(reg, 0, "prefix"));
 		r->path = diag_keep(x, espdiag_registry_source_property(reg, 0, "path"));
 		r->format = diag_keep(x, espdiag_registry_source_property(reg, 0, "format"));
 		r->encoding = diag_keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
