@@ -1478,8 +1478,11 @@ static int parse_skips(diag_run *x, const espdiag_diagnose_options *o)
 {
 	for (size_t i = 0; o->skip_rules && o->skip_rules[i]; i++) {
 		int k = rule_index(o->skip_rules[i], strlen(o->skip_rules[i]));
-		if (k < 0)
+		if (k < 0) {
+			x->bad_id = o->skip_rules[i];
+			x->bad_id_len = strlen(o->skip_rules[i]);
 			return ESPDIAG_EINVAL;
+		}
 		x->skip[k] = true;
 	}
 	const char *p = o->skip_rules_csv;
@@ -1494,8 +1497,11 @@ static int parse_skips(diag_run *x, const espdiag_diagnose_options *o)
 			e--;
 		if (e > p) {
 			int k = rule_index(p, (size_t)(e - p));
-			if (k < 0)
+			if (k < 0) {
+				x->bad_id = p;
+				x->bad_id_len = (size_t)(e - p);
 				return ESPDIAG_EINVAL;
+			}
 			x->skip[k] = true;
 		}
 		p = end;
@@ -1649,19 +1655,37 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	return x->rc;
 }
 
-int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
-                     const espdiag_diagnose_options *opts)
+/* The message of a failed diagnosis into *errmsg (when errmsg is not
+ * NULL); returns rc. */
+static int fail(char **errmsg, int rc, const diag_run *x, const char *what)
+{
+	if (errmsg == NULL)
+		return rc;
+	char buf[256];
+	if (x != NULL && x->bad_id != NULL)
+		snprintf(buf, sizeof buf, "no rule \"%.*s\" to skip (see espdiag_rule_at())",
+		         (int)(x->bad_id_len < 128 ? x->bad_id_len : 128), x->bad_id);
+	else
+		snprintf(buf, sizeof buf, "%s", what ? what : espdiag_strerror(rc));
+	*errmsg = strdup(buf);
+	return rc;
+}
+
+static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                    const espdiag_diagnose_options *opts)
 {
 	static const espdiag_diagnose_options defaults = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	if (errmsg != NULL)
+		*errmsg = NULL;
 	if (out == NULL)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "out is NULL");
 	*out = NULL;
 	if (esp == NULL)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "esp is NULL");
 	if (opts == NULL)
 		opts = &defaults;
 	if (opts->version < 1 || opts->version > ESPDIAG_DIAGNOSE_OPTIONS_VERSION)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "unknown espdiag_diagnose_options version");
 	diag_run x = { 0 };
 	x.esp = esp;
 	x.app_minutes = opts->app_minutes ? opts->app_minutes : ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES;
@@ -1669,7 +1693,7 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	if (rc == ESPDIAG_OK)
 		rc = index_msi(&x);
 	if (rc != ESPDIAG_OK)
-		return rc;
+		return fail(errmsg, rc, &x, NULL);
 	espdiag_report *r = calloc(1, sizeof *r);
 	if (r == NULL) {
 		free(x.msi);
@@ -1706,9 +1730,21 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	if (x.rc != ESPDIAG_OK) {
 		rc = x.rc;
 		espdiag_report_free(r);
-		return rc;
+		return fail(errmsg, rc, NULL, NULL);
 	}
 	finish(&x);
 	*out = r;
 	return ESPDIAG_OK;
+}
+
+int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
+                     const espdiag_diagnose_options *opts)
+{
+	return diagnose(out, NULL, esp, opts);
+}
+
+int espdiag_diagnose_ex(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                        const espdiag_diagnose_options *opts)
+{
+	return diagnose(out, errmsg, esp, opts);
 }

@@ -1036,6 +1036,79 @@ START_TEST(test_order)
 }
 END_TEST
 
+/* espdiag_diagnose_ex says which id to skip is unknown; the text report
+ * with options groups, filters and rejects what it does not know. */
+START_TEST(test_diagnose_ex)
+{
+	espdiag_registry *reg = tu_open_text("Windows Registry Editor Version 5.00\n\n"
+	                                     "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n");
+	espdiag_esp *esp = NULL;
+	espdiag_report *r = NULL;
+	char *msg = (char *)"unset";
+	ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.skip_rules_csv = "esp-completed, app-install-faild ,x";
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(msg, "no rule \"app-install-faild\" to skip (see espdiag_rule_at())");
+	espdiag_free(msg);
+	const char *list[] = { "nope", NULL };
+	o.skip_rules_csv = NULL;
+	o.skip_rules = list;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_str_eq(msg, "no rule \"nope\" to skip (see espdiag_rule_at())");
+	espdiag_free(msg);
+	o.version = 99;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_str_eq(msg, "unknown espdiag_diagnose_options version");
+	espdiag_free(msg);
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, NULL, esp, &o), ESPDIAG_EINVAL);
+	o.version = ESPDIAG_DIAGNOSE_OPTIONS_VERSION;
+	o.skip_rules = NULL;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_OK);
+	ck_assert_ptr_null(msg);
+	ck_assert_str_eq(espdiag_finding_id(espdiag_report_finding_at(r, 0)), "no-esp-data");
+
+	/* Text with options: without any, what espdiag_report_write_text()
+	 * writes; a width wraps every line that has a space to break at. */
+	espdiag_text_options t = ESPDIAG_TEXT_OPTIONS_INIT;
+	char *buf = NULL, *plain = NULL;
+	size_t len = 0, plain_len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, NULL, mem), ESPDIAG_OK);
+	fclose(mem);
+	mem = open_memstream(&plain, &plain_len);
+	ck_assert_int_eq(espdiag_report_write_text(r, 0, mem), ESPDIAG_OK);
+	fclose(mem);
+	ck_assert_str_eq(buf, plain);
+	free(buf);
+	t.width = 30;
+	mem = open_memstream(&buf, &len);
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, mem), ESPDIAG_OK);
+	fclose(mem);
+	ck_assert_uint_gt(len, plain_len);
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *word = line + strspn(line, " ");
+		ck_assert_msg(strlen(line) <= 30 || strchr(word, ' ') == NULL, "not wrapped: %s", line);
+	}
+	free(buf);
+	free(plain);
+	t.width = 30;
+	t.min_severity = ESPDIAG_SEVERITY_ERROR + 1;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	t.min_severity = 0;
+	t.flags = 0x80;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	t.flags = ESPDIAG_TEXT_GROUP;
+	t.version = 0;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_report_write_text_ex(NULL, NULL, stdout), ESPDIAG_EINVAL);
+	espdiag_report_free(r);
+	espdiag_esp_free(esp);
+	espdiag_registry_free(reg);
+}
+END_TEST
+
 START_TEST(test_options)
 {
 	diag d = { 0 };
@@ -1463,6 +1536,7 @@ Suite *suite_diagnose(void)
 	tcase_add_test(tc, test_finding_details);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_diagnose_ex);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tc, test_subject, 0, (int)(sizeof subjects / sizeof subjects[0]));
 	tcase_add_test(tc, test_json_subject_error);

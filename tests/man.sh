@@ -56,6 +56,14 @@ if command -v man > /dev/null 2>&1 && command -v make > /dev/null 2>&1; then
 		out=$(MANPATH="${man3%/man3}" MANWIDTH=80 man -P cat espdiag_registry_open_file 2> /dev/null |
 			col -b | grep -c 'espdiag_registry_open_file')
 		[ "${out:-0}" -gt 0 ] || bad "man espdiag_registry_open_file shows no espdiag_registry_open_file"
+		# What else install-data puts where espdiag(1) and README.md say.
+		for f in share/espdiag/schema/espdiag-report-1.schema.json \
+			share/espdiag/schema/espdiag-timeline-1.schema.json \
+			share/doc/libespdiag/examples/failed_apps.c \
+			share/doc/libespdiag/examples/data/MDMDiagReport_RegistryDump.reg; do
+			n=$((n + 1))
+			[ -n "$(find "$stage" -path "*/$f")" ] || bad "make install-data does not install $f"
+		done
 		n=$((n + 1))
 		make -s -C "$top_builddir" uninstall-man uninstall-hook DESTDIR="$stage" > "$stage/log" 2>&1 &&
 			[ -z "$(find "$stage" -name 'espdiag*.3')" ] ||

@@ -285,6 +285,20 @@ typedef struct espdiag_diagnose_options {
 ESPDIAG_API int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
                                  const espdiag_diagnose_options *opts);
 
+/*
+ * espdiag_diagnose_ex - espdiag_diagnose() that also says why it failed:
+ * a diagnosis has no handle to keep a message on, so on failure *errmsg
+ * (when errmsg is not NULL) is set to an English message, such as
+ * 'no rule "app-install-faild" to skip (see espdiag_rule_at())' for an
+ * unknown id in skip_rules or skip_rules_csv; NULL on success (and when
+ * even the message could not be allocated).
+ * Returns as espdiag_diagnose().
+ * Ownership: *out as espdiag_diagnose(); *errmsg must be freed with
+ * espdiag_free().
+ */
+ESPDIAG_API int espdiag_diagnose_ex(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                                    const espdiag_diagnose_options *opts);
+
 /* espdiag_report_free - frees the report and everything it handed out. NULL is a no-op. */
 ESPDIAG_API void espdiag_report_free(espdiag_report *report);
 
