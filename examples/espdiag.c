@@ -658,10 +658,11 @@ static int diagnose_one(const arg *in, const options *o, bool json)
 	int status = EXIT_OK;
 	if (rc == ESPDIAG_OK)
 		rc = espdiag_esp_load(&esp, reg);
+	char *why = NULL;
 	if (rc == ESPDIAG_OK)
-		rc = espdiag_diagnose(&report, esp, &opts);
+		rc = espdiag_diagnose_ex(&report, &why, esp, &opts);
 	if (rc != ESPDIAG_OK && message == NULL) {
-		message = espdiag_strerror(rc);
+		message = why ? why : espdiag_strerror(rc);
 		fputs("espdiag: ", stderr);
 		put(stderr, in->word);
 		fprintf(stderr, ": %s\n", message);
@@ -689,6 +690,7 @@ static int diagnose_one(const arg *in, const options *o, bool json)
 	}
 	if (!json && reg != NULL)
 		print_warnings(reg, o);
+	espdiag_free(why);
 	espdiag_report_free(report);
 	espdiag_esp_free(esp);
 	close_evidence(bundle, reg);

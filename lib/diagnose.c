@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 const espdiag_rule diag_rules[RULE_COUNT] = {
 	{ "no-esp-data", ESPDIAG_SEVERITY_ERROR,
@@ -257,6 +258,7 @@ void diag_ev(diag_run *x, espdiag_finding *f, const char *key, const char *value
 		return;
 	}
 	diag_evidence *e = &f->evidence[f->evidence_count++];
+	*e = (diag_evidence){ 0 };
 	e->key = diag_keep(x, key ? key : "");
 	e->value = diag_keep(x, value);
 	e->data = diag_keep(x, data);
@@ -1356,6 +1358,13 @@ static void damage_evidence(diag_run *x, espdiag_finding *f, const char *where,
 	const char *pos = w->line ? diag_fmt(x, "line %" PRIu64 ", column %" PRIu64, w->line, w->column)
 	                          : diag_fmt(x, "offset %" PRIu64, w->offset);
 	diag_ev(x, f, where, pos, w->message);
+	if (f != NULL && x->rc == ESPDIAG_OK) {
+		diag_evidence *e = &f->evidence[f->evidence_count - 1];
+		e->has_position = true;
+		e->line = w->line;
+		e->column = w->column;
+		e->offset = w->offset;
+	}
 }
 
 /* What rule withheld, with the part of it that rests on absence. */
@@ -1477,8 +1486,11 @@ static int parse_skips(diag_run *x, const espdiag_diagnose_options *o)
 {
 	for (size_t i = 0; o->skip_rules && o->skip_rules[i]; i++) {
 		int k = rule_index(o->skip_rules[i], strlen(o->skip_rules[i]));
-		if (k < 0)
+		if (k < 0) {
+			x->bad_id = o->skip_rules[i];
+			x->bad_id_len = strlen(o->skip_rules[i]);
 			return ESPDIAG_EINVAL;
+		}
 		x->skip[k] = true;
 	}
 	const char *p = o->skip_rules_csv;
@@ -1493,8 +1505,11 @@ static int parse_skips(diag_run *x, const espdiag_diagnose_options *o)
 			e--;
 		if (e > p) {
 			int k = rule_index(p, (size_t)(e - p));
-			if (k < 0)
+			if (k < 0) {
+				x->bad_id = p;
+				x->bad_id_len = (size_t)(e - p);
 				return ESPDIAG_EINVAL;
+			}
 			x->skip[k] = true;
 		}
 		p = end;
@@ -1609,7 +1624,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	/* Only this thread sees the stream; the model's writer makes a call
 	 * per character, and stdio's lock per call was most of its cost. */
 	__fsetlocking(mem, FSETLOCKING_BYCALLER);
-	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_ALL_V2, mem);
+	int rc = espdiag_esp_write_json(esp, ESPDIAG_ESP_JSON_REPORT, mem);
 	if (fclose(mem) != 0 && rc == ESPDIAG_OK)
 		rc = ESPDIAG_ENOMEM;
 	if (k.failed && rc == ESPDIAG_OK)
@@ -1628,7 +1643,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	r->has_devprep_status = d->page_status.number.has;
 	r->devprep_status = d->page_status.number.value;
 	size_t ne = espdiag_esp_scenario_evidence_count(esp);
-	r->scenario_evidence = ne ? esp_arena_alloc(&r->arena, ne * sizeof *r->scenario_evidence)
+	r->scenario_evidence = ne ? esp_arena_calloc(&r->arena, ne, sizeof *r->scenario_evidence)
 	                          : NULL;
 	if (ne && r->scenario_evidence == NULL)
 		return ESPDIAG_ENOMEM;
@@ -1640,8 +1655,12 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 		c->data = diag_keep(x, e->data);
 	}
 
+	r->generated_at = (int64_t)time(NULL);
+	if (reg != NULL && x->rc == ESPDIAG_OK && diag_report_type_evidence(r, reg) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
 	if (reg != NULL && espdiag_registry_source_count(reg) > 0) {
 		r->has_input = true;
+		r->prefix = diag_keep(x, espdiag_registry_source_property(reg, 0, "prefix"));
 		r->path = diag_keep(x, espdiag_registry_source_property(reg, 0, "path"));
 		r->format = diag_keep(x, espdiag_registry_source_property(reg, 0, "format"));
 		r->encoding = diag_keep(x, espdiag_registry_source_property(reg, 0, "encoding"));
@@ -1684,19 +1703,37 @@ static int copy_bundle(diag_run *x, const espdiag_bundle *b)
 	return x->rc;
 }
 
-int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
-                     const espdiag_diagnose_options *opts)
+/* The message of a failed diagnosis into *errmsg (when errmsg is not
+ * NULL); returns rc. */
+static int fail(char **errmsg, int rc, const diag_run *x, const char *what)
+{
+	if (errmsg == NULL)
+		return rc;
+	char buf[256];
+	if (x != NULL && x->bad_id != NULL)
+		snprintf(buf, sizeof buf, "no rule \"%.*s\" to skip (see espdiag_rule_at())",
+		         (int)(x->bad_id_len < 128 ? x->bad_id_len : 128), x->bad_id);
+	else
+		snprintf(buf, sizeof buf, "%s", what ? what : espdiag_strerror(rc));
+	*errmsg = strdup(buf);
+	return rc;
+}
+
+static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                    const espdiag_diagnose_options *opts)
 {
 	static const espdiag_diagnose_options defaults = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	if (errmsg != NULL)
+		*errmsg = NULL;
 	if (out == NULL)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "out is NULL");
 	*out = NULL;
 	if (esp == NULL)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "esp is NULL");
 	if (opts == NULL)
 		opts = &defaults;
 	if (opts->version < 1 || opts->version > ESPDIAG_DIAGNOSE_OPTIONS_VERSION)
-		return ESPDIAG_EINVAL;
+		return fail(errmsg, ESPDIAG_EINVAL, NULL, "unknown espdiag_diagnose_options version");
 	diag_run x = { 0 };
 	x.esp = esp;
 	x.app_minutes = opts->app_minutes ? opts->app_minutes : ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES;
@@ -1704,7 +1741,7 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	if (rc == ESPDIAG_OK)
 		rc = index_msi(&x);
 	if (rc != ESPDIAG_OK)
-		return rc;
+		return fail(errmsg, rc, &x, NULL);
 	espdiag_report *r = calloc(1, sizeof *r);
 	if (r == NULL) {
 		free(x.msi);
@@ -1751,9 +1788,21 @@ int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
 	if (x.rc != ESPDIAG_OK) {
 		rc = x.rc;
 		espdiag_report_free(r);
-		return rc;
+		return fail(errmsg, rc, NULL, NULL);
 	}
 	finish(&x);
 	*out = r;
 	return ESPDIAG_OK;
+}
+
+int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
+                     const espdiag_diagnose_options *opts)
+{
+	return diagnose(out, NULL, esp, opts);
+}
+
+int espdiag_diagnose_ex(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                        const espdiag_diagnose_options *opts)
+{
+	return diagnose(out, errmsg, esp, opts);
 }

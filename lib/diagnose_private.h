@@ -46,6 +46,13 @@ typedef struct diag_evidence {
 	const char *key;
 	const char *value;
 	const char *data;
+	/* The value's type and data as JSON members ("type":"REG_DWORD",
+	 * "data":4), from the registry when the report was made; NULL when the
+	 * value was not found (see diag_report_type_evidence()). */
+	const char *typed;
+	/* A reader's warning (input-damaged): where it was. */
+	bool has_position;
+	uint64_t line, column, offset;
 } diag_evidence;
 
 struct espdiag_finding {
@@ -106,7 +113,13 @@ struct espdiag_report {
 	bool has_devprep;            /* device preparation was in use: its page status below */
 	bool has_devprep_status;
 	uint32_t devprep_status;     /* PageStatus */
+	const char *prefix;          /* where the first source is mounted */
+	int64_t generated_at;        /* when espdiag_diagnose() made it, Unix seconds */
 };
+
+/* Looks each finding's evidence up in reg and records its type and typed
+ * data (report.c). Returns ESPDIAG_OK or ESPDIAG_ENOMEM. */
+int diag_report_type_evidence(espdiag_report *r, const espdiag_registry *reg);
 
 /* The HRESULT of an installer exit code or an IME ErrorCode (see
  * espdiag_error_describe_exit_code()); false for 0 or a number that is

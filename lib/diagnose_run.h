@@ -29,6 +29,8 @@ typedef struct diag_run {
 	msi_ref *msi;                     /* malloc'd, by product code (case-insensitive) */
 	size_t msi_count;
 	int rc;                           /* first ENOMEM */
+	const char *bad_id;               /* an unknown id to skip (not NUL-terminated) */
+	size_t bad_id_len;
 } diag_run;
 
 /* printf into the report's arena; "" (and x->rc set) when out of memory. */

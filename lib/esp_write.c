@@ -87,8 +87,9 @@ static void write_first_sync(FILE *out, const espdiag_esp_first_sync *f)
 	putc('}', out);
 }
 
-static void write_enrollments(FILE *out, const espdiag_esp *esp)
+static void write_enrollments(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	fputs("\"enrollments\":[", out);
 	for (size_t i = 0; i < esp->enrollments.n; i++) {
 		const espdiag_esp_enrollment *e = esp->enrollments.v[i];
@@ -110,8 +111,9 @@ static void write_enrollments(FILE *out, const espdiag_esp *esp)
 	putc(']', out);
 }
 
-static void write_autopilot(FILE *out, const espdiag_esp *esp)
+static void write_autopilot(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	const espdiag_esp_autopilot *a = &esp->autopilot;
 	bool first = true;
 	fputs("\"autopilot\":", out);
@@ -149,7 +151,7 @@ static void write_autopilot(FILE *out, const espdiag_esp *esp)
 	putc('}', out);
 }
 
-static void write_phases(FILE *out, const espdiag_esp *esp)
+static void write_phases(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
 	fputs("\"phases\":[", out);
 	for (size_t i = 0; i < esp->phases.n; i++) {
@@ -160,12 +162,19 @@ static void write_phases(FILE *out, const espdiag_esp *esp)
 		json_str(out, "status", espdiag_esp_phase_status_name(p->status), &first);
 		json_str(out, "sid", p->sid, &first);
 		json_str(out, "evidence", p->key, &first);
+		if (parts & ESPDIAG_ESP_JSON_SOURCES) {
+			json_key(out, "sources", &first);
+			putc('[', out);
+			if (p->key != NULL)
+				esp_json_source(out, p->key, NULL, false, 0, NULL);
+			putc(']', out);
+		}
 		putc('}', out);
 	}
 	putc(']', out);
 }
 
-static void write_items(FILE *out, const espdiag_esp *esp)
+static void write_items(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
 	fputs("\"items\":[", out);
 	for (size_t i = 0; i < esp->items.n; i++) {
@@ -187,6 +196,14 @@ static void write_items(FILE *out, const espdiag_esp *esp)
 		const espdiag_esp_app *app = ((const esp_item *)it)->app;
 		if (app != NULL && app->error_hresult.has)
 			json_u32(out, "error_hresult", app->error_hresult, &first);
+		if (parts & ESPDIAG_ESP_JSON_SOURCES) {
+			json_key(out, "sources", &first);
+			putc('[', out);
+			if (it->key != NULL)
+				esp_json_source(out, it->key, it->value, it->state_raw.has,
+				                it->state_raw.value, it->state);
+			putc(']', out);
+		}
 		putc('}', out);
 	}
 	putc(']', out);
@@ -217,8 +234,9 @@ static bool json_source(FILE *out, const char *name, const char *key, const char
 	return true;
 }
 
-static void write_ime_apps(FILE *out, const espdiag_esp *esp)
+static void write_ime_apps(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	fputs("\"ime_apps\":[", out);
 	for (size_t i = 0; i < esp->ime_apps.n; i++) {
 		const espdiag_esp_ime_app *a = esp->ime_apps.v[i];
@@ -254,8 +272,9 @@ static void write_ime_apps(FILE *out, const espdiag_esp *esp)
 	putc(']', out);
 }
 
-static void write_office(FILE *out, const espdiag_esp *esp)
+static void write_office(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	fputs("\"office\":[", out);
 	for (size_t i = 0; i < esp->office.n; i++) {
 		const espdiag_esp_office *o = esp->office.v[i];
@@ -275,8 +294,9 @@ static void write_office(FILE *out, const espdiag_esp *esp)
 	putc(']', out);
 }
 
-static void write_page(FILE *out, const espdiag_esp *esp)
+static void write_page(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	fputs("\"page\":[", out);
 	for (size_t i = 0; i < esp->page.n; i++) {
 		const espdiag_esp_page_category *c = esp->page.v[i];
@@ -307,8 +327,9 @@ static void write_page(FILE *out, const espdiag_esp *esp)
 	putc(']', out);
 }
 
-static void write_omadm(FILE *out, const espdiag_esp *esp)
+static void write_omadm(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	fputs("\"omadm\":{\"accounts\":[", out);
 	for (size_t i = 0; i < esp->omadm.n; i++) {
 		const espdiag_esp_omadm_account *a = esp->omadm.v[i];
@@ -387,8 +408,9 @@ static void write_workload(FILE *out, const espdiag_esp_workload *w)
 	putc('}', out);
 }
 
-static void write_devprep(FILE *out, const espdiag_esp *esp)
+static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
 {
+	(void)parts;
 	const espdiag_esp_devprep *d = &esp->devprep;
 	bool first = true;
 	fputs("\"device_preparation\":{", out);
@@ -437,24 +459,118 @@ static void write_devprep(FILE *out, const espdiag_esp *esp)
 	fputs("]}", out);
 }
 
+/* "sources":[{...}] of one value the model read as a number. */
+static void json_sources1(FILE *out, const char *key, const char *value, espdiag_esp_u32 v,
+                          const char *display, bool *first)
+{
+	json_key(out, "sources", first);
+	putc('[', out);
+	if (key != NULL && v.has)
+		esp_json_source(out, key, value, true, v.value, display);
+	putc(']', out);
+}
+
+static void write_providers(FILE *out, const espdiag_esp *esp, uint32_t parts)
+{
+	(void)parts;
+	fputs("\"providers\":[", out);
+	for (size_t i = 0; i < esp->providers.n; i++) {
+		const espdiag_esp_provider *p = esp->providers.v[i];
+		bool first = true;
+		const char *state = p->state.has ? espdiag_esp_provider_state_name(p->state.value) : NULL;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", p->key, &first);
+		json_str(out, "name", p->name, &first);
+		json_str(out, "kind", espdiag_esp_provider_kind_name(p->kind), &first);
+		json_str(out, "state", state, &first);
+		json_u32(out, "state_raw", p->state, &first);
+		json_key(out, "last_error", &first);
+		if (p->last_error.has)
+			esp_json_error_object(out, p->last_error.value, false, 0);
+		else
+			fputs("null", out);
+		json_u32(out, "timeout", p->timeout, &first);
+		json_str(out, "resource_types_key", p->resource_types_key, &first);
+		json_key(out, "tracked_resource_types", &first);
+		putc('[', out);
+		for (size_t j = 0; j < p->resource_type_count; j++) {
+			bool f = true;
+			fputs(j ? ",{" : "{", out);
+			json_str(out, "name", p->resource_types[j].name, &f);
+			json_u32(out, "value", p->resource_types[j].value, &f);
+			putc('}', out);
+		}
+		putc(']', out);
+		json_sources1(out, p->key, "InstallationState", p->state, state, &first);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void write_setup(FILE *out, const espdiag_esp_setup *s)
+{
+	bool first = true;
+	putc('{', out);
+	json_str(out, "context", s->sid ? "user" : "device", &first);
+	json_str(out, "sid", s->sid, &first);
+	json_str(out, "key", s->key, &first);
+	json_u32(out, "has_provisioning_completed", s->has_provisioning_completed, &first);
+	json_str(out, "apps_key", s->apps_key, &first);
+	json_u32(out, "locked", s->locked, &first);
+	json_key(out, "policy_providers", &first);
+	putc('[', out);
+	for (size_t i = 0; i < s->policy_provider_count; i++) {
+		const espdiag_esp_policy_provider *p = s->policy_providers[i];
+		bool f = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "key", p->key, &f);
+		json_str(out, "name", p->name, &f);
+		json_u32(out, "tracking_policies_created", p->tracking_policies_created, &f);
+		json_sources1(out, p->key, "TrackingPoliciesCreated", p->tracking_policies_created, NULL,
+		              &f);
+		putc('}', out);
+	}
+	putc(']', out);
+	json_key(out, "app_count", &first);
+	fprintf(out, "%zu", s->app_count);
+	json_sources1(out, s->key, "HasProvisioningCompleted", s->has_provisioning_completed, NULL,
+	              &first);
+	putc('}', out);
+}
+
+/* The device's setup (also when its key is absent: "key" null), then each
+ * user's. */
+static void write_setups(FILE *out, const espdiag_esp *esp, uint32_t parts)
+{
+	(void)parts;
+	fputs("\"setups\":[", out);
+	write_setup(out, &esp->device.pub);
+	for (size_t i = 0; i < esp->users.n; i++) {
+		putc(',', out);
+		write_setup(out, &((const esp_setup *)esp->users.v[i])->pub);
+	}
+	putc(']', out);
+}
+
 int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 {
-	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_ALL_V2) != 0)
+	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_REPORT) != 0)
 		return ESPDIAG_EINVAL;
 	bool first = true;
 	/* One writer per part bit, in bit order. */
-	static void (*const writers[])(FILE *, const espdiag_esp *) = {
+	static void (*const writers[])(FILE *, const espdiag_esp *, uint32_t) = {
 		write_enrollments, write_autopilot, write_phases, write_items,
 		write_ime_apps,    write_office,    write_page,   write_omadm,
+		write_providers,   write_setups,    NULL /* SOURCES: not a part */,
 		write_devprep
 	};
 	for (unsigned i = 0; i < sizeof writers / sizeof writers[0]; i++) {
-		if (!(parts & (1u << i)))
+		if (!(parts & (1u << i)) || writers[i] == NULL)
 			continue;
 		if (!first)
 			putc(',', out);
 		first = false;
-		writers[i](out, esp);
+		writers[i](out, esp, parts);
 	}
 	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
 }
@@ -498,6 +614,7 @@ static void write_change_json(FILE *out, const espdiag_esp_change *c)
 	bool first = true;
 	change_time(buf, s);
 	putc('{', out);
+	json_str(out, "schema", "espdiag-timeline/1", &first);
 	json_str(out, "time", s->time_valid ? buf : NULL, &first);
 	json_str(out, "timestamp", s->timestamp, &first);
 	json_bool(out, "last_logged_state", s->last_logged_state, &first);
@@ -517,7 +634,10 @@ static void write_change_json(FILE *out, const espdiag_esp_change *c)
 	putc('{', out);
 	json_str(out, "key", s->key, &first);
 	json_str(out, "value", e->value, &first);
-	fputs("}}\n", out);
+	fputs("},\"sources\":[", out);
+	esp_json_source(out, s->key, e->value, e->state.has, e->state.value,
+	                espdiag_esp_entry_state_name(s, e));
+	fputs("]}\n", out);
 }
 
 /* --- device preparation workloads in the timeline --- */
@@ -626,6 +746,11 @@ static void write_workload_json(FILE *out, const wl_event *e)
 	json_str(out, "key", w->key, &f);
 	json_str(out, "value", w->value, &f);
 	putc('}', out);
+	/* the shape of all evidence (diagnose.h): the JSON value it came from */
+	json_key(out, "sources", &first);
+	putc('[', out);
+	esp_json_source(out, w->key, w->value, false, 0, wl_state(e));
+	putc(']', out);
 	json_str(out, "event", e->start ? "start" : "state", &first);
 	json_key(out, "index", &first);
 	fprintf(out, "%zu", w->index);

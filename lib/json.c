@@ -5,8 +5,11 @@
  */
 #include "json.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <espdiag/diagnose.h>
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
 static size_t utf8_valid_len(const unsigned char *s, size_t n, uint32_t *cp)
@@ -100,4 +103,41 @@ int esp_json_cstr(FILE *out, const char *s)
 	if (s == NULL)
 		return fputs("null", out) < 0 ? -1 : 0;
 	return esp_json_string(out, s, strlen(s));
+}
+
+/* The known-codes table (errors.c) is data both the model's JSON and the
+ * diagnosis's describe codes from; it calls nothing above the model. */
+void esp_json_error_object(FILE *out, uint32_t code, bool has_exit_code, int64_t exit_code)
+{
+	const espdiag_error_info *info = NULL;
+	espdiag_error_describe(&info, code);
+	fprintf(out, "{\"hresult\":\"0x%08" PRIx32 "\",\"decimal\":%" PRId32 ",\"exit_code\":",
+	        code, (int32_t)code);
+	if (has_exit_code)
+		fprintf(out, "%" PRId64, exit_code);
+	else
+		fputs("null", out);
+	fputs(",\"symbol\":", out);
+	esp_json_cstr(out, info ? info->symbol : NULL);
+	fputs(",\"meaning\":", out);
+	esp_json_cstr(out, info ? info->meaning : NULL);
+	fprintf(out, ",\"community_only\":%s}",
+	        info && (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY) ? "true" : "false");
+}
+
+void esp_json_source(FILE *out, const char *key, const char *value, bool has_data, uint32_t data,
+                     const char *display)
+{
+	fputs("{\"key\":", out);
+	esp_json_cstr(out, key);
+	fputs(",\"value\":", out);
+	esp_json_cstr(out, value);
+	fputs(",\"type\":null,\"data\":", out);
+	if (has_data)
+		fprintf(out, "%" PRIu32, data);
+	else
+		fputs("null", out);
+	fputs(",\"display\":", out);
+	esp_json_cstr(out, display);
+	putc('}', out);
 }

@@ -5,7 +5,9 @@
 #ifndef ESPDIAG_JSON_H
 #define ESPDIAG_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -19,5 +21,24 @@ int esp_json_string(FILE *out, const char *s, size_t len);
 
 /* esp_json_string on a C string; NULL is written as null. */
 int esp_json_cstr(FILE *out, const char *s);
+
+/*
+ * The one writer of each shape that appears in several places
+ * (diagnose.h documents them):
+ *
+ * esp_json_error_object - the "error" object of an HRESULT:
+ *   {"hresult":"0x80070643","decimal":-2147023293,"exit_code":1603|null,
+ *    "symbol":...|null,"meaning":...|null,"community_only":false}
+ * exit_code is written when has_exit_code.
+ *
+ * esp_json_source - one object of a "sources" list:
+ *   {"key":...,"value":...|null,"type":null,"data":N|null,"display":...|null}
+ * for evidence the ESP model read as a number (data) with a name for
+ * people (display); the diagnosis writes its own typed data in the same
+ * shape (report.c).
+ */
+void esp_json_error_object(FILE *out, uint32_t code, bool has_exit_code, int64_t exit_code);
+void esp_json_source(FILE *out, const char *key, const char *value, bool has_data, uint32_t data,
+                     const char *display);
 
 #endif /* ESPDIAG_JSON_H */

@@ -90,6 +90,7 @@ typedef struct parser {
 	bool strict;             /* Windows' grammar (a header was found) */
 	bool hex_strings_fixed;  /* hex(1|2|7) data is made what Windows stores */
 	bool hex_strings_utf16;  /* ... from UTF-16 bytes (else from ANSI text) */
+	bool bom_then_utf16;     /* a UTF-8 BOM, then what looks like UTF-16LE */
 	int status;              /* ESPDIAG_ENOMEM stops the reader */
 
 	size_t pos;              /* next byte to read */
@@ -2095,6 +2096,10 @@ static void detect(parser *p, const espdiag_open_options *opts)
 	} else if (n >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF) {
 		p->enc = ENC_UTF8;
 		p->pos = 3;
+		/* A UTF-16 file an editor re-saved with a UTF-8 BOM in front:
+		 * its own BOM, or ASCII with a NUL after each character. */
+		p->bom_then_utf16 = n >= 7 && ((d[3] == 0xFF && d[4] == 0xFE) ||
+		                               (d[3] != 0 && d[4] == 0 && d[5] != 0 && d[6] == 0));
 	} else {
 		unsigned char h[64];
 		bool utf16;
@@ -2332,8 +2337,11 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	 * regedit header and no keys is an empty registry, as Windows imports
 	 * it; an empty file, or a BOM alone, is not a registry file. */
 	if (p.status == ESPDIAG_OK && p.dialect == DIALECT_DUMP && !p.key_found) {
-		rc = esp_err_set(err, ESPDIAG_EFORMAT, "%s: not a registry file (no key line found)",
-		                 in->name != NULL ? in->name : "(memory)");
+		rc = esp_err_set(err, ESPDIAG_EFORMAT, "%s: not a registry file (no key line found%s)",
+		                 in->name != NULL ? in->name : "(memory)",
+		                 p.bom_then_utf16 ? "; it looks like UTF-16 saved with a UTF-8 BOM: "
+		                                    "save it again as UTF-16LE or as UTF-8"
+		                                  : "");
 		esp_input_release(in);
 		esp_memtree_free(p.tree);
 		return rc;

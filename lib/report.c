@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <espdiag/version.h>
 
@@ -538,6 +539,88 @@ int espdiag_report_write_text_ex(const espdiag_report *r, const espdiag_text_opt
 
 /* --- JSON --- */
 
+/* "type":...,"data":... of a registry value: a DWORD or QWORD as a number,
+ * a string as a string, a multi-string as an array of strings, anything
+ * else as its bytes in lower-case hex. */
+static void typed_members(FILE *out, const espdiag_value *v)
+{
+	uint32_t type = espdiag_value_type(v), d;
+	uint64_t q;
+	char *str;
+	char **list;
+	size_t count;
+	const char *name = espdiag_reg_type_name(type);
+	fputs("\"type\":", out);
+	if (name != NULL)
+		fprintf(out, "\"%s\"", name);
+	else
+		fprintf(out, "\"REG_0x%" PRIx32 "\"", type);
+	fputs(",\"data\":", out);
+	if ((type == ESPDIAG_REG_DWORD || type == ESPDIAG_REG_DWORD_BIG_ENDIAN) &&
+	    espdiag_value_get_dword(v, &d) == ESPDIAG_OK) {
+		fprintf(out, "%" PRIu32, d);
+	} else if (type == ESPDIAG_REG_QWORD && espdiag_value_get_qword(v, &q) == ESPDIAG_OK) {
+		fprintf(out, "%" PRIu64, q);
+	} else if ((type == ESPDIAG_REG_SZ || type == ESPDIAG_REG_EXPAND_SZ) &&
+	           espdiag_value_get_string(&str, v) == ESPDIAG_OK) {
+		esp_json_cstr(out, str);
+		espdiag_free(str);
+	} else if (type == ESPDIAG_REG_MULTI_SZ &&
+	           espdiag_value_get_multi_string(&list, &count, v) == ESPDIAG_OK) {
+		putc('[', out);
+		for (size_t i = 0; i < count; i++) {
+			if (i)
+				putc(',', out);
+			esp_json_cstr(out, list[i]);
+		}
+		putc(']', out);
+		espdiag_free(list);
+	} else {
+		const unsigned char *b = espdiag_value_data(v);
+		size_t n = espdiag_value_size(v);
+		putc('"', out);
+		for (size_t i = 0; i < n; i++)
+			fprintf(out, "%02x", b[i]);
+		putc('"', out);
+	}
+}
+
+int diag_report_type_evidence(espdiag_report *r, const espdiag_registry *reg)
+{
+	/* Lookups only read the view; the API takes a non-const handle for
+	 * its error message, and espdiag_diagnose()'s caller owns reg while
+	 * it runs. */
+	espdiag_registry *view = (espdiag_registry *)(uintptr_t)reg;
+	for (size_t i = 0; i < r->finding_count; i++) {
+		espdiag_finding *f = r->findings[i];
+		for (size_t j = 0; j < f->evidence_count; j++) {
+			diag_evidence *e = &f->evidence[j];
+			const espdiag_key *key;
+			const espdiag_value *v;
+			if (e->value == NULL || e->has_position ||
+			    espdiag_registry_key(&key, view, e->key) != ESPDIAG_OK ||
+			    espdiag_key_value(&v, key, e->value) != ESPDIAG_OK)
+				continue;
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *mem = open_memstream(&buf, &len);
+			if (mem == NULL)
+				return ESPDIAG_ENOMEM;
+			typed_members(mem, v);
+			bool failed = ferror(mem) != 0;
+			if (fclose(mem) != 0 || failed || buf == NULL) {
+				free(buf);
+				return ESPDIAG_ENOMEM;
+			}
+			e->typed = esp_arena_strndup(&r->arena, buf, len);
+			free(buf);
+			if (e->typed == NULL)
+				return ESPDIAG_ENOMEM;
+		}
+	}
+	return ESPDIAG_OK;
+}
+
 /* A JSON string. Printable ASCII (registry paths, ids, our own text) is
  * written in runs here, '"' and '\\' escaped; a string with any other
  * byte goes whole through the shared escaper (json.c), which validates
@@ -594,22 +677,40 @@ static void json_subject(FILE *out, const espdiag_subject *s)
 /* The error object of a finding's code (diagnose.h), or null. */
 static void json_error(FILE *out, const espdiag_finding *f)
 {
-	const espdiag_error_info *info = NULL;
-	if (!f->has_code) {
-		fputs("null", out);
-		return;
-	}
-	espdiag_error_describe(&info, f->code);
-	fprintf(out, "{\"hresult\":\"0x%08" PRIx32 "\",\"decimal\":%" PRId32 ",\"exit_code\":",
-	        f->code, (int32_t)f->code);
-	if (f->has_exit_code)
-		fprintf(out, "%" PRId64, f->exit_code);
+	if (f->has_code)
+		esp_json_error_object(out, f->code, f->has_exit_code, f->exit_code);
 	else
 		fputs("null", out);
-	json_member(out, "symbol", info ? info->symbol : NULL, true);
-	json_member(out, "meaning", info ? info->meaning : NULL, true);
-	fprintf(out, ",\"community_only\":%s}",
-	        info && (info->flags & ESPDIAG_ERROR_COMMUNITY_ONLY) ? "true" : "false");
+}
+
+/* A reader's warning's position members, as in "input"'s "warnings" (line
+ * and column 0 for a hive; offset as the reader gave it), after others. */
+static void json_position(FILE *out, const diag_evidence *e)
+{
+	json_member(out, "path", e->key, true);
+	fprintf(out, ",\"line\":%" PRIu64 ",\"column\":%" PRIu64 ",\"offset\":%" PRIu64, e->line,
+	        e->column, e->offset);
+}
+
+/* A finding's evidence in the shape of every "sources" list (diagnose.h):
+ * {"key","value","type","data","display"}, and the position of a
+ * reader's warning. */
+static void json_sources(FILE *out, const espdiag_finding *f)
+{
+	fputs(",\"sources\":[", out);
+	for (size_t i = 0; i < f->evidence_count; i++) {
+		const diag_evidence *e = &f->evidence[i];
+		fputs(i ? ",{" : "{", out);
+		json_member(out, "key", e->key, false);
+		json_member(out, "value", e->has_position ? NULL : e->value, true);
+		putc(',', out);
+		fputs(e->typed ? e->typed : "\"type\":null,\"data\":null", out);
+		json_member(out, "display", e->data, true);
+		if (e->has_position)
+			json_position(out, e);
+		putc('}', out);
+	}
+	putc(']', out);
 }
 
 /* An evidence list (a finding's, the scenario's). */
@@ -622,6 +723,8 @@ static void json_evidence(FILE *out, const diag_evidence *ev, size_t n)
 		json_member(out, "key", e->key, false);
 		json_member(out, "value", e->value, true);
 		json_member(out, "data", e->data, true);
+		if (e->has_position)
+			json_position(out, e);
 		putc('}', out);
 	}
 	putc(']', out);
@@ -639,6 +742,7 @@ static void json_finding(FILE *out, const espdiag_finding *f)
 	json_member(out, "remediation", f->remediation, true);
 	fputs(",\"evidence\":", out);
 	json_evidence(out, f->evidence, f->evidence_count);
+	json_sources(out, f);
 	json_member(out, "sid", f->sid, true);
 	fputs(",\"error_code\":", out);
 	if (f->has_code)
@@ -686,7 +790,12 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 		return ESPDIAG_EINVAL;
 	fputs("{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":", out);
 	json_str(out, espdiag_version());
-	fputs("},\"input\":{", out);
+	char when[32] = "";
+	struct tm tm;
+	time_t t = (time_t)r->generated_at;
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(out, "},\"generated_at\":\"%s\",\"input\":{", when);
 	json_member(out, "path", r->path, false);
 	json_member(out, "format", r->format, true);
 	json_member(out, "encoding", r->encoding, true);
@@ -712,7 +821,8 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 		json_member(out, "message", w->message, true);
 		putc('}', out);
 	}
-	fputs("]", out);
+	putc(']', out);
+	json_member(out, "prefix", r->prefix, true);
 	json_bundle(out, r);
 	fprintf(out,
 	        "},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"

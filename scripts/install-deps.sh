@@ -7,6 +7,6 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config check libjansson-dev \
 	libhivex-dev libhivex-bin libwin-hivex-perl \
-	valgrind groff-base mandoc abigail-tools python3 ca-certificates \
+	valgrind groff-base mandoc abigail-tools python3 python3-jsonschema ca-certificates \
 	libarchive-dev gcab \
 	libevtx-dev libbfio-dev libexpat1-dev libevtx-utils

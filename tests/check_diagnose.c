@@ -1041,6 +1041,79 @@ START_TEST(test_order)
 }
 END_TEST
 
+/* espdiag_diagnose_ex says which id to skip is unknown; the text report
+ * with options groups, filters and rejects what it does not know. */
+START_TEST(test_diagnose_ex)
+{
+	espdiag_registry *reg = tu_open_text("Windows Registry Editor Version 5.00\n\n"
+	                                     "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n");
+	espdiag_esp *esp = NULL;
+	espdiag_report *r = NULL;
+	char *msg = (char *)"unset";
+	ck_assert_int_eq(espdiag_esp_load(&esp, reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.skip_rules_csv = "esp-completed, app-install-faild ,x";
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_ptr_null(r);
+	ck_assert_str_eq(msg, "no rule \"app-install-faild\" to skip (see espdiag_rule_at())");
+	espdiag_free(msg);
+	const char *list[] = { "nope", NULL };
+	o.skip_rules_csv = NULL;
+	o.skip_rules = list;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_str_eq(msg, "no rule \"nope\" to skip (see espdiag_rule_at())");
+	espdiag_free(msg);
+	o.version = 99;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_EINVAL);
+	ck_assert_str_eq(msg, "unknown espdiag_diagnose_options version");
+	espdiag_free(msg);
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, NULL, esp, &o), ESPDIAG_EINVAL);
+	o.version = ESPDIAG_DIAGNOSE_OPTIONS_VERSION;
+	o.skip_rules = NULL;
+	ck_assert_int_eq(espdiag_diagnose_ex(&r, &msg, esp, &o), ESPDIAG_OK);
+	ck_assert_ptr_null(msg);
+	ck_assert_str_eq(espdiag_finding_id(espdiag_report_finding_at(r, 0)), "no-esp-data");
+
+	/* Text with options: without any, what espdiag_report_write_text()
+	 * writes; a width wraps every line that has a space to break at. */
+	espdiag_text_options t = ESPDIAG_TEXT_OPTIONS_INIT;
+	char *buf = NULL, *plain = NULL;
+	size_t len = 0, plain_len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, NULL, mem), ESPDIAG_OK);
+	fclose(mem);
+	mem = open_memstream(&plain, &plain_len);
+	ck_assert_int_eq(espdiag_report_write_text(r, 0, mem), ESPDIAG_OK);
+	fclose(mem);
+	ck_assert_str_eq(buf, plain);
+	free(buf);
+	t.width = 30;
+	mem = open_memstream(&buf, &len);
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, mem), ESPDIAG_OK);
+	fclose(mem);
+	ck_assert_uint_gt(len, plain_len);
+	for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *word = line + strspn(line, " ");
+		ck_assert_msg(strlen(line) <= 30 || strchr(word, ' ') == NULL, "not wrapped: %s", line);
+	}
+	free(buf);
+	free(plain);
+	t.width = 30;
+	t.min_severity = ESPDIAG_SEVERITY_ERROR + 1;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	t.min_severity = 0;
+	t.flags = 0x80;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	t.flags = ESPDIAG_TEXT_GROUP;
+	t.version = 0;
+	ck_assert_int_eq(espdiag_report_write_text_ex(r, &t, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_report_write_text_ex(NULL, NULL, stdout), ESPDIAG_EINVAL);
+	espdiag_report_free(r);
+	espdiag_esp_free(esp);
+	espdiag_registry_free(reg);
+}
+END_TEST
+
 START_TEST(test_options)
 {
 	diag d = { 0 };
@@ -1098,7 +1171,7 @@ START_TEST(test_options)
 	ck_assert_int_eq(espdiag_report_to_json(&json, r), ESPDIAG_OK);
 	ck_assert_ptr_nonnull(strstr(json, "\"input\":{\"path\":null,\"format\":null,\"encoding\":"
 	                                   "null,\"dialect\":null,\"member\":null,\"members\":[],"
-	                                   "\"warnings\":[]}"));
+	                                   "\"warnings\":[],\"prefix\":null}"));
 	espdiag_free(json);
 	/* The report outlives the model and the registry. */
 	espdiag_esp_free(esp);
@@ -1173,61 +1246,106 @@ static const char render_text[] =
 	"        SkipUserStatusPage = 0xffffffff\n";
 
 static const char render_json[] =
-	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"input\":{\"p"
-	"ath\":\"@PATH@\",\"format\":\"reg\",\"encoding\":\"utf-8\",\"dialect\":\"regedit5\",\"member\":null,\"members\":[],\"warnings\":[]},\"sum"
-	"mary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1,\"incomplete\":false},"
-	/* Added in 0.2: the scenario. */
-	"\"scenario\":{\"name\":\"esp_only\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"value\":null,\"data\":\"present\"},{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\",\"value\":null,\"data\":\"present\"}]},"
-	"\"enrollments\":[{\"guid\":\"{11"
-	"111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enr"
-	"ollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,\"upn\":null,\"tenant_"
-	"id\":null,\"enrollment_type\":null,\"first_sync\":{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Micro"
-	"soft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"skip_device_statu"
-	"s_page\":null,\"skip_user_status_page\":4294967295,\"device_page_skipped\":false,\"user_page_s"
-	"kipped\":true,\"block_in_status_page\":null,\"block_flags\":[],\"sync_failure_timeout\":null,\"t"
-	"imeout_minutes\":60,\"timeout_is_default\":true,\"allow_collect_logs_button\":null,\"custom_er"
-	"ror_text\":null,\"is_sync_done\":null,\"is_server_provisioning_done\":null,\"applications_dura"
-	"tion\":null,\"policy_duration\":null,\"networking_duration\":null,\"certificates_duration\":nul"
-	"l,\"timestamp\":null,\"timestamp_filetime\":null}}],\"autopilot\":null,\"phases\":[{\"phase\":\"dev"
-	"ice_preparation\",\"status\":\"completed\",\"sid\":null,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWAR"
-	"E\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\DevicePreparation\\\\P"
-	"olicyProviders\\\\Sidecar\"},{\"phase\":\"device_setup\",\"status\":\"failed\",\"sid\":null,\"evidence"
-	"\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking"
-	"\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_"
-	"1\"},{\"phase\":\"account_setup\",\"status\":\"skipped\",\"sid\":null,\"evidence\":\"HKEY_LOCAL_MACHIN"
-	"E\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\"}"
-	"],\"items\":[{\"kind\":\"win32_app\",\"id\":\"Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"c"
-	"ontext\":\"device\",\"sid\":null,\"phase\":\"device_setup\",\"state\":\"error\",\"state_raw\":4,\"ime\":f"
-	"alse,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\Enrollment"
-	"StatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000"
-	"-000000000001_1\",\"value\":\"InstallationState\"}],\"ime_apps\":[],\"office\":[],\"page\":[],\"omad"
-	"m\":{\"accounts\":[],\"odj_applied\":null,\"policy_nodes\":[]},"
-	/* Added in 0.2: device preparation (v2). */
-	"\"device_preparation\":{\"key\":null,\"in_use\":false,\"hint\":null,\"hinted\":false,\"page_enabled\":null,\"page_settings\":null,\"settings\":null,\"page_status\":null,\"page_status_name\":null,\"page_error_phase\":null,\"page_error_code\":null,\"page_error_details\":null,\"mdm_agent_installed\":null,\"mdm_progress\":null,\"bootstrapper_class_id\":null,\"bootstrapper_execution_context\":null,\"bootstrapper_installation_status_uri\":null,\"workloads\":[]},"
-	"\"findings\":[{\"id\":\"app-install-failed\",\"s"
-	"everity\":\"error\",\"phase\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-00000"
-	"0000001 (version 1) failed to install\",\"detail\":\"In device setup, the tracked app Win32A"
-	"pp_aaaaaaaa-0000-4000-8000-000000000001_1 (provider Sidecar) is in InstallationState 4 ("
-	"error): the ESP stops here unless \\\"Continue anyway\\\" is allowed.\",\"remediation\":\"Open t"
-	"he app aaaaaaaa-0000-4000-8000-000000000001 in Intune (Apps > All apps; the id is in the"
-	" app's address) and its device install status; on the device, read C:\\\\ProgramData\\\\Micr"
-	"osoft\\\\IntuneManagementExtension\\\\Logs\\\\AppWorkload.log (or IntuneManagementExtension.lo"
-	"g) for its exit code. Fix the install command, detection rule or requirements, or remove"
-	" the app from the ESP's blocking apps.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE"
-	"\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking"
-	"\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"value\":\"InstallationState\","
-	"\"data\":\"4 (error)\"}],\"sid\":null,\"error_code\":null,\"subject\":{\"kind\":\"win32_app\",\"id"
-	"\":\"aaaaaaaa-0000-4000-8000-000000000001\",\"name\":null,\"context\":\"device\",\"sid\":null},"
-	"\"error\":null},{\"id\":\"phase-skipped\",\"severity\":\"inf"
-	"o\",\"phase\":\"account_setup\",\"title\":\"The account setup phase of the ESP is not shown\",\"de"
-	"tail\":\"SkipUserStatusPage is set: account setup is not shown, and the user's apps and po"
-	"licies install after the desktop appears.\",\"remediation\":\"Nothing to do if intended (oft"
-	"en set by a custom OMA-URI ./Vendor/MSFT/DMClient/Provider/MS DM Server/FirstSyncStatus/"
-	"SkipUserStatusPage); otherwise remove that setting.\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACH"
-	"INE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync"
-	"\",\"value\":\"SkipUserStatusPage\",\"data\":\"0xffffffff\"}],\"sid\":null,\"error_code\":null,"
-	"\"subject\":{\"kind\":\"phase\",\"id\":\"account_setup\",\"name\":null,\"context\":\"user\",\"sid"
-	"\":null},\"error\":null}]}\n";
+	"{\"schema\":\"espdiag-report/1\",\"tool\":{\"name\":\"espdiag\",\"version\":\"@VERSION@\"},\"gen"
+	"erated_at\":\"2000-01-01T00:00:00Z\",\"input\":{\"path\":\"@PATH@\",\"format\":\"reg\",\"encodin"
+	"g\":\"utf-8\",\"dialect\":\"regedit5\",\"member\":null,\"members\":[],\"warnings\":[],\"prefix\""
+	":\"\"},\"summary\":{\"outcome\":\"failed\",\"errors\":1,\"warnings\":0,\"infos\":1,\"incomplete"
+	"\":false},\"scenario\":{\"name\":\"esp_only\",\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOF"
+	"TWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"val"
+	"ue\":null,\"data\":\"present\"},{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Window"
+	"s\\\\Autopilot\\\\EnrollmentStatusTracking\",\"value\":null,\"data\":\"present\"}]},\"enrollment"
+	"s\":[{\"guid\":\"{11111111-2222-3333-4444-555555555555}\",\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWA"
+	"RE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\",\"provider_id\":null,"
+	"\"upn\":null,\"tenant_id\":null,\"enrollment_type\":null,\"first_sync\":{\"key\":\"HKEY_LOCAL_MA"
+	"CHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}\\\\First"
+	"Sync\",\"skip_device_status_page\":null,\"skip_user_status_page\":4294967295,\"device_page_skipp"
+	"ed\":false,\"user_page_skipped\":true,\"block_in_status_page\":null,\"block_flags\":[],\"sync_fa"
+	"ilure_timeout\":null,\"timeout_minutes\":60,\"timeout_is_default\":true,\"allow_collect_logs_but"
+	"ton\":null,\"custom_error_text\":null,\"is_sync_done\":null,\"is_server_provisioning_done\":null"
+	",\"applications_duration\":null,\"policy_duration\":null,\"networking_duration\":null,\"certific"
+	"ates_duration\":null,\"timestamp\":null,\"timestamp_filetime\":null}}],\"autopilot\":null,\"phas"
+	"es\":[{\"phase\":\"device_preparation\",\"status\":\"completed\",\"sid\":null,\"evidence\":\"HKE"
+	"Y_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking"
+	"\\\\Device\\\\DevicePreparation\\\\PolicyProviders\\\\Sidecar\",\"sources\":[{\"key\":\"HKEY_LOC"
+	"AL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Devic"
+	"e\\\\DevicePreparation\\\\PolicyProviders\\\\Sidecar\",\"value\":null,\"type\":null,\"data\":nul"
+	"l,\"display\":null}]},{\"phase\":\"device_setup\",\"status\":\"failed\",\"sid\":null,\"evidence"
+	"\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTrac"
+	"king\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-00000"
+	"0000001_1\",\"sources\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Au"
+	"topilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32Ap"
+	"p_aaaaaaaa-0000-4000-8000-000000000001_1\",\"value\":null,\"type\":null,\"data\":null,\"display"
+	"\":null}]},{\"phase\":\"account_setup\",\"status\":\"skipped\",\"sid\":null,\"evidence\":\"HKEY_"
+	"LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333-4444-555555555555}"
+	"\\\\FirstSync\",\"sources\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollmen"
+	"ts\\\\{11111111-2222-3333-4444-555555555555}\\\\FirstSync\",\"value\":null,\"type\":null,\"data"
+	"\":null,\"display\":null}]}],\"items\":[{\"kind\":\"win32_app\",\"id\":\"Win32App_aaaaaaaa-0000-"
+	"4000-8000-000000000001_1\",\"context\":\"device\",\"sid\":null,\"phase\":\"device_setup\",\"stat"
+	"e\":\"error\",\"state_raw\":4,\"ime\":false,\"evidence\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Mic"
+	"rosoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Trackin"
+	"g\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000000000001_1\",\"value\":\"InstallationState"
+	"\",\"sources\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot"
+	"\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaa"
+	"aaa-0000-4000-8000-000000000001_1\",\"value\":\"InstallationState\",\"type\":null,\"data\":4,\"d"
+	"isplay\":\"error\"}]}],\"ime_apps\":[],\"office\":[],\"page\":[],\"omadm\":{\"accounts\":[],\"od"
+	"j_applied\":null,\"policy_nodes\":[]},\"providers\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE"
+	"\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\DevicePreparation"
+	"\\\\PolicyProviders\\\\Sidecar\",\"name\":\"Sidecar\",\"kind\":\"sidecar\",\"state\":\"completed"
+	"\",\"state_raw\":3,\"last_error\":null,\"timeout\":null,\"resource_types_key\":null,\"tracked_re"
+	"source_types\":[],\"sources\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows"
+	"\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\DevicePreparation\\\\PolicyProviders\\\\S"
+	"idecar\",\"value\":\"InstallationState\",\"type\":null,\"data\":3,\"display\":\"completed\"}]}],"
+	"\"setups\":[{\"context\":\"device\",\"sid\":null,\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Mic"
+	"rosoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\",\"has_provisioni"
+	"ng_completed\":null,\"apps_key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Aut"
+	"opilot\\\\EnrollmentStatusTracking\\\\Device\\\\Setup\\\\Apps\",\"locked\":null,\"policy_provide"
+	"rs\":[],\"app_count\":1,\"sources\":[]}],\"device_preparation\":{\"key\":null,\"in_use\":false,"
+	"\"hint\":null,\"hinted\":false,\"page_enabled\":null,\"page_settings\":null,\"settings\":null,\""
+	"page_status\":null,\"page_status_name\":null,\"page_error_phase\":null,\"page_error_code\":null,"
+	"\"page_error_details\":null,\"mdm_agent_installed\":null,\"mdm_progress\":null,\"bootstrapper_cl"
+	"ass_id\":null,\"bootstrapper_execution_context\":null,\"bootstrapper_installation_status_uri\":n"
+	"ull,\"workloads\":[]},\"findings\":[{\"id\":\"app-install-failed\",\"severity\":\"error\",\"phas"
+	"e\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-000000000001 (version 1) fail"
+	"ed to install\",\"detail\":\"In device setup, the tracked app Win32App_aaaaaaaa-0000-4000-8000-0"
+	"00000000001_1 (provider Sidecar) is in InstallationState 4 (error): the ESP stops here unless "
+	"\\\"Continue anyway\\\" is allowed.\",\"remediation\":\"Open the app aaaaaaaa-0000-4000-8000-000"
+	"000000001 in Intune (Apps > All apps; the id is in the app's address) and its device install sta"
+	"tus; on the device, read C:\\\\ProgramData\\\\Microsoft\\\\IntuneManagementExtension\\\\Logs"
+	"\\\\AppWorkload.log (or IntuneManagementExtension.log) for its exit code. Fix the install comman"
+	"d, detection rule or requirements, or remove the app from the ESP's blocking apps.\",\"evidence"
+	"\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\Enrollment"
+	"StatusTracking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-"
+	"8000-000000000001_1\",\"value\":\"InstallationState\",\"data\":\"4 (error)\"}],\"sources\":[{\"k"
+	"ey\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTr"
+	"acking\\\\Device\\\\Setup\\\\Apps\\\\Tracking\\\\Sidecar\\\\Win32App_aaaaaaaa-0000-4000-8000-000"
+	"000000001_1\",\"value\":\"InstallationState\",\"type\":\"REG_DWORD\",\"data\":4,\"display\":\"4 "
+	"(error)\"}],\"sid\":null,\"error_code\":null,\"subject\":{\"kind\":\"win32_app\",\"id\":\"aaaaaa"
+	"aa-0000-4000-8000-000000000001\",\"name\":null,\"context\":\"device\",\"sid\":null},\"error\":nu"
+	"ll},{\"id\":\"phase-skipped\",\"severity\":\"info\",\"phase\":\"account_setup\",\"title\":\"The "
+	"account setup phase of the ESP is not shown\",\"detail\":\"SkipUserStatusPage is set: account se"
+	"tup is not shown, and the user's apps and policies install after the desktop appears.\",\"remedi"
+	"ation\":\"Nothing to do if intended (often set by a custom OMA-URI ./Vendor/MSFT/DMClient/Provid"
+	"er/MS DM Server/FirstSyncStatus/SkipUserStatusPage); otherwise remove that setting.\",\"evidence"
+	"\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-2222-3333"
+	"-4444-555555555555}\\\\FirstSync\",\"value\":\"SkipUserStatusPage\",\"data\":\"0xffffffff\"}],\""
+	"sources\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Enrollments\\\\{11111111-22"
+	"22-3333-4444-555555555555}\\\\FirstSync\",\"value\":\"SkipUserStatusPage\",\"type\":\"REG_DWORD"
+	"\",\"data\":4294967295,\"display\":\"0xffffffff\"}],\"sid\":null,\"error_code\":null,\"subject\""
+	":{\"kind\":\"phase\",\"id\":\"account_setup\",\"name\":null,\"context\":\"user\",\"sid\":null},"
+	"\"error\":null}]}\n";
+
+/* Overwrites the report's generated_at (checked to be a UTC time) with
+ * the template's 2000-01-01T00:00:00Z; returns json. */
+static char *mask_time(char *json)
+{
+	char *t = strstr(json, "\"generated_at\":\"");
+	ck_assert_ptr_nonnull(t);
+	t += strlen("\"generated_at\":\"");
+	for (size_t i = 0; i < 20; i++)
+		ck_assert(i == 4 || i == 7 ? t[i] == '-' : i == 10 ? t[i] == 'T' : i == 13 || i == 16 ? t[i] == ':' : i == 19 ? t[i] == 'Z' : (t[i] >= '0' && t[i] <= '9'));
+	memcpy(t, "2000-01-01T00:00:00Z", 20);
+	return json;
+}
 
 START_TEST(test_render)
 {
@@ -1244,11 +1362,11 @@ START_TEST(test_render)
 
 	want = expand(render_json, p);
 	got = render(d.report, 0, 0);
-	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(mask_time(got), want);
 	free(got);
 	char *json = NULL;
 	ck_assert_int_eq(espdiag_report_to_json(&json, d.report), ESPDIAG_OK);
-	ck_assert_str_eq(json, want);
+	ck_assert_str_eq(mask_time(json), want);
 	espdiag_free(json);
 	free(want);
 
@@ -1436,6 +1554,7 @@ Suite *suite_diagnose(void)
 	tcase_add_test(tc, test_finding_details);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_options);
+	tcase_add_test(tc, test_diagnose_ex);
 	suite_add_tcase(s, tc);
 	tcase_add_loop_test(tc, test_subject, 0, (int)(sizeof subjects / sizeof subjects[0]));
 	tcase_add_test(tc, test_json_subject_error);

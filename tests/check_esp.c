@@ -555,7 +555,7 @@ START_TEST(test_enrollments)
 	ck_assert_ptr_nonnull(strstr(json, "\"first_sync\":null}]"));
 	ck_assert_int_eq(strncmp(json, "\"enrollments\":[{\"guid\":\"aaaaaaaa-", 33), 0);
 	free(json);
-	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x200, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x1000, stdout), ESPDIAG_EINVAL);
 	unload(esp);
 }
 END_TEST
@@ -828,7 +828,7 @@ START_TEST(test_timeline)
 	free(text);
 	char *json = capture_timeline(esp, ESPDIAG_ESP_FORMAT_JSON);
 	const char *line12 =
-		"{\"time\":\"2026-11-20T12:02:00.5000000Z\",\"timestamp\":\"2026-11-20T13:02:00.5+01:00\","
+		"{\"schema\":\"espdiag-timeline/1\",\"time\":\"2026-11-20T12:02:00.5000000Z\",\"timestamp\":\"2026-11-20T13:02:00.5+01:00\","
 		"\"last_logged_state\":false,\"phase\":\"device_setup\",\"context\":\"device\",\"sid\":null,"
 		"\"category\":\"sidecar\",\"category_name\":\"Sidecar\",\"kind\":\"win32_app\","
 		"\"id\":\"Win32App_aaaaaaaa-0000-0000-0000-000000000001_1\",\"state\":\"completed\","
@@ -836,7 +836,12 @@ START_TEST(test_timeline)
 		"\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking"
 		"\\\\ESPTrackingInfo\\\\Diagnostics\\\\Sidecar\\\\2026-11-20T13:02:00.5+01:00\","
 		"\"value\":\"./Device/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/"
-		"Win32App_aaaaaaaa-0000-0000-0000-000000000001_1\"}}\n";
+		"Win32App_aaaaaaaa-0000-0000-0000-000000000001_1\"},\"sources\":[{\"key\":"
+		"\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\Autopilot\\\\EnrollmentStatusTracking"
+		"\\\\ESPTrackingInfo\\\\Diagnostics\\\\Sidecar\\\\2026-11-20T13:02:00.5+01:00\","
+		"\"value\":\"./Device/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/"
+		"Win32App_aaaaaaaa-0000-0000-0000-000000000001_1\",\"type\":null,\"data\":3,"
+		"\"display\":\"completed\"}]}\n";
 	ck_assert_ptr_nonnull(strstr(json, line12));
 	ck_assert_ptr_nonnull(strstr(json, "\"time\":null,\"timestamp\":\"LastLoggedState\",\"last_logged_state\":true,"));
 	ck_assert_ptr_nonnull(strstr(json, "\"category\":\"certificates\",\"category_name\":\"ExpectedCertificateProfiles\","

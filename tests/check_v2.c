@@ -721,8 +721,11 @@ START_TEST(test_timeline)
 		        "\"workload\",\"id\":\"" W2 "\",\"state\":\"failed\",\"state_raw\":4,"
 		        "\"previous\":\"started\",\"evidence\":{\"key\":\"HKEY_LOCAL_MACHINE\\\\"
 		        "SOFTWARE\\\\Microsoft\\\\IntuneManagementExtension\\\\Win32Apps\\\\"
-		        "ProvisioningProgress\",\"value\":\"ProvisioningProgress\"},\"event\":"
-		        "\"state\",\"index\":1,\"name\":\"7-Zip\",\"start\":"
+		        "ProvisioningProgress\",\"value\":\"ProvisioningProgress\"},\"sources\":"
+		        "[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\"
+		        "IntuneManagementExtension\\\\Win32Apps\\\\ProvisioningProgress\",\"value\":"
+		        "\"ProvisioningProgress\",\"type\":null,\"data\":null,\"display\":\"failed\"}],"
+		        "\"event\":\"state\",\"index\":1,\"name\":\"7-Zip\",\"start\":"
 		        "\"2024-06-20T10:01:00.0000000Z\",\"end\":\"2024-06-20T10:05:00.5000000Z\","
 		        "\"error_code\":1603}\n",
 		        strlen(line4) - strlen(strchr(line4, '\n') + 1)),
@@ -785,13 +788,14 @@ START_TEST(test_json)
 		"\"bootstrapper_execution_context\":null,"
 		"\"bootstrapper_installation_status_uri\":null,\"workloads\":[]}");
 	free(json);
-	/* The report: scenario after the summary, device_preparation after omadm. */
+	/* The report: scenario after the summary, device_preparation after the
+	 * setups (the part bits' order). */
 	json = render(r.report, false);
 	CONTAINS(json, "\"incomplete\":false},\"scenario\":{\"name\":\"autopilot_v2\","
 	               "\"evidence\":[{\"key\":\"HKEY_LOCAL_MACHINE\\\\SOFTWARE\\\\Microsoft\\\\"
 	               "Provisioning\\\\AutopilotSettings\",\"value\":\"AutopilotDevicePrepHint\","
 	               "\"data\":\"1\"}]},\"enrollments\":[]");
-	CONTAINS(json, "\"policy_nodes\":[]},\"device_preparation\":{\"key\":");
+	CONTAINS(json, "}],\"device_preparation\":{\"key\":");
 	free(json);
 	/* Workloads in the model's JSON. */
 	close_run(&r);

@@ -191,4 +191,37 @@ else
 	echo "note: no gcab; the archive member check is skipped"
 fi
 
+# A UTF-16 file saved again with a UTF-8 BOM in front says so.
+{
+	printf '\357\273\277'
+	printf 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n' |
+		iconv -f UTF-8 -t UTF-16LE
+} > "$tmp/bom16.reg"
+expect_exit 3 "$espdiag" dump "$tmp/bom16.reg"
+has "looks like UTF-16 saved with a UTF-8 BOM" "$tmp/err"
+
+# A huge line is left out, costing about its own size in memory: a value's
+# size cap bounds the line kept, the input itself is the rest.
+big=200000000
+{
+	printf 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\X]\r\n"big"="'
+	head -c $big /dev/zero | tr '\0' 'a'
+	printf '"\r\n"small"=dword:00000001\r\n'
+} > "$tmp/huge.reg" 2> /dev/null
+if [ "$(wc -c < "$tmp/huge.reg")" -gt $big ]; then
+	rss=$(/usr/bin/python3 - "$espdiag" "$tmp/huge.reg" <<'PY'
+import resource, subprocess, sys
+p = subprocess.run([sys.argv[1], "query", sys.argv[2], "HKLM\\SOFTWARE\\X", "small"],
+                   capture_output=True, text=True)
+ok = p.returncode == 0 and "small    REG_DWORD    0x1 (1)" in p.stdout and "line left out" in p.stderr
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if ok else -1)
+PY
+)
+	[ "$rss" -gt 0 ] && [ "$rss" -le $((big * 13 / 10 / 1024)) ] && ok ||
+		bad "a line of $big bytes: peak $rss KiB (-1: not read past it)"
+else
+	echo "note: no room for a $big-byte file; the huge line check is skipped"
+fi
+rm -f "$tmp/huge.reg"
+
 finish cli2

@@ -110,17 +110,25 @@
  * newline (JSON Lines):
  *
  *   {"schema":"espdiag-report/1","tool":{"name":"espdiag","version":"0.1.0"},
+ *    "generated_at":"2026-11-30T14:11:09Z",
  *    "input":{"path":"...","format":"reg","encoding":"utf-16le","dialect":"dump",
- *             "warnings":[{"line":1,"column":1,"offset":0,"message":"..."}]},
+ *             "member":null,"members":[],
+ *             "warnings":[{"line":1,"column":1,"offset":0,"message":"..."}],
+ *             "prefix":""},
  *    "summary":{"outcome":"failed","errors":1,"warnings":0,"infos":0,
  *               "incomplete":false},
  *    "scenario":{"name":"autopilot_v1","evidence":[{"key":...,"value":...,"data":...}]},
  *    "enrollments":[...],"autopilot":{...}|null,"phases":[...],"items":[...],
+ *    "ime_apps":[...],"office":[...],"page":[...],"omadm":{...},
+ *    "providers":[...],"setups":[...],
  *    "findings":[{"id":"app-install-failed","severity":"error",
  *                 "phase":"device_setup"|null,"title":"...","detail":"...",
  *                 "remediation":"...",
  *                 "evidence":[{"key":"HKEY_LOCAL_MACHINE\\...","value":"InstallationState"|null,
  *                              "data":"4 (error)"|null}],
+ *                 "sources":[{"key":"HKEY_LOCAL_MACHINE\\...","value":"InstallationState"|null,
+ *                             "type":"REG_DWORD"|null,"data":4|"..."|[...]|null,
+ *                             "display":"4 (error)"|null}],
  *                 "sid":"S-1-12-1-..."|null,"error_code":"0x80070643"|null,
  *                 "subject":{"kind":"win32_app","id":"...","name":null,
  *                            "context":"device","sid":null}|null,
@@ -128,14 +136,41 @@
  *                          "exit_code":1603|null,"symbol":"ERROR_INSTALL_FAILURE"|null,
  *                          "meaning":"..."|null,"community_only":false}|null}]}
  *
- * "enrollments", "autopilot", "phases" and "items" are the ESP model's
- * (espdiag_esp_write_json(), every part of ESPDIAG_ESP_JSON_ALL_V2, the
- * 0.2 parts after "items"). "scenario" is espdiag_report_scenario()'s name
- * and the model's evidence for it (espdiag_esp_scenario_evidence_at()).
- * "input" describes the first source of the
- * registry given in the options (its members are null, and "warnings"
- * empty, when none was given); "warnings" lists the warnings of every
- * source. "incomplete" is espdiag_report_incomplete(). "subject" is
+ * "enrollments" to "device_preparation" are the ESP model's
+ * (espdiag_esp_write_json() with ESPDIAG_ESP_JSON_REPORT: phases and items
+ * carry "sources"). "scenario" is espdiag_report_scenario()'s name and the
+ * model's evidence for it (espdiag_esp_scenario_evidence_at()).
+ * "generated_at" is when espdiag_diagnose() made the report, in UTC.
+ * "input" describes the first source of the registry given in the options
+ * (its members are null, and "warnings" empty, when none was given):
+ * "member" the archive member read and "members" the others, "prefix"
+ * where it is mounted in the view ("" the root); "warnings" lists the
+ * warnings of every source. "incomplete" is espdiag_report_incomplete().
+ *
+ * Evidence has one shape wherever it appears (findings, phases, items,
+ * providers, setups, the timeline): a "sources" list of {"key","value",
+ * "type","data","display"}. "type" is the value's registry type name
+ * ("REG_DWORD", "REG_0x4d2" for a number without a name; null when the
+ * writer does not know it: the ESP model's lists, which give the number
+ * it read), "data" the data typed (a number for a DWORD or QWORD, a
+ * string for REG_SZ and REG_EXPAND_SZ, an array of strings for
+ * REG_MULTI_SZ, lower-case hex for anything else; null when the value was
+ * not found or the key itself is the evidence), "display" the text for
+ * people (a finding's evidence data, such as "4 (error)"). A finding's
+ * data is looked up in the registry of the options; without one, "type"
+ * and "data" are null. input-damaged's evidence of a reader's warning has
+ * "value" null, "display" the message, and "path", "line", "column" and
+ * "offset" as in "input"'s "warnings" (its "evidence" objects gain the
+ * same four members). Deprecated, kept with their meaning: a finding's
+ * "evidence" (data as text), a phase's and an item's "evidence" (the key
+ * as a string) and an item's "value" (the value name); use "sources".
+ *
+ * The command (espdiag(1)) writes, for an input it cannot read, a line of
+ * the same schema with "schema", "tool", "generated_at", "input" ({"path",
+ * "prefix"}), "error" ({"status": the ESPDIAG_E* number, "message"}) and
+ * an empty "findings". The JSON Schema (draft 2020-12) of both kinds of
+ * line is installed as $(datadir)/espdiag/schema/espdiag-report-1.schema.json.
+ * espdiag-report/1 only ever gains members. "subject" is
  * espdiag_finding_subject() (null when none); "error" describes
  * "error_code" (null when the finding has none): the HRESULT in hex and as
  * a signed decimal, the installer's exit code when one was recorded
@@ -278,6 +313,20 @@ typedef struct espdiag_diagnose_options {
  */
 ESPDIAG_API int espdiag_diagnose(espdiag_report **out, const espdiag_esp *esp,
                                  const espdiag_diagnose_options *opts);
+
+/*
+ * espdiag_diagnose_ex - espdiag_diagnose() that also says why it failed:
+ * a diagnosis has no handle to keep a message on, so on failure *errmsg
+ * (when errmsg is not NULL) is set to an English message, such as
+ * 'no rule "app-install-faild" to skip (see espdiag_rule_at())' for an
+ * unknown id in skip_rules or skip_rules_csv; NULL on success (and when
+ * even the message could not be allocated).
+ * Returns as espdiag_diagnose().
+ * Ownership: *out as espdiag_diagnose(); *errmsg must be freed with
+ * espdiag_free().
+ */
+ESPDIAG_API int espdiag_diagnose_ex(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
+                                    const espdiag_diagnose_options *opts);
 
 /* espdiag_report_free - frees the report and everything it handed out. NULL is a no-op. */
 ESPDIAG_API void espdiag_report_free(espdiag_report *report);

@@ -82,12 +82,20 @@
  *
  * JSON (ESPDIAG_ESP_FORMAT_JSON), one object per line (JSON Lines):
  *
- *   {"time":"2026-11-20T12:44:42.2820000Z"|null,"timestamp":"<raw key name>",
+ *   {"schema":"espdiag-timeline/1",
+ *    "time":"2026-11-20T12:44:42.2820000Z"|null,"timestamp":"<raw key name>",
  *    "last_logged_state":false,"phase":"device_setup","context":"device",
  *    "sid":null,"category":"sidecar","category_name":"Sidecar",
  *    "kind":"win32_app","id":"...","state":"in_progress","state_raw":2|null,
  *    "previous":"not_installed"|null,
- *    "evidence":{"key":"HKEY_LOCAL_MACHINE\\...","value":"./Device/..."}}
+ *    "evidence":{"key":"HKEY_LOCAL_MACHINE\\...","value":"./Device/..."},
+ *    "sources":[{"key":"HKEY_LOCAL_MACHINE\\...","value":"./Device/...","type":null,
+ *                "data":2|null,"display":"in_progress"}]}
+ *
+ * "evidence" is deprecated: "sources" has the shape of all evidence (see
+ * diagnose.h). The espdiag command adds "input" ({"path","prefix"}) after
+ * "schema". Its JSON Schema is installed as
+ * $(datadir)/espdiag/schema/espdiag-timeline-1.schema.json.
  *
  * Device preparation workloads (espdiag_esp_workload, 0.2) are lines too,
  * merged in time order with the changes (a change first on a tie): a
@@ -714,15 +722,24 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
 #define ESPDIAG_ESP_JSON_OFFICE 0x20u
 #define ESPDIAG_ESP_JSON_PAGE 0x40u
 #define ESPDIAG_ESP_JSON_OMADM 0x80u
-#define ESPDIAG_ESP_JSON_DEVICE_PREPARATION 0x100u
-#define ESPDIAG_ESP_JSON_ALL_V2 0x1ffu /* every 0.2 part (0.2 is unreleased) */
+#define ESPDIAG_ESP_JSON_ALL_V2 0xffu /* the parts above; its meaning never changes */
+#define ESPDIAG_ESP_JSON_PROVIDERS 0x100u
+#define ESPDIAG_ESP_JSON_SETUPS 0x200u
+/* Not a part: phases and items gain "sources" (without it they are
+ * written as 0.1 wrote them). */
+#define ESPDIAG_ESP_JSON_SOURCES 0x400u
+#define ESPDIAG_ESP_JSON_DEVICE_PREPARATION 0x800u /* "device_preparation" (v2) */
+/* Everything the report's JSON (espdiag-report/1) embeds; grows as parts
+ * are added. */
+#define ESPDIAG_ESP_JSON_REPORT 0xfffu
 
 /*
  * espdiag_esp_write_json - writes the chosen parts as JSON object members,
  * separated by commas, without the enclosing braces, so a caller can embed
  * them in its own object:
  *   "enrollments":[{...}],"autopilot":{...}|null,
- *   "phases":[{"phase":"device_setup","status":"completed","sid":null,"key":...}],
+ *   "phases":[{"phase":"device_setup","status":"completed","sid":null,
+ *              "evidence":"<key>"|null}],
  *   "items":[{"kind":"win32_app","id":"...","context":"device","sid":null,
  *             "phase":"device_setup","state":"completed","state_raw":3,
  *             "ime":false,"evidence":"<key>","value":"InstallationState"}]
@@ -743,7 +760,8 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  *     "server_last_access_time":...,"server_last_access_utc":...,
  *     "server_last_success_time":...,"server_last_success_utc":...}],
  *     "odj_applied":"<key>"|null,
- *     "policy_nodes":[{"key":...,"index":1,"uri":...,"expected_value":...}]},
+ *     "policy_nodes":[{"key":...,"index":1,"uri":...,"expected_value":...}]}
+ * and, as parts of their own (not in ESPDIAG_ESP_JSON_ALL_V2):
  *   "device_preparation":{"key":...|null,"in_use":true,
  *     "hint":V,"hinted":true,"page_enabled":V,"page_settings":V,
  *     "settings":{"agent_download_timeout_seconds":1800|null,
@@ -759,6 +777,21 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  *       "end":...,"end_raw":...,"error_code":-2147024894|null}]}
  *   where each V is {"key":...,"value":...,"number":1|null,"text":...|null}
  *   or null when absent (espdiag_esp_devprep_value)
+ *   "providers":[{"key":...,"name":"Sidecar","kind":"sidecar",
+ *     "state":"error"|null,"state_raw":4|null,
+ *     "last_error":{"hresult":"0x80070643","decimal":-2147023293,"exit_code":null,
+ *       "symbol":...,"meaning":...,"community_only":false}|null,
+ *     "timeout":15|null,"resource_types_key":...,
+ *     "tracked_resource_types":[{"name":"Apps","value":1}],"sources":[...]}],
+ *   "setups":[{"context":"device","sid":null,"key":...|null,
+ *     "has_provisioning_completed":1|null,"apps_key":...,"locked":1|null,
+ *     "policy_providers":[{"key":...,"name":"Sidecar",
+ *       "tracking_policies_created":1|null,"sources":[...]}],
+ *     "app_count":3,"sources":[...]}]     (the device's first, then each user's)
+ * With ESPDIAG_ESP_JSON_SOURCES, phases and items end with "sources" (the
+ * shape of all evidence, diagnose.h): a phase's key, an item's key, value
+ * name, raw state number ("data") and state name ("display"). "evidence"
+ * and "value" of phases and items are deprecated in its favour.
  * "autopilot" (written when its key or the policy cache exists) ends with
  * "policy_cache_key" and "from_policy_cache"; the item of a tracked app
  * with an ErrorHresult ends with "error_hresult":2147982441 (other items

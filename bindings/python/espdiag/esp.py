@@ -751,9 +751,10 @@ class Esp:
 
     def to_json(self) -> str:
         """The model as one JSON object: enrollments, autopilot, phases, items,
-        ime_apps, office, page, omadm, device_preparation (ESPDIAG_ESP_JSON_ALL_V2;
+        ime_apps, office, page, omadm, device_preparation (ESPDIAG_ESP_JSON_ALL_V2 and
+        ESPDIAG_ESP_JSON_DEVICE_PREPARATION;
         without device_preparation on a library that lacks it)."""
-        parts = 0x1FF if HAS_V2 else 0xFF
+        parts = 0x8FF if HAS_V2 else 0xFF
         body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, parts, f))
         return "{" + body.decode("utf-8") + "}"
 
