@@ -5,6 +5,7 @@
  * input was damaged and the diagnosis is incomplete (1 wins over 4).
  * Text meant for a terminal goes through espdiag_text_write(), so that no
  * byte from the input can drive the terminal. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ typedef struct options {
 	const char *encoding;
 	const char *key;
 	const char *codepage;
+	const char *output;
 } options;
 
 static const char usage_text[] =
@@ -44,6 +46,7 @@ static const char usage_text[] =
 	"       espdiag dump [--key PATH] [--encoding=utf-8|utf-16le] [--mount PREFIX] FILE\n"
 	"       espdiag query [--mount PREFIX] FILE KEYPATH [VALUE]\n"
 	"       espdiag timeline [--format=text|json] [--mount PREFIX] FILE\n"
+	"       espdiag report [--output FILE] [--mount PREFIX] FILE...\n"
 	"       espdiag --version | --help\n"
 	"FILE may be \"-\" for standard input. Common options:\n"
 	"  --mount PREFIX     mount a hive under PREFIX instead of where it says\n"
@@ -285,6 +288,63 @@ static int diagnose_one(const char *path, const options *o, bool json, int colou
 	return status;
 }
 
+/* One HTML document for all FILEs (see espdiag_html(3)): a section each,
+ * an unreadable one included, to --output FILE or standard output. The
+ * exit status is diagnose's. */
+static int cmd_report(int argc, char **argv, const options *o)
+{
+	if (argc < 1)
+		return usage_error("report takes one or more FILEs", NULL);
+	espdiag_html *html;
+	if (espdiag_html_new(&html, NULL) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: out of memory\n");
+		return EXIT_INPUT;
+	}
+	int status = EXIT_OK;
+	for (int i = 0; i < argc; i++) {
+		espdiag_registry *reg = open_input(argv[i], o);
+		espdiag_esp *esp = NULL;
+		espdiag_report *report = NULL;
+		espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+		opts.registry = reg;
+		int rc = reg == NULL ? ESPDIAG_EIO : espdiag_esp_load(&esp, reg);
+		if (rc == ESPDIAG_OK)
+			rc = espdiag_diagnose(&report, esp, &opts);
+		if (rc == ESPDIAG_OK)
+			rc = espdiag_html_add(html, report, esp);
+		else
+			espdiag_html_add_error(html, argv[i],
+			                       reg ? espdiag_strerror(rc) : "see the command's messages");
+		if (rc != ESPDIAG_OK) {
+			if (reg != NULL)
+				fprintf(stderr, "espdiag: %s: %s\n", argv[i], espdiag_strerror(rc));
+			status = worse(status, EXIT_INPUT);
+		} else if (espdiag_report_has_errors(report)) {
+			status = worse(status, EXIT_FINDING);
+		} else if (espdiag_report_incomplete(report)) {
+			status = worse(status, EXIT_INCOMPLETE);
+		}
+		if (reg != NULL)
+			print_warnings(reg);
+		espdiag_report_free(report);
+		espdiag_esp_free(esp);
+		espdiag_registry_free(reg);
+	}
+	FILE *out = o->output ? fopen(o->output, "w") : stdout;
+	if (out == NULL) {
+		fprintf(stderr, "espdiag: %s: cannot write: %s\n", o->output, strerror(errno));
+		status = EXIT_INPUT;
+	} else {
+		int rc = espdiag_html_write(html, out);
+		if ((out == stdout ? fflush(out) : fclose(out)) != 0 || rc != ESPDIAG_OK) {
+			fprintf(stderr, "espdiag: writing the report failed\n");
+			status = EXIT_INPUT;
+		}
+	}
+	espdiag_html_free(html);
+	return status;
+}
+
 /* Findings for each FILE (JSON: one object per line). The worst status
  * wins (see worse()). */
 static int cmd_diagnose(int argc, char **argv, const options *o)
@@ -294,6 +354,8 @@ static int cmd_diagnose(int argc, char **argv, const options *o)
 		return usage_error("diagnose takes one or more FILEs", NULL);
 	if (o->format != NULL && strcmp(o->format, "json") == 0)
 		json = true;
+	else if (o->format != NULL && strcmp(o->format, "html") == 0)
+		return cmd_report(argc, argv, o);
 	else if (o->format != NULL && strcmp(o->format, "text") != 0)
 		return usage_error("unknown format", o->format);
 	const char *no_colour = getenv("NO_COLOR");
@@ -372,6 +434,7 @@ static const struct {
 	{ "dump", cmd_dump },
 	{ "query", cmd_query },
 	{ "timeline", cmd_timeline },
+	{ "report", cmd_report },
 };
 
 int main(int argc, char **argv)
@@ -382,6 +445,7 @@ int main(int argc, char **argv)
 		{ "encoding", required_argument, NULL, 'e' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "codepage", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -396,6 +460,7 @@ int main(int argc, char **argv)
 		case 'e': o.encoding = optarg; break;
 		case 'k': o.key = optarg; break;
 		case 'c': o.codepage = optarg; break;
+		case 'o': o.output = optarg; break;
 		case 'V':
 			printf("espdiag %s\n", espdiag_version());
 			return EXIT_OK;

@@ -453,3 +453,17 @@ def name_of(fn: Callable[[int], Optional[bytes]], value: Optional[int]) -> Optio
     if value is None:
         return None
     return text(fn(value))
+
+
+# --- diagnose.h: the HTML report (added in 0.2; declared when the loaded
+# library has it) ---
+
+
+class HtmlOptions(Structure):
+    _fields_ = [("version", c_uint), ("title", c_char_p)]
+
+
+HTML_OPTIONS_VERSION = 1
+HAS_HTML = HAS_DIAGNOSE and _declare({
+    "espdiag_report_write_html": (c_int, [c_void_p, c_void_p, _P(HtmlOptions), c_void_p]),
+}, False)
