@@ -21,5 +21,6 @@ Suite *suite_damage(void);   /* check_damage.c: prefix and byte-flip sweeps */
 Suite *suite_memtree(void);  /* check_memtree.c: the in-memory tree: deletions, order */
 Suite *suite_evtx(void);     /* check_evtx.c: the event log reader (writer-made and corpus logs) */
 Suite *suite_input(void);    /* check_input.c: reading files that shrink */
+Suite *suite_html(void);     /* check_html.c: the HTML report: escaping, the chart, the document */
 
 #endif
