@@ -167,6 +167,9 @@ static const char style[] =
 	".gantt .zebra{fill:var(--zebra)}.gantt .shade{fill:var(--shade);opacity:.06}"
 	".gantt .timeout line{stroke:var(--fail);stroke-width:2;stroke-dasharray:6 4}"
 	".gantt .line-label{fill:var(--fail);text-anchor:end}\n"
+	"[data-bar=not_installed]{fill:var(--ni)}[data-bar=in_progress]{fill:var(--ip)}"
+	"[data-bar=completed]{fill:var(--ok)}[data-bar=failed]{fill:var(--fail)}"
+	"[data-bar=other]{fill:var(--other)}"
 	".s-not_installed,.st-not_started,.st-unknown,.st-skipped{fill:var(--ni)}"
 	".s-in_progress,.st-in_progress,.st-identifying{fill:var(--ip)}"
 	".s-completed,.st-completed{fill:var(--ok)}.s-failed,.st-failed{fill:var(--fail)}"
@@ -460,7 +463,7 @@ static void apps_html(FILE *out, const chart *c)
 		fputs("</td><td>", out);
 		html_cstr(out, r->state);
 		/* Attempts arrive with the IME logs (the evidence bundle). */
-		fputs("</td><td class=\"muted\">&#8212;</td><td>", out);
+		fputs("</td><td>&#8212;</td><td>", out);
 		if (r->has_duration) {
 			char d[CHART_TIME_BUFSIZE];
 			chart_duration_format(d, r->duration);
@@ -545,7 +548,8 @@ static int section_html(FILE *out, const espdiag_report *r, const espdiag_esp *e
 		legend_html(out);
 		fputs("<p class=\"note\">Times are UTC, from the ESPTrackingInfo snapshots' key names: "
 		      "between two snapshots an item is in the state of the earlier one. Hover a bar, "
-		      "a marker or a name for its times and evidence.</p>",
+		      "a marker or a name for its times and evidence; there, a key that starts with "
+		      "&#8230; starts with " HTML_EST_PATH ".</p>",
 		      out);
 		for (size_t i = 0; i < c.note_count; i++) {
 			fputs("<p class=\"note\">", out);

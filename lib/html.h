@@ -188,6 +188,11 @@ int html_elided(FILE *out, const char *s, size_t max);
 /* Room for a time or a duration as the chart_*_format functions write it. */
 #define CHART_TIME_BUFSIZE 48
 
+/* The chart's tooltips write keys below EnrollmentStatusTracking short. */
+#define HTML_EST_PATH                                                                      \
+	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking"
+#define HTML_EST_SHORT "\xe2\x80\xa6"
+
 /* "Device setup", ...; "Other" for 0 or another number. Static. */
 const char *html_phase_title(uint32_t phase);
 /* The phase's title and, when sid is not NULL, " (SID)" escaped. */

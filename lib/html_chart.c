@@ -338,6 +338,8 @@ void chart_duration_format(char buf[CHART_TIME_BUFSIZE], chart_time d)
 		snprintf(buf, CHART_TIME_BUFSIZE, "%lld.%03lld s", (long long)s, (long long)(d % 1000));
 	else if (s < 60)
 		snprintf(buf, CHART_TIME_BUFSIZE, "%lld s", (long long)s);
+	else if (s < 3600 && s % 60 == 0)
+		snprintf(buf, CHART_TIME_BUFSIZE, "%lld min", (long long)(s / 60));
 	else if (s < 3600)
 		snprintf(buf, CHART_TIME_BUFSIZE, "%lld min %lld s", (long long)(s / 60),
 		         (long long)(s % 60));

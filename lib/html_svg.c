@@ -41,25 +41,35 @@ static double xof(const pen *p, chart_time t)
 	return X0 + (double)(t - p->c->t0) * p->scale;
 }
 
-/* "<start> to <end> UTC (<duration>)" */
+/* "<start> to <end> UTC (<duration>)", the end's date left out when it
+ * is the start's. */
 static void span_text(FILE *out, chart_time a, chart_time b)
 {
 	char s[CHART_TIME_BUFSIZE], e[CHART_TIME_BUFSIZE], d[CHART_TIME_BUFSIZE];
 	chart_time_format(s, a, true);
 	chart_time_format(e, b, true);
 	chart_duration_format(d, b - a);
+	const char *space = strchr(e, ' ');
+	bool same_day = space != NULL && strncmp(s, e, (size_t)(space - e) + 1) == 0;
 	if (a == b)
 		fprintf(out, "at %s UTC", s);
 	else
-		fprintf(out, "%s to %s UTC (%s)", s, e, d);
+		fprintf(out, "%s to %s UTC (%s)", s, same_day ? space + 1 : e, d);
 }
 
-/* "\nevidence: KEY\VALUE" (the value on its own line) */
+/* "\nevidence: KEY\nvalue: VALUE". Thousands of tooltips name keys under
+ * EnrollmentStatusTracking: its path is written short (the note under
+ * the chart says so), which keeps a report of 2,000 items near 3 MB. */
 static void evidence_text(FILE *out, const char *key, const char *value)
 {
 	if (key == NULL)
 		return;
 	fputs("\nevidence: ", out);
+	size_t n = strlen(HTML_EST_PATH);
+	if (strncmp(key, HTML_EST_PATH, n) == 0 && (key[n] == '\\' || key[n] == '\0')) {
+		fputs(HTML_EST_SHORT, out);
+		key += n;
+	}
 	html_cstr(out, key);
 	if (value != NULL) {
 		fputs("\nvalue: ", out);
@@ -251,15 +261,15 @@ static void draw_row(const pen *p, const chart_row *r, size_t index, double y,
                      const char *finding_id, const char *finding_title)
 {
 	FILE *out = p->out;
-	fprintf(out, "<g class=\"row\" data-row=\"%s\" data-state=\"%s\"", r->kind,
+	fprintf(out, "<g data-row=\"%s\" data-state=\"%s\"", r->kind,
 	        chart_state_class(r->final));
 	if (finding_id != NULL)
 		fprintf(out, " data-finding=\"%s\"", finding_id);
 	fputs(">", out);
 	if (index % 2)
-		fprintf(out, "<rect class=\"zebra\" x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.0f\"/>",
+		fprintf(out, "<rect class=\"zebra\" x=\"0\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\"/>",
 		        y, W, ROW_H);
-	fprintf(out, "<text class=\"label%s\" x=\"%.1f\" y=\"%.1f\">",
+	fprintf(out, "<text class=\"label%s\" x=\"%.0f\" y=\"%.0f\">",
 	        finding_id ? " has-finding" : "", LABEL_X, y + 12);
 	html_elided(out, r->name, LABEL_CHARS);
 	fputs("<title>", out);
@@ -270,6 +280,9 @@ static void draw_row(const pen *p, const chart_row *r, size_t index, double y,
 	html_phase(out, r->phase, r->sid);
 	fputs(", last state: ", out);
 	html_cstr(out, r->state ? r->state : "unknown");
+	/* A row with bars has its evidence on them. */
+	if (r->bar_count == 0)
+		evidence_text(out, r->key, r->value);
 	if (finding_title != NULL) {
 		fprintf(out, "\nfinding %s: ", finding_id);
 		html_cstr(out, finding_title);
@@ -287,15 +300,15 @@ static void draw_row(const pen *p, const chart_row *r, size_t index, double y,
 		double x = xof(p, b->start), w = xof(p, b->end) - x;
 		const char *cls = chart_state_class(b->state);
 		fprintf(out,
-		        "<rect class=\"bar s-%s\" data-bar=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-		        "height=\"%.0f\"><title>",
-		        cls, cls, x, y + (ROW_H - BAR_H) / 2, w < MIN_BAR_W ? MIN_BAR_W : w, BAR_H);
+		        "<rect data-bar=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
+		        "<title>",
+		        cls, x, y + (ROW_H - BAR_H) / 2, w < MIN_BAR_W ? MIN_BAR_W : w, BAR_H);
 		html_cstr(out, r->name);
 		putc('\n', out);
 		html_cstr(out, b->state_name);
 		putc(' ', out);
 		span_text(out, b->start, b->end);
-		evidence_text(out, b->key, b->value);
+		evidence_text(out, b->key, NULL);
 		fputs("</title></rect>", out);
 	}
 	for (size_t i = 0; i < r->marker_count; i++)

@@ -159,7 +159,7 @@ def check_dom(name, dom, report, changes):
         fail("%s: the chart's counts are missing" % name)
         return
     rows, bars, markers = (int(g) for g in m.groups())
-    got = (count(dom, r'<g class="row" data-row="'), count(dom, r' data-bar="'),
+    got = (count(dom, r'<g data-row="'), count(dom, r' data-bar="'),
            count(dom, r' data-marker="'))
     if got != (rows, bars, markers):
         fail("%s: DOM has %s rows/bars/markers, the chart says %s" % (name, got,
@@ -246,12 +246,12 @@ def sample_dom(dom):
         fail("%s: expected 3 phase lanes" % name)
     if 'data-band="device_setup" data-status="failed"' not in dom:
         fail("%s: device setup is not shown failed" % name)
-    if count(dom, r'<g class="row" data-row="') != 6:
+    if count(dom, r'<g data-row="') != 6:
         fail("%s: expected 6 rows" % name)
-    if not re.search(r'<g class="row" data-row="win32_app" data-state="failed" '
+    if not re.search(r'<g data-row="win32_app" data-state="failed" '
                      r'data-finding="app-install-failed">', dom):
         fail("%s: the failed app's row is not failed and linked" % name)
-    if not re.search(r'<rect class="bar s-failed" data-bar="failed"[^>]*><title>Win32 app '
+    if not re.search(r'<rect data-bar="failed"[^>]*><title>Win32 app '
                      r'7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d \(revision 3\)\nerror at '
                      r'2026-11-24 09:58:07\.250 UTC', dom):
         fail("%s: no failed bar at 09:58:07.250" % name)
