@@ -548,8 +548,8 @@ static int section_html(FILE *out, const espdiag_report *r, const espdiag_esp *e
 		legend_html(out);
 		fputs("<p class=\"note\">Times are UTC, from the ESPTrackingInfo snapshots' key names: "
 		      "between two snapshots an item is in the state of the earlier one. Hover a bar, "
-		      "a marker or a name for its times and evidence; there, a key that starts with "
-		      "&#8230; starts with " HTML_EST_PATH ".</p>",
+		      "a marker or a name for its times and evidence; there, a key's leading &#8230; "
+		      "stands for " HTML_EST_PATH ".</p>",
 		      out);
 		for (size_t i = 0; i < c.note_count; i++) {
 			fputs("<p class=\"note\">", out);
