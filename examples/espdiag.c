@@ -54,6 +54,7 @@ enum {
 	O_MIN_SEVERITY = 1u << 7,
 	O_SKIP_RULE = 1u << 8,
 	O_APP_MINUTES = 1u << 9,
+	O_OUTPUT = 1u << 10,
 };
 
 static const struct {
@@ -65,6 +66,7 @@ static const struct {
 	{ O_CODEPAGE, "--codepage" },     { O_COLOR, "--color" },
 	{ O_QUIET, "--quiet" },           { O_MIN_SEVERITY, "--min-severity" },
 	{ O_SKIP_RULE, "--skip-rule" },   { O_APP_MINUTES, "--app-minutes" },
+	{ O_OUTPUT, "--output" },
 };
 
 /* One word after the command: a FILE (with the --mount that applies to
@@ -88,6 +90,7 @@ typedef struct options {
 	size_t skip_count;
 	unsigned app_minutes;
 	unsigned width;      /* of the terminal, 0 when standard output is none */
+	const char *output;  /* report's --output, NULL: standard output */
 } options;
 
 typedef int (*command_fn)(size_t argc, const arg *argv, const options *o);
@@ -557,7 +560,8 @@ static bool want_json(const options *o, int *status)
 		return false;
 	if (strcmp(o->format, "json") == 0)
 		return true;
-	*status = usage_error("unknown format \"%s\" (text or json)", o->format);
+	*status = usage_error("unknown format \"%s\" (text or json; html with diagnose)",
+	                      o->format);
 	return false;
 }
 
@@ -697,10 +701,94 @@ static int diagnose_one(const arg *in, const options *o, bool json)
 	return status;
 }
 
+/* One HTML document for all FILEs (see espdiag_html(3)): a section each,
+ * an unreadable one included, to --output FILE or standard output. The
+ * exit status is diagnose's. */
+static int cmd_report(size_t argc, const arg *argv, const options *o)
+{
+	if (argc < 1)
+		return usage_error("report takes one or more FILEs");
+	espdiag_html *html;
+	if (espdiag_html_new(&html, NULL) != ESPDIAG_OK) {
+		fprintf(stderr, "espdiag: out of memory\n");
+		return EXIT_INPUT;
+	}
+	int status = EXIT_OK;
+	for (size_t i = 0; i < argc; i++) {
+		espdiag_bundle *bundle;
+		espdiag_registry *reg;
+		espdiag_esp *esp = NULL;
+		espdiag_report *report = NULL;
+		int rc = open_evidence(&bundle, &reg, &argv[i], o);
+		const char *message = rc != ESPDIAG_OK ? espdiag_registry_errmsg(reg) : NULL;
+		espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+		opts.registry = reg;
+		opts.bundle = bundle;
+		opts.skip_rules = o->skip;
+		opts.app_minutes = o->app_minutes;
+		if (rc == ESPDIAG_OK)
+			rc = espdiag_esp_load(&esp, reg);
+		if (rc == ESPDIAG_OK)
+			rc = espdiag_diagnose(&report, esp, &opts);
+		if (rc == ESPDIAG_OK)
+			rc = espdiag_html_add(html, report, esp);
+		else
+			espdiag_html_add_error(html, argv[i].word,
+			                       message ? message : espdiag_strerror(rc));
+		if (rc != ESPDIAG_OK) {
+			if (message == NULL) {
+				fputs("espdiag: ", stderr);
+				put(stderr, argv[i].word);
+				fprintf(stderr, ": %s\n", espdiag_strerror(rc));
+			}
+			status = worse(status, EXIT_INPUT);
+		} else if (espdiag_report_has_errors(report)) {
+			status = worse(status, EXIT_FINDING);
+		} else if (espdiag_report_incomplete(report)) {
+			status = worse(status, EXIT_INCOMPLETE);
+		}
+		if (reg != NULL)
+			print_warnings(reg, o);
+		espdiag_report_free(report);
+		espdiag_esp_free(esp);
+		close_evidence(bundle, reg);
+	}
+	FILE *out = o->output ? fopen(o->output, "w") : stdout;
+	if (out == NULL) {
+		fputs("espdiag: ", stderr);
+		put(stderr, o->output);
+		fprintf(stderr, ": cannot write: %s\n", strerror(errno));
+		status = EXIT_INPUT;
+	} else {
+		int rc = espdiag_html_write(html, out);
+		if (out != stdout) {
+			int failed = fclose(out) != 0 || rc != ESPDIAG_OK;
+			if (failed) {
+				fputs("espdiag: ", stderr);
+				put(stderr, o->output);
+				fprintf(stderr, ": writing the report failed: %s\n", strerror(errno));
+				status = EXIT_INPUT;
+			}
+		} else if (output_done(rc) != EXIT_OK) {
+			status = EXIT_INPUT;
+		}
+	}
+	espdiag_html_free(html);
+	return status;
+}
+
 /* Findings for each FILE (JSON: one object per line, one line per FILE in
  * order, readable or not). The worst status wins (see worse()). */
 static int cmd_diagnose(size_t argc, const arg *argv, const options *o)
 {
+	if (o->format != NULL && strcmp(o->format, "html") == 0) {
+		if (o->given & (O_COLOR | O_MIN_SEVERITY))
+			return usage_error("%s applies to the text report, not to --format=html",
+			                   o->given & O_COLOR ? "--color" : "--min-severity");
+		return cmd_report(argc, argv, o);
+	}
+	if (o->given & O_OUTPUT)
+		return usage_error("--output applies to --format=html and report");
 	int status;
 	bool json = want_json(o, &status);
 	if (status != EXIT_OK)
@@ -826,11 +914,11 @@ static int cmd_members(size_t argc, const arg *argv, const options *o)
 
 #define DIAGNOSE_OPTIONS                                                                       \
 	(O_MOUNT | O_CODEPAGE | O_FORMAT | O_COLOR | O_QUIET | O_MIN_SEVERITY | O_SKIP_RULE |  \
-	 O_APP_MINUTES)
+	 O_APP_MINUTES | O_OUTPUT)
 
 static const command commands[] = {
 	{ "diagnose", DIAGNOSE_OPTIONS,
-	  "[--format=text|json] [--mount PREFIX] [--skip-rule=ID] [--app-minutes=N] FILE...",
+	  "[--format=text|json|html] [--mount PREFIX] [--skip-rule=ID] [--app-minutes=N] FILE...",
 	  cmd_diagnose },
 	{ "rules", O_FORMAT, "[--format=text|json]", cmd_rules },
 	{ "dump", O_MOUNT | O_CODEPAGE | O_KEY | O_ENCODING | O_QUIET,
@@ -841,6 +929,8 @@ static const command commands[] = {
 	  "[--format=text|json] [--mount PREFIX] FILE...", cmd_timeline },
 	{ "members", O_MOUNT | O_CODEPAGE | O_FORMAT | O_QUIET, "[--format=text|json] BUNDLE",
 	  cmd_members },
+	{ "report", O_MOUNT | O_CODEPAGE | O_QUIET | O_SKIP_RULE | O_APP_MINUTES | O_OUTPUT,
+	  "[--output OUTFILE] [--mount PREFIX] FILE...", cmd_report },
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
 
@@ -926,6 +1016,7 @@ int main(int argc, char **argv)
 		{ "min-severity", required_argument, NULL, 's' },
 		{ "skip-rule", required_argument, NULL, 'S' },
 		{ "app-minutes", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -961,6 +1052,7 @@ int main(int argc, char **argv)
 		case 'f': o.given |= O_FORMAT; o.format = optarg; break;
 		case 'e': o.given |= O_ENCODING; o.encoding = optarg; break;
 		case 'k': o.given |= O_KEY; o.key = optarg; break;
+		case 'o': o.given |= O_OUTPUT; o.output = optarg; break;
 		case 'c': o.given |= O_CODEPAGE; o.codepage = optarg; break;
 		case 'C': o.given |= O_COLOR; colour_arg = optarg; break;
 		case 'q': o.given |= O_QUIET; o.quiet = true; break;

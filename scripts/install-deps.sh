@@ -10,3 +10,5 @@ apt-get install -y --no-install-recommends \
 	valgrind groff-base mandoc abigail-tools python3 python3-jsonschema ca-certificates \
 	libarchive-dev gcab \
 	libevtx-dev libbfio-dev libexpat1-dev libevtx-utils
+# the HTML report's tests: a real browser (headless) and an HTML checker
+apt-get install -y --no-install-recommends chromium tidy

@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, suite_bundle());
 	srunner_add_suite(sr, suite_imelog());
 	srunner_add_suite(sr, suite_diagnose());
+	srunner_add_suite(sr, suite_html());
 	srunner_add_suite(sr, suite_fuzz());
 	srunner_add_suite(sr, suite_damage());
 	srunner_add_suite(sr, suite_evtx());

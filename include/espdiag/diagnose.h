@@ -486,6 +486,99 @@ ESPDIAG_API int espdiag_text_write(FILE *out, const char *s);
  */
 ESPDIAG_API int espdiag_report_to_json(char **out, const espdiag_report *report);
 
+
+/* --- HTML: a report people look at --- */
+
+/*
+ * The HTML report is one self-contained HTML5 document (inline CSS and
+ * SVG; no script, no external fetch: its Content-Security-Policy forbids
+ * both) with light and dark colour schemes and a print style. Each input
+ * is a section: an SVG Gantt chart of the ESP (a lane per phase, a row per
+ * tracked item with bars coloured by state over time, failures marked,
+ * each phase's timeout as a line; times in UTC), beside it the outcome,
+ * the scenario and the findings grouped by phase with remediation and
+ * evidence; below, the apps table, the input and its warnings. Several
+ * inputs get an index. espdiag_html(3) describes the document.
+ *
+ * The chart needs the ESP model's timeline, which the report does not
+ * copy: the writers take the model the report was diagnosed from (NULL
+ * gives a section without chart and apps table, saying so). The HTML
+ * handle renders a section when it is added, so the report and the model
+ * may be freed right after espdiag_html_add().
+ *
+ * Every string from the input is escaped for where it goes (element text,
+ * attribute, SVG title): & < > " ' as character references; C0 and C1
+ * controls, DEL, U+2028, U+2029, the bidirectional controls and the
+ * noncharacters as the visible text \uXXXX; each byte that is not valid
+ * UTF-8 as U+FFFD.
+ */
+
+/* Options for the HTML writers. Set up with ESPDIAG_HTML_OPTIONS_INIT.
+ * Fields are only ever appended; version tells the library which exist. */
+typedef struct espdiag_html_options {
+	unsigned int version;
+	/* The document's title (UTF-8, escaped like input); NULL for
+	 * "ESP report" (one input: "ESP report: " and its path). */
+	const char *title;
+} espdiag_html_options;
+
+#define ESPDIAG_HTML_OPTIONS_VERSION 1
+#define ESPDIAG_HTML_OPTIONS_INIT { ESPDIAG_HTML_OPTIONS_VERSION, NULL }
+
+/* A document of one or more sections, built one input at a time. */
+typedef struct espdiag_html espdiag_html;
+
+/*
+ * espdiag_html_new - an empty document. opts may be NULL for the defaults.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL out, unknown options version)
+ * or ESPDIAG_ENOMEM.
+ * Ownership: *out must be freed with espdiag_html_free(); it keeps no
+ * pointer into opts.
+ */
+ESPDIAG_API int espdiag_html_new(espdiag_html **out, const espdiag_html_options *opts);
+
+/*
+ * espdiag_html_add - renders report (and the timeline of esp, the model
+ * it was diagnosed from, or NULL) as the document's next section.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL html or report) or
+ * ESPDIAG_ENOMEM.
+ * Ownership: html keeps no pointer into report or esp.
+ */
+ESPDIAG_API int espdiag_html_add(espdiag_html *html, const espdiag_report *report,
+                                 const espdiag_esp *esp);
+
+/*
+ * espdiag_html_add_error - adds a section for an input that could not be
+ * read: its path and the message (both escaped like input; message may be
+ * NULL). Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL html or path) or
+ * ESPDIAG_ENOMEM. Ownership: html keeps no pointer into the strings.
+ */
+ESPDIAG_API int espdiag_html_add_error(espdiag_html *html, const char *path,
+                                       const char *message);
+
+/*
+ * espdiag_html_write - writes the document: its head, an index when it
+ * has more than one section, the sections in the order they were added.
+ * A document without sections says so. May be called more than once.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO (a write failed).
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_html_write(const espdiag_html *html, FILE *out);
+
+/* espdiag_html_free - frees the document. NULL is a no-op. */
+ESPDIAG_API void espdiag_html_free(espdiag_html *html);
+
+/*
+ * espdiag_report_write_html - the document of one input: espdiag_html_new(),
+ * espdiag_html_add(), espdiag_html_write() and espdiag_html_free() in one
+ * call. esp may be NULL (no chart); opts may be NULL.
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL (NULL report or out, unknown options
+ * version), ESPDIAG_ENOMEM or ESPDIAG_EIO.
+ * Ownership: out stays the caller's.
+ */
+ESPDIAG_API int espdiag_report_write_html(const espdiag_report *report, const espdiag_esp *esp,
+                                          const espdiag_html_options *opts, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

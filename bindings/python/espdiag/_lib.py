@@ -495,3 +495,17 @@ _bundle_protos: dict[str, tuple[object, list]] = {
     "espdiag_bundle_warning_at": (POINTER(Warning_), [c_void_p, c_size_t]),
 }
 HAS_BUNDLE = _declare(_bundle_protos, False)
+
+
+# --- diagnose.h: the HTML report (added in 0.2; declared when the loaded
+# library has it) ---
+
+
+class HtmlOptions(Structure):
+    _fields_ = [("version", c_uint), ("title", c_char_p)]
+
+
+HTML_OPTIONS_VERSION = 1
+HAS_HTML = HAS_DIAGNOSE and _declare({
+    "espdiag_report_write_html": (c_int, [c_void_p, c_void_p, _P(HtmlOptions), c_void_p]),
+}, False)

@@ -128,6 +128,7 @@ class Report:
     #: The flow the device went through (espdiag_report_scenario): "autopilot_v1",
     #: "autopilot_v2", "autopilot_existing_device", "esp_only" or "none".
     scenario: str = "none"
+    _html: Optional[str] = field(default=None, repr=False, compare=False)
 
     @property
     def has_errors(self) -> bool:
@@ -147,6 +148,14 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self._json)
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML document, its ESP timeline
+        drawn (see espdiag_html(3)); rendered by diagnose() from the model."""
+        if self._html is None:
+            raise EspdiagError(Status.EUNSUPPORTED,
+                               f"libespdiag {_lib.LIBRARY_VERSION} has no HTML report")
+        return self._html
 
 
 def _finding(f: int) -> Finding:
@@ -182,11 +191,15 @@ def _finding(f: int) -> Finding:
         error=describe_error(code.value) if has_code else None)
 
 
-def _report(handle: int) -> Report:
+def _report(handle: int, esp: int) -> Report:
     out = c_void_p()
     check(lib.espdiag_report_to_json(byref(out), handle))
     js = _lib.take_string(out).rstrip("\n")
     txt = _lib.capture(lambda f: lib.espdiag_report_write_text(handle, 0, f))
+    html = None
+    if _lib.HAS_HTML:
+        html = _lib.capture(lambda f: lib.espdiag_report_write_html(handle, esp, None, f)
+                            ).decode("utf-8", "replace")
     findings = tuple(_finding(lib.espdiag_report_finding_at(handle, i))
                      for i in range(lib.espdiag_report_finding_count(handle)))
     return Report(
@@ -196,7 +209,8 @@ def _report(handle: int) -> Report:
         infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO)),
         findings=findings, text=txt.decode("utf-8", "replace"), _json=js,
         incomplete=bool(HAS_V02 and lib.espdiag_report_incomplete(handle)),
-        scenario=scenario_name(lib.espdiag_report_scenario(handle)) if HAS_SCENARIO else "none")
+        scenario=scenario_name(lib.espdiag_report_scenario(handle)) if HAS_SCENARIO else "none",
+        _html=html)
 
 
 Source = Union[Esp, Registry, str, "os.PathLike[str]", bytes]
@@ -242,7 +256,7 @@ def _diagnose_esp(esp: Esp, registry: Optional[Registry], app_minutes: Optional[
         msg = text(lib.espdiag_esp_errmsg(esp.handle)) or _lib.strerror(status)
         raise EspdiagError(status, msg)
     try:
-        return _report(out.value)
+        return _report(out.value, esp.handle)
     finally:
         lib.espdiag_report_free(out.value)
 

@@ -1,0 +1,314 @@
+/* tests/check_html.c - the HTML report: escaping for HTML and SVG, name
+ * elision, the chart built from the model (rows, bars, times, phases,
+ * timeouts), the document's parts and the API's errors. The browser and
+ * tidy checks are in tests/html.sh and tests/html_browser.py. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "suites.h"
+#include "testutil.h"
+
+/* What fn wrote to a memory stream, malloc'd. */
+#define CAPTURE(buf, call)                                                                   \
+	do {                                                                                 \
+		size_t len_;                                                                 \
+		FILE *out = open_memstream(&(buf), &len_);                                   \
+		ck_assert_ptr_nonnull(out);                                                  \
+		call;                                                                        \
+		ck_assert_int_eq(fclose(out), 0);                                            \
+	} while (0)
+
+static const struct {
+	const char *in, *want;
+} escapes[] = {
+	{ "plain text 1.2", "plain text 1.2" },
+	{ "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+	{ "\"><img src=x onerror=alert(2)>", "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" },
+	{ "]]><![CDATA[", "]]&gt;&lt;![CDATA[" },
+	{ "a'b&c", "a&#39;b&amp;c" },
+	{ "e\x1b[2J\x07", "e\\u001b[2J\\u0007" },
+	{ "tab\tnl\ncr\r\x7f", "tab\\u0009nl\\u000acr\\u000d\\u007f" },
+	{ "csi\xc2\x9bx", "csi\\u009bx" },
+	{ "rlo\xe2\x80\xae|\xe2\x81\xa6|\xe2\x80\xa8", "rlo\\u202e|\\u2066|\\u2028" },
+	{ "non\xef\xb7\x90\xef\xbf\xbf\xf0\x9f\xbf\xbe", "non\\ufdd0\\uffff\\u1fffe" },
+	{ "bad\xff\xc3(", "bad\xef\xbf\xbd\xef\xbf\xbd(" },
+	{ "cut\xe2\x82", "cut\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "sur\xed\xa0\x80", "sur\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "over\xc0\xaf", "over\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "ok \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" },
+};
+
+START_TEST(test_escape)
+{
+	char *buf = NULL;
+	CAPTURE(buf, ck_assert_int_eq(html_cstr(out, escapes[_i].in), 0));
+	ck_assert_str_eq(buf, escapes[_i].want);
+	free(buf);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	size_t max;
+	const char *want;
+} elisions[] = {
+	{ "abcdefghij", 10, "abcdefghij" },
+	{ "abcdefghij", 5, "ab\xe2\x80\xa6ij" },
+	{ "abcdefghijk", 6, "ab\xe2\x80\xa6ijk" },
+	{ "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 5,
+	  "\xc3\xa9\xc3\xa9\xe2\x80\xa6\xc3\xa9\xc3\xa9" },
+	{ "<<<<<<<<", 5, "&lt;&lt;\xe2\x80\xa6&lt;&lt;" },
+	{ "\xff\xff\xff\xff\xff\xff", 5,
+	  "\xef\xbf\xbd\xef\xbf\xbd\xe2\x80\xa6\xef\xbf\xbd\xef\xbf\xbd" },
+};
+
+START_TEST(test_elide)
+{
+	char *buf = NULL;
+	CAPTURE(buf, ck_assert_int_eq(html_elided(out, elisions[_i].in, elisions[_i].max), 0));
+	ck_assert_str_eq(buf, elisions[_i].want);
+	free(buf);
+}
+END_TEST
+
+typedef struct loaded {
+	espdiag_registry *reg;
+	espdiag_esp *esp;
+	espdiag_report *report;
+} loaded;
+
+static void load(loaded *l, const char *path)
+{
+	ck_assert_int_eq(espdiag_registry_new(&l->reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_open_file(l->reg, path, NULL, NULL), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_esp_load(&l->esp, l->reg), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.registry = l->reg;
+	ck_assert_int_eq(espdiag_diagnose(&l->report, l->esp, &o), ESPDIAG_OK);
+}
+
+static void unload(loaded *l)
+{
+	espdiag_report_free(l->report);
+	espdiag_esp_free(l->esp);
+	espdiag_registry_free(l->reg);
+}
+
+static const char sample[] = TEST_DATA_DIR "/../../examples/data/MDMDiagReport_RegistryDump.reg";
+
+/* The sample's snapshots, in milliseconds since 1970. */
+#define T1 1795511523123LL /* 2026-11-24T09:12:03.123 */
+#define T2 1795511981500LL /* 2026-11-24T09:19:41.500 */
+#define T3 1795514287250LL /* 2026-11-24T09:58:07.250 */
+
+static const chart_row *row_named(const chart *c, const char *id)
+{
+	for (size_t i = 0; i < c->row_count; i++)
+		if (strcmp(c->rows[i]->id, id) == 0)
+			return c->rows[i];
+	ck_abort_msg("no row %s", id);
+	return NULL;
+}
+
+START_TEST(test_chart_sample)
+{
+	loaded l;
+	chart c;
+	load(&l, sample);
+	chart_init(&c);
+	ck_assert_int_eq(chart_from_esp(&c, l.esp), ESPDIAG_OK);
+	ck_assert_int_eq(chart_finish(&c), ESPDIAG_OK);
+	chart_link_findings(&c, l.report);
+
+	/* Timed rows by start, then the provider, which keeps no time. */
+	static const char *const order[] = {
+		"{4E9A1C2B-7D3F-4B8E-9C1A-2F3E4D5C6B7A}",
+		"./Vendor/MSFT/DMClient/Provider/MS DM Server/EntDMID",
+		"Win32App_0f3c1e9a-5b7d-4c2e-9a8f-1b2c3d4e5f60_1",
+		"Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3",
+		"Win32App_c1d2e3f4-a5b6-4c7d-8e9f-a0b1c2d3e4f5_2",
+		"Sidecar",
+	};
+	ck_assert_uint_eq(c.row_count, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(c.rows[i]->id, order[i]);
+
+	const chart_row *failed = row_named(&c, order[3]);
+	ck_assert_str_eq(failed->name, "Win32 app 7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d (revision 3)");
+	ck_assert_str_eq(failed->subject_id, "7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d");
+	ck_assert_str_eq(failed->state, "error");
+	ck_assert_int_eq(failed->final, CHART_FAILED);
+	ck_assert_uint_eq(failed->bar_count, 3);
+	static const struct {
+		chart_time start, end;
+		chart_state state;
+	} bars[] = {
+		{ T1, T2, CHART_NOT_INSTALLED },
+		{ T2, T3, CHART_IN_PROGRESS },
+		{ T3, T3, CHART_FAILED },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(failed->bars[i].start, bars[i].start);
+		ck_assert_int_eq(failed->bars[i].end, bars[i].end);
+		ck_assert_int_eq(failed->bars[i].state, bars[i].state);
+	}
+	ck_assert_str_eq(failed->bars[2].key,
+	                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\"
+	                 "EnrollmentStatusTracking\\ESPTrackingInfo\\Diagnostics\\Sidecar\\"
+	                 "2026-11-24T09:58:07.25Z");
+	ck_assert_uint_eq(failed->marker_count, 1);
+	ck_assert_int_eq(failed->markers[0].t, T3);
+	ck_assert_int_eq(failed->markers[0].kind, CHART_MARK_FAILURE);
+	ck_assert(failed->has_duration && !failed->duration_upper_bound);
+	ck_assert_int_eq(failed->duration, T3 - T2);
+	ck_assert_int_eq(failed->finding, 0);
+	ck_assert(failed->app);
+
+	/* Completed between two snapshots without "in progress": at most. */
+	const chart_row *done = row_named(&c, order[2]);
+	ck_assert(done->has_duration && done->duration_upper_bound);
+	ck_assert_int_eq(done->duration, T2 - T1);
+	ck_assert_uint_eq(done->bar_count, 2);
+	ck_assert_int_eq(done->bars[1].end, T3);
+
+	const chart_row *ime = row_named(&c, order[0]);
+	ck_assert_str_eq(ime->name,
+	                 "Intune Management Extension (MSI {4E9A1C2B-7D3F-4B8E-9C1A-2F3E4D5C6B7A})");
+	ck_assert_str_eq(ime->state, "success");
+	ck_assert(!ime->app);
+	const chart_row *prov = row_named(&c, "Sidecar");
+	ck_assert_uint_eq(prov->bar_count, 0);
+	ck_assert_str_eq(prov->no_time, "device-preparation provider keys keep no time");
+
+	/* Phases: device setup spans the changes; device preparation has no
+	 * start, FirstSync's Timestamp being a year earlier (a note says so). */
+	ck_assert_uint_eq(c.band_count, 3);
+	ck_assert(!c.bands[0].has_span);
+	ck_assert(c.bands[1].has_span);
+	ck_assert_int_eq(c.bands[1].start, T1);
+	ck_assert_int_eq(c.bands[1].end, T3);
+	ck_assert_uint_eq(c.bands[1].status, ESPDIAG_ESP_STATUS_FAILED);
+	ck_assert(!c.bands[2].has_span);
+	ck_assert_uint_eq(c.marker_count, 0);
+	ck_assert_uint_eq(c.note_count, 1);
+	ck_assert_str_eq(c.notes[0], "FirstSync's Timestamp (2025-01-03T19:03:52.2392064Z) is more "
+	                             "than a day before device setup's first change: not drawn as "
+	                             "the ESP's start.");
+	ck_assert_uint_eq(c.line_count, 1);
+	ck_assert_int_eq(c.lines[0].t, T1 + 60 * 60000);
+	ck_assert_str_eq(c.lines[0].value, "SyncFailureTimeout");
+	/* The axis: the timeout and a 2 % margin each side. */
+	chart_time span = 60 * 60000;
+	ck_assert_int_eq(c.t0, T1 - span / 50);
+	ck_assert_int_eq(c.t1, T1 + span + span / 50);
+	chart_free(&c);
+	unload(&l);
+}
+END_TEST
+
+/* Occurrences of needle in hay. */
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_document)
+{
+	loaded l;
+	char *buf = NULL;
+	load(&l, sample);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "<!DOCTYPE html>\n<html lang=\"en\">"));
+	ck_assert_ptr_nonnull(strstr(buf, "content=\"default-src 'none'; style-src 'unsafe-inline'\""));
+	ck_assert_ptr_nonnull(strstr(buf, "data-rows=\"6\" data-bars=\"8\" data-markers=\"1\""));
+	ck_assert_uint_eq(count(buf, "data-bar=\""), 8);
+	ck_assert_uint_eq(count(buf, "data-row=\""), 6);
+	ck_assert_uint_eq(count(buf, "data-marker=\"failure\""), 1);
+	ck_assert_uint_eq(count(buf, "data-line=\"timeout\""), 1);
+	ck_assert_uint_eq(count(buf, "data-nobar=\"1\""), 1);
+	ck_assert_uint_eq(count(buf, "data-app=\""), 3);
+	ck_assert_uint_eq(count(buf, "data-finding=\"app-install-failed\""), 2); /* article, row */
+	ck_assert_uint_eq(count(buf, "data-finding=\"app-install-incomplete\""), 1);
+	ck_assert_uint_eq(count(buf, "data-run=\""), 1);
+	ck_assert_uint_eq(count(buf, "<nav"), 0);
+	ck_assert_uint_eq(count(buf, "<script"), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "<title>ESP report: "));
+	ck_assert_ptr_nonnull(strstr(buf, "<td>&#8804; 7 min 38 s</td>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<td>38 min 25 s</td>"));
+	free(buf);
+
+	/* Without the model: the findings, no chart. */
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, NULL, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "No timeline: the ESP model was not given to the writer."));
+	ck_assert_uint_eq(count(buf, "<svg"), 0);
+	ck_assert_uint_eq(count(buf, "<article"), 2);
+	free(buf);
+
+	/* Several inputs, one unreadable: an index first; a title. */
+	espdiag_html *h;
+	espdiag_html_options o = ESPDIAG_HTML_OPTIONS_INIT;
+	o.title = "Fleet <check>";
+	ck_assert_int_eq(espdiag_html_new(&h, &o), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_html_add(h, l.report, l.esp), ESPDIAG_OK);
+	unload(&l);
+	ck_assert_int_eq(espdiag_html_add_error(h, "gone<1>.reg", "No such file"), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_html_add_error(h, "x.reg", NULL), ESPDIAG_OK);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_html_write(h, out), ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "<title>Fleet &lt;check&gt;</title>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<h2>Inputs (3)</h2>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<li><a href=\"#run-2\">gone&lt;1&gt;.reg</a> &#8212; "
+	                                  "<span class=\"error\">could not be read</span></li>"));
+	ck_assert_ptr_nonnull(strstr(buf, "This input could not be read: No such file.</p>"));
+	ck_assert_ptr_nonnull(strstr(buf, "This input could not be read.</p>"));
+	ck_assert_uint_eq(count(buf, "data-run=\""), 3);
+	ck_assert(strstr(buf, "id=\"run-1\"") < strstr(buf, "id=\"run-3\""));
+	free(buf);
+	espdiag_html_free(h);
+}
+END_TEST
+
+START_TEST(test_api_errors)
+{
+	espdiag_html *h = (espdiag_html *)1;
+	espdiag_html_options bad = ESPDIAG_HTML_OPTIONS_INIT;
+	bad.version = 99;
+	ck_assert_int_eq(espdiag_html_new(NULL, NULL), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_html_new(&h, &bad), ESPDIAG_EINVAL);
+	ck_assert_ptr_null(h);
+	ck_assert_int_eq(espdiag_html_new(&h, NULL), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_html_add(h, NULL, NULL), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_html_add(NULL, NULL, NULL), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_html_add_error(h, NULL, "x"), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_html_write(h, NULL), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_html_write(NULL, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_report_write_html(NULL, NULL, NULL, stdout), ESPDIAG_EINVAL);
+	char *buf = NULL;
+	CAPTURE(buf, ck_assert_int_eq(espdiag_html_write(h, out), ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "<p class=\"muted\">No input.</p>"));
+	free(buf);
+	espdiag_html_free(h);
+	espdiag_html_free(NULL);
+}
+END_TEST
+
+Suite *suite_html(void)
+{
+	Suite *s = suite_create("html");
+	TCase *tc = tcase_create("escape");
+	tcase_add_loop_test(tc, test_escape, 0, (int)(sizeof escapes / sizeof escapes[0]));
+	tcase_add_loop_test(tc, test_elide, 0, (int)(sizeof elisions / sizeof elisions[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("chart");
+	tcase_add_test(tc, test_chart_sample);
+	tcase_add_test(tc, test_document);
+	tcase_add_test(tc, test_api_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""The HTML report in a real browser: headless Chromium renders the report of
+the bundled sample and of each ESP fixture (tests/data/diag-*.reg, and
+html-escapes.reg), taking a screenshot and dumping the DOM it built, in one
+run per file, two at a time.
+
+Checked: the screenshot is a PNG of the window's size whose pixels vary (the
+sample's fully decoded: it holds the failure and completed colours); the DOM
+has as many rows, bars and markers as the chart says, one bar per timed
+change of `espdiag timeline --format=json`, one finding article per finding
+of `espdiag --format=json`, each item of the report's JSON named by a row,
+and no element or event-handler attribute that the input's names spelled.
+
+Needs top_srcdir and top_builddir (make check sets them). Exits 77 (skip)
+with a message when Chromium is absent. Python 3 standard library only.
+"""
+import concurrent.futures
+import glob
+import html
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+WIDTH, HEIGHT = 1280, 900
+SRC = os.environ.get("top_srcdir", ".")
+BUILD = os.environ.get("top_builddir", ".")
+ESPDIAG = os.path.join(BUILD, "examples", "espdiag")
+SAMPLE = os.path.join(SRC, "examples", "data", "MDMDiagReport_RegistryDump.reg")
+
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL: " + what)
+
+
+def browser():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def run_espdiag(*args):
+    return subprocess.run([ESPDIAG, *args], capture_output=True, check=False).stdout
+
+
+def render(chrome, page, png, workdir):
+    """One Chromium run: the screenshot to png, the DOM it built returned."""
+    profile = tempfile.mkdtemp(dir=workdir)
+    cmd = [chrome, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+           "--user-data-dir=" + profile, "--window-size=%d,%d" % (WIDTH, HEIGHT),
+           "--screenshot=" + png, "--dump-dom", "file://" + os.path.abspath(page)]
+    done = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+    return done.stdout.decode("utf-8", "replace")
+
+
+def png_info(path):
+    """(width, height, colour type, bit depth, the decompressed IDAT bytes)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    pos, idat, ihdr = 8, [], None
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    width, height, depth, ctype = ihdr[0], ihdr[1], ihdr[2], ihdr[3]
+    return width, height, ctype, depth, zlib.decompress(b"".join(idat))
+
+
+def unfilter(width, height, bpp, raw):
+    """The pixel rows of an 8-bit PNG (filters 0-4 undone)."""
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        ftype, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        if ftype == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif ftype == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev))
+        elif ftype == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 255
+        elif ftype == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[i] = (line[i] + pred) & 255
+        rows.append(line)
+        prev = line
+    return rows
+
+
+def check_png(name, path, colours=()):
+    try:
+        width, height, ctype, depth, raw = png_info(path)
+    except (OSError, ValueError, TypeError, zlib.error) as exc:
+        fail("%s: screenshot unreadable: %s" % (name, exc))
+        return
+    if (width, height) != (WIDTH, HEIGHT):
+        fail("%s: screenshot %dx%d, expected %dx%d" % (name, width, height, WIDTH, HEIGHT))
+        return
+    bpp = {2: 3, 6: 4}.get(ctype)
+    if depth != 8 or bpp is None or len(raw) != height * (1 + width * bpp):
+        fail("%s: unexpected PNG layout (type %d, depth %d)" % (name, ctype, depth))
+        return
+    stride = 1 + width * bpp
+    lines = {raw[y * stride:(y + 1) * stride] for y in range(height)}
+    if len(lines) < 20:
+        fail("%s: screenshot blank (%d distinct scanlines)" % (name, len(lines)))
+    if not colours:
+        return
+    pixels = set()
+    for line in unfilter(width, height, bpp, raw):
+        for x in range(0, len(line), bpp):
+            pixels.add(bytes(line[x:x + 3]))
+    if len(pixels) < 16:
+        fail("%s: only %d colours in the screenshot" % (name, len(pixels)))
+    for label, rgb in colours:
+        if rgb not in pixels:
+            fail("%s: the %s colour #%s is not in the screenshot" % (name, label, rgb.hex()))
+
+
+def count(dom, pattern):
+    return len(re.findall(pattern, dom))
+
+
+def check_dom(name, dom, report, changes):
+    if "<svg" not in dom:
+        fail("%s: no chart in the DOM" % name)
+        return
+    m = re.search(r'<svg class="gantt"[^>]*data-rows="(\d+)" data-bars="(\d+)" '
+                  r'data-markers="(\d+)"', dom)
+    if m is None:
+        fail("%s: the chart's counts are missing" % name)
+        return
+    rows, bars, markers = (int(g) for g in m.groups())
+    got = (count(dom, r'<g data-row="'), count(dom, r' data-bar="'),
+           count(dom, r' data-marker="'))
+    if got != (rows, bars, markers):
+        fail("%s: DOM has %s rows/bars/markers, the chart says %s" % (name, got,
+                                                                        (rows, bars, markers)))
+    timed = sum(1 for c in changes if c["time"] is not None)
+    if bars != timed:
+        fail("%s: %d bars, the timeline has %d timed changes" % (name, bars, timed))
+    failed_changes = sum(1 for c in changes if c["time"] is not None and
+                         c["state"] in ("error",))
+    if count(dom, r'data-marker="failure"') != failed_changes:
+        fail("%s: %d failure markers, %d changes to error" %
+             (name, count(dom, r'data-marker="failure"'), failed_changes))
+    findings = report["findings"]
+    if count(dom, r'<article class="finding') != len(findings):
+        fail("%s: %d finding articles, the report has %d" %
+             (name, count(dom, r'<article class="finding'), len(findings)))
+    for f in findings:
+        if 'data-finding="%s"' % f["id"] not in dom:
+            fail("%s: finding %s not shown" % (name, f["id"]))
+    ids = {(c["kind"], c["id"]) for c in changes}
+    for item in report["items"]:
+        ids.add((item["kind"], item["id"]))
+    for _, ident in ids:
+        if re.search(r"[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]", ident):
+            continue
+        if "id: " + html.escape(ident, quote=False) not in dom:
+            fail("%s: no row names %r" % (name, ident))
+    # Nothing from the input became markup.
+    for tag in ("script", "img", "iframe", "object", "b", "i"):
+        if re.search(r"<%s[\s>]" % tag, dom):
+            fail("%s: a <%s> element in the DOM" % (name, tag))
+    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
+        fail("%s: an event-handler attribute in the DOM" % name)
+
+
+def main():
+    chrome = browser()
+    if chrome is None:
+        print("SKIP: Chromium is not installed (apt-get install chromium): "
+              "the HTML report was not rendered in a browser")
+        return 77
+    if not os.access(ESPDIAG, os.X_OK):
+        print("FAIL: %s is not built" % ESPDIAG)
+        return 1
+    inputs = [SAMPLE] + sorted(glob.glob(os.path.join(SRC, "tests", "data", "diag-*.reg")))
+    inputs.append(os.path.join(SRC, "tests", "data", "html-escapes.reg"))
+    work = tempfile.mkdtemp(prefix="espdiag-html-")
+    try:
+        jobs = []
+        for path in inputs:
+            name = os.path.basename(path)
+            page = os.path.join(work, name + ".html")
+            subprocess.run([ESPDIAG, "report", "--output", page, path],
+                           capture_output=True, check=False)
+            report = json.loads(run_espdiag("--format=json", path).decode("utf-8"))
+            changes = [json.loads(line) for line in
+                       run_espdiag("timeline", "--format=json", path).decode("utf-8").splitlines()]
+            jobs.append((name, page, os.path.join(work, name + ".png"), report, changes))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            doms = list(pool.map(lambda j: render(chrome, j[1], j[2], work), jobs))
+        for (name, _, png, report, changes), dom in zip(jobs, doms):
+            colours = ()
+            if name == os.path.basename(SAMPLE):
+                colours = (("failure", bytes.fromhex("cf222e")),
+                           ("completed", bytes.fromhex("1a7f37")))
+                sample_dom(dom)
+            check_png(name, png, colours)
+            check_dom(name, dom, report, changes)
+        if "keep" in sys.argv[1:]:
+            print("kept in " + work)
+            return 1 if failures else 0
+    finally:
+        if "keep" not in sys.argv[1:]:
+            shutil.rmtree(work, ignore_errors=True)
+    print("html_browser: %d files, %d failures" % (len(inputs), len(failures)))
+    return 1 if failures else 0
+
+
+def sample_dom(dom):
+    """The acceptance picture: the phases, a row per item, the failed app's
+    row in the failure state with its finding, the finding beside."""
+    name = "sample"
+    if count(dom, r'<g class="lane" data-band="') != 3:
+        fail("%s: expected 3 phase lanes" % name)
+    if 'data-band="device_setup" data-status="failed"' not in dom:
+        fail("%s: device setup is not shown failed" % name)
+    if count(dom, r'<g data-row="') != 6:
+        fail("%s: expected 6 rows" % name)
+    if not re.search(r'<g data-row="win32_app" data-state="failed" '
+                     r'data-finding="app-install-failed">', dom):
+        fail("%s: the failed app's row is not failed and linked" % name)
+    if not re.search(r'<rect data-bar="failed"[^>]*><title>Win32 app '
+                     r'7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d \(revision 3\)\nerror at '
+                     r'2026-11-24 09:58:07\.250 UTC', dom):
+        fail("%s: no failed bar at 09:58:07.250" % name)
+    if 'data-finding="app-install-failed" data-severity="error"' not in dom:
+        fail("%s: the finding is not beside the chart" % name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
