@@ -14,10 +14,10 @@ $(BUILD)/Makefile: configure
 	mkdir -p $(BUILD)
 	cd $(BUILD) && ../configure $(CONFIGURE_FLAGS)
 
-check install uninstall dist distcheck bench demo fuzz fuzz-run clean: $(BUILD)/Makefile
+check install uninstall dist distcheck bench sweep demo fuzz fuzz-run clean: $(BUILD)/Makefile
 	$(MAKE) -C $(BUILD) $@
 
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all check install uninstall dist distcheck bench demo fuzz fuzz-run clean distclean
+.PHONY: all check install uninstall dist distcheck bench sweep demo fuzz fuzz-run clean distclean

@@ -1,5 +1,5 @@
 /* bench/digest.h - the digest of one registry value (name, type, bytes),
- * which gen_dump writes for the file it makes and bench_reg recomputes from
+ * which gen_dump writes for the file it makes and bench recomputes from
  * the parsed tree: equal sums show the whole file went in, byte for byte.
  * A file's digest is the sum of its values' digests, so that walk order
  * does not matter. */

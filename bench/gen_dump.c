@@ -19,7 +19,7 @@
  * (ancestors included, the unnamed root excluded), V the number of values,
  * D the sum of their raw data sizes (REG_SZ as UTF-16LE with its NUL) and
  * H the order-free digest of every value (name, type, raw bytes) that
- * bench_reg computes over the parsed tree (see value_digest()), B the file
+ * bench computes over the parsed tree (see value_digest()), B the file
  * size. The benchmark checks the parsed tree against them.
  *
  * Usage: gen_dump [-s SIZE[k|M|G]] OUTPUT     (default 100M = 104857600)

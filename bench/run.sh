@@ -1,57 +1,98 @@
 #!/bin/sh
-# bench/run.sh - "make bench" for the .reg reader: generates the input once
-# (deterministic, so a kept copy is as good as a new one), then runs
-# bench_reg on it. Run from the build directory, where make puts
-# bench/gen_dump and bench/bench_reg.
+# bench/run.sh - "make bench": makes the inputs (deterministic, so kept
+# copies are reused), then runs bench/bench once, which prints every
+# figure of issue 18 in one table. Run from the build directory, where
+# make puts bench/bench, bench/gen_dump, bench/gen_hive, bench/bench_hivex_walk
+# (only with libhivex) and examples/espdiag.
 #
-# Environment: BENCH_SIZE (bytes, default 104857600 = 100 MiB, the least
-# issue 2 allows for the targets), BENCH_RUNS (best of, default 5: on a
-# virtual machine a run can meet memory the host has taken back),
-# BENCH_DATA (directory for the input, default bench-data).
+# Inputs: a 100 MiB dump from gen_dump (the .reg figures, against iconv);
+# ../shared/corpus/hives/regipy_SYSTEM (11 MB, 30,756 keys: the hive dump
+# and walk, against hivexml and libhivex); a 60 MiB hive from gen_hive
+# (one value, against libhivex); the Python binding staged as "make
+# install" lays it out (its _config.py names the libdir), byte-compiled.
+#
+# Environment: BENCH_ROUNDS (default 5), BENCH_PY_RUNS (python pairs,
+# default 21), BENCH_SIZE (the dump's bytes, default 104857600),
+# BENCH_HIVE_SIZE (default 60M), BENCH_DATA (directory for the inputs,
+# default bench-data), BENCH_HIVE (the hive, default the corpus SYSTEM
+# hive), SHARED_CORPUS_DIR, PYTHON (default python3).
 set -eu
 
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
 size=${BENCH_SIZE:-104857600}
-runs=${BENCH_RUNS:-5}
+hive_size=${BENCH_HIVE_SIZE:-60M}
 dir=${BENCH_DATA:-bench-data}
-if [ "$size" = 104857600 ]; then
-	name=dump-100M
-else
-	name=dump-$size
-fi
-file=$dir/$name.reg
-counts=$dir/$name.counts
+corpus=${SHARED_CORPUS_DIR:-$srcdir/../shared/corpus}
+hive=${BENCH_HIVE:-$corpus/hives/regipy_SYSTEM}
 
-for prog in bench/gen_dump bench/bench_reg; do
+for prog in bench/bench bench/gen_dump bench/gen_hive examples/espdiag; do
 	if [ ! -x "$prog" ]; then
 		echo "run.sh: $prog not built; run 'make bench' from the build directory" >&2
 		exit 2
 	fi
 done
-if ! command -v iconv >/dev/null 2>&1; then
-	echo "run.sh: iconv not found; it is the yardstick" >&2
-	exit 2
-fi
+for tool in iconv hivexml; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "run.sh: $tool not found; it is a yardstick" >&2
+		exit 2
+	fi
+done
+mkdir -p "$dir"
 
-# "keys=K values=V value_bytes=D digest=H bytes=B", from gen_dump.
-field() {
-	[ -f "$counts" ] && tr ' ' '\n' <"$counts" | sed -n "s/^$1=//p"
+# gen NAME COMMAND...: runs the generator (its counts line into
+# $dir/NAME.counts) unless a whole earlier output is there; the counts
+# file is written last, so its presence says the input is whole.
+gen() {
+	name=$1
+	shift
+	if [ -s "$dir/$name.counts" ] && [ -f "$dir/$name" ]; then
+		echo "reusing $dir/$name"
+		return
+	fi
+	rm -f "$dir/$name.counts"
+	echo "generating $dir/$name"
+	"$@" "$dir/$name.tmp" > "$dir/$name.counts.tmp"
+	mv "$dir/$name.tmp" "$dir/$name"
+	mv "$dir/$name.counts.tmp" "$dir/$name.counts"
 }
+gen "dump-$size.reg" bench/gen_dump -s "$size"
+gen "hive-$hive_size" bench/gen_hive -s "$hive_size"
 
-# The counts file is written last, so a whole one says the input is whole.
-have=
-if [ -f "$file" ] && [ -n "$(field digest)" ]; then
-	have=$(wc -c <"$file" | tr -d ' ')
+# The programs themselves, not libtool's wrapper scripts around them.
+espdiag=examples/espdiag
+bench=bench/bench
+if [ -x examples/.libs/espdiag ]; then
+	espdiag=examples/.libs/espdiag
+	bench=bench/.libs/bench
+	LD_LIBRARY_PATH=$(pwd)/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export LD_LIBRARY_PATH
 fi
-if [ "$have" != "$size" ]; then
-	mkdir -p "$dir"
-	rm -f "$counts"
-	echo "generating $file ($size bytes)"
-	bench/gen_dump -s "$size" "$file.tmp" >"$counts.tmp"
-	mv "$file.tmp" "$file"
-	mv "$counts.tmp" "$counts"
+
+set -- -n "${BENCH_ROUNDS:-5}" --python-runs "${BENCH_PY_RUNS:-21}" --espdiag "$espdiag" \
+	--reg "$dir/dump-$size.reg" --reg-counts "$dir/dump-$size.reg.counts" \
+	--big-hive "$dir/hive-$hive_size" --big-counts "$dir/hive-$hive_size.counts"
+if [ -f "$hive" ]; then
+	set -- "$@" --hive "$hive"
 else
-	echo "reusing $file ($size bytes)"
+	echo "run.sh: $hive is absent; the hive dump and walk figures are skipped"
+fi
+if [ -x bench/bench_hivex_walk ]; then
+	set -- "$@" --hivex-walk bench/bench_hivex_walk
 fi
 
-exec bench/bench_reg -n "$runs" --expect-keys "$(field keys)" --expect-values "$(field values)" \
-	--expect-value-bytes "$(field value_bytes)" --expect-digest "$(field digest)" "$file"
+# Python as installed: the package byte-compiled, _config.py naming the
+# libdir; the interpreter itself, not a launcher script (pyenv's shims
+# are shell scripts that cost more than the import).
+python=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)' 2>/dev/null || true)
+if [ -n "$python" ] && [ -x "$python" ]; then
+	rm -rf "$dir/python"
+	mkdir -p "$dir/python/espdiag"
+	cp "$srcdir"/bindings/python/espdiag/*.py "$dir/python/espdiag/"
+	echo "LIBDIR = '$(pwd)/lib/.libs'  # written by bench/run.sh" > "$dir/python/espdiag/_config.py"
+	"$python" -m compileall -q "$dir/python/espdiag"
+	set -- "$@" --python "$python" --pythonpath "$(cd "$dir/python" && pwd)"
+else
+	echo "run.sh: no Python 3; the import figure is skipped"
+fi
+
+exec "$bench" "$@"

@@ -308,6 +308,57 @@ static int open_input(espdiag_registry **out, const arg *in, const options *o)
 	return rc;
 }
 
+/* The bundle's options from the command's and one input's (opts: the
+ * registry's, which out->open points to). */
+static void bundle_options(espdiag_bundle_options *out, espdiag_open_options *opts,
+                           const arg *in, const options *o)
+{
+	espdiag_open_options open_defaults = ESPDIAG_OPEN_OPTIONS_INIT;
+	espdiag_bundle_options defaults = ESPDIAG_BUNDLE_OPTIONS_INIT;
+	*opts = open_defaults;
+	opts->codepage = o->codepage;
+	*out = defaults;
+	out->open = opts;
+	out->mount = in != NULL ? in->mount : NULL;
+}
+
+/* Opens one input as a bundle (a cab, a zip, a folder or one file) into
+ * *bundle and its registry view into *reg. When no registry member could
+ * be read, the input is opened as a registry file alone, for the message
+ * that gives (printed; *bundle is then NULL). Standard input is read once,
+ * and an input with a --mount names one registry file: both go that way
+ * too. Returns ESPDIAG_OK or the status; free both with
+ * close_evidence(). */
+static int open_evidence(espdiag_bundle **bundle, espdiag_registry **reg, const arg *in,
+                         const options *o)
+{
+	espdiag_open_options opts;
+	espdiag_bundle_options bopts;
+	bundle_options(&bopts, &opts, in, o);
+	*bundle = NULL;
+	*reg = NULL;
+	espdiag_bundle *b = NULL;
+	/* A --mount names where one registry file goes: that input is read
+	 * as one, as before bundles. */
+	if (!in->mount_given && strcmp(in->word, "-") != 0 &&
+	    espdiag_bundle_new(&b, &bopts) == ESPDIAG_OK &&
+	    espdiag_bundle_open_file(b, in->word) == ESPDIAG_OK &&
+	    espdiag_bundle_registry_count(b) > 0) {
+		*bundle = b;
+		*reg = espdiag_bundle_registry(b);
+		return ESPDIAG_OK;
+	}
+	espdiag_bundle_free(b);
+	return open_input(reg, in, o);
+}
+
+static void close_evidence(espdiag_bundle *bundle, espdiag_registry *reg)
+{
+	if (bundle == NULL)
+		espdiag_registry_free(reg);
+	espdiag_bundle_free(bundle);
+}
+
 /* Looks KEYPATH up as given, else (when it names nothing) as a path with
  * "/" separators and/or relative to where the first source is mounted, as
  * hivexget and reglookup take it. A literal match wins: "/" is a legal
@@ -549,9 +600,10 @@ static int cmd_timeline(size_t argc, const arg *argv, const options *o)
 	if (argc < 1)
 		return usage_error("timeline takes one or more FILEs");
 	for (size_t i = 0; i < argc; i++) {
+		espdiag_bundle *bundle;
 		espdiag_registry *reg;
 		espdiag_esp *esp = NULL;
-		int rc = open_input(&reg, &argv[i], o);
+		int rc = open_evidence(&bundle, &reg, &argv[i], o);
 		const char *message = rc != ESPDIAG_OK ? espdiag_registry_errmsg(reg) : NULL;
 		if (rc == ESPDIAG_OK && (rc = espdiag_esp_load(&esp, reg)) != ESPDIAG_OK) {
 			message = espdiag_strerror(rc);
@@ -582,7 +634,7 @@ static int cmd_timeline(size_t argc, const arg *argv, const options *o)
 		if (reg != NULL)
 			print_warnings(reg, o);
 		espdiag_esp_free(esp);
-		espdiag_registry_free(reg);
+		close_evidence(bundle, reg);
 		if (failed)
 			break;
 	}
@@ -592,13 +644,15 @@ static int cmd_timeline(size_t argc, const arg *argv, const options *o)
 /* Diagnoses one input; returns its exit status. */
 static int diagnose_one(const arg *in, const options *o, bool json)
 {
+	espdiag_bundle *bundle;
 	espdiag_registry *reg;
 	espdiag_esp *esp = NULL;
 	espdiag_report *report = NULL;
-	int rc = open_input(&reg, in, o);
+	int rc = open_evidence(&bundle, &reg, in, o);
 	const char *message = rc != ESPDIAG_OK ? espdiag_registry_errmsg(reg) : NULL;
 	espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
 	opts.registry = reg;
+	opts.bundle = bundle;
 	opts.skip_rules = o->skip;
 	opts.app_minutes = o->app_minutes;
 	int status = EXIT_OK;
@@ -639,7 +693,7 @@ static int diagnose_one(const arg *in, const options *o, bool json)
 	espdiag_free(why);
 	espdiag_report_free(report);
 	espdiag_esp_free(esp);
-	espdiag_registry_free(reg);
+	close_evidence(bundle, reg);
 	return status;
 }
 
@@ -699,6 +753,77 @@ static int cmd_rules(size_t argc, const arg *argv, const options *o)
 	return output_done(ESPDIAG_OK);
 }
 
+/* What a collection holds: each member's kind, size, and read or why not. */
+static int cmd_members(size_t argc, const arg *argv, const options *o)
+{
+	int status;
+	bool json = want_json(o, &status);
+	if (status != EXIT_OK)
+		return status;
+	if (argc != 1)
+		return usage_error("members takes one BUNDLE");
+	espdiag_open_options opts;
+	espdiag_bundle_options bopts;
+	bundle_options(&bopts, &opts, &argv[0], o);
+	espdiag_bundle *b = NULL;
+	int rc = espdiag_bundle_new(&b, &bopts);
+	if (rc == ESPDIAG_OK)
+		rc = espdiag_bundle_open_file(b, argv[0].word);
+	if (rc != ESPDIAG_OK) {
+		fputs("espdiag: ", stderr);
+		put(stderr, b != NULL ? espdiag_bundle_errmsg(b) : espdiag_strerror(rc));
+		fputc('\n', stderr);
+		espdiag_bundle_free(b);
+		return EXIT_INPUT;
+	}
+	size_t n = espdiag_bundle_member_count(b);
+	if (json) {
+		fputs("{\"schema\":\"espdiag-members/1\",\"format\":", stdout);
+		json_string(stdout, espdiag_bundle_format(b));
+		fputs(",\"members\":[", stdout);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const espdiag_member *m = espdiag_bundle_member_at(b, i);
+		char size[32] = "-";
+		if (m->has_size)
+			snprintf(size, sizeof size, "%llu", (unsigned long long)m->size);
+		if (json) {
+			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+			json_string(stdout, m->name);
+			printf(",\"kind\":\"%s\",\"size\":%s,\"read\":%s,\"reason\":",
+			       espdiag_member_kind_name(m->kind), m->has_size ? size : "null",
+			       m->read ? "true" : "false");
+			json_string(stdout, m->reason);
+			fputs(",\"summary\":", stdout);
+			json_string(stdout, m->summary);
+			putchar('}');
+			continue;
+		}
+		printf("%-11s %10s  %-8s  ", espdiag_member_kind_name(m->kind), size,
+		       m->read ? "read" : "not read");
+		put(stdout, m->name);
+		if (m->reason != NULL || m->summary != NULL) {
+			fputs(" (", stdout);
+			put(stdout, m->reason != NULL ? m->reason : m->summary);
+			putchar(')');
+		}
+		putchar('\n');
+	}
+	if (json)
+		fputs("]}\n", stdout);
+	if (!o->quiet) {
+		for (size_t i = 0; i < espdiag_bundle_warning_count(b); i++) {
+			fputs("espdiag: ", stderr);
+			put(stderr, argv[0].word);
+			fputs(": warning: ", stderr);
+			put(stderr, espdiag_bundle_warning_at(b, i)->message);
+			fputc('\n', stderr);
+		}
+	}
+	espdiag_bundle_free(b);
+	return output_done(ESPDIAG_OK);
+}
+
 #define DIAGNOSE_OPTIONS                                                                       \
 	(O_MOUNT | O_CODEPAGE | O_FORMAT | O_COLOR | O_QUIET | O_MIN_SEVERITY | O_SKIP_RULE |  \
 	 O_APP_MINUTES)
@@ -714,6 +839,8 @@ static const command commands[] = {
 	  cmd_query },
 	{ "timeline", O_MOUNT | O_CODEPAGE | O_FORMAT | O_QUIET,
 	  "[--format=text|json] [--mount PREFIX] FILE...", cmd_timeline },
+	{ "members", O_MOUNT | O_CODEPAGE | O_FORMAT | O_QUIET, "[--format=text|json] BUNDLE",
+	  cmd_members },
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
 

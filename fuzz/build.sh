@@ -9,7 +9,7 @@ mkdir -p "$out"
 CC=${FUZZ_CC:-clang}
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE -DHAVE_CONFIG_H"
 incs="-I$build -I$src/include -I$build/include -I$src/lib -I$src/fuzz"
-for t in reg hive pipeline cmtrace evtx regf_log; do
+for t in reg hive pipeline cmtrace evtx regf_log bundle; do
 	# fuzz_regf_log builds its hive with the test suite's regf writer
 	extra=
 	[ "$t" = regf_log ] && extra="-I$src/tests $src/tests/regf_writer.c"

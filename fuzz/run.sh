@@ -2,14 +2,20 @@
 # Runs each fuzz target for SECONDS seconds, seeded from the test fixtures,
 # the bundled sample, the shared corpus and the regression inputs; new
 # crashes land in BUILDDIR/fuzz/artifacts-TARGET/.
-# usage: fuzz/run.sh SRCDIR BUILDDIR SECONDS
-#   FUZZ_TARGETS="evtx hive" runs only those; MAX_LEN=N sets libFuzzer's
-#   -max_len (default 262144; a few MB finds what only large inputs show).
+# usage: fuzz/run.sh SRCDIR BUILDDIR SECONDS [MAX_LEN]
+#   FUZZ_TARGETS="evtx hive" runs only those. MAX_LEN (the 4th argument or
+#   the environment) is the longest input libFuzzer makes (default 262144).
+#   A few MB (make fuzz-run SECONDS=N MAX_LEN=4194304) reaches what only
+#   large inputs reach: wide keys, long lines, many deletions (issue 19);
+#   the RSS limit then grows with it, as the readers may hold a few times
+#   their input.
 set -eu
 src=$1 build=$2 seconds=${3:-60}
+max_len=${4:-${MAX_LEN:-}}
+[ -n "$max_len" ] || max_len=262144
+rss_mb=$((2048 + 8 * max_len / 1048576))
 out="$build/fuzz"
 shared="${SHARED_CORPUS_DIR:-$src/../shared/corpus}"
-max_len=${MAX_LEN:-262144}
 
 # seeds TARGET DIR: puts the target's seed inputs into DIR.
 seeds() {
@@ -43,6 +49,14 @@ seeds() {
 			done
 		done
 		;;
+	bundle)
+		# collections as the bundle tests make them (python3 and gcab),
+		# and the registry fixtures as single files
+		python3 "$src"/tests/bundle_fixtures.py all "$src"/tests/data "$2/fx" > /dev/null 2>&1 &&
+			for f in "$2"/fx/*.zip "$2"/fx/*.cab "$2"/fx/single/*; do cp "$f" "$2"/; done
+		rm -rf "$2/fx"
+		cp "$src"/examples/data/*.reg "$2"/
+		;;
 	hive)
 		# fuzz_hive puts the "regf" magic in front of every input: the
 		# shared corpus's small hives without their first 4 bytes.
@@ -63,7 +77,7 @@ for t in ${FUZZ_TARGETS:-reg hive pipeline cmtrace evtx regf_log}; do
 	mkdir -p "$corpus" "$out/artifacts-$t"
 	seeds "$t" "$corpus"
 	echo "== fuzz_$t for ${seconds}s"
-	"$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+	"$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb="$rss_mb" -max_len="$max_len" \
 		-artifact_prefix="$out/artifacts-$t/" -print_final_stats=1 "$corpus" 2>&1 |
 		grep -E '^(#[0-9]+ +DONE|stat::|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' || true
 done

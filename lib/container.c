@@ -230,6 +230,7 @@ static struct {
 	int (*read_support_format_zip_seekable)(struct archive *);
 	int (*read_support_format_cab)(struct archive *);
 	int (*read_open_memory)(struct archive *, const void *, size_t);
+	int (*read_open_filename)(struct archive *, const char *, size_t);
 	int (*read_next_header)(struct archive *, struct archive_entry **);
 	struct archive *(*read_new)(void);
 	int (*read_data_skip)(struct archive *);
@@ -266,6 +267,7 @@ static void load_libarchive(void)
 	LA_SYM(read_support_format_zip_seekable, "archive_read_support_format_zip_seekable");
 	LA_SYM(read_support_format_cab, "archive_read_support_format_cab");
 	LA_SYM(read_open_memory, "archive_read_open_memory");
+	LA_SYM(read_open_filename, "archive_read_open_filename");
 	LA_SYM(read_next_header, "archive_read_next_header");
 	LA_SYM(read_new, "archive_read_new");
 	LA_SYM(read_data_skip, "archive_read_data_skip");
@@ -868,4 +870,609 @@ int esp_container_open_file(esp_input *in, esp_container *ct, const char *path,
 	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return open_dir(in, ct, path, lim, err);
 	return esp_input_open_file(in, path, lim->max_input_size, err);
+}
+
+/* --- every member, for the bundle (see container.h) --- */
+
+typedef struct walker {
+	const esp_walk_ops *ops;
+	const esp_walk_limits *lim;
+	esp_err *err;
+	const char *label;
+	uint64_t total;         /* bytes decompressed or read, nested archives included */
+	uint64_t members;       /* members seen */
+	unsigned char *scratch; /* a peeked head, or bytes read to be discarded */
+} walker;
+
+/* Where peeked heads and discarded bytes go. */
+#define WALK_SCRATCH ((size_t)64 << 10)
+
+/* A member whose damage leaves the rest of its archive unreadable: the
+ * walk of that archive stops (not an error of the walk). */
+#define WALK_STOP 1
+
+const char *esp_container_unsupported(void)
+{
+#ifdef HAVE_LIBARCHIVE
+	pthread_once(&la_once, load_libarchive);
+	return la_failure;
+#else
+	return "libespdiag was built without libarchive";
+#endif
+}
+
+const char *esp_container_kind(const char *path, const unsigned char *data, size_t size)
+{
+	unsigned char head[8];
+	if (path != NULL) {
+		struct stat st;
+		if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return "folder";
+		int fd = strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+		ssize_t n = fd >= 0 ? pread(fd, head, sizeof head, 0) : -1;
+		if (fd >= 0)
+			close(fd);
+		data = head;
+		size = n > 0 ? (size_t)n : 0;
+	}
+	if (!esp_container_is_archive(data, size))
+		return "file";
+	return memcmp(data, "MSCF", 4) == 0 ? "cab" : "zip";
+}
+
+static int count_member(walker *w)
+{
+	if (++w->members > w->lim->max_members)
+		return esp_err_set(w->err, ESPDIAG_ELIMIT, "%s: more than the limit of %llu members",
+		                   w->label, (unsigned long long)w->lim->max_members);
+	return ESPDIAG_OK;
+}
+
+static int count_bytes(walker *w, uint64_t n, const char *name)
+{
+	w->total += n;
+	if (w->total > w->lim->max_total)
+		return esp_err_set(w->err, ESPDIAG_ELIMIT,
+		                   "%s: more than the limit of %llu bytes decompressed or read in all "
+		                   "(stopped in member %s)",
+		                   w->label, (unsigned long long)w->lim->max_total, name);
+	return ESPDIAG_OK;
+}
+
+static int walk_failed(walker *w, const esp_walk_member *m, const char *fmt, ...)
+	ESP_PRINTF(3, 4);
+static int walk_failed(walker *w, const esp_walk_member *m, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return w->ops->failed(w->ops->ctx, m, why);
+}
+
+/* decide, and again with the first bytes when asked (peek fills them). */
+typedef int (*peek_fn)(walker *w, void *src, esp_walk_member *m);
+
+static int decide_member(walker *w, esp_walk_member *m, peek_fn peek, void *src,
+                         esp_walk_fate *fate)
+{
+	*fate = w->ops->decide(w->ops->ctx, m);
+	if (*fate != ESP_WALK_PEEK)
+		return ESPDIAG_OK;
+	int rc = peek(w, src, m);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	*fate = w->ops->decide(w->ops->ctx, m);
+	if (*fate == ESP_WALK_PEEK)
+		*fate = ESP_WALK_SKIP;
+	return ESPDIAG_OK;
+}
+
+#ifdef HAVE_LIBARCHIVE
+
+static const char *la_why(struct archive *a)
+{
+	const char *s = la.error_string(a);
+	return s != NULL ? s : "unreadable";
+}
+
+typedef struct la_src {
+	struct archive *a;
+	bool is_cab, seekable;
+	size_t got; /* bytes of the current member read so far */
+} la_src;
+
+/* Reads into buf[*len..cap), counting; a negative libarchive status is
+ * returned as it is (the caller reports it), 0 at the member's end. */
+static int la_fill(walker *w, la_src *s, const esp_walk_member *m, unsigned char *buf,
+                   size_t cap, size_t *len, la_ssize_t *status)
+{
+	while (*len < cap) {
+		la_ssize_t n = la.read_data(s->a, buf + *len, cap - *len);
+		if (n < 0) {
+			*status = n;
+			return ESPDIAG_OK;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+		s->got += (size_t)n;
+		int rc = count_bytes(w, (uint64_t)n, m->name);
+		if (rc != ESPDIAG_OK)
+			return rc;
+	}
+	*status = 0;
+	return ESPDIAG_OK;
+}
+
+static int la_peek(walker *w, void *src, esp_walk_member *m)
+{
+	la_src *s = src;
+	size_t len = 0;
+	la_ssize_t st;
+	int rc = la_fill(w, s, m, w->scratch, ESP_WALK_PEEK_SIZE, &len, &st);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	if (st < 0) {
+		rc = walk_failed(w, m, "damaged: %s", la_why(s->a));
+		return rc != ESPDIAG_OK ? rc : WALK_STOP;
+	}
+	m->head = w->scratch;
+	m->head_len = len;
+	return ESPDIAG_OK;
+}
+
+/* The rest of a member nobody keeps. */
+static int la_skip(walker *w, la_src *s, const esp_walk_member *m)
+{
+	if (s->is_cab && m->size >= 0 && (uint64_t)m->size >= s->got) {
+		/* libarchive decompresses the cab's folder up to the member's
+		 * end, as its header says: count that work, then let it. */
+		int rc = count_bytes(w, (uint64_t)m->size - s->got, m->name);
+		if (rc != ESPDIAG_OK)
+			return rc;
+	} else if (!s->seekable) {
+		/* A streamed zip (or a cab member of unknown size): its end is
+		 * only found by inflating, which is counted here. */
+		la_ssize_t st;
+		for (;;) {
+			size_t len = 0;
+			int rc = la_fill(w, s, m, w->scratch, WALK_SCRATCH, &len, &st);
+			if (rc != ESPDIAG_OK)
+				return rc;
+			if (st < 0 || len < WALK_SCRATCH)
+				break;
+		}
+		if (st >= 0)
+			return ESPDIAG_OK;
+		int rc = walk_failed(w, m, "damaged: %s", la_why(s->a));
+		return rc != ESPDIAG_OK ? rc : WALK_STOP;
+	}
+	if (la.read_data_skip(s->a) != ARCHIVE_OK) {
+		int rc = walk_failed(w, m, "damaged: %s", la_why(s->a));
+		return rc != ESPDIAG_OK ? rc : WALK_STOP;
+	}
+	return ESPDIAG_OK;
+}
+
+static int walk_memory_archive(walker *w, const unsigned char *data, size_t size,
+                               const char *prefix, unsigned depth, const char *aname);
+
+/* A member wanted whole (ESP_WALK_READ or ESP_WALK_OPEN). */
+static int la_take(walker *w, la_src *s, esp_walk_member *m, esp_walk_fate fate)
+{
+	uint64_t most = w->lim->max_member_size;
+	if (m->size > 0 && (uint64_t)m->size > most) {
+		int rc = walk_failed(w, m, "larger than the limit of %llu bytes (its header says %lld)",
+		                     (unsigned long long)most, (long long)m->size);
+		return rc != ESPDIAG_OK ? rc : la_skip(w, s, m);
+	}
+	/* The header's size only sizes the first buffer. */
+	uint64_t hint = m->size > 0 ? (uint64_t)m->size : 0;
+	if (hint > ((uint64_t)64 << 20))
+		hint = (uint64_t)64 << 20;
+	size_t cap = (size_t)hint + 1 > 4096 ? (size_t)hint + 1 : 4096;
+	if (cap < m->head_len + 1)
+		cap = m->head_len + 1;
+	unsigned char *buf = malloc(cap);
+	if (buf == NULL)
+		return esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+	size_t len = m->head_len;
+	if (len > 0)
+		memcpy(buf, m->head, len);
+	la_ssize_t st = 0;
+	int rc = ESPDIAG_OK;
+	for (;;) {
+		if (len == cap) {
+			uint64_t limit = most < SIZE_MAX - 1 ? most + 1 : SIZE_MAX;
+			size_t bigger_cap = cap <= SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
+			if ((uint64_t)bigger_cap > limit)
+				bigger_cap = (size_t)limit;
+			if (bigger_cap <= cap)
+				break; /* one byte past the cap: refused below */
+			unsigned char *bigger = realloc(buf, bigger_cap);
+			if (bigger == NULL) {
+				free(buf);
+				return esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+			}
+			buf = bigger;
+			cap = bigger_cap;
+		}
+		size_t before = len;
+		rc = la_fill(w, s, m, buf, cap, &len, &st);
+		if (rc != ESPDIAG_OK || st < 0 || len == before || len < cap)
+			break;
+	}
+	if (rc != ESPDIAG_OK) {
+		free(buf);
+		return rc;
+	}
+	if (st < 0) {
+		free(buf);
+		rc = walk_failed(w, m, "damaged: %s", la_why(s->a));
+		return rc != ESPDIAG_OK ? rc : WALK_STOP;
+	}
+	if (m->size >= 0 && (uint64_t)len > (uint64_t)m->size) {
+		/* More bytes than its header admits to: a lie, most likely a
+		 * bomb; nothing after it is trusted. */
+		free(buf);
+		rc = walk_failed(w, m,
+		                 "decompresses to more than the %lld bytes its header says (a "
+		                 "damaged archive or a zip bomb)",
+		                 (long long)m->size);
+		return rc != ESPDIAG_OK ? rc : WALK_STOP;
+	}
+	if ((uint64_t)len > most) {
+		free(buf);
+		rc = walk_failed(w, m, "larger than the limit of %llu bytes",
+		                 (unsigned long long)most);
+		return rc != ESPDIAG_OK ? rc : la_skip(w, s, m);
+	}
+	if (fate == ESP_WALK_OPEN) {
+		if (!esp_container_is_archive(buf, len)) {
+			free(buf);
+			return walk_failed(w, m, "not a cab or zip");
+		}
+		char *prefix = join(m->name, "/", "");
+		rc = prefix != NULL ? walk_memory_archive(w, buf, len, prefix, m->depth + 1, m->name)
+		                    : esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+		free(prefix);
+		free(buf);
+		return rc;
+	}
+	esp_input in;
+	rc = member_input(&in, buf, len, w->label, m->name, w->err);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	return w->ops->take(w->ops->ctx, m, &in);
+}
+
+/* The members of the archive open in s->a; aname names it in messages. */
+static int walk_archive(walker *w, la_src *s, const char *prefix, unsigned depth,
+                        const char *aname)
+{
+	size_t seen = 0;
+	for (;;) {
+		struct archive_entry *e;
+		int r = la.read_next_header(s->a, &e);
+		if (r == ARCHIVE_EOF)
+			return ESPDIAG_OK;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			if (depth == 0 && seen == 0)
+				return esp_err_set(w->err, ESPDIAG_EFORMAT, "%s: damaged archive: %s",
+				                   w->label, la_why(s->a));
+			char what[512];
+			snprintf(what, sizeof what, "damaged or truncated after %zu members: %s", seen,
+			         la_why(s->a));
+			return w->ops->damaged(w->ops->ctx, aname, what);
+		}
+		seen++;
+		if (la.entry_filetype(e) == AE_IFDIR)
+			continue;
+		int rc = count_member(w);
+		if (rc != ESPDIAG_OK)
+			return rc;
+		char *name = join(prefix, "", entry_name(e));
+		if (name == NULL)
+			return esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+		esp_walk_member m = { name, base_name(name),
+			              la.entry_size_is_set(e) ? la.entry_size(e) : -1,
+			              depth, NULL, NULL, 0 };
+		s->got = 0;
+		esp_walk_fate fate;
+		rc = decide_member(w, &m, la_peek, s, &fate);
+		if (rc == ESPDIAG_OK)
+			rc = fate == ESP_WALK_SKIP ? la_skip(w, s, &m) : la_take(w, s, &m, fate);
+		if (rc == WALK_STOP) {
+			char what[512];
+			snprintf(what, sizeof what, "stops at the damaged member %s", name);
+			rc = w->ops->damaged(w->ops->ctx, aname, what);
+			free(name);
+			return rc;
+		}
+		free(name);
+		if (rc != ESPDIAG_OK)
+			return rc;
+	}
+}
+
+static struct archive *la_new_reader(walker *w, bool is_cab, bool seekable)
+{
+	struct archive *a = la.read_new();
+	if (a == NULL) {
+		esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+		return NULL;
+	}
+	if (is_cab)
+		la.read_support_format_cab(a);
+	else if (seekable)
+		la.read_support_format_zip_seekable(a);
+	else
+		la.read_support_format_zip_streamable(a);
+	return a;
+}
+
+static int walk_memory_archive(walker *w, const unsigned char *data, size_t size,
+                               const char *prefix, unsigned depth, const char *aname)
+{
+	la_src s = { NULL, size >= 4 && memcmp(data, "MSCF", 4) == 0, false, 0 };
+	s.seekable = !s.is_cab && zip_has_end_record(data, size);
+	s.a = la_new_reader(w, s.is_cab, s.seekable);
+	if (s.a == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc;
+	if (la.read_open_memory(s.a, data, size) != ARCHIVE_OK) {
+		if (depth == 0)
+			rc = esp_err_set(w->err, ESPDIAG_EFORMAT, "%s: damaged archive: %s", w->label,
+			                 la_why(s.a));
+		else
+			rc = w->ops->damaged(w->ops->ctx, aname, la_why(s.a));
+	} else {
+		rc = walk_archive(w, &s, prefix, depth, aname);
+	}
+	la.read_free(s.a);
+	return rc;
+}
+
+/* A cab or zip file, read through libarchive from the file (a seekable
+ * zip's members nobody wants are never read from disk). */
+static int walk_file_archive(walker *w, const char *path, int fd, uint64_t size)
+{
+	unsigned char head[8] = { 0 };
+	unsigned char tail[22 + 65535];
+	size_t tlen = size < sizeof tail ? (size_t)size : sizeof tail;
+	if (pread(fd, head, sizeof head, 0) < 4 ||
+	    pread(fd, tail, tlen, (off_t)(size - tlen)) != (ssize_t)tlen)
+		return esp_err_set(w->err, ESPDIAG_EIO, "%s: %s", path, strerror(errno ? errno : EIO));
+	la_src s = { NULL, memcmp(head, "MSCF", 4) == 0, false, 0 };
+	s.seekable = !s.is_cab && zip_has_end_record(tail, tlen);
+	s.a = la_new_reader(w, s.is_cab, s.seekable);
+	if (s.a == NULL)
+		return ESPDIAG_ENOMEM;
+	int rc;
+	if (la.read_open_filename(s.a, path, (size_t)64 << 10) != ARCHIVE_OK)
+		rc = esp_err_set(w->err, ESPDIAG_EFORMAT, "%s: damaged archive: %s", w->label,
+		                 la_why(s.a));
+	else
+		rc = walk_archive(w, &s, "", 0, w->label);
+	la.read_free(s.a);
+	return rc;
+}
+
+#endif /* HAVE_LIBARCHIVE */
+
+/* An archive that libarchive cannot read: the walk's error at the top, a
+ * member's failure inside a folder. */
+static int archive_unsupported(walker *w, const esp_walk_member *m, const unsigned char *data,
+                               size_t size)
+{
+	const char *why = esp_container_unsupported();
+	const char *kind = size >= 4 && memcmp(data, "MSCF", 4) == 0 ? "cab" : "zip";
+	if (m != NULL)
+		return walk_failed(w, m, "not read: built without cab and zip support (%s)", why);
+	return esp_err_set(w->err, ESPDIAG_EUNSUPPORTED,
+	                   "%s: a %s archive, but containers not supported (%s)", w->label, kind,
+	                   why);
+}
+
+/* A member in memory (a folder's file read, or the input itself): read,
+ * or walked when it is an archive to open. */
+static int take_input(walker *w, esp_walk_member *m, esp_walk_fate fate, esp_input *in,
+                      const char *prefix)
+{
+	if (fate != ESP_WALK_OPEN)
+		return w->ops->take(w->ops->ctx, m, in);
+	int rc;
+	if (!esp_container_is_archive(in->data, in->size))
+		rc = walk_failed(w, m, "not a cab or zip");
+#ifdef HAVE_LIBARCHIVE
+	else if (esp_container_unsupported() == NULL)
+		rc = walk_memory_archive(w, in->data, in->size, prefix, m->depth + 1, m->name);
+#endif
+	else
+		rc = archive_unsupported(w, m, in->data, in->size);
+	(void)prefix;
+	esp_input_release(in);
+	return rc;
+}
+
+static int file_peek(walker *w, void *src, esp_walk_member *m)
+{
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, w->scratch, ESP_WALK_PEEK_SIZE, 0) : -1;
+	if (fd >= 0)
+		close(fd);
+	(void)src;
+	m->head = w->scratch;
+	m->head_len = n > 0 ? (size_t)n : 0;
+	return ESPDIAG_OK;
+}
+
+/* A regular file of a folder (rel: its name in the folder). */
+static int walk_folder_file(walker *w, const char *path, const char *rel, uint64_t size)
+{
+	esp_walk_member m = { rel, base_name(rel), size > INT64_MAX ? -1 : (int64_t)size, 0, path,
+		              NULL, 0 };
+	esp_walk_fate fate;
+	int rc = decide_member(w, &m, file_peek, NULL, &fate);
+	if (rc != ESPDIAG_OK || fate == ESP_WALK_SKIP)
+		return rc;
+	if (size > w->lim->max_member_size)
+		return walk_failed(w, &m, "larger than the limit of %llu bytes (it has %llu)",
+		                   (unsigned long long)w->lim->max_member_size,
+		                   (unsigned long long)size);
+	rc = count_bytes(w, size, rel);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	esp_input in;
+	esp_err e;
+	rc = esp_input_open_file(&in, path, w->lim->max_member_size, &e);
+	if (rc == ESPDIAG_ENOMEM)
+		return esp_err_set(w->err, rc, "%s", e.msg);
+	if (rc != ESPDIAG_OK)
+		return w->ops->failed(w->ops->ctx, &m, e.msg);
+	char *prefix = join(rel, "/", "");
+	if (prefix == NULL) {
+		esp_input_release(&in);
+		return esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+	}
+	rc = take_input(w, &m, fate, &in, prefix);
+	free(prefix);
+	return rc;
+}
+
+/* root/rel, in name order, ESP_CONTAINER_MAX_DIR_DEPTH levels deep;
+ * symbolic links are not followed, so a link cannot loop. */
+static int walk_folder(walker *w, const char *root, const char *rel, unsigned depth)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel) >= sizeof path)
+		return ESPDIAG_OK;
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return depth == 0 ? esp_err_set(w->err, ESPDIAG_EIO, "%s: %s", path, strerror(errno))
+		                  : ESPDIAG_OK;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = ESPDIAG_OK;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = count_member(w);
+		if (rc != ESPDIAG_OK)
+			break;
+		if (esp_reserve_one((void **)&names, n, &cap, sizeof *names, 32) != ESPDIAG_OK ||
+		    (names[n] = strdup(de->d_name)) == NULL) {
+			rc = esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+			break;
+		}
+		n++;
+	}
+	if (n > 0)
+		qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n && rc == ESPDIAG_OK; i++) {
+		struct stat st;
+		char *child = *rel ? join(rel, "/", names[i]) : strdup(names[i]);
+		char *full = child != NULL ? join(root, "/", child) : NULL;
+		if (full == NULL)
+			rc = esp_err_set(w->err, ESPDIAG_ENOMEM, "%s: out of memory", w->label);
+		else if (fstatat(dirfd(d), names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (S_ISDIR(st.st_mode) && depth < ESP_CONTAINER_MAX_DIR_DEPTH)
+				rc = walk_folder(w, root, child, depth + 1);
+			else if (S_ISREG(st.st_mode))
+				rc = walk_folder_file(w, full, child, (uint64_t)st.st_size);
+		}
+		free(child);
+		free(full);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+static int mem_peek(walker *w, void *src, esp_walk_member *m)
+{
+	const esp_input *in = src;
+	(void)w;
+	m->head = in->data;
+	m->head_len = in->size < ESP_WALK_PEEK_SIZE ? in->size : ESP_WALK_PEEK_SIZE;
+	return ESPDIAG_OK;
+}
+
+/* The input itself as the one member (a plain file, or bytes). */
+static int walk_single(walker *w, esp_input *in, const char *name, const char *path)
+{
+	esp_walk_member m = { name, base_name(name), (int64_t)in->size, 0, path, NULL, 0 };
+	esp_walk_fate fate;
+	int rc = count_member(w);
+	if (rc == ESPDIAG_OK)
+		rc = decide_member(w, &m, mem_peek, in, &fate);
+	m.head = NULL;
+	m.head_len = 0;
+	if (rc != ESPDIAG_OK || fate == ESP_WALK_SKIP) {
+		esp_input_release(in);
+		return rc;
+	}
+	return take_input(w, &m, fate == ESP_WALK_OPEN ? ESP_WALK_READ : fate, in, "");
+}
+
+int esp_container_walk(const char *path, const unsigned char *data, size_t size,
+                       const char *label, const esp_walk_ops *ops,
+                       const esp_walk_limits *lim, esp_err *err)
+{
+	walker w = { ops, lim, err, label, 0, 0, malloc(WALK_SCRATCH) };
+	if (w.scratch == NULL)
+		return esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", label);
+	int rc;
+	if (path == NULL) {
+		esp_input in;
+		esp_input_wrap(&in, data, size, label);
+		if (!esp_container_is_archive(data, size))
+			rc = walk_single(&w, &in, label, NULL);
+#ifdef HAVE_LIBARCHIVE
+		else if (esp_container_unsupported() == NULL)
+			rc = walk_memory_archive(&w, data, size, "", 0, label);
+#endif
+		else
+			rc = archive_unsupported(&w, NULL, data, size);
+		free(w.scratch);
+		return rc;
+	}
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = esp_err_set(err, ESPDIAG_EIO, "%s: %s", path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = walk_folder(&w, path, "", 0);
+	} else {
+		unsigned char head[8];
+		ssize_t n = pread(fd, head, sizeof head, 0);
+		bool archive = S_ISREG(st.st_mode) && n > 0 && esp_container_is_archive(head, (size_t)n);
+		if (archive && (uint64_t)st.st_size > lim->max_input_size) {
+			rc = esp_err_set(err, ESPDIAG_ELIMIT,
+			                 "%s: %llu bytes, larger than the limit of %llu bytes", path,
+			                 (unsigned long long)st.st_size,
+			                 (unsigned long long)lim->max_input_size);
+		} else if (archive) {
+#ifdef HAVE_LIBARCHIVE
+			if (esp_container_unsupported() == NULL)
+				rc = walk_file_archive(&w, path, fd, (uint64_t)st.st_size);
+			else
+#endif
+				rc = archive_unsupported(&w, NULL, head, (size_t)n);
+		} else {
+			esp_input in;
+			rc = esp_input_open_file(&in, path, lim->max_input_size, err);
+			if (rc == ESPDIAG_OK)
+				rc = walk_single(&w, &in, base_name(path), path);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(w.scratch);
+	return rc;
 }

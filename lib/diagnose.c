@@ -55,6 +55,14 @@ const espdiag_rule diag_rules[RULE_COUNT] = {
 	{ "esp-phase-failed", ESPDIAG_SEVERITY_ERROR,
 	  "the ESP page's own status says a phase or subcategory failed, was cancelled or "
 	  "timed out" },
+	{ "apv2-workload-failed", ESPDIAG_SEVERITY_ERROR,
+	  "device preparation (v2): an IME workload (app or script) failed" },
+	{ "apv2-page-failed", ESPDIAG_SEVERITY_ERROR,
+	  "the device preparation page exited on failure (PageStatus 4)" },
+	{ "apv2-timeout", ESPDIAG_SEVERITY_ERROR,
+	  "device preparation ran past its page timeout; names what was still running" },
+	{ "apv2-not-applied", ESPDIAG_SEVERITY_WARNING,
+	  "the device was hinted to device preparation but no page settings arrived" },
 };
 
 size_t espdiag_rule_count(void)
@@ -1548,6 +1556,7 @@ static void finish(diag_run *x)
 		           st == ESPDIAG_ESP_STATUS_IDENTIFYING || st == ESPDIAG_ESP_STATUS_NOT_STARTED;
 	}
 	running |= page_unfinished(esp);
+	diag_v2_outcome(esp, &completed, &running);
 	/* On damaged input only a failure read from what is there stands: the
 	 * damage may hide what would finish a running phase or fail a
 	 * completed one. */
@@ -1627,6 +1636,26 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	r->model_json = k.buf;
 	r->model_json_len = k.len;
 
+	r->scenario = espdiag_esp_scenario(esp);
+	r->v1 = diag_v1_applies(esp);
+	const espdiag_esp_devprep *d = espdiag_esp_devprep_info(esp);
+	r->has_devprep = d->in_use;
+	r->has_devprep_status = d->page_status.number.has;
+	r->devprep_status = d->page_status.number.value;
+	size_t ne = espdiag_esp_scenario_evidence_count(esp);
+	r->scenario_evidence = ne ? esp_arena_alloc(&r->arena, ne * sizeof *r->scenario_evidence)
+	                          : NULL;
+	if (ne && r->scenario_evidence == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < ne; i++) {
+		const espdiag_esp_evidence *e = espdiag_esp_scenario_evidence_at(esp, i);
+		diag_evidence *c = &r->scenario_evidence[r->scenario_evidence_count++];
+		*c = (diag_evidence){ 0 };
+		c->key = diag_keep(x, e->key);
+		c->value = diag_keep(x, e->value);
+		c->data = diag_keep(x, e->data);
+	}
+
 	r->generated_at = (int64_t)time(NULL);
 	if (reg != NULL && x->rc == ESPDIAG_OK && diag_report_type_evidence(r, reg) != ESPDIAG_OK)
 		return ESPDIAG_ENOMEM;
@@ -1652,6 +1681,26 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 		*c = *w;
 		c->message = diag_keep(x, w->message ? w->message : "");
 	}
+	return x->rc;
+}
+
+/* The bundle's members, for the JSON "input". */
+static int copy_bundle(diag_run *x, const espdiag_bundle *b)
+{
+	espdiag_report *r = x->r;
+	size_t n = espdiag_bundle_member_count(b);
+	r->bundle_format = diag_keep(x, espdiag_bundle_format(b) ? espdiag_bundle_format(b) : "");
+	r->bundle_members = n ? esp_arena_calloc(&r->arena, n, sizeof *r->bundle_members) : NULL;
+	if (r->bundle_format == NULL || (n && r->bundle_members == NULL))
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		espdiag_member m = *espdiag_bundle_member_at(b, i);
+		m.name = diag_keep(x, m.name);
+		m.reason = m.reason ? diag_keep(x, m.reason) : NULL;
+		m.summary = m.summary ? diag_keep(x, m.summary) : NULL;
+		r->bundle_members[i] = m;
+	}
+	r->bundle_member_count = n;
 	return x->rc;
 }
 
@@ -1706,26 +1755,36 @@ static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
 	x.fs = e ? e->first_sync : NULL;
 
-	rule_presence(&x);
-	rule_phase_skipped(&x);
-	rule_providers(&x);
-	rule_tracking_policies(&x);
-	rule_apps(&x);
-	rule_incomplete(&x);
-	rule_account_not_started(&x);
-	rule_mixed(&x);
-	rule_timeout(&x);
-	rule_msi(&x);
-	rule_pending_items(&x);
-	rule_reboot(&x);
+	/* The ESP (v1) rules, unless the device went through device
+	 * preparation and has no ESP keys (diagnose_v2.c decides). */
+	bool v1 = diag_v1_applies(esp);
+	if (v1) {
+		rule_presence(&x);
+		rule_phase_skipped(&x);
+		rule_providers(&x);
+		rule_tracking_policies(&x);
+		rule_apps(&x);
+		rule_incomplete(&x);
+		rule_account_not_started(&x);
+		rule_mixed(&x);
+		rule_timeout(&x);
+		rule_msi(&x);
+		rule_pending_items(&x);
+		rule_reboot(&x);
+	}
 	diag_rule_office(&x);
-	diag_rule_page(&x);
+	if (v1)
+		diag_rule_page(&x);
+	diag_rule_v2(&x);
 	/* esp-completed looks at every error, also those of skipped rules:
 	 * leaving a rule out must not turn a failure into a success. */
-	rule_completed(&x, x.error_seen);
+	if (v1)
+		rule_completed(&x, x.error_seen);
 	rule_damaged(&x, opts->registry);
 	if (x.rc == ESPDIAG_OK)
 		x.rc = copy_context(&x, opts->registry);
+	if (x.rc == ESPDIAG_OK && opts->version >= 2 && opts->bundle != NULL)
+		x.rc = copy_bundle(&x, opts->bundle);
 	free(x.msi);
 	if (x.rc != ESPDIAG_OK) {
 		rc = x.rc;

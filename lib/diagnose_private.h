@@ -5,6 +5,7 @@
 #ifndef ESPDIAG_DIAGNOSE_PRIVATE_H
 #define ESPDIAG_DIAGNOSE_PRIVATE_H
 
+#include <espdiag/bundle.h>
 #include <espdiag/diagnose.h>
 
 #include "internal.h"
@@ -32,6 +33,10 @@ enum {
 	RULE_INPUT_DAMAGED,
 	RULE_OFFICE_INSTALL_FAILED,
 	RULE_ESP_PHASE_FAILED,
+	RULE_APV2_WORKLOAD_FAILED,
+	RULE_APV2_PAGE_FAILED,
+	RULE_APV2_TIMEOUT,
+	RULE_APV2_NOT_APPLIED,
 	RULE_COUNT
 };
 
@@ -91,11 +96,23 @@ struct espdiag_report {
 	const char *path, *format, *encoding, *dialect;
 	const char *member;  /* the archive member read, NULL for a plain file */
 	const char *members; /* the other members seen, one per line */
+	const char *bundle_format;   /* NULL: no bundle given */
+	espdiag_member *bundle_members; /* arena, strings in the arena */
+	size_t bundle_member_count;
 	espdiag_warning *warnings;   /* arena, messages in the arena */
 	size_t warning_count;
 	espdiag_outcome outcome;
 	size_t errors, warnings_n, infos;
 	bool incomplete;             /* damaged input: conclusions withheld */
+	/* Appended: the scenario (copied from the model) and whether the ESP
+	 * (v1) part applies, for the renderings. */
+	uint32_t scenario;           /* espdiag_esp_scenario_kind */
+	diag_evidence *scenario_evidence; /* arena */
+	size_t scenario_evidence_count;
+	bool v1;                     /* the ESP phases are shown (diag_v1_applies) */
+	bool has_devprep;            /* device preparation was in use: its page status below */
+	bool has_devprep_status;
+	uint32_t devprep_status;     /* PageStatus */
 	const char *prefix;          /* where the first source is mounted */
 	int64_t generated_at;        /* when espdiag_diagnose() made it, Unix seconds */
 };

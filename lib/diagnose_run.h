@@ -72,4 +72,14 @@ uint32_t diag_context_phase(const char *sid);
 void diag_rule_office(diag_run *x);
 void diag_rule_page(diag_run *x);
 
+/* diagnose_v2.c: device preparation (v2). diag_v1_applies is the one
+ * place that decides whether the ESP (v1) rule group runs: not on a device
+ * that went through device preparation and has no ESP keys. */
+bool diag_v1_applies(const espdiag_esp *esp);
+/* apv2-workload-failed, apv2-page-failed, apv2-timeout, apv2-not-applied. */
+void diag_rule_v2(diag_run *x);
+/* What device preparation adds to the outcome (the page ended well, or is
+ * still running); failures come through the findings. */
+void diag_v2_outcome(const espdiag_esp *esp, bool *completed, bool *running);
+
 #endif /* ESPDIAG_DIAGNOSE_RUN_H */

@@ -1201,7 +1201,8 @@ static int load_all(espdiag_esp *esp, espdiag_registry *reg)
 	if ((rc = load_msi(esp, reg)) || (rc = esp_load_ime(esp, reg)) ||
 	    (rc = esp_load_office(esp, reg)) || (rc = esp_load_page(esp, reg)) ||
 	    (rc = esp_load_policy_cache(esp, reg)) || (rc = esp_load_omadm(esp, reg)) ||
-	    (rc = esp_join_ime(esp)))
+	    (rc = esp_join_ime(esp)) || (rc = esp_load_v2(esp, reg)) ||
+	    (rc = esp_load_scenario(esp, reg)))
 		return rc;
 	finish_setup(&esp->device);
 	for (size_t i = 0; i < esp->users.n; i++)

@@ -1,7 +1,8 @@
 /*
  * lib/esp_private.h - the ESP model's handle, shared by esp.c (loading),
  * the files that load the other key families (esp_ime.c, esp_office.c,
- * esp_page.c, esp_omadm.c), esp_names.c and esp_write.c (output), and the
+ * esp_page.c, esp_omadm.c, esp_v2.c, esp_scenario.c), esp_names.c and
+ * esp_write.c (output), and the
  * registry-reading helpers they share. Nothing outside the model sees it.
  */
 #ifndef ESPDIAG_ESP_PRIVATE_H
@@ -14,6 +15,9 @@
 /* A cap on the parts (keys and values) one model keeps: hostile input
  * cannot make the model, or the timeline's work, grow without bound. */
 #define ESP_MAX_PARTS 1000000u
+
+/* The most evidence a scenario keeps (a fixed set of keys and values). */
+#define ESP_SCENARIO_MAX_EVIDENCE 16u
 
 /* A growable array of pointers; elements live in the arena. */
 typedef struct esp_vec {
@@ -64,6 +68,14 @@ struct espdiag_esp {
 	esp_vec omadm;           /* espdiag_esp_omadm_account * */
 	const char *odj_applied_key;
 	esp_vec policy_nodes;    /* espdiag_esp_policy_node * */
+	/* Appended for device preparation (v2) and the scenario: arrays in
+	 * the arena, so nothing here needs freeing. */
+	espdiag_esp_devprep devprep;               /* esp_v2.c */
+	espdiag_esp_workload *workloads;
+	size_t workload_count;
+	espdiag_esp_scenario_kind scenario;        /* esp_scenario.c */
+	espdiag_esp_evidence scenario_evidence[ESP_SCENARIO_MAX_EVIDENCE];
+	size_t scenario_evidence_count;
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
@@ -104,5 +116,8 @@ int esp_load_office(espdiag_esp *esp, espdiag_registry *reg);    /* esp_office.c
 int esp_load_page(espdiag_esp *esp, espdiag_registry *reg);      /* esp_page.c */
 int esp_load_policy_cache(espdiag_esp *esp, espdiag_registry *reg); /* esp_page.c */
 int esp_load_omadm(espdiag_esp *esp, espdiag_registry *reg);     /* esp_omadm.c */
+int esp_load_v2(espdiag_esp *esp, espdiag_registry *reg);        /* esp_v2.c */
+/* After every other family: the scenario reads them all. */
+int esp_load_scenario(espdiag_esp *esp, espdiag_registry *reg);  /* esp_scenario.c */
 
 #endif /* ESPDIAG_ESP_PRIVATE_H */

@@ -5,6 +5,7 @@
 #include "esp_private.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "esp_time.h"
 #include "json.h"
@@ -453,6 +454,104 @@ static void write_setups(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	putc(']', out);
 }
 
+/* One device preparation value (espdiag_esp_devprep_value), or null. */
+static void json_devprep_value(FILE *out, const char *name, const espdiag_esp_devprep_value *v,
+                               bool *first)
+{
+	json_key(out, name, first);
+	if (v->key == NULL) {
+		fputs("null", out);
+		return;
+	}
+	bool f = true;
+	putc('{', out);
+	json_str(out, "key", v->key, &f);
+	json_str(out, "value", v->name, &f);
+	json_u32(out, "number", v->number, &f);
+	json_str(out, "text", v->text, &f);
+	putc('}', out);
+}
+
+static void json_flag(FILE *out, const char *name, espdiag_esp_u32 v, bool *first)
+{
+	json_key(out, name, first);
+	fputs(!v.has ? "null" : v.value ? "true" : "false", out);
+}
+
+static void write_workload(FILE *out, const espdiag_esp_workload *w)
+{
+	bool first = true;
+	putc('{', out);
+	json_str(out, "key", w->key, &first);
+	json_str(out, "value", w->value, &first);
+	json_key(out, "index", &first);
+	fprintf(out, "%zu", w->index);
+	json_str(out, "id", w->id, &first);
+	json_str(out, "app_id", w->app_id, &first);
+	json_str(out, "name", w->name, &first);
+	json_u32(out, "state", w->state, &first);
+	json_str(out, "state_name",
+	         w->state.has ? espdiag_esp_workload_state_name(w->state.value) : NULL, &first);
+	json_str(out, "state_raw", w->state_raw, &first);
+	json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
+	json_str(out, "start_raw", w->start_raw, &first);
+	json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
+	json_str(out, "end_raw", w->end_raw, &first);
+	json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
+	putc('}', out);
+}
+
+static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
+{
+	(void)parts;
+	const espdiag_esp_devprep *d = &esp->devprep;
+	bool first = true;
+	fputs("\"device_preparation\":{", out);
+	json_str(out, "key", d->key, &first);
+	json_bool(out, "in_use", d->in_use, &first);
+	json_devprep_value(out, "hint", &d->hint, &first);
+	json_bool(out, "hinted", d->hinted, &first);
+	json_devprep_value(out, "page_enabled", &d->page_enabled, &first);
+	json_devprep_value(out, "page_settings", &d->page_settings, &first);
+	json_key(out, "settings", &first);
+	if (d->settings_read) {
+		bool f = true;
+		putc('{', out);
+		json_u32(out, "agent_download_timeout_seconds", d->agent_download_timeout_seconds, &f);
+		json_u32(out, "page_timeout_seconds", d->page_timeout_seconds, &f);
+		json_str(out, "error_message", d->error_message, &f);
+		json_flag(out, "allow_skip_on_failure", d->allow_skip_on_failure, &f);
+		json_flag(out, "allow_diagnostics", d->allow_diagnostics, &f);
+		putc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	json_devprep_value(out, "page_status", &d->page_status, &first);
+	json_str(out, "page_status_name",
+	         d->page_status.number.has
+	                 ? espdiag_esp_devprep_status_name(d->page_status.number.value)
+	                 : NULL,
+	         &first);
+	json_devprep_value(out, "page_error_phase", &d->page_error_phase, &first);
+	json_devprep_value(out, "page_error_code", &d->page_error_code, &first);
+	json_devprep_value(out, "page_error_details", &d->page_error_details, &first);
+	json_devprep_value(out, "mdm_agent_installed", &d->mdm_agent_installed, &first);
+	json_devprep_value(out, "mdm_progress", &d->mdm_progress, &first);
+	json_devprep_value(out, "bootstrapper_class_id", &d->bootstrapper_class_id, &first);
+	json_devprep_value(out, "bootstrapper_execution_context",
+	                   &d->bootstrapper_execution_context, &first);
+	json_devprep_value(out, "bootstrapper_installation_status_uri",
+	                   &d->bootstrapper_installation_status_uri, &first);
+	json_key(out, "workloads", &first);
+	putc('[', out);
+	for (size_t i = 0; i < esp->workload_count; i++) {
+		if (i)
+			putc(',', out);
+		write_workload(out, &esp->workloads[i]);
+	}
+	fputs("]}", out);
+}
+
 int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 {
 	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_REPORT) != 0)
@@ -462,7 +561,7 @@ int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 	static void (*const writers[])(FILE *, const espdiag_esp *, uint32_t) = {
 		write_enrollments, write_autopilot, write_phases, write_items,
 		write_ime_apps,    write_office,    write_page,   write_omadm,
-		write_providers,   write_setups
+		write_devprep,     write_providers, write_setups
 	};
 	for (unsigned i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(parts & (1u << i)))
@@ -540,16 +639,162 @@ static void write_change_json(FILE *out, const espdiag_esp_change *c)
 	fputs("]}\n", out);
 }
 
+/* --- device preparation workloads in the timeline --- */
+
+/* A workload's line: its start, or its state (at its end, else at its
+ * start when it has no end, else untimed). */
+typedef struct wl_event {
+	const espdiag_esp_workload *w;
+	bool start;          /* the "started" line */
+	bool timed;
+	int64_t secs;
+	uint32_t frac;
+} wl_event;
+
+static int wl_cmp(const void *a, const void *b)
+{
+	const wl_event *x = a, *y = b;
+	if (x->timed != y->timed)
+		return x->timed ? -1 : 1;
+	if (x->timed && (x->secs != y->secs || x->frac != y->frac))
+		return x->secs < y->secs || (x->secs == y->secs && x->frac < y->frac) ? -1 : 1;
+	if (x->w->index != y->w->index)
+		return x->w->index < y->w->index ? -1 : 1;
+	return x->start ? -1 : y->start ? 1 : 0;
+}
+
+/* The events, sorted; NULL (count 0) when there are none or no memory. */
+static wl_event *wl_events(const espdiag_esp *esp, size_t *count)
+{
+	size_t n = 0;
+	*count = 0;
+	if (esp->workload_count == 0)
+		return NULL;
+	wl_event *v = calloc(esp->workload_count * 2, sizeof *v);
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < esp->workload_count; i++) {
+		const espdiag_esp_workload *w = &esp->workloads[i];
+		if (w->has_start && w->has_end)
+			v[n++] = (wl_event){ w, true, true, w->start_unix, w->start_100ns };
+		if (w->has_end)
+			v[n++] = (wl_event){ w, false, true, w->end_unix, w->end_100ns };
+		else if (w->has_start)
+			v[n++] = (wl_event){ w, false, true, w->start_unix, w->start_100ns };
+		else
+			v[n++] = (wl_event){ w, false, false, 0, 0 };
+	}
+	qsort(v, n, sizeof *v, wl_cmp);
+	*count = n;
+	return v;
+}
+
+static const char *wl_state(const wl_event *e)
+{
+	if (e->start)
+		return "started";
+	return e->w->state.has ? espdiag_esp_workload_state_name(e->w->state.value) : "unknown";
+}
+
+static void write_workload_text(FILE *out, const wl_event *e)
+{
+	const espdiag_esp_workload *w = e->w;
+	char buf[ESP_TIME_BUFSIZE];
+	if (e->timed)
+		esp_time_format(buf, e->secs, e->frac);
+	fprintf(out, "%s device_preparation device ProvisioningProgress workload %s(",
+	        e->timed ? buf : "-", wl_state(e));
+	if (!e->start && w->state.has)
+		fprintf(out, "%" PRIu32, w->state.value);
+	else
+		putc('-', out);
+	fputs(") ", out);
+	if (w->id != NULL)
+		esp_text_cstr(out, w->id);
+	else
+		fprintf(out, "Workloads[%zu]", w->index);
+	putc('\n', out);
+}
+
+static void write_workload_json(FILE *out, const wl_event *e)
+{
+	const espdiag_esp_workload *w = e->w;
+	char buf[ESP_TIME_BUFSIZE];
+	bool first = true;
+	if (e->timed)
+		esp_time_format(buf, e->secs, e->frac);
+	/* The members of a change line, then the workload's own. */
+	putc('{', out);
+	json_str(out, "schema", "espdiag-timeline/1", &first);
+	json_str(out, "time", e->timed ? buf : NULL, &first);
+	json_str(out, "timestamp", e->start || !w->has_end ? w->start_raw : w->end_raw, &first);
+	json_bool(out, "last_logged_state", false, &first);
+	json_str(out, "phase", "device_preparation", &first);
+	json_str(out, "context", "device", &first);
+	json_str(out, "sid", NULL, &first);
+	json_str(out, "category", "workloads", &first);
+	json_str(out, "category_name", "ProvisioningProgress", &first);
+	json_str(out, "kind", "workload", &first);
+	json_str(out, "id", w->id, &first);
+	json_str(out, "state", wl_state(e), &first);
+	json_u32(out, "state_raw", e->start ? (espdiag_esp_u32){ 0, false } : w->state, &first);
+	json_str(out, "previous", !e->start && w->has_start && w->has_end ? "started" : NULL,
+	         &first);
+	json_key(out, "evidence", &first);
+	bool f = true;
+	putc('{', out);
+	json_str(out, "key", w->key, &f);
+	json_str(out, "value", w->value, &f);
+	putc('}', out);
+	json_str(out, "event", e->start ? "start" : "state", &first);
+	json_key(out, "index", &first);
+	fprintf(out, "%zu", w->index);
+	json_str(out, "name", w->name, &first);
+	json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
+	json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
+	json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
+	fputs(",\"sources\":[", out);
+	esp_json_source(out, w->key, w->value, !e->start && w->state.has, w->state.value, wl_state(e));
+	fputs("]}\n", out);
+}
+
+/* Does change c come before workload event e? Timed lines in time order
+ * (a change first on a tie), then the untimed changes (unparsed names,
+ * LastLoggedState) in their order, then the untimed workload lines. */
+static bool change_first(const espdiag_esp_change *c, const wl_event *e)
+{
+	const espdiag_esp_snapshot *s = c->snapshot;
+	bool timed = s->time_valid && !s->last_logged_state;
+	if (!e->timed || !timed)
+		return timed || !e->timed;
+	return s->time_unix < e->secs || (s->time_unix == e->secs && s->time_100ns <= e->frac);
+}
+
 int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *out)
 {
 	if (esp == NULL || out == NULL ||
 	    (format != ESPDIAG_ESP_FORMAT_TEXT && format != ESPDIAG_ESP_FORMAT_JSON))
 		return ESPDIAG_EINVAL;
-	for (size_t i = 0; i < esp->change_count; i++) {
-		if (format == ESPDIAG_ESP_FORMAT_JSON)
-			write_change_json(out, &esp->changes[i]);
-		else
-			write_change_text(out, &esp->changes[i]);
+	size_t ne = 0, i = 0, j = 0;
+	wl_event *ev = wl_events(esp, &ne);
+	if (esp->workload_count > 0 && ev == NULL)
+		return ESPDIAG_ENOMEM;
+	bool json = format == ESPDIAG_ESP_FORMAT_JSON;
+	while (i < esp->change_count || j < ne) {
+		if (j == ne || (i < esp->change_count && change_first(&esp->changes[i], &ev[j]))) {
+			if (json)
+				write_change_json(out, &esp->changes[i]);
+			else
+				write_change_text(out, &esp->changes[i]);
+			i++;
+		} else {
+			if (json)
+				write_workload_json(out, &ev[j]);
+			else
+				write_workload_text(out, &ev[j]);
+			j++;
+		}
 	}
+	free(ev);
 	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
 }

@@ -1,6 +1,20 @@
 /* lib/export.c - writing a subtree as a regedit 5 export, in UTF-8 or in
- * UTF-16LE with a BOM. The text is built in UTF-8 and converted when
- * flushed, always at a line end. */
+ * UTF-16LE with a BOM.
+ *
+ * Speed is the point of the shape (issue 18: the export was 60% of a
+ * dump's instructions). The text is built in UTF-8 in one buffer through
+ * a cursor: each piece first reserves room for its worst case (a value
+ * line, a run of hex lines, a key's header), then stores bytes without a
+ * check per byte. Hex goes through a table of "xx," triples with the wrap
+ * points computed per line, REG_SZ data is converted from UTF-16 and
+ * escaped straight into the buffer (no copy per string), and the key path
+ * is kept in a buffer of its own, a name appended on the way down and cut
+ * off on the way back, instead of being rebuilt from the root per key.
+ * The buffer is flushed (converted to UTF-16LE when asked) after an ASCII
+ * byte, never inside a UTF-8 sequence, so the conversion of each chunk is
+ * that of the whole text. tests/check_export.c and tests/export_expected.sh
+ * hold the output to the bytes the simpler writer before it produced. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,137 +25,248 @@
 #include "unicode.h"
 
 #define OUT_FLUSH_AT (64 * 1024)
-/* regedit wraps hex data so that lines stay within 80 columns. */
+/* regedit wraps hex data so that lines stay within 80 columns: a byte
+ * whose "xx," would pass column 78 starts a new line, after ",\" and a
+ * line end, indented by two spaces. So a byte may start at column 75 at
+ * the latest, and a continuation line holds 25 bytes. */
 #define HEX_LINE_WIDTH 80
+#define HEX_LAST_START (HEX_LINE_WIDTH - 2 - 3)
+#define HEX_INDENT 2
+#define HEX_PER_LINE ((HEX_LAST_START - HEX_INDENT) / 3 + 1)
+#define HEX_WRAP "\\\r\n  "
+#define HEX_WRAP_LEN 5
+
+/* "00,01,...,ff," - byte b's digits and comma at 3 * b. */
+#define HEX_ROW(h)                                                                    \
+	h "0," h "1," h "2," h "3," h "4," h "5," h "6," h "7," h "8," h "9," h "a," h "b," \
+	h "c," h "d," h "e," h "f,"
+static const char hex3[] = HEX_ROW("0") HEX_ROW("1") HEX_ROW("2") HEX_ROW("3") HEX_ROW("4")
+	HEX_ROW("5") HEX_ROW("6") HEX_ROW("7") HEX_ROW("8") HEX_ROW("9") HEX_ROW("a")
+	HEX_ROW("b") HEX_ROW("c") HEX_ROW("d") HEX_ROW("e") HEX_ROW("f");
 
 typedef struct writer {
 	FILE *f;
 	bool utf16;
-	bool failed;
+	bool failed; /* out of memory or a write failed */
 	int status;  /* the first error reading the view (a backend's) */
-	char *buf;
+	char *buf;   /* UTF-8 text not yet written */
 	size_t len, cap;
-	size_t col;  /* bytes on the current line, for hex wrapping */
+	unsigned char *wide; /* the UTF-16LE form of buf, when asked for */
+	size_t wide_cap;
+	char *path;  /* the current key's path, as written between [ ] */
+	size_t path_len, path_cap;
 } writer;
 
-static void put(writer *w, const char *s, size_t n)
+/* p (cap bytes, kept) grown to hold need bytes: p itself or a new block
+ * (*cap updated), or NULL when out of memory (p is then unchanged). */
+static void *grow(void *p, size_t *cap, size_t need, size_t first)
+{
+	if (need <= *cap && p != NULL)
+		return p;
+	size_t c = *cap ? *cap : first;
+	while (c < need) {
+		if (c > SIZE_MAX / 2)
+			return NULL;
+		c *= 2;
+	}
+	void *b = realloc(p, c);
+	if (b != NULL)
+		*cap = c;
+	return b;
+}
+
+/* The cursor, with room for n more bytes; NULL once the writer failed. */
+static char *reserve(writer *w, size_t n)
 {
 	if (w->failed)
-		return;
-	if (w->len + n > w->cap) {
-		size_t cap = w->cap ? w->cap : OUT_FLUSH_AT * 2;
-		while (cap < w->len + n)
-			cap *= 2;
-		char *b = realloc(w->buf, cap);
-		if (b == NULL) {
-			w->failed = true;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
+		return NULL;
+	char *b = n <= SIZE_MAX - w->len ? grow(w->buf, &w->cap, w->len + n, OUT_FLUSH_AT * 2)
+	                                 : NULL;
+	if (b == NULL) {
+		w->failed = true;
+		return NULL;
 	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->col += n;
+	w->buf = b;
+	return b + w->len;
 }
 
-static void puts_(writer *w, const char *s)
+/* Takes the bytes up to the cursor p into the text. */
+static void commit(writer *w, char *p)
 {
-	put(w, s, strlen(s));
+	w->len = (size_t)(p - w->buf);
 }
 
+/* The text as UTF-16LE, in the writer's own buffer. */
+static const unsigned char *to_utf16(writer *w, size_t *out_len)
+{
+	unsigned char *o = w->len <= SIZE_MAX / 2
+	                           ? grow(w->wide, &w->wide_cap, 2 * w->len, OUT_FLUSH_AT * 4)
+	                           : NULL;
+	if (o == NULL)
+		return NULL;
+	w->wide = o;
+	*out_len = esp_utf8_to_utf16le_into(o, w->buf, w->len);
+	return o;
+}
+
+/* Writes the text out. Called only after an ASCII byte (see the top). */
 static void flush(writer *w)
 {
 	if (w->failed || w->len == 0)
 		return;
-	if (!w->utf16) {
-		if (fwrite(w->buf, 1, w->len, w->f) != w->len)
-			w->failed = true;
-	} else {
-		unsigned char *u;
-		size_t n;
-		if (esp_utf8_to_utf16le(&u, &n, w->buf, w->len) != ESPDIAG_OK) {
-			w->failed = true;
-			return;
-		}
-		if (fwrite(u, 1, n, w->f) != n)
-			w->failed = true;
-		free(u);
+	const void *out = w->buf;
+	size_t n = w->len;
+	if (w->utf16 && (out = to_utf16(w, &n)) == NULL) {
+		w->failed = true;
+		return;
 	}
+	if (fwrite(out, 1, n, w->f) != n)
+		w->failed = true;
 	w->len = 0;
 }
 
-static void newline(writer *w)
+/* Ends a line at p and flushes when enough text is waiting. */
+static void end_line(writer *w, char *p)
 {
-	put(w, "\r\n", 2);
-	w->col = 0;
+	p[0] = '\r';
+	p[1] = '\n';
+	commit(w, p + 2);
 	if (w->len >= OUT_FLUSH_AT)
 		flush(w);
 }
 
-/* A name or string between quotes, with \ and " escaped; a NUL as \0. */
-static void quoted(writer *w, const char *s, size_t n)
+/* Per byte of a name (per ASCII unit of a string): 0 written as is, 1
+ * escaped with a backslash, 2 a control character (a string holding one
+ * is written as hex; a NUL in a name is written as \0). */
+static const unsigned char char_class[256] = {
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	0 /* ' ' */, 0 /* ! */, 1 /* " */, ['\\'] = 1,
+};
+
+/* A value name between quotes, with \ and " escaped and a NUL as \0:
+ * at most 2 * n + 2 bytes. Runs without an escape are copied whole. */
+static char *quoted_name(char *p, const char *s, size_t n)
 {
-	put(w, "\"", 1);
-	size_t start = 0;
+	*p++ = '"';
 	for (size_t i = 0; i < n; i++) {
-		const char *esc = s[i] == '\\' ? "\\\\" : s[i] == '"' ? "\\\"" : s[i] == '\0' ? "\\0" : NULL;
-		if (esc != NULL) {
-			put(w, s + start, i - start);
-			put(w, esc, 2);
-			start = i + 1;
+		size_t start = i;
+		while (i < n && char_class[(unsigned char)s[i]] == 0)
+			i++;
+		memcpy(p, s + start, i - start);
+		p += i - start;
+		if (i == n)
+			break;
+		char c = s[i];
+		if (c == '\\' || c == '"' || c == '\0') {
+			*p++ = '\\';
+			c = c == '\0' ? '0' : c;
 		}
+		*p++ = c; /* other control characters as they are */
 	}
-	put(w, s + start, n - start);
-	put(w, "\"", 1);
+	*p++ = '"';
+	return p;
 }
 
-/* A REG_SZ can be written as "..." when that reads back to the same bytes:
- * well-formed UTF-16 ending in its only NUL, with no control characters
- * (regedit 5 has no escape for them). */
-static bool sz_as_text(const unsigned char *d, size_t size)
+/* A REG_SZ as "..." when that reads back to the same bytes: well-formed
+ * UTF-16 ending in its only NUL, with no control characters (regedit 5
+ * has no escape for them); \ and " escaped. Writes at most 3 bytes per
+ * unit plus the quotes; returns the new cursor, or NULL when the data
+ * must be written as hex (what was written is then dropped). */
+static char *sz_text(char *p, const unsigned char *d, size_t size)
 {
 	if (size < 2 || size % 2 != 0 || d[size - 2] != 0 || d[size - 1] != 0)
-		return false;
+		return NULL;
 	size_t units = size / 2 - 1;
+	*p++ = '"';
 	for (size_t i = 0; i < units; i++) {
-		uint16_t u = esp_le16(d + 2 * i);
-		if (u < 0x20)
-			return false;
-		if (u >= 0xD800 && u <= 0xDBFF) {
-			if (i + 1 >= units)
-				return false;
-			uint16_t lo = esp_le16(d + 2 * i + 2);
+		uint32_t u = esp_le16(d + 2 * i);
+		if (u < 0x80) {
+			unsigned cls = char_class[u];
+			if (cls == 1)
+				*p++ = '\\';
+			else if (cls == 2)
+				return NULL;
+			*p++ = (char)u;
+		} else if (u < 0x800) {
+			*p++ = (char)(0xC0 | (u >> 6));
+			*p++ = (char)(0x80 | (u & 0x3F));
+		} else if (u < 0xD800 || u > 0xDFFF) {
+			*p++ = (char)(0xE0 | (u >> 12));
+			*p++ = (char)(0x80 | ((u >> 6) & 0x3F));
+			*p++ = (char)(0x80 | (u & 0x3F));
+		} else {
+			if (u > 0xDBFF || i + 1 >= units)
+				return NULL;
+			uint32_t lo = esp_le16(d + 2 * i + 2);
 			if (lo < 0xDC00 || lo > 0xDFFF)
-				return false;
+				return NULL;
+			uint32_t cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+			*p++ = (char)(0xF0 | (cp >> 18));
+			*p++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+			*p++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+			*p++ = (char)(0x80 | (cp & 0x3F));
 			i++;
-		} else if (u >= 0xDC00 && u <= 0xDFFF) {
-			return false;
 		}
 	}
-	return true;
+	*p++ = '"';
+	return p;
 }
 
-static void hex_data(writer *w, uint32_t type, const unsigned char *d, size_t size)
+/* "dword:%08x": 14 bytes. */
+static char *dword_text(char *p, const unsigned char *d)
 {
-	char tmp[32];
-	if (type == ESPDIAG_REG_BINARY)
-		puts_(w, "hex:");
-	else {
-		snprintf(tmp, sizeof tmp, "hex(%x):", type);
-		puts_(w, tmp);
+	memcpy(p, "dword:", 6);
+	p += 6;
+	for (int i = 3; i >= 0; i--) {
+		memcpy(p, hex3 + 3 * d[i], 2);
+		p += 2;
 	}
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < size; i++) {
-		char b[3] = { digits[d[i] >> 4], digits[d[i] & 15], ',' };
-		bool last = i + 1 == size;
-		/* Wrap before a byte whose "xx," would pass the line width. */
-		if (i > 0 && w->col + 3 > HEX_LINE_WIDTH - 2) {
-			put(w, "\\", 1);
-			newline(w);
-			put(w, "  ", 2);
+	return p;
+}
+
+/* "hex:" for REG_BINARY, else "hex(%x):": at most 14 bytes. */
+static char *hex_prefix(char *p, uint32_t type)
+{
+	if (type == ESPDIAG_REG_BINARY) {
+		memcpy(p, "hex:", 4);
+		return p + 4;
+	}
+	memcpy(p, "hex(", 4);
+	p += 4;
+	int shift = 28;
+	while (shift > 0 && (type >> shift) == 0)
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = "0123456789abcdef"[(type >> shift) & 15];
+	memcpy(p, "):", 2);
+	return p + 2;
+}
+
+/* The bytes of a hex value, from column col of the line: as many as fit
+ * on the first line (always one), HEX_PER_LINE on each after it. */
+static void hex_bytes(writer *w, size_t col, const unsigned char *d, size_t size)
+{
+	size_t take = col <= HEX_LAST_START ? (HEX_LAST_START - col) / 3 + 1 : 1;
+	for (size_t i = 0; i < size;) {
+		if (take > size - i)
+			take = size - i;
+		/* one spare byte: each triple is stored as four */
+		char *p = reserve(w, 3 * take + HEX_WRAP_LEN + 1);
+		if (p == NULL)
+			return;
+		for (size_t j = 0; j < take; j++, p += 3)
+			memcpy(p, hex3 + 3 * d[i + j], 4);
+		i += take;
+		if (i == size) {
+			commit(w, p - 1); /* the last byte has no comma */
+			return;
 		}
-		put(w, b, last ? 2 : 3);
+		memcpy(p, HEX_WRAP, HEX_WRAP_LEN);
+		commit(w, p + HEX_WRAP_LEN);
+		if (w->len >= OUT_FLUSH_AT)
+			flush(w);
+		take = HEX_PER_LINE;
 	}
 }
 
@@ -149,68 +274,98 @@ static void value_line(writer *w, const espdiag_value *v)
 {
 	size_t nlen;
 	const char *name = esp_value_name_bytes(v, &nlen);
-	if (nlen == 0)
-		put(w, "@", 1);
-	else
-		quoted(w, name, nlen);
-	put(w, "=", 1);
 	uint32_t type = espdiag_value_type(v);
 	const unsigned char *d = espdiag_value_data(v);
 	size_t size = espdiag_value_size(v);
-	if (type == ESPDIAG_REG_SZ && sz_as_text(d, size)) {
-		char *s;
-		size_t len;
-		if (esp_utf16le_to_utf8(&s, &len, d, size - 2, false) != ESPDIAG_OK) {
-			w->failed = true;
-			return;
-		}
-		quoted(w, s, len);
-		free(s);
-	} else if (type == ESPDIAG_REG_DWORD && size == 4) {
-		char tmp[16];
-		snprintf(tmp, sizeof tmp, "dword:%08x", esp_le32(d));
-		puts_(w, tmp);
-	} else {
-		hex_data(w, type, d, size);
+	if (nlen > SIZE_MAX / 4 || size > SIZE_MAX / 4) {
+		w->failed = true;
+		return;
 	}
-	newline(w);
+	/* name, '=', the data as text or a hex prefix, the line end */
+	size_t need = 2 * nlen + 3 + 16 + 2;
+	if (type == ESPDIAG_REG_SZ)
+		need += 3 * (size / 2) + 2;
+	size_t line = w->len;
+	char *p = reserve(w, need);
+	if (p == NULL)
+		return;
+	if (nlen == 0)
+		*p++ = '@';
+	else
+		p = quoted_name(p, name, nlen);
+	*p++ = '=';
+	char *end = NULL;
+	if (type == ESPDIAG_REG_SZ)
+		end = sz_text(p, d, size);
+	else if (type == ESPDIAG_REG_DWORD && size == 4)
+		end = dword_text(p, d);
+	if (end == NULL) {
+		p = hex_prefix(p, type);
+		commit(w, p);
+		hex_bytes(w, w->len - line, d, size);
+		if ((end = reserve(w, 2)) == NULL)
+			return;
+	}
+	end_line(w, end);
 }
 
-/* The key's full path, a NUL in a name spelled "\0". */
-static void key_path(writer *w, const espdiag_key *k)
+/* Appends a key's name to the path (after a "\" unless first), a NUL in
+ * a name spelled "\0"; returns false when out of memory. */
+static bool path_push(writer *w, const espdiag_key *k, bool first)
+{
+	size_t len;
+	const char *name = esp_key_name_bytes(k, &len);
+	char *b = len <= SIZE_MAX / 4 ? grow(w->path, &w->path_cap, w->path_len + 2 * len + 1, 256)
+	                              : NULL;
+	if (b == NULL)
+		return false;
+	w->path = b;
+	char *p = b + w->path_len;
+	if (!first)
+		*p++ = '\\';
+	const char *nul;
+	while ((nul = memchr(name, '\0', len)) != NULL) {
+		size_t n = (size_t)(nul - name);
+		memcpy(p, name, n);
+		memcpy(p + n, "\\0", 2);
+		p += n + 2;
+		name += n + 1;
+		len -= n + 1;
+	}
+	memcpy(p, name, len);
+	w->path_len = (size_t)(p + len - w->path);
+	return true;
+}
+
+/* The path of the key the export starts at, built once from the root:
+ * the root itself has none, its children no leading "\". */
+static bool path_of(writer *w, const espdiag_key *k)
 {
 	const espdiag_key *parent = espdiag_key_parent(k);
 	if (parent == NULL)
-		return;
-	if (espdiag_key_parent(parent) != NULL) {
-		key_path(w, parent);
-		put(w, "\\", 1);
-	}
-	size_t len, start = 0;
-	const char *name = esp_key_name_bytes(k, &len);
-	for (size_t i = 0; i < len; i++) {
-		if (name[i] == '\0') {
-			put(w, name + start, i - start);
-			put(w, "\\0", 2);
-			start = i + 1;
-		}
-	}
-	put(w, name + start, len - start);
+		return true;
+	bool first = espdiag_key_parent(parent) == NULL;
+	return (first || path_of(w, parent)) && path_push(w, k, first);
 }
 
 /* A key the view could not read stops the export: the output would
- * otherwise show its values or subkeys as absent. */
-static void key_block(writer *w, const espdiag_key *k, unsigned depth)
+ * otherwise show its values or subkeys as absent. The view's root has
+ * no block of its own. */
+static void key_block(writer *w, const espdiag_key *k, bool root, unsigned depth)
 {
-	if (espdiag_key_parent(k) != NULL) {
+	if (!root) {
 		size_t nv;
 		w->status = espdiag_key_get_value_count(&nv, k);
 		if (w->status != ESPDIAG_OK)
 			return;
-		put(w, "[", 1);
-		key_path(w, k);
-		put(w, "]", 1);
-		newline(w);
+		char *p = reserve(w, w->path_len + 4);
+		if (p == NULL)
+			return;
+		*p++ = '[';
+		memcpy(p, w->path, w->path_len);
+		p += w->path_len;
+		*p++ = ']';
+		end_line(w, p);
 		for (size_t i = 0; i < nv; i++) {
 			const espdiag_value *v;
 			w->status = espdiag_key_value_at(&v, k, i);
@@ -218,7 +373,9 @@ static void key_block(writer *w, const espdiag_key *k, unsigned depth)
 				return;
 			value_line(w, v);
 		}
-		newline(w);
+		if ((p = reserve(w, 2)) == NULL)
+			return;
+		end_line(w, p);
 	}
 	/* A user's backend may be deeper than any reader allows (or cyclic). */
 	if (depth >= ESP_MAX_DEPTH)
@@ -228,14 +385,22 @@ static void key_block(writer *w, const espdiag_key *k, unsigned depth)
 	for (size_t i = 0; i < ns && !w->failed && w->status == ESPDIAG_OK; i++) {
 		const espdiag_key *c;
 		w->status = espdiag_key_subkey_at(&c, k, i);
-		if (w->status == ESPDIAG_OK)
-			key_block(w, c, depth + 1);
+		if (w->status != ESPDIAG_OK)
+			break;
+		size_t saved = w->path_len;
+		if (!path_push(w, c, root)) {
+			w->failed = true;
+			break;
+		}
+		key_block(w, c, false, depth + 1);
+		w->path_len = saved;
 	}
 }
 
 ESPDIAG_API int espdiag_registry_export(espdiag_registry *reg, const espdiag_key *key,
                                         uint32_t flags, FILE *out)
 {
+	static const char header[] = "Windows Registry Editor Version 5.00\r\n\r\n";
 	if (reg == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
 	if (key == NULL)
@@ -243,12 +408,19 @@ ESPDIAG_API int espdiag_registry_export(espdiag_registry *reg, const espdiag_key
 	writer w = { .f = out, .utf16 = (flags & ESPDIAG_EXPORT_UTF16LE) != 0 };
 	if (w.utf16 && fwrite("\xff\xfe", 1, 2, out) != 2)
 		return ESPDIAG_EIO;
-	puts_(&w, "Windows Registry Editor Version 5.00");
-	newline(&w);
-	newline(&w);
-	key_block(&w, key, 0);
+	char *p = reserve(&w, sizeof header - 1);
+	if (p != NULL) {
+		memcpy(p, header, sizeof header - 1);
+		commit(&w, p + sizeof header - 1);
+	}
+	if (!path_of(&w, key))
+		w.failed = true;
+	else
+		key_block(&w, key, espdiag_key_parent(key) == NULL, 0);
 	flush(&w);
 	free(w.buf);
+	free(w.wide);
+	free(w.path);
 	if (w.failed || fflush(out) != 0)
 		return ESPDIAG_EIO;
 	return w.status;

@@ -140,6 +140,13 @@ const char *esp_value_name_bytes(const espdiag_value *value, size_t *len);
  * so that a key a backend failed to read never passes for an absent one. */
 int esp_registry_failure(espdiag_registry *reg, int rc);
 
+/* Sets the index-th source's "path", "member" and "members" properties
+ * (copied; NULL leaves "path" as it is and clears the others), for a
+ * source a caller above the view mounted from a collection's member (the
+ * evidence bundle). ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_ENOMEM. */
+int esp_registry_label_source(espdiag_registry *reg, size_t index, const char *path,
+                              const char *member, const char *members);
+
 /* --- checked arithmetic --- */
 static inline bool esp_add_overflows(size_t a, size_t b, size_t *out)
 {

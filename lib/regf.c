@@ -1719,7 +1719,10 @@ int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
 	in->consumed = NULL;
 	esp_arena_init(&h->arena);
 	esp_warnings_init(&h->warnings);
-	int rc = replay_logs(h, file, logs, nlogs, opts, lim.max_input_size, err);
+	/* A file that shrank while it was read: what was read, and a warning. */
+	int rc = esp_input_warn_shrank(in, &h->warnings);
+	if (rc == ESPDIAG_OK)
+		rc = replay_logs(h, file, logs, nlogs, opts, lim.max_input_size, err);
 	if (rc != ESPDIAG_OK) {
 		op_free(&h->base);
 		return rc;

@@ -1175,6 +1175,26 @@ static int open_input(espdiag_registry *reg, esp_input *in, esp_container *ct,
 	return ESPDIAG_OK;
 }
 
+int esp_registry_label_source(espdiag_registry *reg, size_t index, const char *path,
+                              const char *member, const char *members)
+{
+	if (reg == NULL || index + 1 >= reg->nsources)
+		return ESPDIAG_EINVAL;
+	source *s = &reg->sources[index + 1];
+	const char *p = path != NULL ? esp_arena_strndup(&reg->arena, path, strlen(path)) : NULL;
+	const char *m = member != NULL ? esp_arena_strndup(&reg->arena, member, strlen(member)) : NULL;
+	const char *ms = members != NULL ? esp_arena_strndup(&reg->arena, members, strlen(members))
+	                                 : NULL;
+	if ((path != NULL && p == NULL) || (member != NULL && m == NULL) ||
+	    (members != NULL && ms == NULL))
+		return ESPDIAG_ENOMEM;
+	if (p != NULL)
+		s->path = p;
+	s->member = m;
+	s->members = ms;
+	return ESPDIAG_OK;
+}
+
 static uint64_t max_input(const espdiag_open_options *opts)
 {
 	esp_limits lim;

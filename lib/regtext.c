@@ -134,6 +134,7 @@ typedef struct parser {
 
 	/* A hex value whose line ended with a backslash. */
 	bool pending;
+	bool odd_tail;           /* a UTF-16 body of an odd byte count */
 	uint32_t ptype;
 	bytebuf pname;           /* the value name, UTF-8 */
 	bytebuf pdata;
@@ -2117,8 +2118,10 @@ static void detect(parser *p, const espdiag_open_options *opts)
 				p->enc = ENC_UTF8;
 		}
 	}
-	if (p->enc == ENC_UTF16LE)
+	if (p->enc == ENC_UTF16LE) {
+		p->odd_tail = ((n - p->pos) & 1) != 0;
 		p->size = p->pos + ((n - p->pos) & ~(size_t)1);
+	}
 }
 
 static void run(parser *p)
@@ -2177,7 +2180,7 @@ static void check_end(parser *p, size_t total)
 {
 	static const char early[] = "input ends early (truncated?): ";
 	char msg[160];
-	if (p->enc == ENC_UTF16LE && p->file_end < total) {
+	if (p->odd_tail) {
 		/* The dangling byte starts a line of its own after a line end. */
 		bool own_line = p->lineno == 0 || p->base + p->line_end < p->file_end;
 		uint64_t line = own_line ? p->lineno + 1 : p->lineno;
@@ -2302,6 +2305,12 @@ int esp_regtext_open(espdiag_backend **out, esp_input *in, const espdiag_open_op
 	forget_paths(&p);
 	p.fd = -1;
 	int rc = parser_start(&p, in, opts, err);
+	if (rc == ESPDIAG_OK && in->shrank_from > in->size) {
+		/* read whole but cut short by a file that shrank: damage */
+		p.damaged = true;
+		if (esp_input_warn_shrank(in, p.warnings) != ESPDIAG_OK)
+			rc = esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
 	if (rc != ESPDIAG_OK) {
 		parser_free(&p);
 		esp_input_release(in);

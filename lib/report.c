@@ -70,6 +70,11 @@ bool espdiag_report_has_errors(const espdiag_report *r)
 	return r != NULL && r->errors > 0;
 }
 
+espdiag_esp_scenario_kind espdiag_report_scenario(const espdiag_report *r)
+{
+	return r ? (espdiag_esp_scenario_kind)r->scenario : ESPDIAG_ESP_SCENARIO_NONE;
+}
+
 bool espdiag_report_incomplete(const espdiag_report *r)
 {
 	return r != NULL && r->incomplete;
@@ -384,7 +389,7 @@ static int write_text(const espdiag_report *r, const espdiag_text_options *o, bo
 	if (not_shown > 0)
 		fprintf(out, " (%zu below %s not shown)", not_shown,
 		        espdiag_severity_name(o->min_severity));
-	fputs("\n", out);
+	fprintf(out, " - scenario %s\n", espdiag_esp_scenario_name(r->scenario));
 
 	bool general = false;
 	for (size_t i = 0; i < nf; i++) {
@@ -395,8 +400,19 @@ static int write_text(const espdiag_report *r, const espdiag_text_options *o, bo
 		general = true;
 		show_from(&p, &x, i);
 	}
+	if (r->has_devprep) {
+		paint(&p, C_BOLD, "Device preparation page (v2)");
+		fputs(": ", out);
+		human(&p, r->devprep_status == ESPDIAG_ESP_DEVPREP_EXITED_ON_FAILURE ? C_RED
+		          : r->devprep_status == ESPDIAG_ESP_DEVPREP_EXITED_ON_SUCCESS ? C_GREEN
+		                                                                       : C_YELLOW,
+		      r->has_devprep_status ? espdiag_esp_devprep_status_name(r->devprep_status)
+		                            : "unknown");
+		fputs("\n", out);
+	}
 	size_t user = 0;
-	for (size_t k = 0; k < r->phase_count; k++) {
+	/* The ESP's phases, unless only device preparation ran (diagnose.h). */
+	for (size_t k = 0; r->v1 && k < r->phase_count; k++) {
 		const diag_phase *ph = &r->phases[k];
 		size_t u = ph->phase == ESPDIAG_ESP_PHASE_ACCOUNT_SETUP ? user++ : 0;
 		paint(&p, C_BOLD, phase_title(ph->phase));
@@ -697,6 +713,23 @@ static void json_sources(FILE *out, const espdiag_finding *f)
 	putc(']', out);
 }
 
+/* An evidence list (a finding's, the scenario's). */
+static void json_evidence(FILE *out, const diag_evidence *ev, size_t n)
+{
+	putc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		const diag_evidence *e = &ev[i];
+		fputs(i ? ",{" : "{", out);
+		json_member(out, "key", e->key, false);
+		json_member(out, "value", e->value, true);
+		json_member(out, "data", e->data, true);
+		if (e->has_position)
+			json_position(out, e);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
 static void json_finding(FILE *out, const espdiag_finding *f)
 {
 	const espdiag_rule *rule = &diag_rules[f->rule];
@@ -707,18 +740,8 @@ static void json_finding(FILE *out, const espdiag_finding *f)
 	json_member(out, "title", f->title, true);
 	json_member(out, "detail", f->detail, true);
 	json_member(out, "remediation", f->remediation, true);
-	fputs(",\"evidence\":[", out);
-	for (size_t i = 0; i < f->evidence_count; i++) {
-		const diag_evidence *e = &f->evidence[i];
-		fputs(i ? ",{" : "{", out);
-		json_member(out, "key", e->key, false);
-		json_member(out, "value", e->value, true);
-		json_member(out, "data", e->data, true);
-		if (e->has_position)
-			json_position(out, e);
-		putc('}', out);
-	}
-	putc(']', out);
+	fputs(",\"evidence\":", out);
+	json_evidence(out, f->evidence, f->evidence_count);
 	json_sources(out, f);
 	json_member(out, "sid", f->sid, true);
 	fputs(",\"error_code\":", out);
@@ -731,6 +754,34 @@ static void json_finding(FILE *out, const espdiag_finding *f)
 	fputs(",\"error\":", out);
 	json_error(out, f);
 	putc('}', out);
+}
+
+/* ,"bundle":{"format","members":[...]}: what the collection held, read or
+ * not; absent when the report was given no bundle. */
+static void json_bundle(FILE *out, const espdiag_report *r)
+{
+	if (r->bundle_format == NULL)
+		return;
+	fputs(",\"bundle\":{", out);
+	json_member(out, "format", *r->bundle_format ? r->bundle_format : NULL, false);
+	fputs(",\"members\":[", out);
+	for (size_t i = 0; i < r->bundle_member_count; i++) {
+		const espdiag_member *m = &r->bundle_members[i];
+		putc(i ? ',' : '{', out);
+		if (i)
+			putc('{', out);
+		json_member(out, "name", m->name, false);
+		json_member(out, "kind", espdiag_member_kind_name(m->kind), true);
+		if (m->has_size)
+			fprintf(out, ",\"size\":%" PRIu64, m->size);
+		else
+			fputs(",\"size\":null", out);
+		fprintf(out, ",\"read\":%s", m->read ? "true" : "false");
+		json_member(out, "reason", m->reason, true);
+		json_member(out, "summary", m->summary, true);
+		putc('}', out);
+	}
+	fputs("]}", out);
 }
 
 int espdiag_report_write_json(const espdiag_report *r, FILE *out)
@@ -770,13 +821,19 @@ int espdiag_report_write_json(const espdiag_report *r, FILE *out)
 		json_member(out, "message", w->message, true);
 		putc('}', out);
 	}
-	putc(']', out);
+	fputs("]", out);
+	json_bundle(out, r);
 	json_member(out, "prefix", r->prefix, true);
 	fprintf(out,
 	        "},\"summary\":{\"outcome\":\"%s\",\"errors\":%zu,\"warnings\":%zu,"
 	        "\"infos\":%zu,\"incomplete\":%s},",
 	        espdiag_outcome_name(r->outcome), r->errors, r->warnings_n, r->infos,
 	        r->incomplete ? "true" : "false");
+	fputs("\"scenario\":{", out);
+	json_member(out, "name", espdiag_esp_scenario_name(r->scenario), false);
+	fputs(",\"evidence\":", out);
+	json_evidence(out, r->scenario_evidence, r->scenario_evidence_count);
+	fputs("},", out);
 	if (r->model_json_len)
 		fwrite(r->model_json, 1, r->model_json_len, out);
 	fputs(",\"findings\":[", out);

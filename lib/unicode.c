@@ -230,32 +230,42 @@ int esp_utf16le_to_utf8(char **out, size_t *out_len, const unsigned char *data, 
 	return ESPDIAG_OK;
 }
 
-int esp_utf8_to_utf16le(unsigned char **out, size_t *out_size, const char *s, size_t len)
+size_t esp_utf8_to_utf16le_into(unsigned char *out, const char *s, size_t len)
 {
-	/* Each byte gives at most one UTF-16 unit (4 bytes give 2). */
-	unsigned char *buf = malloc(len * 2 + 2);
-	if (buf == NULL)
-		return ESPDIAG_ENOMEM;
 	const unsigned char *p = (const unsigned char *)s;
 	size_t pos = 0, n = 0;
 	while (pos < len) {
+		if (p[pos] < 0x80) { /* most text: no call */
+			out[n++] = p[pos++];
+			out[n++] = 0;
+			continue;
+		}
 		uint32_t cp;
 		size_t used = esp_utf8_decode(p + pos, len - pos, &cp);
 		pos += used ? used : 1;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
 			uint32_t hi = 0xD800 + (cp >> 10), lo = 0xDC00 + (cp & 0x3FF);
-			buf[n++] = (unsigned char)hi;
-			buf[n++] = (unsigned char)(hi >> 8);
-			buf[n++] = (unsigned char)lo;
-			buf[n++] = (unsigned char)(lo >> 8);
+			out[n++] = (unsigned char)hi;
+			out[n++] = (unsigned char)(hi >> 8);
+			out[n++] = (unsigned char)lo;
+			out[n++] = (unsigned char)(lo >> 8);
 		} else {
-			buf[n++] = (unsigned char)cp;
-			buf[n++] = (unsigned char)(cp >> 8);
+			out[n++] = (unsigned char)cp;
+			out[n++] = (unsigned char)(cp >> 8);
 		}
 	}
+	return n;
+}
+
+int esp_utf8_to_utf16le(unsigned char **out, size_t *out_size, const char *s, size_t len)
+{
+	/* Each byte gives at most one UTF-16 unit (4 bytes give 2). */
+	unsigned char *buf = malloc(len * 2 + 2);
+	if (buf == NULL)
+		return ESPDIAG_ENOMEM;
+	*out_size = esp_utf8_to_utf16le_into(buf, s, len);
 	*out = buf;
-	*out_size = n;
 	return ESPDIAG_OK;
 }
 

@@ -41,6 +41,9 @@ int esp_utf16le_to_utf8(char **out, size_t *out_len, const unsigned char *data,
  * ESPDIAG_ENOMEM. */
 int esp_utf8_to_utf16le(unsigned char **out, size_t *out_size, const char *s,
                         size_t len);
+/* The same into out, which has room for 2 * len bytes; returns the byte
+ * count. */
+size_t esp_utf8_to_utf16le_into(unsigned char *out, const char *s, size_t len);
 
 /* Converts Latin-1 bytes to UTF-8, malloc'd and NUL-terminated. */
 int esp_latin1_to_utf8(char **out, size_t *out_len, const unsigned char *s, size_t len);

@@ -82,7 +82,7 @@ expect_exit 1 "$espdiag" --format=json "$data/diag-escapes.reg"
 printable "diagnose json"
 
 expect_exit 0 "$espdiag" rules
-[ "$(wc -l < "$tmp/out")" -eq 21 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
+[ "$(wc -l < "$tmp/out")" -eq 25 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
 has "office-install-failed          error    OfficeCSP reports the Microsoft 365 Apps install failed (download or enforcement)"
 has "esp-phase-failed               error    the ESP page's own status says a phase or subcategory failed, was cancelled or timed out"
 printable "rules"
@@ -90,6 +90,24 @@ has "timeout-too-short              warning"
 expect_exit 0 "$espdiag" rules --format=json
 has '{"id":"input-damaged","severity":"warning","summary":'
 expect_exit 2 "$espdiag" rules "$data/diag-ok.reg"
+
+# Autopilot device preparation (v2): the scenario on the first line, the
+# failed workload named with its error code, no ESP (v1) rule, and the
+# workloads in the timeline.
+expect_exit 1 "$espdiag" "$data/v2-workload-failed.reg"
+has "v2-workload-failed.reg: failed - 2 errors, 0 warnings, 0 infos - scenario autopilot_v2"
+has '[error] apv2-workload-failed: Device preparation: "7-Zip" failed'
+has "Its ErrorCode is 1603, an exit code: 0x80070643 (ERROR_INSTALL_FAILURE"
+has "Device preparation page (v2): exited on failure"
+for id in no-esp-data esp-completed app-install-incomplete account-setup-not-started; do
+	grep -qF "$id" "$tmp/out" && bad "v2: $id fired" || ok
+done
+expect_exit 1 "$espdiag" --format=json "$data/v2-workload-failed.reg"
+has '"scenario":{"name":"autopilot_v2","evidence":[{"key":'
+expect_exit 0 "$espdiag" "$data/diag-ok.reg"
+has "diag-ok.reg: completed - 0 errors, 0 warnings, 1 info - scenario autopilot_v1"
+expect_exit 0 "$espdiag" timeline "$data/v2-workload-failed.reg"
+has "2024-06-20T10:05:00.5000000Z device_preparation device ProvisioningProgress workload failed(4) c0ffee00-0000-4000-8000-000000000002"
 
 py=$(command -v python3 || true)
 if [ -d "$corpus" ]; then

@@ -41,6 +41,27 @@
  *   esp-phase-failed                error    the ESP page's own category status marks a
  *                                            category or subcategory failed, cancelled or
  *                                            timed out (0x800705B4); not failedFromPrevious*
+ *   apv2-workload-failed            error    device preparation (v2): an IME workload is in
+ *                                            WorkloadState 4 (one per workload; ErrorCode
+ *                                            decoded)
+ *   apv2-page-failed                error    the device preparation page's PageStatus is 4
+ *                                            (with PageErrorPhase/Code/Details)
+ *   apv2-timeout                    error    the workloads' times span PageTimeoutSeconds on
+ *                                            a page that did not succeed, or PageErrorCode
+ *                                            is 0x800705B4; names what still ran
+ *   apv2-not-applied                warning  AutopilotDevicePrepHint is set and no
+ *                                            PageSettings exist
+ *
+ * Device preparation (v2). The ESP rules (all above but
+ * office-install-failed, input-damaged and apv2-*) do not run on a device
+ * that went through device preparation (espdiag_esp_devprep.in_use) and
+ * has neither FirstSync nor EnrollmentStatusTracking: no-esp-data never
+ * fires where device preparation evidence exists. A device with both
+ * keeps both rule groups, each on its own evidence. apv2-* findings have
+ * no phase; the text report shows "Device preparation page (v2): STATUS"
+ * before the ESP's phases, which it leaves out on a device with no ESP
+ * keys; the outcome is completed when the page exited on success and no
+ * error finding exists, in progress while it (or a workload) runs.
  *
  * app-install-failed names the tracked app's ErrorHresult and the IME's
  * EnforcementStateMessage ErrorCode (an installer's exit code such as 1603,
@@ -68,6 +89,7 @@
  *   cert-profile-pending, network-profile-pending, modern-app-pending
  *                                                (the last snapshot)
  *   esp-completed                                (nothing failed: unprovable)
+ *   apv2-not-applied                             (PageSettings absent)
  *
  * Every other rule fires on evidence that was read and stays. The report
  * is then incomplete (espdiag_report_incomplete()), its outcome "failed"
@@ -95,6 +117,7 @@
  *             "prefix":""},
  *    "summary":{"outcome":"failed","errors":1,"warnings":0,"infos":0,
  *               "incomplete":false},
+ *    "scenario":{"name":"autopilot_v1","evidence":[{"key":...,"value":...,"data":...}]},
  *    "enrollments":[...],"autopilot":{...}|null,"phases":[...],"items":[...],
  *    "ime_apps":[...],"office":[...],"page":[...],"omadm":{...},
  *    "providers":[...],"setups":[...],
@@ -114,7 +137,9 @@
  *                          "meaning":"..."|null,"community_only":false}|null}]}
  *
  * "enrollments" to "setups" are the ESP model's (espdiag_esp_write_json()
- * with ESPDIAG_ESP_JSON_REPORT: phases and items carry "sources").
+ * with ESPDIAG_ESP_JSON_REPORT: every part, and phases and items carry
+ * "sources"). "scenario" is espdiag_report_scenario()'s name and the
+ * model's evidence for it (espdiag_esp_scenario_evidence_at()).
  * "generated_at" is when espdiag_diagnose() made the report, in UTC.
  * "input" describes the first source of the registry given in the options
  * (its members are null, and "warnings" empty, when none was given):
@@ -268,11 +293,15 @@ typedef struct espdiag_diagnose_options {
 	/* The registry the model was loaded from, or NULL: its sources'
 	 * properties and warnings give the JSON "input" part and input-damaged. */
 	const espdiag_registry *registry;
+	/* Version 2. The bundle the registry came from, or NULL: its members
+	 * give the JSON "input" its "bundle" object ({"format", "members":
+	 * [{"name","kind","size","read","reason","summary"}]}; absent when NULL). */
+	const struct espdiag_bundle *bundle;
 } espdiag_diagnose_options;
 
 #define ESPDIAG_DIAGNOSE_DEFAULT_APP_MINUTES 3u
-#define ESPDIAG_DIAGNOSE_OPTIONS_VERSION 1
-#define ESPDIAG_DIAGNOSE_OPTIONS_INIT { ESPDIAG_DIAGNOSE_OPTIONS_VERSION, 0, NULL, NULL, NULL }
+#define ESPDIAG_DIAGNOSE_OPTIONS_VERSION 2
+#define ESPDIAG_DIAGNOSE_OPTIONS_INIT { ESPDIAG_DIAGNOSE_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL }
 
 /*
  * espdiag_diagnose - runs every rule (but the skipped ones) over esp.
@@ -313,6 +342,9 @@ ESPDIAG_API bool espdiag_report_has_errors(const espdiag_report *report);
  * exists). */
 ESPDIAG_API bool espdiag_report_incomplete(const espdiag_report *report);
 
+/* The scenario of the model the report was made from (espdiag_esp_scenario()). */
+ESPDIAG_API espdiag_esp_scenario_kind espdiag_report_scenario(const espdiag_report *report);
+
 /*
  * Findings, in report order (see the top of this header); *_at gives NULL
  * past the end. Every pointer and string returned below is owned by the
@@ -347,7 +379,9 @@ ESPDIAG_API int espdiag_finding_exit_code(int64_t *out, const espdiag_finding *f
  *            provider), "provider" (a device-preparation provider),
  *            "policy_provider" (a Setup\Apps\PolicyProviders key), "office"
  *            (an OfficeCSP install), "phase" (a phase as a whole), "input"
- *            (the file read)
+ *            (the file read), "workload" (a device preparation workload: id
+ *            its WorkloadId), "device_preparation_page" (the v2 page: id
+ *            "device_preparation")
  *   id       a Win32 app's Intune app id (the GUID of Win32App_<guid>_<rev>),
  *            another tracked app's key name, an MSI product code, an item id
  *            as the ESPTrackingInfo URI names it, a provider's key name, a
@@ -382,7 +416,8 @@ ESPDIAG_API const char *espdiag_finding_evidence_data(const espdiag_finding *fin
 /* --- renderings --- */
 
 /*
- * espdiag_report_write_text - the report for people: a summary line, the
+ * espdiag_report_write_text - the report for people: a summary line
+ * ending in " - scenario NAME" (espdiag_esp_scenario_name()), the
  * findings without a phase, then each phase with its status and findings,
  * details, remedies and evidence indented. colour nonzero adds ANSI colour
  * (the caller decides: a tty and no NO_COLOR).

@@ -23,6 +23,9 @@
  *   Provisioning\OMADM\Accounts\<id>\Protected\ConnInfo     OMA-DM sessions
  *   Provisioning\OMADM\SyncML\ODJApplied                    offline domain join
  *   Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\<n>  policy nodes
+ *   Provisioning\AutopilotSettings AutopilotDevicePrepHint and
+ *     Provisioning\AutopilotSettings\DevicePreparation   device preparation (v2)
+ *   IntuneManagementExtension\Win32Apps\ProvisioningProgress  v2 workloads
  *
  * JSON inside values is parsed with jansson after a size cap (1 MiB); a
  * document past the cap, or malformed, is a model warning naming its key
@@ -93,6 +96,25 @@
  * diagnose.h). The espdiag command adds "input" ({"path","prefix"}) after
  * "schema". Its JSON Schema is installed as
  * $(datadir)/espdiag/schema/espdiag-timeline-1.schema.json.
+ *
+ * Device preparation workloads (espdiag_esp_workload, 0.2) are lines too,
+ * merged in time order with the changes (a change first on a tie): a
+ * "started" line at a workload's StartTime when it also has an EndTime,
+ * and a line with its state at its EndTime, else at its StartTime, else
+ * untimed (TIME "-", after every other line). Text:
+ *
+ *   2024-06-20T10:05:00.5000000Z device_preparation device ProvisioningProgress workload failed(4) <WorkloadId>
+ *
+ * (the id is Workloads[N] when the workload has none). JSON: every member
+ * of a change line, with "phase":"device_preparation", "context":"device",
+ * "category":"workloads", "category_name":"ProvisioningProgress",
+ * "kind":"workload", "state":"started" or the state's name, "state_raw"
+ * (null on a started line), "timestamp" the raw StartTime or EndTime,
+ * "previous":"started" on the state line of a workload with both times,
+ * "evidence" the ProvisioningProgress value; and then "event":"start"|
+ * "state", "index", "name", "start", "end" (UTC or null), "error_code"
+ * and "sources" (data: the state number of a state line).
+ * Change lines stay as they were but for "schema" and "sources".
  */
 #ifndef ESPDIAG_ESP_H
 #define ESPDIAG_ESP_H
@@ -684,9 +706,10 @@ ESPDIAG_API const espdiag_esp_policy_node *espdiag_esp_policy_node_at(const espd
 #define ESPDIAG_ESP_FORMAT_JSON 1u
 
 /*
- * espdiag_esp_timeline_write - writes the changes in the given format (see
- * the top of this header). Returns ESPDIAG_OK, ESPDIAG_EINVAL or
- * ESPDIAG_EIO (a write failed). Ownership: out stays the caller's.
+ * espdiag_esp_timeline_write - writes the changes and the device
+ * preparation workloads in the given format (see the top of this header).
+ * Returns ESPDIAG_OK, ESPDIAG_EINVAL, ESPDIAG_ENOMEM (ordering the
+ * workloads) or ESPDIAG_EIO (a write failed). Ownership: out stays the caller's.
  */
 ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *out);
 
@@ -700,15 +723,16 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
 #define ESPDIAG_ESP_JSON_OFFICE 0x20u
 #define ESPDIAG_ESP_JSON_PAGE 0x40u
 #define ESPDIAG_ESP_JSON_OMADM 0x80u
-#define ESPDIAG_ESP_JSON_ALL_V2 0xffu /* the parts above; its meaning never changes */
-#define ESPDIAG_ESP_JSON_PROVIDERS 0x100u
-#define ESPDIAG_ESP_JSON_SETUPS 0x200u
+#define ESPDIAG_ESP_JSON_DEVICE_PREPARATION 0x100u
+#define ESPDIAG_ESP_JSON_ALL_V2 0x1ffu /* every 0.2 part (0.2 is unreleased) */
+#define ESPDIAG_ESP_JSON_PROVIDERS 0x200u
+#define ESPDIAG_ESP_JSON_SETUPS 0x400u
 /* Not a part: phases and items gain "sources" (without it they are
  * written as 0.1 wrote them). */
-#define ESPDIAG_ESP_JSON_SOURCES 0x400u
+#define ESPDIAG_ESP_JSON_SOURCES 0x800u
 /* Everything the report's JSON (espdiag-report/1) embeds; grows as parts
  * are added. */
-#define ESPDIAG_ESP_JSON_REPORT 0x7ffu
+#define ESPDIAG_ESP_JSON_REPORT 0xfffu
 
 /*
  * espdiag_esp_write_json - writes the chosen parts as JSON object members,
@@ -737,7 +761,22 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  *     "server_last_access_time":...,"server_last_access_utc":...,
  *     "server_last_success_time":...,"server_last_success_utc":...}],
  *     "odj_applied":"<key>"|null,
- *     "policy_nodes":[{"key":...,"index":1,"uri":...,"expected_value":...}]}
+ *     "policy_nodes":[{"key":...,"index":1,"uri":...,"expected_value":...}]},
+ *   "device_preparation":{"key":...|null,"in_use":true,
+ *     "hint":V,"hinted":true,"page_enabled":V,"page_settings":V,
+ *     "settings":{"agent_download_timeout_seconds":1800|null,
+ *       "page_timeout_seconds":3600|null,"error_message":...|null,
+ *       "allow_skip_on_failure":true|false|null,"allow_diagnostics":...}|null,
+ *     "page_status":V,"page_status_name":"exited_on_failure"|null,
+ *     "page_error_phase":V,"page_error_code":V,"page_error_details":V,
+ *     "mdm_agent_installed":V,"mdm_progress":V,"bootstrapper_class_id":V,
+ *     "bootstrapper_execution_context":V,"bootstrapper_installation_status_uri":V,
+ *     "workloads":[{"key":...,"value":...,"index":0,"id":...,"app_id":...|null,
+ *       "name":...,"state":4|null,"state_name":"failed"|null,"state_raw":...|null,
+ *       "start":"2024-06-20T10:00:00.0000000Z"|null,"start_raw":...|null,
+ *       "end":...,"end_raw":...,"error_code":-2147024894|null}]}
+ *   where each V is {"key":...,"value":...,"number":1|null,"text":...|null}
+ *   or null when absent (espdiag_esp_devprep_value)
  * and, as parts of their own (not in ESPDIAG_ESP_JSON_ALL_V2):
  *   "providers":[{"key":...,"name":"Sidecar","kind":"sidecar",
  *     "state":"error"|null,"state_raw":4|null,
@@ -764,6 +803,209 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  * Ownership: out stays the caller's.
  */
 ESPDIAG_API int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out);
+
+/* --- Appended in 0.2: the scenario and Autopilot device preparation (v2) --- */
+
+/*
+ * The flow the device went through, decided once per model from the
+ * registry (lib/esp_scenario.c), first match wins:
+ *   autopilot_v1               a downloaded Autopilot deployment profile
+ *                              (Diagnostics\Autopilot or the profile cache:
+ *                              DeploymentProfileName or ZTDRegistrationID).
+ *                              It wins over device preparation keys: a
+ *                              device with an Autopilot profile runs the
+ *                              profile's flow, not a device preparation
+ *                              policy (Microsoft Learn, "Overview of
+ *                              Windows Autopilot device preparation").
+ *   autopilot_existing_device  the JSON-profile flow (Autopilot for
+ *                              existing devices: AutopilotConfigurationFile
+ *                              .json): a ZtdCorrelationId (a value of
+ *                              Diagnostics\Autopilot or a member of the
+ *                              profile cache) and no downloaded profile.
+ *   autopilot_v2               device preparation: the AutopilotDevicePrepHint
+ *                              hint, an enabled or used device preparation
+ *                              page, its settings, or IME workloads
+ *                              (espdiag_esp_devprep.in_use).
+ *   esp_only                   an ESP without Autopilot: FirstSync or
+ *                              EnrollmentStatusTracking, nothing above.
+ *   none                       none of these.
+ * Each scenario comes with the evidence that decided it (and the evidence
+ * of the others that was seen, so a device with both v1 and v2 keys shows
+ * both).
+ */
+typedef enum espdiag_esp_scenario_kind {
+	ESPDIAG_ESP_SCENARIO_NONE = 0,
+	ESPDIAG_ESP_SCENARIO_AUTOPILOT_V1 = 1,
+	ESPDIAG_ESP_SCENARIO_AUTOPILOT_V2 = 2,
+	ESPDIAG_ESP_SCENARIO_AUTOPILOT_EXISTING_DEVICE = 3,
+	ESPDIAG_ESP_SCENARIO_ESP_ONLY = 4
+} espdiag_esp_scenario_kind;
+/* "none", "autopilot_v1", "autopilot_v2", "autopilot_existing_device",
+ * "esp_only"; else "unknown". Static. */
+ESPDIAG_API const char *espdiag_esp_scenario_name(uint32_t scenario);
+
+/* One piece of evidence: the key, the value name (NULL when the key
+ * itself, or its absence, is the evidence) and the data as text (NULL when
+ * none). Handed out by const pointer; fields are only ever appended. */
+typedef struct espdiag_esp_evidence {
+	const char *key;
+	const char *value;
+	const char *data;
+} espdiag_esp_evidence;
+
+/* The scenario (espdiag_esp_scenario_kind); ESPDIAG_ESP_SCENARIO_NONE for NULL. */
+ESPDIAG_API espdiag_esp_scenario_kind espdiag_esp_scenario(const espdiag_esp *esp);
+/* Its evidence, the deciding evidence first. Owned by esp; valid until
+ * espdiag_esp_free(esp); NULL past the end. */
+ESPDIAG_API size_t espdiag_esp_scenario_evidence_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_evidence *espdiag_esp_scenario_evidence_at(const espdiag_esp *esp,
+                                                                         size_t index);
+
+/* The device preparation page's PageStatus (DevicePreparation CSP). */
+typedef enum espdiag_esp_devprep_status {
+	ESPDIAG_ESP_DEVPREP_DISABLED = 0,
+	ESPDIAG_ESP_DEVPREP_ENABLED = 1,
+	ESPDIAG_ESP_DEVPREP_IN_PROGRESS = 2,
+	ESPDIAG_ESP_DEVPREP_EXITED_ON_SUCCESS = 3,
+	ESPDIAG_ESP_DEVPREP_EXITED_ON_FAILURE = 4
+} espdiag_esp_devprep_status;
+/* "disabled", "enabled", "in_progress", "exited_on_success",
+ * "exited_on_failure"; else "unknown". Static. */
+ESPDIAG_API const char *espdiag_esp_devprep_status_name(uint32_t status);
+
+/* An IME workload's WorkloadState (ProvisioningProgress). */
+typedef enum espdiag_esp_workload_state {
+	ESPDIAG_ESP_WORKLOAD_NOT_STARTED = 0,
+	ESPDIAG_ESP_WORKLOAD_COMPLETED = 1,
+	ESPDIAG_ESP_WORKLOAD_SKIPPED = 2,
+	ESPDIAG_ESP_WORKLOAD_UNINSTALLED = 3,
+	ESPDIAG_ESP_WORKLOAD_FAILED = 4,
+	ESPDIAG_ESP_WORKLOAD_IN_PROGRESS = 5,
+	ESPDIAG_ESP_WORKLOAD_REBOOT_REQUIRED = 6,
+	ESPDIAG_ESP_WORKLOAD_CANCELLED = 7
+} espdiag_esp_workload_state;
+/* "not_started", "completed", "skipped", "uninstalled", "failed",
+ * "in_progress", "reboot_required", "cancelled"; else "unknown". Static. */
+ESPDIAG_API const char *espdiag_esp_workload_state_name(uint32_t state);
+
+/*
+ * One value of device preparation as read, whatever its type: key and name
+ * where it was found (key NULL when absent); number is a DWORD, or a
+ * string of decimal digits (or 0x and hex digits) read as one; text is a
+ * string as written, or a DWORD in decimal. Embedded by value in
+ * espdiag_esp_devprep, so this struct is frozen: its size never changes.
+ */
+typedef struct espdiag_esp_devprep_value {
+	const char *key;
+	const char *name;
+	espdiag_esp_u32 number;
+	const char *text;
+} espdiag_esp_devprep_value;
+
+/*
+ * Autopilot device preparation ("v2"): the hint on
+ * Provisioning\AutopilotSettings, and the DevicePreparation CSP's nodes as
+ * the registry keeps them under Provisioning\AutopilotSettings\
+ * DevicePreparation. Which spellings are accepted (the registry layout of
+ * the CSP is not documented; nothing is lost):
+ *   PageEnabled, PageSettings, PageStatus, PageErrorPhase, PageErrorCode,
+ *   PageErrorDetails      a value of that name on DevicePreparation, else a
+ *                         subkey of that name holding it (its value of the
+ *                         same name, else its default value);
+ *   MdmAgentInstalled, Progress   on DevicePreparation\MDMProvider (the
+ *                         CSP's MDMProvider/ node), else MdmAgentInstalled
+ *                         directly on DevicePreparation;
+ *   ClassID, ExecutionContext, InstallationStatusUri   on
+ *                         DevicePreparation\BootstrapperAgent, else
+ *                         directly on DevicePreparation.
+ * PageSettings is JSON (AgentDownloadTimeoutSeconds, PageTimeoutSeconds,
+ * ErrorMessage, AllowSkipOnFailure, AllowDiagnostics; member names
+ * matched ignoring case, numbers as JSON numbers or decimal strings,
+ * booleans as true/false or 0/1); malformed JSON is a model warning and
+ * the rest loads. Handed out by const pointer: fields are only appended.
+ */
+typedef struct espdiag_esp_devprep {
+	const char *key;                     /* ...\AutopilotSettings\DevicePreparation, NULL when absent */
+	espdiag_esp_devprep_value hint;      /* AutopilotSettings AutopilotDevicePrepHint */
+	bool hinted;                         /* the hint is present and not 0 or empty */
+	espdiag_esp_devprep_value page_enabled;
+	espdiag_esp_devprep_value page_settings;  /* the raw JSON */
+	bool settings_read;                  /* page_settings parsed as a JSON object */
+	espdiag_esp_u32 agent_download_timeout_seconds;
+	espdiag_esp_u32 page_timeout_seconds;
+	const char *error_message;           /* ErrorMessage */
+	espdiag_esp_u32 allow_skip_on_failure;   /* 0 or 1 */
+	espdiag_esp_u32 allow_diagnostics;       /* 0 or 1 */
+	espdiag_esp_devprep_value page_status;   /* number: espdiag_esp_devprep_status */
+	espdiag_esp_devprep_value page_error_phase;
+	espdiag_esp_devprep_value page_error_code;   /* number: an HRESULT when one */
+	espdiag_esp_devprep_value page_error_details;
+	espdiag_esp_devprep_value mdm_agent_installed;
+	espdiag_esp_devprep_value mdm_progress;
+	espdiag_esp_devprep_value bootstrapper_class_id;
+	espdiag_esp_devprep_value bootstrapper_execution_context;
+	espdiag_esp_devprep_value bootstrapper_installation_status_uri;
+	/* The device went through device preparation, as far as the registry
+	 * shows: hinted, PageEnabled or PageStatus nonzero, page settings read,
+	 * or at least one IME workload. (A key whose page is disabled and that
+	 * holds nothing else is not.) */
+	bool in_use;
+} espdiag_esp_devprep;
+
+/*
+ * One IME workload: IntuneManagementExtension\Win32Apps\ProvisioningProgress
+ * value ProvisioningProgress (else that key's default value), JSON with
+ * Workloads[] (WorkloadId, FriendlyName, WorkloadState, StartTime,
+ * EndTime, ErrorCode). A workload that is no JSON object is skipped with a
+ * model warning.
+ *
+ * Times. The IME is a .NET program; .NET's two JSON serializers spell a
+ * DateTime two ways, both accepted:
+ *   "/Date(1718877600000)/"   milliseconds since 1970-01-01 UTC, the
+ *                             Microsoft format (DataContractJsonSerializer;
+ *                             EVIDENCE: what the IME writes). An offset
+ *                             suffix ("/Date(1718877600000+0200)/") only
+ *                             marks a local DateTime: the number is UTC.
+ *   "2024-06-20T10:00:00Z"    ISO 8601, Json.NET's default format (the
+ *                             other serializer .NET programs use); an
+ *                             offset is applied, no zone is read as UTC
+ *                             (a judgment call).
+ * A time that parses neither way keeps its raw text and has has_* false.
+ *
+ * Join. WorkloadId is the Intune id of the app or script; app_id is that
+ * id as a bare lower-case GUID when it is one, the key an IME log join
+ * (the bundle's app attempts) matches on.
+ */
+typedef struct espdiag_esp_workload {
+	const char *key;                     /* ...\Win32Apps\ProvisioningProgress */
+	const char *value;                   /* the value name ("" for the default value) */
+	size_t index;                        /* position in Workloads[] */
+	const char *id;                      /* WorkloadId as written (a number as text) */
+	const char *app_id;                  /* id as a bare lower-case GUID, NULL when none */
+	const char *name;                    /* FriendlyName */
+	espdiag_esp_u32 state;               /* WorkloadState: espdiag_esp_workload_state */
+	const char *state_raw;               /* WorkloadState as written when it is a string */
+	const char *start_raw;               /* StartTime as written */
+	bool has_start;
+	int64_t start_unix;                  /* seconds since 1970-01-01 UTC */
+	uint32_t start_100ns;
+	const char *start_utc;               /* "YYYY-MM-DDTHH:MM:SS.fffffffZ", NULL when unparsed */
+	const char *end_raw;
+	bool has_end;
+	int64_t end_unix;
+	uint32_t end_100ns;
+	const char *end_utc;
+	bool has_error_code;
+	int64_t error_code;                  /* ErrorCode as written (an HRESULT may be negative) */
+} espdiag_esp_workload;
+
+/* Never NULL; its key is NULL when DevicePreparation is absent. Owned by
+ * esp; valid until espdiag_esp_free(esp). */
+ESPDIAG_API const espdiag_esp_devprep *espdiag_esp_devprep_info(const espdiag_esp *esp);
+/* Workloads in Workloads[] order. Owned by esp; NULL past the end. */
+ESPDIAG_API size_t espdiag_esp_workload_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_workload *espdiag_esp_workload_at(const espdiag_esp *esp,
+                                                                size_t index);
 
 #ifdef __cplusplus
 }

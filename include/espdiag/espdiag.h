@@ -14,6 +14,7 @@
 #include <espdiag/version.h>
 #include <espdiag/backend.h>
 #include <espdiag/registry.h>
+#include <espdiag/bundle.h>
 #include <espdiag/esp.h>
 #include <espdiag/diagnose.h>
 

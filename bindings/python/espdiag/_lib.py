@@ -7,7 +7,6 @@ library only ever appends fields) and argtypes/restype of every function.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from ctypes import (POINTER, Structure, c_bool, c_char_p, c_int, c_int64, c_size_t,
                     c_uint, c_uint32, c_uint64, c_void_p)
@@ -21,15 +20,15 @@ ABI_MAJOR = 0
 
 
 def _candidates() -> list[str]:
-    """Where to look, in order: $ESPDIAG_LIBRARY, the linker's search path,
-    the libdir recorded by `make install`, then the bare soname."""
-    out: list[str] = []
+    """Where to look, in order: $ESPDIAG_LIBRARY alone when set, else the
+    libdir recorded by `make install`, then the bare soname (the dynamic
+    linker's own search). ctypes.util.find_library is not among them: it
+    runs ldconfig or a compiler (some 65 ms), so _load() asks it only
+    when all of these fail."""
     env = os.environ.get("ESPDIAG_LIBRARY")
     if env:
         return [env]
-    found = ctypes.util.find_library("espdiag")
-    if found:
-        out.append(found)
+    out: list[str] = []
     try:
         from ._config import LIBDIR  # written by make install
         out.append(os.path.join(LIBDIR, "libespdiag.so.0"))
@@ -41,11 +40,20 @@ def _candidates() -> list[str]:
 
 def _load() -> ctypes.CDLL:
     errors = []
-    for name in _candidates():
+    names = _candidates()
+    for name in names:
         try:
             return ctypes.CDLL(name)
         except OSError as exc:
             errors.append(f"{name}: {exc}")
+    if not os.environ.get("ESPDIAG_LIBRARY"):
+        from ctypes.util import find_library  # the last resort: see _candidates()
+        found = find_library("espdiag")
+        if found and found not in names:
+            try:
+                return ctypes.CDLL(found)
+            except OSError as exc:
+                errors.append(f"{found}: {exc}")
     raise ImportError("cannot load libespdiag (set ESPDIAG_LIBRARY to its path): "
                       + "; ".join(errors))
 
@@ -453,3 +461,37 @@ def name_of(fn: Callable[[int], Optional[bytes]], value: Optional[int]) -> Optio
     if value is None:
         return None
     return text(fn(value))
+
+
+# --- bundle.h (added in 0.2): declared only when the loaded library has it ---
+
+class BundleOptions(Structure):
+    _fields_ = [("version", c_uint), ("open", POINTER(OpenOptions)), ("mount", c_char_p),
+                ("max_members", c_uint64), ("max_total", c_uint64), ("max_nesting", c_uint32)]
+
+
+BUNDLE_OPTIONS_VERSION = 1
+
+
+class Member_(Structure):
+    _fields_ = [("name", c_char_p), ("kind", ctypes.c_int), ("size", c_uint64),
+                ("has_size", c_bool), ("read", c_bool), ("reason", c_char_p),
+                ("summary", c_char_p)]
+
+
+_bundle_protos: dict[str, tuple[object, list]] = {
+    "espdiag_member_kind_name": (c_char_p, [ctypes.c_int]),
+    "espdiag_bundle_new": (c_int, [POINTER(c_void_p), POINTER(BundleOptions)]),
+    "espdiag_bundle_free": (None, [c_void_p]),
+    "espdiag_bundle_open_file": (c_int, [c_void_p, c_char_p]),
+    "espdiag_bundle_open_memory": (c_int, [c_void_p, c_void_p, c_size_t, c_char_p]),
+    "espdiag_bundle_errmsg": (c_char_p, [c_void_p]),
+    "espdiag_bundle_format": (c_char_p, [c_void_p]),
+    "espdiag_bundle_member_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_member_at": (POINTER(Member_), [c_void_p, c_size_t]),
+    "espdiag_bundle_registry_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_registry": (c_void_p, [c_void_p]),
+    "espdiag_bundle_warning_count": (c_size_t, [c_void_p]),
+    "espdiag_bundle_warning_at": (POINTER(Warning_), [c_void_p, c_size_t]),
+}
+HAS_BUNDLE = _declare(_bundle_protos, False)

@@ -12,7 +12,8 @@ from typing import Any, Iterable, Optional, Union
 from . import _lib
 from ._lib import check, lib, text
 from .errors import EspdiagError, Status
-from .esp import Esp, phase_name
+from . import esp as _esp
+from .esp import Esp, phase_name, scenario_name
 from .registry import Registry
 
 
@@ -34,6 +35,12 @@ HAS_V02 = _lib.HAS_DIAGNOSE and _lib._declare({
     "espdiag_report_incomplete": (c_bool, [c_void_p]),
     "espdiag_finding_exit_code": (c_int, [POINTER(c_int64), c_void_p]),
     "espdiag_finding_subject": (POINTER(_Subject), [c_void_p]),
+}, False)
+
+
+# Added with device preparation (v2): the report's scenario.
+HAS_SCENARIO = _lib.HAS_DIAGNOSE and _esp.HAS_V2 and _lib._declare({
+    "espdiag_report_scenario": (c_int, [c_void_p]),
 }, False)
 
 
@@ -118,6 +125,9 @@ class Report:
     text: str = field(repr=False)   # the report for people (no colour)
     _json: str = field(repr=False)
     incomplete: bool = False    # damaged input: conclusions withheld (exit status 4)
+    #: The flow the device went through (espdiag_report_scenario): "autopilot_v1",
+    #: "autopilot_v2", "autopilot_existing_device", "esp_only" or "none".
+    scenario: str = "none"
 
     @property
     def has_errors(self) -> bool:
@@ -185,7 +195,8 @@ def _report(handle: int) -> Report:
         warnings=int(lib.espdiag_report_severity_count(handle, Severity.WARNING)),
         infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO)),
         findings=findings, text=txt.decode("utf-8", "replace"), _json=js,
-        incomplete=bool(HAS_V02 and lib.espdiag_report_incomplete(handle)))
+        incomplete=bool(HAS_V02 and lib.espdiag_report_incomplete(handle)),
+        scenario=scenario_name(lib.espdiag_report_scenario(handle)) if HAS_SCENARIO else "none")
 
 
 Source = Union[Esp, Registry, str, "os.PathLike[str]", bytes]

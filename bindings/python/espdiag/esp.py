@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import enum
 import json
-from ctypes import addressof, byref, c_void_p
+from ctypes import (POINTER, Structure, addressof, byref, c_bool, c_char_p, c_int,
+                    c_int64, c_size_t, c_uint32, c_void_p)
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -701,6 +702,27 @@ class Esp:
                 text(s.category_name) or "", int(e.kind), text(e.id) or "",
                 text(lib.espdiag_esp_entry_state_name(snap, entry)) or "unknown",
                 u32(e.state), prev, text(s.key) or "", text(e.value) or ""))
+        self._read_v2(h)
+
+    def _read_v2(self, h: int) -> None:
+        #: The flow the device went through ("autopilot_v1", "autopilot_v2",
+        #: "autopilot_existing_device", "esp_only", "none") and its evidence.
+        self.scenario: str = "none"
+        self.scenario_evidence: list[ScenarioEvidence] = []
+        #: Autopilot device preparation (v2): the page and the IME's workloads.
+        self.device_preparation: Optional[DevicePreparation] = None
+        self.workloads: list[Workload] = []
+        if not HAS_V2:
+            return
+        self.scenario = scenario_name(lib.espdiag_esp_scenario(h))
+        for i in range(lib.espdiag_esp_scenario_evidence_count(h)):
+            e = lib.espdiag_esp_scenario_evidence_at(h, i).contents
+            self.scenario_evidence.append(
+                ScenarioEvidence(text(e.key) or "", text(e.value), text(e.data)))
+        self.workloads = [Workload._from(lib.espdiag_esp_workload_at(h, i).contents)
+                          for i in range(lib.espdiag_esp_workload_count(h))]
+        self.device_preparation = DevicePreparation._from(
+            lib.espdiag_esp_devprep_info(h).contents)
 
     # --- derived views ---
 
@@ -729,8 +751,10 @@ class Esp:
 
     def to_json(self) -> str:
         """The model as one JSON object: enrollments, autopilot, phases, items,
-        ime_apps, office, page, omadm (ESPDIAG_ESP_JSON_ALL_V2)."""
-        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, 0xFF, f))
+        ime_apps, office, page, omadm, device_preparation (ESPDIAG_ESP_JSON_ALL_V2;
+        without device_preparation on a library that lacks it)."""
+        parts = 0x1FF if HAS_V2 else 0xFF
+        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, parts, f))
         return "{" + body.decode("utf-8") + "}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -741,6 +765,205 @@ class Esp:
         return _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 0, f)).decode()
 
     def timeline_json(self) -> list[dict[str, Any]]:
-        """The timeline as a list of JSON objects (one per change)."""
+        """The timeline as a list of JSON objects (one per change, and the
+        device preparation workloads' lines: "kind" == "workload")."""
         data = _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 1, f))
         return [json.loads(line) for line in data.decode().splitlines() if line]
+
+
+# --- Added in 0.2: the scenario and Autopilot device preparation (v2) ---
+# The C layouts of these parts are declared here, beside the objects made of
+# them, and only when the loaded library has them (an older library gives a
+# model with scenario "none" and no device preparation).
+
+
+class Scenario(enum.IntEnum):
+    NONE = 0
+    AUTOPILOT_V1 = 1
+    AUTOPILOT_V2 = 2
+    AUTOPILOT_EXISTING_DEVICE = 3
+    ESP_ONLY = 4
+
+
+class DevprepStatus(enum.IntEnum):
+    """The device preparation page's PageStatus."""
+    DISABLED = 0
+    ENABLED = 1
+    IN_PROGRESS = 2
+    EXITED_ON_SUCCESS = 3
+    EXITED_ON_FAILURE = 4
+
+
+class WorkloadState(enum.IntEnum):
+    """An IME workload's WorkloadState (ProvisioningProgress)."""
+    NOT_STARTED = 0
+    COMPLETED = 1
+    SKIPPED = 2
+    UNINSTALLED = 3
+    FAILED = 4
+    IN_PROGRESS = 5
+    REBOOT_REQUIRED = 6
+    CANCELLED = 7
+
+
+class _Evidence(Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p), ("data", c_char_p)]
+
+
+class _DevprepValue(Structure):
+    _fields_ = [("key", c_char_p), ("name", c_char_p), ("number", _lib.U32),
+                ("text", c_char_p)]
+
+
+class _Devprep(Structure):
+    _fields_ = [("key", c_char_p), ("hint", _DevprepValue), ("hinted", c_bool),
+                ("page_enabled", _DevprepValue), ("page_settings", _DevprepValue),
+                ("settings_read", c_bool), ("agent_download_timeout_seconds", _lib.U32),
+                ("page_timeout_seconds", _lib.U32), ("error_message", c_char_p),
+                ("allow_skip_on_failure", _lib.U32), ("allow_diagnostics", _lib.U32),
+                ("page_status", _DevprepValue), ("page_error_phase", _DevprepValue),
+                ("page_error_code", _DevprepValue), ("page_error_details", _DevprepValue),
+                ("mdm_agent_installed", _DevprepValue), ("mdm_progress", _DevprepValue),
+                ("bootstrapper_class_id", _DevprepValue),
+                ("bootstrapper_execution_context", _DevprepValue),
+                ("bootstrapper_installation_status_uri", _DevprepValue),
+                ("in_use", c_bool)]
+
+
+class _Workload(Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p), ("index", c_size_t),
+                ("id", c_char_p), ("app_id", c_char_p), ("name", c_char_p),
+                ("state", _lib.U32), ("state_raw", c_char_p),
+                ("start_raw", c_char_p), ("has_start", c_bool), ("start_unix", c_int64),
+                ("start_100ns", c_uint32), ("start_utc", c_char_p),
+                ("end_raw", c_char_p), ("has_end", c_bool), ("end_unix", c_int64),
+                ("end_100ns", c_uint32), ("end_utc", c_char_p),
+                ("has_error_code", c_bool), ("error_code", c_int64)]
+
+
+HAS_V2 = _lib._declare({
+    "espdiag_esp_scenario_name": (c_char_p, [c_uint32]),
+    "espdiag_esp_scenario": (c_int, [c_void_p]),
+    "espdiag_esp_scenario_evidence_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_scenario_evidence_at": (POINTER(_Evidence), [c_void_p, c_size_t]),
+    "espdiag_esp_devprep_status_name": (c_char_p, [c_uint32]),
+    "espdiag_esp_workload_state_name": (c_char_p, [c_uint32]),
+    "espdiag_esp_devprep_info": (POINTER(_Devprep), [c_void_p]),
+    "espdiag_esp_workload_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_workload_at": (POINTER(_Workload), [c_void_p, c_size_t]),
+}, False)
+
+
+def scenario_name(scenario: int) -> str:
+    return text(lib.espdiag_esp_scenario_name(scenario)) or "unknown"
+
+
+def devprep_status_name(status: int) -> str:
+    return text(lib.espdiag_esp_devprep_status_name(status)) or "unknown"
+
+
+def workload_state_name(state: int) -> str:
+    return text(lib.espdiag_esp_workload_state_name(state)) or "unknown"
+
+
+@dataclass(frozen=True)
+class ScenarioEvidence:
+    """A key (and value and data) that shows the scenario."""
+    key: str
+    value: Optional[str]
+    data: Optional[str]
+
+
+@dataclass(frozen=True)
+class DevprepValue:
+    """One device preparation value as read: where, as a number, as text."""
+    key: str
+    name: str
+    number: Optional[int]
+    text: Optional[str]
+
+    @classmethod
+    def _from(cls, v: _DevprepValue) -> Optional["DevprepValue"]:
+        if not v.key:
+            return None
+        return cls(text(v.key) or "", text(v.name) or "", u32(v.number), text(v.text))
+
+
+@dataclass(frozen=True)
+class DevicePreparation:
+    """Provisioning\\AutopilotSettings\\DevicePreparation and the hint."""
+    key: Optional[str]
+    in_use: bool
+    hint: Optional[DevprepValue]
+    hinted: bool
+    page_enabled: Optional[DevprepValue]
+    page_settings: Optional[DevprepValue]   # the raw JSON
+    settings_read: bool
+    agent_download_timeout_seconds: Optional[int]
+    page_timeout_seconds: Optional[int]
+    error_message: Optional[str]
+    allow_skip_on_failure: Optional[bool]
+    allow_diagnostics: Optional[bool]
+    page_status: Optional[DevprepValue]     # number: DevprepStatus
+    page_error_phase: Optional[DevprepValue]
+    page_error_code: Optional[DevprepValue]
+    page_error_details: Optional[DevprepValue]
+    mdm_agent_installed: Optional[DevprepValue]
+    mdm_progress: Optional[DevprepValue]
+    bootstrapper_class_id: Optional[DevprepValue]
+    bootstrapper_execution_context: Optional[DevprepValue]
+    bootstrapper_installation_status_uri: Optional[DevprepValue]
+
+    @property
+    def status_name(self) -> Optional[str]:
+        """"exited_on_failure", ...; None when PageStatus is absent or no number."""
+        n = self.page_status.number if self.page_status else None
+        return None if n is None else devprep_status_name(n)
+
+    @classmethod
+    def _from(cls, d: _Devprep) -> "DevicePreparation":
+        flag = lambda v: None if not v.has else bool(v.value)  # noqa: E731
+        V = DevprepValue._from
+        return cls(text(d.key), bool(d.in_use), V(d.hint), bool(d.hinted), V(d.page_enabled),
+                   V(d.page_settings), bool(d.settings_read),
+                   u32(d.agent_download_timeout_seconds), u32(d.page_timeout_seconds),
+                   text(d.error_message), flag(d.allow_skip_on_failure),
+                   flag(d.allow_diagnostics), V(d.page_status), V(d.page_error_phase),
+                   V(d.page_error_code), V(d.page_error_details), V(d.mdm_agent_installed),
+                   V(d.mdm_progress), V(d.bootstrapper_class_id),
+                   V(d.bootstrapper_execution_context),
+                   V(d.bootstrapper_installation_status_uri))
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One IME workload of device preparation (ProvisioningProgress)."""
+    key: str
+    value: str
+    index: int
+    id: Optional[str]
+    app_id: Optional[str]      # the id as a bare lower-case GUID, for a log join
+    name: Optional[str]
+    state: Optional[int]       # WorkloadState
+    state_raw: Optional[str]   # as written, when a string
+    start: Optional[str]       # UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ"
+    start_raw: Optional[str]
+    end: Optional[str]
+    end_raw: Optional[str]
+    error_code: Optional[int]
+
+    @property
+    def state_name(self) -> Optional[str]:
+        return None if self.state is None else workload_state_name(self.state)
+
+    @property
+    def failed(self) -> bool:
+        return self.state == WorkloadState.FAILED
+
+    @classmethod
+    def _from(cls, w: _Workload) -> "Workload":
+        return cls(text(w.key) or "", text(w.value) or "", int(w.index), text(w.id),
+                   text(w.app_id), text(w.name), u32(w.state), text(w.state_raw),
+                   text(w.start_utc) if w.has_start else None, text(w.start_raw),
+                   text(w.end_utc) if w.has_end else None, text(w.end_raw),
+                   int(w.error_code) if w.has_error_code else None)

@@ -14,7 +14,8 @@ CATALOGUE = [
     "app-install-failed", "app-install-incomplete", "account-setup-not-started",
     "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
-    "input-damaged", "office-install-failed", "esp-phase-failed"]
+    "input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
+    "apv2-page-failed", "apv2-timeout", "apv2-not-applied"]
 
 
 class TestSample(unittest.TestCase):

@@ -92,7 +92,7 @@ class TestSample(unittest.TestCase):
     def test_json(self):
         d = self.esp.to_dict()
         self.assertEqual(list(d), ["enrollments", "autopilot", "phases", "items", "ime_apps",
-                                   "office", "page", "omadm"])
+                                   "office", "page", "omadm", "device_preparation"])
         self.assertEqual(d["phases"][1]["status"], "failed")
         ids = {(i["id"], i["state"]) for i in d["items"]}
         self.assertIn((FAILED_APP, "error"), ids)
