@@ -1650,6 +1650,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 	for (size_t i = 0; i < ne; i++) {
 		const espdiag_esp_evidence *e = espdiag_esp_scenario_evidence_at(esp, i);
 		diag_evidence *c = &r->scenario_evidence[r->scenario_evidence_count++];
+		*c = (diag_evidence){ 0 };
 		c->key = diag_keep(x, e->key);
 		c->value = diag_keep(x, e->value);
 		c->data = diag_keep(x, e->data);
