@@ -55,6 +55,8 @@ enum {
 	O_SKIP_RULE = 1u << 8,
 	O_APP_MINUTES = 1u << 9,
 	O_OUTPUT = 1u << 10,
+	O_LOG = 1u << 11,
+	O_NO_LOGS = 1u << 12,
 };
 
 static const struct {
@@ -66,7 +68,8 @@ static const struct {
 	{ O_CODEPAGE, "--codepage" },     { O_COLOR, "--color" },
 	{ O_QUIET, "--quiet" },           { O_MIN_SEVERITY, "--min-severity" },
 	{ O_SKIP_RULE, "--skip-rule" },   { O_APP_MINUTES, "--app-minutes" },
-	{ O_OUTPUT, "--output" },
+	{ O_OUTPUT, "--output" },         { O_LOG, "--log" },
+	{ O_NO_LOGS, "--no-logs" },
 };
 
 /* One word after the command: a FILE (with the --mount that applies to
@@ -91,6 +94,9 @@ typedef struct options {
 	unsigned app_minutes;
 	unsigned width;      /* of the terminal, 0 when standard output is none */
 	const char *output;  /* report's --output, NULL: standard output */
+	const char **logs;   /* --log: a hive's transaction logs, NULL-terminated */
+	size_t log_count;
+	bool no_logs;        /* --no-logs: read a dirty hive as it is on disk */
 } options;
 
 typedef int (*command_fn)(size_t argc, const arg *argv, const options *o);
@@ -302,6 +308,8 @@ static int open_input(espdiag_registry **out, const arg *in, const options *o)
 	*out = reg;
 	espdiag_open_options opts = ESPDIAG_OPEN_OPTIONS_INIT;
 	opts.codepage = o->codepage;
+	opts.hive_logs = o->log_count > 0 ? o->logs : NULL;
+	opts.flags = o->no_logs ? ESPDIAG_OPEN_NO_HIVE_LOGS : 0;
 	int rc = espdiag_registry_open_file(reg, in->word, in->mount, &opts);
 	if (rc != ESPDIAG_OK) {
 		fputs("espdiag: ", stderr);
@@ -320,6 +328,8 @@ static void bundle_options(espdiag_bundle_options *out, espdiag_open_options *op
 	espdiag_bundle_options defaults = ESPDIAG_BUNDLE_OPTIONS_INIT;
 	*opts = open_defaults;
 	opts->codepage = o->codepage;
+	opts->hive_logs = o->log_count > 0 ? o->logs : NULL;
+	opts->flags = o->no_logs ? ESPDIAG_OPEN_NO_HIVE_LOGS : 0;
 	*out = defaults;
 	out->open = opts;
 	out->mount = in != NULL ? in->mount : NULL;
@@ -912,8 +922,10 @@ static int cmd_members(size_t argc, const arg *argv, const options *o)
 	return output_done(ESPDIAG_OK);
 }
 
+/* What every command that reads FILEs takes. */
+#define O_INPUT (O_MOUNT | O_CODEPAGE | O_LOG | O_NO_LOGS)
 #define DIAGNOSE_OPTIONS                                                                       \
-	(O_MOUNT | O_CODEPAGE | O_FORMAT | O_COLOR | O_QUIET | O_MIN_SEVERITY | O_SKIP_RULE |  \
+	(O_INPUT | O_FORMAT | O_COLOR | O_QUIET | O_MIN_SEVERITY | O_SKIP_RULE |  \
 	 O_APP_MINUTES | O_OUTPUT)
 
 static const command commands[] = {
@@ -921,15 +933,15 @@ static const command commands[] = {
 	  "[--format=text|json|html] [--mount PREFIX] [--skip-rule=ID] [--app-minutes=N] FILE...",
 	  cmd_diagnose },
 	{ "rules", O_FORMAT, "[--format=text|json]", cmd_rules },
-	{ "dump", O_MOUNT | O_CODEPAGE | O_KEY | O_ENCODING | O_QUIET,
+	{ "dump", O_INPUT | O_KEY | O_ENCODING | O_QUIET,
 	  "[--key PATH] [--encoding=utf-8|utf-8-bom|utf-16le] [--mount PREFIX] FILE", cmd_dump },
-	{ "query", O_MOUNT | O_CODEPAGE | O_QUIET, "[--mount PREFIX] FILE KEYPATH [VALUE]",
+	{ "query", O_INPUT | O_QUIET, "[--mount PREFIX] FILE KEYPATH [VALUE]",
 	  cmd_query },
-	{ "timeline", O_MOUNT | O_CODEPAGE | O_FORMAT | O_QUIET,
+	{ "timeline", O_INPUT | O_FORMAT | O_QUIET,
 	  "[--format=text|json] [--mount PREFIX] FILE...", cmd_timeline },
-	{ "members", O_MOUNT | O_CODEPAGE | O_FORMAT | O_QUIET, "[--format=text|json] BUNDLE",
+	{ "members", O_INPUT | O_FORMAT | O_QUIET, "[--format=text|json] BUNDLE",
 	  cmd_members },
-	{ "report", O_MOUNT | O_CODEPAGE | O_QUIET | O_SKIP_RULE | O_APP_MINUTES | O_OUTPUT,
+	{ "report", O_INPUT | O_QUIET | O_SKIP_RULE | O_APP_MINUTES | O_OUTPUT,
 	  "[--output OUTFILE] [--mount PREFIX] FILE...", cmd_report },
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
@@ -944,8 +956,11 @@ static void print_usage(FILE *out)
 	      "standard input (once). Options:\n"
 	      "  --mount PREFIX       mount the hives that follow (all FILEs when given last)\n"
 	      "                       under PREFIX instead of where they say\n"
-	      "  --codepage NAME      ANSI code page of a REGEDIT4 file (default WINDOWS-1252)\n"
-	      "  --format=text|json   output format\n"
+	      "  --codepage NAME      ANSI code page of a .reg file without a BOM that is not\n"
+	      "                       UTF-8 (default WINDOWS-1252)\n"
+	      "  --log FILE           a dirty hive's transaction log (repeatable; default: the\n"
+	      "                       NAME.LOG1 and NAME.LOG2 beside it); --no-logs: none\n"
+	      "  --format=text|json   output format (html: diagnose; see report)\n"
 	      "  --color=auto|always|never, -q/--quiet (no reader warnings),\n"
 	      "  --min-severity=info|warning|error (text report), --skip-rule=ID (repeatable),\n"
 	      "  --app-minutes=N (minutes each tracked app may take; default 3)\n"
@@ -1017,6 +1032,8 @@ int main(int argc, char **argv)
 		{ "skip-rule", required_argument, NULL, 'S' },
 		{ "app-minutes", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "no-logs", no_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1027,7 +1044,8 @@ int main(int argc, char **argv)
 	 * that precedes it ("-" in optstring: getopt returns them as 1). */
 	arg *words = calloc((size_t)argc + 1, sizeof *words);
 	o.skip = calloc((size_t)argc + 1, sizeof *o.skip);
-	if (words == NULL || o.skip == NULL) {
+	o.logs = calloc((size_t)argc + 1, sizeof *o.logs);
+	if (words == NULL || o.skip == NULL || o.logs == NULL) {
 		fprintf(stderr, "espdiag: out of memory\n");
 		return EXIT_INPUT;
 	}
@@ -1053,6 +1071,8 @@ int main(int argc, char **argv)
 		case 'e': o.given |= O_ENCODING; o.encoding = optarg; break;
 		case 'k': o.given |= O_KEY; o.key = optarg; break;
 		case 'o': o.given |= O_OUTPUT; o.output = optarg; break;
+		case 'L': o.given |= O_LOG; o.logs[o.log_count++] = optarg; break;
+		case 'N': o.given |= O_NO_LOGS; o.no_logs = true; break;
 		case 'c': o.given |= O_CODEPAGE; o.codepage = optarg; break;
 		case 'C': o.given |= O_COLOR; colour_arg = optarg; break;
 		case 'q': o.given |= O_QUIET; o.quiet = true; break;
@@ -1144,6 +1164,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if ((o.given & O_LOG) && o.no_logs) {
+		status = usage_error("--log and --no-logs contradict each other");
+		goto out;
+	}
 	/* Standard input can be read once. Query's KEYPATH and VALUE are no FILEs. */
 	size_t files = cmd->fn == cmd_query ? (nwords > first ? 1 : 0) : nwords - first;
 	bool stdin_seen = false;
@@ -1165,5 +1189,6 @@ int main(int argc, char **argv)
 out:
 	free(words);
 	free(o.skip);
+	free(o.logs);
 	return status;
 }
