@@ -366,11 +366,9 @@ static void facts_html(FILE *out, const espdiag_report *r, const espdiag_esp *es
 	if (r->incomplete)
 		fputs("<br>Incomplete: the input is damaged, so some conclusions were withheld.", out);
 	fputs("</div><dl class=\"facts\">", out);
-	/* The scenario (Autopilot v1, v2, existing device, ESP only) is not
-	 * read from this evidence yet: the spot stays, saying so. */
-	fputs("<dt>Scenario</dt><dd data-scenario=\"unknown\">unknown (not read from this "
-	      "evidence)</dd>",
-	      out);
+	/* The flow the device went through, as the report decided it. */
+	const char *scenario = espdiag_esp_scenario_name(espdiag_report_scenario(r));
+	fprintf(out, "<dt>Scenario</dt><dd data-scenario=\"%s\">%s</dd>", scenario, scenario);
 	if (esp != NULL) {
 		const espdiag_esp_autopilot *ap = espdiag_esp_autopilot_info(esp);
 		const espdiag_esp_enrollment *en = espdiag_esp_primary_enrollment(esp);

@@ -23,6 +23,7 @@ has '<!DOCTYPE html>'
 count 'data-run="' 1
 count 'data-bar="' 8
 count 'data-finding="app-install-failed"' 2
+has '<dt>Scenario</dt><dd data-scenario="autopilot_v1">autopilot_v1</dd>'
 head -c 15 "$tmp/out" | grep -q '^<!DOCTYPE html>' && ok || bad "no doctype first"
 cp "$tmp/out" "$tmp/report.html"
 expect_exit 1 "$espdiag" diagnose --format=html "$sample"
