@@ -29,9 +29,20 @@ typedef struct pending_source {
 	bool hive;
 } pending_source;
 
+/* A hive, or a hive's transaction log, held until every member was seen:
+ * a hive is read with the logs named after it (NAME.LOG1, NAME.LOG2 in the
+ * same folder of the collection), which an archive may hold after it. */
+typedef struct held_input {
+	size_t member;
+	esp_input in;
+	const char *path;  /* a folder's file: its path (logs beside it); else NULL */
+} held_input;
+
 typedef struct registry_state {
 	pending_source *p;
 	size_t n, cap;
+	held_input *hives, *logs;
+	size_t nhives, cap_hives, nlogs, cap_logs;
 } registry_state;
 
 /* Text that starts as a registry file does: a regedit header or a key
@@ -69,11 +80,19 @@ static bool registry_text(const unsigned char *h, size_t n)
 	return false;
 }
 
+/* A transaction log's name: it ends in .LOG1 or .LOG2, in any case. */
+static bool log_name(const char *base)
+{
+	return esp_name_iends(base, ".LOG1") || esp_name_iends(base, ".LOG2");
+}
+
 static int bid(const char *base, const unsigned char *head, size_t head_len)
 {
 	if (head == NULL) {
 		if (esp_name_ieq(base, "MDMDiagReport_RegistryDump.reg"))
 			return 100;
+		if (log_name(base))
+			return 90; /* read with the hive it belongs to */
 		return esp_name_iends(base, ".reg") ? 60 : 0;
 	}
 	if (esp_regf_bid(head, head_len) > 0)
@@ -105,6 +124,13 @@ static bool in_mdm_folder(const char *name)
 	return false;
 }
 
+static void release_held(held_input *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		esp_input_release(&h[i].in);
+	free(h);
+}
+
 static void free_state(void *state)
 {
 	registry_state *s = state;
@@ -112,7 +138,27 @@ static void free_state(void *state)
 		if (s->p[i].backend != NULL)
 			s->p[i].backend->free(s->p[i].backend);
 	free(s->p);
+	release_held(s->hives, s->nhives);
+	release_held(s->logs, s->nlogs);
 	free(s);
+}
+
+/* Keeps *in for finish (ownership moves to the state). */
+static int hold(espdiag_bundle *b, held_input **v, size_t *n, size_t *cap, size_t index,
+                const esp_walk_member *m, esp_input *in, esp_err *why)
+{
+	const char *path = m->path != NULL ? esp_bundle_keep(b, m->path, strlen(m->path)) : NULL;
+	/* The walk's names last only through its call: the input's label is
+	 * kept with the bundle. */
+	const char *label = in->name != NULL ? esp_bundle_keep(b, in->name, strlen(in->name)) : NULL;
+	if ((m->path != NULL && path == NULL) || (in->name != NULL && label == NULL) ||
+	    esp_reserve_one((void **)v, *n, cap, sizeof **v, 4) != ESPDIAG_OK) {
+		esp_input_release(in);
+		return esp_err_set(why, ESPDIAG_ENOMEM, "out of memory");
+	}
+	in->name = label;
+	(*v)[(*n)++] = (held_input){ index, *in, path };
+	return ESPDIAG_OK;
 }
 
 static int read_member(espdiag_bundle *b, size_t index, const esp_walk_member *m,
@@ -126,20 +172,81 @@ static int read_member(espdiag_bundle *b, size_t index, const esp_walk_member *m
 		return esp_err_set(why, ESPDIAG_ENOMEM, "out of memory");
 	}
 	const espdiag_open_options *opts = esp_bundle_open_options(b);
+	if (log_name(m->base))
+		return hold(b, &s->logs, &s->nlogs, &s->cap_logs, index, m, in, why);
 	bool hive = esp_regf_bid(in->data, in->size) > esp_regtext_bid(in->data, in->size);
-	espdiag_backend *be = NULL;
-	int rc;
 	if (hive)
-		rc = esp_regf_open_logs(&be, in, m->path, NULL, 0, opts, why);
-	else
-		rc = esp_regtext_open(&be, in, opts, why);
+		return hold(b, &s->hives, &s->nhives, &s->cap_hives, index, m, in, why);
+	espdiag_backend *be = NULL;
+	int rc = esp_regtext_open(&be, in, opts, why);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	int order = esp_name_ieq(m->base, "MDMDiagReport_RegistryDump.reg")
 	                    ? (in_mdm_folder(m->name) ? 2 : 1)
 	                    : 0;
-	s->p[s->n++] = (pending_source){ index, be, order, hive };
+	s->p[s->n++] = (pending_source){ index, be, order, false };
 	return ESPDIAG_OK;
+}
+
+/* Is log (a member name) NAME.LOG1 or NAME.LOG2 of hive, in its folder? */
+static bool log_of(const char *log, const char *hive)
+{
+	size_t n = strlen(hive);
+	return strlen(log) == n + 5 && esp_name_istarts(log, hive) && log[n] == '.' &&
+	       log_name(log + n);
+}
+
+/* Reads the hives held, each with the logs named after it; a log that
+ * belongs to no hive is not read. */
+static int open_hives(espdiag_bundle *b, registry_state *s, esp_err *err)
+{
+	const espdiag_open_options *opts = esp_bundle_open_options(b);
+	bool *used = s->nlogs ? calloc(s->nlogs, sizeof *used) : NULL;
+	esp_input logs[2];
+	if (s->nlogs && used == NULL)
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	int rc = ESPDIAG_OK;
+	for (size_t i = 0; rc == ESPDIAG_OK && i < s->nhives; i++) {
+		held_input *h = &s->hives[i];
+		const char *name = esp_bundle_member(b, h->member)->name;
+		size_t nlogs = 0;
+		for (size_t k = 0; k < s->nlogs && nlogs < 2; k++) {
+			if (!log_of(esp_bundle_member(b, s->logs[k].member)->name, name))
+				continue;
+			logs[nlogs] = s->logs[k].in;
+			logs[nlogs++].name = esp_bundle_member(b, s->logs[k].member)->name;
+			used[k] = true;
+		}
+		espdiag_backend *be = NULL;
+		esp_err why = { { 0 } };
+		/* A folder's hive finds its logs beside it; an archive's are those
+		 * it holds. */
+		int r = esp_regf_open_logs(&be, &h->in, nlogs ? NULL : h->path, logs, nlogs, opts, &why);
+		if (r == ESPDIAG_ENOMEM) {
+			rc = esp_err_set(err, r, "out of memory");
+		} else if (r != ESPDIAG_OK) {
+			rc = esp_bundle_unread(b, h->member, why.msg);
+		} else if (esp_reserve_one((void **)&s->p, s->n, &s->cap, sizeof *s->p, 8) !=
+		           ESPDIAG_OK) {
+			be->free(be);
+			rc = esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+		} else {
+			s->p[s->n++] = (pending_source){ h->member, be, 0, true };
+		}
+	}
+	for (size_t k = 0; rc == ESPDIAG_OK && k < s->nlogs; k++)
+		rc = used[k] ? esp_bundle_summary(b, s->logs[k].member, "transaction log, read "
+		                                  "with its hive")
+		             : esp_bundle_unread(b, s->logs[k].member,
+		                                 "a transaction log of no hive in the collection");
+	free(used);
+	if (rc != ESPDIAG_OK && err->msg[0] == '\0')
+		esp_err_set(err, rc, "out of memory");
+	release_held(s->hives, s->nhives);
+	release_held(s->logs, s->nlogs);
+	s->hives = s->logs = NULL;
+	s->nhives = s->nlogs = 0;
+	return rc;
 }
 
 /* The hive an Intune export's name gives ("(12) RegistryKey HKLM_SOFTWARE_...
@@ -212,6 +319,9 @@ static int finish(espdiag_bundle *b, esp_err *err)
 	registry_state *s = esp_bundle_state(b, &esp_member_registry);
 	if (s == NULL)
 		return ESPDIAG_OK;
+	int hrc = open_hives(b, s, err);
+	if (hrc != ESPDIAG_OK)
+		return hrc;
 	qsort(s->p, s->n, sizeof *s->p, order_cmp);
 	espdiag_registry *reg = espdiag_bundle_registry(b);
 	const char *mount = esp_bundle_options(b)->mount;
@@ -244,11 +354,11 @@ static int finish(espdiag_bundle *b, esp_err *err)
 			return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
 		const char *prefix = espdiag_registry_source_property(reg, src, "prefix");
 		format = be->property != NULL ? be->property(be, "format") : NULL;
-		rc = prefix != NULL && *prefix != '\0'
-		             ? esp_bundle_summary(b, p->member, "%s, mounted at %s",
-		                                  format ? format : "registry", prefix)
-		             : esp_bundle_summary(b, p->member, "%s, mounted at the root",
-		                                  format ? format : "registry");
+		const char *replay = be->property != NULL ? be->property(be, "log_replay") : NULL;
+		rc = esp_bundle_summary(b, p->member, "%s, mounted at %s%s%s",
+		                        format ? format : "registry",
+		                        prefix != NULL && *prefix != '\0' ? prefix : "the root",
+		                        replay ? "; logs replayed: " : "", replay ? replay : "");
 		if (rc != ESPDIAG_OK)
 			return esp_err_set(err, rc, "out of memory");
 	}

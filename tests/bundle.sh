@@ -65,4 +65,28 @@ expect_output 0 "ztd_json            58  read      AutopilotDDSZTDFile.json (err
 expect_exit 3 "$espdiag" members "$fx/does-not-exist"
 expect_exit 2 "$espdiag" members
 expect_exit 2 "$espdiag" members --format=xml "$fx/single/single.reg"
+# A dirty hive in a collection is read with the transaction logs the
+# collection holds beside it (NAME.LOG1, NAME.LOG2, any case); a log of no
+# hive is listed, not read (issue 19).
+corpus="${SHARED_CORPUS_DIR:-$top_srcdir/../shared/corpus}"
+if [ -f "$corpus/hives/regipy_SYSTEM_B" ]; then
+	python3 - "$corpus/hives" "$tmp/logs.zip" <<'PY'
+import sys, zipfile
+h, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(h + "/regipy_SYSTEM_B", "cfg/SYSTEM")
+    z.write(h + "/regipy_SYSTEM_B.LOG1", "cfg/SYSTEM.LOG1")
+    z.write(h + "/regipy_SYSTEM_B.LOG2", "cfg/system.log2")
+    z.write(h + "/regipy_SYSTEM_B.LOG1", "other/X.LOG1")
+PY
+	expect_exit 0 "$espdiag" members "$tmp/logs.zip"
+	grep -qF "cfg/SYSTEM (hive, mounted at HKEY_LOCAL_MACHINE\\SYSTEM; logs replayed: LOG1: 4 entries, 10 pages; LOG2: 20 entries, 305 pages)" "$tmp/out" &&
+		ok || bad "hive with its logs: $(cat "$tmp/out")"
+	grep -qF "cfg/system.log2 (transaction log, read with its hive)" "$tmp/out" && ok ||
+		bad "log member: $(cat "$tmp/out")"
+	grep -qF "not read  other/X.LOG1 (a transaction log of no hive in the collection)" "$tmp/out" &&
+		ok || bad "stray log: $(cat "$tmp/out")"
+else
+	echo "note: ../shared/corpus is absent; the hive log checks are skipped"
+fi
 finish bundle.sh
