@@ -72,7 +72,7 @@ seeds() {
 	esac
 }
 
-for t in ${FUZZ_TARGETS:-reg hive pipeline cmtrace evtx regf_log}; do
+for t in ${FUZZ_TARGETS:-reg hive pipeline cmtrace evtx regf_log bundle}; do
 	corpus="$out/corpus-$t"
 	mkdir -p "$corpus" "$out/artifacts-$t"
 	seeds "$t" "$corpus"
