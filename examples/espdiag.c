@@ -365,6 +365,13 @@ static int open_evidence(espdiag_bundle **bundle, espdiag_registry **reg, const 
 	return open_input(reg, in, o);
 }
 
+/* The model of what open_evidence() opened: the whole bundle's when
+ * there is one. */
+static int load_model(espdiag_esp **esp, espdiag_bundle *bundle, espdiag_registry *reg)
+{
+	return bundle != NULL ? espdiag_esp_load_bundle(esp, bundle) : espdiag_esp_load(esp, reg);
+}
+
 static void close_evidence(espdiag_bundle *bundle, espdiag_registry *reg)
 {
 	if (bundle == NULL)
@@ -619,7 +626,7 @@ static int cmd_timeline(size_t argc, const arg *argv, const options *o)
 		espdiag_esp *esp = NULL;
 		int rc = open_evidence(&bundle, &reg, &argv[i], o);
 		const char *message = rc != ESPDIAG_OK ? espdiag_registry_errmsg(reg) : NULL;
-		if (rc == ESPDIAG_OK && (rc = espdiag_esp_load(&esp, reg)) != ESPDIAG_OK) {
+		if (rc == ESPDIAG_OK && (rc = load_model(&esp, bundle, reg)) != ESPDIAG_OK) {
 			message = espdiag_strerror(rc);
 			fputs("espdiag: ", stderr);
 			put(stderr, argv[i].word);
@@ -671,7 +678,7 @@ static int diagnose_one(const arg *in, const options *o, bool json)
 	opts.app_minutes = o->app_minutes;
 	int status = EXIT_OK;
 	if (rc == ESPDIAG_OK)
-		rc = espdiag_esp_load(&esp, reg);
+		rc = load_model(&esp, bundle, reg);
 	char *why = NULL;
 	if (rc == ESPDIAG_OK)
 		rc = espdiag_diagnose_ex(&report, &why, esp, &opts);
@@ -737,7 +744,7 @@ static int cmd_report(size_t argc, const arg *argv, const options *o)
 		opts.skip_rules = o->skip;
 		opts.app_minutes = o->app_minutes;
 		if (rc == ESPDIAG_OK)
-			rc = espdiag_esp_load(&esp, reg);
+			rc = load_model(&esp, bundle, reg);
 		if (rc == ESPDIAG_OK)
 			rc = espdiag_diagnose(&report, esp, &opts);
 		if (rc == ESPDIAG_OK)

@@ -1207,18 +1207,13 @@ static int load_all(espdiag_esp *esp, espdiag_registry *reg)
 	finish_setup(&esp->device);
 	for (size_t i = 0; i < esp->users.n; i++)
 		finish_setup(esp->users.v[i]);
-	if ((rc = derive_phases(esp)) || (rc = derive_items(esp)) || (rc = derive_changes(esp)))
-		return rc;
-	/* Build the lazy "N more warnings" summary now, so that reading a
-	 * finished model never writes to it (concurrent readers are allowed). */
-	esp_warnings_at(&esp->warnings, esp->warnings.count);
-	return ESPDIAG_OK;
+	return (rc = derive_phases(esp)) || (rc = derive_items(esp)) || (rc = derive_changes(esp))
+	               ? rc
+	               : ESPDIAG_OK;
 }
 
-int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg)
+int esp_model_new(espdiag_esp **out, espdiag_registry *reg)
 {
-	if (out == NULL || reg == NULL)
-		return ESPDIAG_EINVAL;
 	*out = NULL;
 	espdiag_esp *esp = calloc(1, sizeof *esp);
 	if (esp == NULL)
@@ -1233,6 +1228,23 @@ int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg)
 	}
 	*out = esp;
 	return ESPDIAG_OK;
+}
+
+void esp_model_seal(espdiag_esp *esp)
+{
+	/* Build the lazy "N more warnings" summary now, so that reading a
+	 * finished model never writes to it (concurrent readers are allowed). */
+	esp_warnings_at(&esp->warnings, esp->warnings.count);
+}
+
+int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg)
+{
+	if (out == NULL || reg == NULL)
+		return ESPDIAG_EINVAL;
+	int rc = esp_model_new(out, reg);
+	if (rc == ESPDIAG_OK)
+		esp_model_seal(*out);
+	return rc;
 }
 
 static void free_setup(esp_setup *s)
@@ -1256,6 +1268,7 @@ void espdiag_esp_free(espdiag_esp *esp)
 	for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
 		esp_vec_free(vecs[i]);
 	free(esp->changes);
+	esp_vec_free(&esp->moments);
 	esp_warnings_free(&esp->warnings);
 	esp_arena_free(&esp->arena);
 	free(esp);

@@ -76,6 +76,9 @@ struct espdiag_esp {
 	espdiag_esp_scenario_kind scenario;        /* esp_scenario.c */
 	espdiag_esp_evidence scenario_evidence[ESP_SCENARIO_MAX_EVIDENCE];
 	size_t scenario_evidence_count;
+	/* Appended for the evidence bundle (esp_bundle.c and the files it
+	 * names): what the logs, event logs and other members add. */
+	esp_vec moments;         /* esp_moment *, in the arena: lines of the merged timeline */
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
@@ -108,6 +111,47 @@ espdiag_esp_u32 esp_model_u32(espdiag_esp *esp, const espdiag_key *key, const ch
 const char *esp_model_str(espdiag_esp *esp, const espdiag_key *key, const char *name, int *rc);
 /* A GUID with or without braces. */
 bool esp_model_is_guid(const char *s);
+
+/* --- building the model (esp.c, esp_bundle.c) --- */
+
+/* A model of reg's ESP keys, not yet sealed: the bundle's parts may still
+ * add to it. ESPDIAG_OK or the error (nothing allocated then). */
+int esp_model_new(espdiag_esp **out, espdiag_registry *reg);
+/* Ends loading: after it the model is read-only (concurrent readers). */
+void esp_model_seal(espdiag_esp *esp);
+
+/* A line of the merged timeline that is not a registry snapshot's change
+ * or a device preparation workload: an event log record or an IME log
+ * record (esp_moment_add copies it into the model). Times are 100 ns
+ * fractions of Unix seconds. An event's time is UTC; a log record's is
+ * the device's local time, and its UTC is set once the device's offset is
+ * known (utc_known stays false otherwise). */
+typedef enum esp_moment_source {
+	ESP_MOMENT_EVENT = 1,   /* an event log record */
+	ESP_MOMENT_LOG = 2      /* an IME log record */
+} esp_moment_source;
+
+typedef struct esp_moment {
+	esp_moment_source source;
+	bool utc_known;
+	int64_t utc_secs;
+	uint32_t utc_100ns;
+	bool local_known;
+	int64_t local_secs;     /* the wall-clock time read as if it were UTC */
+	uint32_t local_100ns;
+	const char *what;       /* one line for people ("install started") */
+	const char *subject;    /* the app or workload id it concerns; NULL when none */
+	const char *name;       /* that subject's name; NULL when unknown */
+	const char *member;     /* evidence: the file (bundle member) */
+	uint64_t line;          /* evidence: the log line, or the event's record id */
+	const char *channel;    /* an event's channel; NULL for a log record */
+	uint32_t event_id;      /* an event's id; 0 for a log record */
+	const char *message;    /* the record's message or the event's data, as quoted */
+} esp_moment;
+
+/* Copies m (and its strings) into the model. ESPDIAG_OK or ESPDIAG_ENOMEM;
+ * past ESP_MAX_PARTS the moment is dropped with the model's cap warning. */
+int esp_moment_add(espdiag_esp *esp, const esp_moment *m);
 
 /* --- the other key families (each file says what it reads) --- */
 int esp_load_ime(espdiag_esp *esp, espdiag_registry *reg);       /* esp_ime.c */

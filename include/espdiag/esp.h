@@ -598,6 +598,19 @@ typedef struct espdiag_esp_policy_node {
  */
 ESPDIAG_API int espdiag_esp_load(espdiag_esp **out, espdiag_registry *reg);
 
+/*
+ * espdiag_esp_load_bundle - builds the model from a whole evidence bundle
+ * (espdiag_bundle(3)): the registry view's model as espdiag_esp_load()
+ * builds it, then what the bundle's IME logs, event logs and Autopilot
+ * files add. A bundle without a registry member gives a model without
+ * registry evidence.
+ * Returns as espdiag_esp_load() (ESPDIAG_EINVAL for a NULL argument).
+ * Ownership: *out must be freed with espdiag_esp_free(). The model copies
+ * what it keeps, so bundle may be freed first.
+ */
+struct espdiag_bundle; /* espdiag/bundle.h */
+ESPDIAG_API int espdiag_esp_load_bundle(espdiag_esp **out, struct espdiag_bundle *bundle);
+
 /* espdiag_esp_free - frees the model and every part it handed out. NULL is a no-op. */
 ESPDIAG_API void espdiag_esp_free(espdiag_esp *esp);
 
