@@ -79,6 +79,10 @@ struct espdiag_esp {
 	/* Appended for the evidence bundle (esp_bundle.c and the files it
 	 * names): what the logs, event logs and other members add. */
 	esp_vec moments;         /* esp_moment *, in the arena: lines of the merged timeline */
+	/* The device's clock: local time = UTC + clock_offset_minutes, when
+	 * clock_known (derived from the bundle's evidence; see esp_clock.c). */
+	bool clock_known;
+	int32_t clock_offset_minutes;
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
