@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(sr, suite_damage());
 	srunner_add_suite(sr, suite_evtx());
 	srunner_add_suite(sr, suite_v2());
+	srunner_add_suite(sr, suite_logs());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	int run = srunner_ntests_run(sr);

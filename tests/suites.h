@@ -24,6 +24,7 @@ Suite *suite_bundle(void);   /* check_bundle.c: collections, members, their read
 Suite *suite_v2(void);       /* check_v2.c: device preparation (v2) and the scenario */
 Suite *suite_input(void);    /* check_input.c: reading files that shrink */
 Suite *suite_export(void);   /* check_export.c: the regedit 5 writer, byte for byte */
+Suite *suite_logs(void);     /* check_logs.c: the IME logs' apps in the model, the clock, app rules */
 Suite *suite_html(void);     /* check_html.c: the HTML report: escaping, the chart, the document */
 
 #endif

@@ -6,12 +6,15 @@ import enum
 import os
 from ctypes import byref, c_char_p, c_void_p, cast
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from . import _lib
 from ._lib import lib, text
 from .errors import EspdiagError
 from .registry import InputWarning, Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .esp import Esp
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -140,6 +143,12 @@ class Bundle:
         if self._registry is None or self._registry.closed:
             self._registry = _BorrowedRegistry(lib.espdiag_bundle_registry(self.handle), self)
         return self._registry
+
+    def esp(self) -> "Esp":
+        """The ESP model of the whole bundle: the registry's, plus the IME
+        logs' apps, attempts and the device's clock (espdiag.logs)."""
+        from .logs import load_bundle
+        return load_bundle(self)
 
     @property
     def warnings(self) -> list[InputWarning]:

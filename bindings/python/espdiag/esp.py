@@ -747,6 +747,36 @@ class Esp:
         return next((s for s in self.user_setups if (s.sid or "").lower() == sid.lower()),
                     None)
 
+    # --- a bundle's IME logs (espdiag.logs) ---
+
+    @classmethod
+    def load_bundle(cls, bundle: Any) -> "Esp":
+        """The model of a whole evidence bundle (espdiag.logs.load_bundle)."""
+        from .logs import load_bundle
+        return load_bundle(bundle)
+
+    @property
+    def log_apps(self) -> list[Any]:
+        """The apps of the bundle's IME logs (espdiag.logs.LogApp), by id."""
+        from . import logs
+        return logs.log_apps(self.handle)
+
+    def log_app(self, app_id: str) -> Optional[Any]:
+        """The IME logs' app of this GUID (any case, braces or not), or None."""
+        want = app_id.strip("{}").lower()
+        return next((a for a in self.log_apps if a.id == want), None)
+
+    def app_name(self, app_id: str) -> Optional[str]:
+        """The name the IME logs give the app of this GUID, or None."""
+        a = self.log_app(app_id)
+        return a.name if a else None
+
+    @property
+    def clock(self) -> Any:
+        """The device's UTC offset and how it was found (espdiag.logs.Clock)."""
+        from . import logs
+        return logs.clock(self.handle)
+
     # --- renderings ---
 
     def to_json(self) -> str:

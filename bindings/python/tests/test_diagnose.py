@@ -15,7 +15,8 @@ CATALOGUE = [
     "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
     "input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
-    "apv2-page-failed", "apv2-timeout", "apv2-not-applied"]
+    "apv2-page-failed", "apv2-timeout", "apv2-not-applied", "app-detection-failed",
+    "app-slow"]
 
 
 class TestSample(unittest.TestCase):
