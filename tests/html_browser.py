@@ -168,7 +168,8 @@ def check_dom(name, dom, report, changes):
     if bars != timed:
         fail("%s: %d bars, the timeline has %d timed changes" % (name, bars, timed))
     failed_changes = sum(1 for c in changes if c["time"] is not None and
-                         c["state"] in ("error",))
+                         (c["state"] == "error" or
+                          (c["kind"] == "workload" and c["state"] == "failed")))
     if count(dom, r'data-marker="failure"') != failed_changes:
         fail("%s: %d failure markers, %d changes to error" %
              (name, count(dom, r'data-marker="failure"'), failed_changes))
@@ -179,7 +180,8 @@ def check_dom(name, dom, report, changes):
     for f in findings:
         if 'data-finding="%s"' % f["id"] not in dom:
             fail("%s: finding %s not shown" % (name, f["id"]))
-    ids = {(c["kind"], c["id"]) for c in changes}
+    ids = {(c["kind"], c["id"] if c["id"] is not None else "Workloads[%d]" % c["index"])
+           for c in changes}
     for item in report["items"]:
         ids.add((item["kind"], item["id"]))
     for _, ident in ids:
@@ -205,6 +207,7 @@ def main():
         print("FAIL: %s is not built" % ESPDIAG)
         return 1
     inputs = [SAMPLE] + sorted(glob.glob(os.path.join(SRC, "tests", "data", "diag-*.reg")))
+    inputs += sorted(glob.glob(os.path.join(SRC, "tests", "data", "v2-*.reg")))
     inputs.append(os.path.join(SRC, "tests", "data", "html-escapes.reg"))
     work = tempfile.mkdtemp(prefix="espdiag-html-")
     try:
@@ -226,6 +229,10 @@ def main():
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
                 sample_dom(dom)
+            if name == "v2-workload-failed.reg":
+                colours = (("failure", bytes.fromhex("cf222e")),
+                           ("completed", bytes.fromhex("1a7f37")))
+                v2_dom(dom)
             check_png(name, png, colours)
             check_dom(name, dom, report, changes)
         if "keep" in sys.argv[1:]:
@@ -257,6 +264,35 @@ def sample_dom(dom):
         fail("%s: no failed bar at 09:58:07.250" % name)
     if 'data-finding="app-install-failed" data-severity="error"' not in dom:
         fail("%s: the finding is not beside the chart" % name)
+
+
+def v2_dom(dom):
+    """Device preparation (v2): its band first and failed, a row per
+    workload, 7-Zip's bars (in progress, then failed at 10:05:00.5) with
+    the failure marked and its finding linked, the page's timeout line."""
+    name = "v2-workload-failed.reg"
+    if not re.search(r'<g class="lane" data-band="device_preparation_v2" data-status="failed">'
+                     r'<text class="lane-label"[^>]*>Device preparation \(v2\): failed', dom):
+        fail("%s: no failed device preparation (v2) lane" % name)
+    if count(dom, r'<g class="lane" data-band="') != 1:
+        fail("%s: expected only the v2 lane" % name)
+    if count(dom, r'<g data-row="workload"') != 3:
+        fail("%s: expected 3 workload rows" % name)
+    row = re.search(r'<g data-row="workload" data-state="failed" '
+                    r'data-finding="apv2-workload-failed">(.*?)</g>', dom, re.S)
+    if row is None:
+        fail("%s: 7-Zip's row is not failed and linked" % name)
+        return
+    bars = re.findall(r'<rect data-bar="([a-z_]+)"', row.group(1))
+    if bars != ["in_progress", "failed"]:
+        fail("%s: 7-Zip's bars are %s" % (name, bars))
+    if not re.search(r'<rect data-bar="failed"[^>]*><title>7-Zip\nfailed at '
+                     r'2024-06-20 10:05:00\.500 UTC', row.group(1)):
+        fail("%s: no failed bar at 10:05:00.500" % name)
+    if count(row.group(1), r'data-marker="failure"') != 1:
+        fail("%s: 7-Zip's failure is not marked" % name)
+    if 'data-line="timeout"' not in dom:
+        fail("%s: no timeout line" % name)
 
 
 if __name__ == "__main__":
