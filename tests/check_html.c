@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "esp_private.h"
 #include "html.h"
+#include "html_moments.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -416,42 +416,13 @@ END_TEST
 
 /* --- the bundle's moments and the device's clock --- */
 
-static const char hostile[] = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>]]>";
+static const char hostile[] = TU_HOSTILE;
 
-/* The sample's model with moments added as the bundle's parts add them:
- * an event (UTC) on no row, an IME log record naming the failed app (its
- * GUID in braces and upper case) and one naming no row, with hostile
- * texts where the input's go; the clock known (offset minutes) or not. */
+/* The sample's model with tests/html_moments.c's moments. */
 static void load_moments(loaded *l, bool clock, int32_t offset)
 {
-	ck_assert_int_eq(espdiag_registry_new(&l->reg), ESPDIAG_OK);
-	ck_assert_int_eq(espdiag_registry_open_file(l->reg, sample, NULL, NULL), ESPDIAG_OK);
-	ck_assert_int_eq(esp_model_new(&l->esp, l->reg), ESPDIAG_OK);
-	esp_moment ev = { .source = ESP_MOMENT_EVENT, .utc_known = true,
-		          .utc_secs = T2 / 1000 + 60, .utc_100ns = 2500000,
-		          .what = "enrollment event", .member = "evtx/Admin.evtx", .line = 42,
-		          .channel = "Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-"
-		                     "Provider/Admin",
-		          .event_id = 72, .message = hostile };
-	ck_assert_int_eq(esp_moment_add(l->esp, &ev), ESPDIAG_OK);
-	/* 09:58:00 UTC is 10:58:00 at UTC+01:00 (and 08:28:00 at -01:30). */
-	esp_moment log = { .source = ESP_MOMENT_LOG, .local_known = true,
-		           .local_secs = T3 / 1000 - 7 + offset * 60,
-		           .what = "install failed", .subject = "{7A6B5C4D-3E2F-4A1B-8C9D-0E1F2A3B4C5D}",
-		           .name = hostile, .member = "Logs/AppWorkload<1>.log", .line = 1234,
-		           .message = "<![CDATA[ exit code 1603 ]]>" };
-	ck_assert_int_eq(esp_moment_add(l->esp, &log), ESPDIAG_OK);
-	esp_moment other = log;
-	other.subject = "<b>not-a-row</b>";
-	other.what = hostile;
-	other.line = 7;
-	ck_assert_int_eq(esp_moment_add(l->esp, &other), ESPDIAG_OK);
-	l->esp->clock_known = clock;
-	l->esp->clock_offset_minutes = offset;
-	esp_model_seal(l->esp);
-	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
-	o.registry = l->reg;
-	ck_assert_int_eq(espdiag_diagnose(&l->report, l->esp, &o), ESPDIAG_OK);
+	ck_assert_int_eq(tu_html_moments(sample, clock, offset, &l->reg, &l->esp, &l->report),
+	                 ESPDIAG_OK);
 }
 
 START_TEST(test_chart_moments)
