@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_wine());
 	srunner_add_suite(sr, suite_regf());
+	srunner_add_suite(sr, suite_regf_lazy());
 	srunner_add_suite(sr, suite_regf_log());
 	srunner_add_suite(sr, suite_esp());
 	srunner_add_suite(sr, suite_esp_v13());

@@ -10,6 +10,7 @@ Suite *suite_registry(void); /* check_registry.c: the view, mounts, getters, exp
 Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
 Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
+Suite *suite_regf_lazy(void); /* check_regf_lazy.c: hive bins checked as they are reached, sparse inputs */
 Suite *suite_regf_log(void); /* check_regf_log.c: transaction log replay, incl. the corpus's dirty hives */
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
 Suite *suite_esp_v13(void);  /* check_esp_v13.c: the IME, OfficeCSP, page, cache and OMA-DM parts */
