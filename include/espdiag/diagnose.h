@@ -62,7 +62,8 @@
  *
  * With a bundle's IME logs (espdiag_esp_load_bundle()), findings about an
  * app name it (subject "name", the title and detail), and
- * app-install-failed adds the failed attempt's installer exit code with
+ * app-install-failed and apv2-workload-failed (the workload's app_id
+ * joined with the logs' app) add the failed attempt's installer exit code with
  * its meaning ("error" and "error_code"), and the log records as evidence:
  * "key" the log file, "value" "line N", "data" the record's message, and
  * "path" and "line" as a reader's warning has them ("column" and
