@@ -82,4 +82,9 @@ void diag_rule_v2(diag_run *x);
  * still running); failures come through the findings. */
 void diag_v2_outcome(const espdiag_esp *esp, bool *completed, bool *running);
 
+/* diagnose_bundle.c: what only a bundle holds (event logs, the ZTD file):
+ * enrollment-failed, odj-failed, hybrid-registration-failed,
+ * autopilot-not-registered. */
+void diag_rule_bundle(diag_run *x);
+
 #endif /* ESPDIAG_DIAGNOSE_RUN_H */

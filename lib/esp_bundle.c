@@ -19,6 +19,8 @@ typedef int (*esp_bundle_part)(espdiag_esp *esp, const espdiag_bundle *bundle);
 
 /* In order: the readers' parts first, then those that read the parts. */
 static const esp_bundle_part bundle_parts[] = {
+	esp_bundle_events,
+	esp_bundle_files,
 	NULL
 };
 

@@ -83,6 +83,14 @@ struct espdiag_esp {
 	 * clock_known (derived from the bundle's evidence; see esp_clock.c). */
 	bool clock_known;
 	int32_t clock_offset_minutes;
+	/* The bundle's event logs and Autopilot files (esp_events.c,
+	 * esp_files.c); in the arena. */
+	espdiag_esp_event *events;
+	size_t event_count;
+	const espdiag_esp_ztd *ztd;
+	espdiag_esp_device_hash *device_hashes;
+	size_t device_hash_count;
+	const espdiag_esp_collection *collection;
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
@@ -156,6 +164,11 @@ typedef struct esp_moment {
 /* Copies m (and its strings) into the model. ESPDIAG_OK or ESPDIAG_ENOMEM;
  * past ESP_MAX_PARTS the moment is dropped with the model's cap warning. */
 int esp_moment_add(espdiag_esp *esp, const esp_moment *m);
+
+/* --- the bundle's parts (bundle_parts[] of esp_bundle.c) --- */
+struct espdiag_bundle;
+int esp_bundle_events(espdiag_esp *esp, const struct espdiag_bundle *bundle);  /* esp_events.c */
+int esp_bundle_files(espdiag_esp *esp, const struct espdiag_bundle *bundle);   /* esp_files.c */
 
 /* --- the other key families (each file says what it reads) --- */
 int esp_load_ime(espdiag_esp *esp, espdiag_registry *reg);       /* esp_ime.c */

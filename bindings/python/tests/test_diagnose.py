@@ -15,7 +15,8 @@ CATALOGUE = [
     "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
     "input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
-    "apv2-page-failed", "apv2-timeout", "apv2-not-applied"]
+    "apv2-page-failed", "apv2-timeout", "apv2-not-applied",
+    "enrollment-failed", "odj-failed", "hybrid-registration-failed", "autopilot-not-registered"]
 
 
 class TestSample(unittest.TestCase):
