@@ -15,6 +15,7 @@
  */
 #include "diagnose_run.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +44,15 @@ static bool is(const espdiag_esp_event *e, const char *channel, uint32_t id)
 static bool event_code(const espdiag_esp_event *e, uint32_t *out)
 {
 	for (size_t i = 0; i < e->data_count; i++) {
-		const char *v = e->data[i].value;
-		for (const char *p = v; (p = strstr(p, "0x")) != NULL || (p = strstr(v, "0X")) != NULL;
-		     p += 2) {
+		for (const char *p = e->data[i].value; *p != '\0'; p++) {
+			if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X') || !isxdigit((unsigned char)p[2]))
+				continue;
 			char *end;
 			unsigned long long n = strtoull(p + 2, &end, 16);
-			if (end > p + 2 && end - (p + 2) <= 8 && n >= 0x80000000ull) {
+			if (end - (p + 2) <= 8 && n >= 0x80000000ull) {
 				*out = (uint32_t)n;
 				return true;
 			}
-			if (p[0] == '0' && p[1] == 'X')
-				break;
 		}
 	}
 	for (size_t i = 0; i < e->data_count; i++) {
