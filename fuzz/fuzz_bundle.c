@@ -1,13 +1,44 @@
 /* fuzz/fuzz_bundle.c - libFuzzer target: the evidence bundle from memory.
  * The input is a cab, a zip or a single file; every member reader runs on
  * what it holds (nested archives included), with caps small enough that
- * their paths are reached, and the results are walked as a model loader
- * and the CLI walk them. */
+ * their paths are reached, and the results are walked as the CLI walks
+ * them: the model of the whole bundle, its diagnosis, timeline and JSON. */
+#include <stdio.h>
 #include <string.h>
+
+#include <espdiag/diagnose.h>
+#include <espdiag/esp.h>
 
 #include "bundle_private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The model of the bundle, its report and every writer, into /dev/null. */
+static size_t diagnose_bundle(espdiag_bundle *b)
+{
+	espdiag_esp *esp;
+	if (espdiag_esp_load_bundle(&esp, b) != ESPDIAG_OK)
+		return 0;
+	size_t n = espdiag_esp_item_count(esp);
+	FILE *sink = fopen("/dev/null", "w");
+	espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	opts.registry = espdiag_bundle_registry(b);
+	opts.bundle = b;
+	espdiag_report *report;
+	if (sink != NULL && espdiag_diagnose(&report, esp, &opts) == ESPDIAG_OK) {
+		n += espdiag_report_finding_count(report);
+		(void)espdiag_report_write_json(report, sink);
+		(void)espdiag_report_write_text(report, 1, sink);
+		espdiag_report_free(report);
+	}
+	if (sink != NULL) {
+		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_TEXT, sink);
+		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_JSON, sink);
+		fclose(sink);
+	}
+	espdiag_esp_free(esp);
+	return n;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n += z && z->tenant_id ? strlen(z->tenant_id) : 0;
 		const esp_mdm_metadata *md = esp_bundle_metadata(b);
 		n += md && md->areas ? strlen(md->areas) : 0;
+		n += diagnose_bundle(b);
 	}
 	espdiag_bundle_free(b);
 	return n == (size_t)-1;

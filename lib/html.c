@@ -161,7 +161,7 @@ static const char style[] =
 	"svg.gantt{display:block;max-width:100%;height:auto;background:var(--bg)}\n"
 	".gantt text{font:11.5px system-ui,sans-serif;fill:var(--fg)}"
 	".gantt .tick,.gantt .date,.gantt .zone,.gantt .nobar{fill:var(--muted)}"
-	".gantt .tick{text-anchor:middle}.gantt .zone{text-anchor:end}"
+	".gantt .tick{text-anchor:middle}.gantt .zone{text-anchor:end}.gantt .zone-note{fill:var(--muted)}"
 	".gantt .date{font-weight:600}.gantt .label.has-finding{fill:var(--fail);font-weight:600}"
 	".gantt .lane-label{font-weight:600}.gantt .grid{stroke:var(--line);stroke-width:1}"
 	".gantt .zebra{fill:var(--zebra)}.gantt .shade{fill:var(--shade);opacity:.06}"
@@ -175,7 +175,8 @@ static const char style[] =
 	".s-completed,.st-completed{fill:var(--ok)}.s-failed,.st-failed{fill:var(--fail)}"
 	".s-other{fill:var(--other)}.band{opacity:.85}"
 	".mk-failure{fill:var(--fail);stroke:var(--bg);stroke-width:1.5}"
-	".mk-start{fill:var(--shade)}.mk-event{fill:var(--other)}\n"
+	".mk-start{fill:var(--shade)}.mk-event{fill:var(--other)}"
+	".mk-log{fill:var(--fg);stroke:var(--bg);stroke-width:1}\n"
 	".legend{list-style:none;padding:0;margin:.4rem 0;display:flex;flex-wrap:wrap;gap:.3rem 1rem}"
 	".sw{margin-right:.3em}.sw.s-not_installed{color:var(--ni)}.sw.s-in_progress"
 	"{color:var(--ip)}.sw.s-completed{color:var(--ok)}.sw.s-failed{color:var(--fail)}"
@@ -209,8 +210,17 @@ const char *html_phase_title(uint32_t phase)
 	case ESPDIAG_ESP_PHASE_DEVICE_PREPARATION: return "Device preparation";
 	case ESPDIAG_ESP_PHASE_DEVICE_SETUP: return "Device setup";
 	case ESPDIAG_ESP_PHASE_ACCOUNT_SETUP: return "Account setup";
+	case CHART_PHASE_DEVPREP_V2: return "Device preparation (v2)";
 	default: return "Other";
 	}
+}
+
+const char *chart_phase_name(uint32_t phase)
+{
+	if (phase == CHART_PHASE_DEVPREP_V2)
+		return "device_preparation_v2";
+	const char *name = espdiag_esp_phase_name(phase);
+	return name ? name : "other";
 }
 
 void html_phase(FILE *out, uint32_t phase, const char *sid)
@@ -382,6 +392,11 @@ static void facts_html(FILE *out, const espdiag_report *r, const espdiag_esp *es
 		        fs == NULL ? " (no FirstSync: the default)"
 		        : fs->timeout_is_default ? " (the default: SyncFailureTimeout is absent)"
 		                                 : "");
+		const espdiag_esp_devprep *d = espdiag_esp_devprep_info(esp);
+		if (d->in_use && d->page_timeout_seconds.has)
+			fprintf(out, "<dt>Device preparation timeout</dt><dd>%" PRIu32 " s "
+			        "(PageTimeoutSeconds)</dd>",
+			        d->page_timeout_seconds.value);
 	}
 	if (c != NULL) {
 		chart_time first = 0, last = 0;
@@ -409,13 +424,25 @@ static void facts_html(FILE *out, const espdiag_report *r, const espdiag_esp *es
 			        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes
 			                                   : c->utc_offset_minutes) % 60);
 		else
-			fputs("<dt>Device time</dt><dd>unknown (the registry keeps UTC only)</dd>", out);
+			fputs("<dt>Device time</dt><dd>offset from UTC unknown: times are UTC "
+			      "only</dd>",
+			      out);
 	}
 	fputs("</dl>", out);
 }
 
-static void legend_html(FILE *out)
+static void legend_html(FILE *out, const chart *c)
 {
+	bool event = false, log = false;
+	for (size_t i = 0; i < c->marker_count; i++) {
+		event |= c->markers[i].kind == CHART_MARK_EVENT;
+		log |= c->markers[i].kind == CHART_MARK_LOG;
+	}
+	for (size_t i = 0; i < c->row_count; i++)
+		for (size_t j = 0; j < c->rows[i]->marker_count; j++) {
+			event |= c->rows[i]->markers[j].kind == CHART_MARK_EVENT;
+			log |= c->rows[i]->markers[j].kind == CHART_MARK_LOG;
+		}
 	static const struct {
 		const char *cls, *text;
 	} items[] = {
@@ -429,8 +456,18 @@ static void legend_html(FILE *out)
 		        items[i].text);
 	fputs("<li><span class=\"sw timeout\">&#8942;</span>timeout</li>", out);
 	fputs("<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" aria-hidden=\"true\">"
-	      "<path class=\"mk-failure\" d=\"M0 6l6 -6 6 6 -6 6z\"/></svg> failure</li></ul>",
+	      "<path class=\"mk-failure\" d=\"M0 6l6 -6 6 6 -6 6z\"/></svg> failure</li>",
 	      out);
+	if (event)
+		fputs("<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" aria-hidden=\"true\">"
+		      "<circle class=\"mk-event\" cx=\"6\" cy=\"6\" r=\"4\"/></svg> event log record</li>",
+		      out);
+	if (log)
+		fputs("<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" aria-hidden=\"true\">"
+		      "<rect class=\"mk-log\" x=\"3\" y=\"3\" width=\"6\" height=\"6\"/></svg> IME log "
+		      "milestone</li>",
+		      out);
+	fputs("</ul>", out);
 }
 
 static void apps_html(FILE *out, const chart *c)
@@ -543,12 +580,29 @@ static int section_html(FILE *out, const espdiag_report *r, const espdiag_esp *e
 	fputs("</h2><div class=\"layout\"><div class=\"picture\"><h3>Timeline</h3>", out);
 	if (esp != NULL) {
 		chart_write_svg(&c, r, out);
-		legend_html(out);
+		legend_html(out, &c);
 		fputs("<p class=\"note\">Times are UTC, from the ESPTrackingInfo snapshots' key names: "
 		      "between two snapshots an item is in the state of the earlier one. Hover a bar, "
 		      "a marker or a name for its times and evidence; there, a key's leading &#8230; "
 		      "stands for " HTML_EST_PATH ".</p>",
 		      out);
+		for (size_t i = 0; i < c.band_count; i++)
+			if (c.bands[i].phase == CHART_PHASE_DEVPREP_V2 && c.bands[i].has_span)
+				fputs("<p class=\"note\">Device preparation (v2): its workloads' times are "
+				      "the IME's StartTime and EndTime (ProvisioningProgress); a bar in the "
+				      "in-progress colour runs from one to the other, then the workload's "
+				      "state.</p>",
+				      out);
+		if (c.has_utc_offset)
+			fprintf(out, "<p class=\"note\">The device's local time (UTC%+03d:%02d) is beside "
+			        "UTC on the axis and in each tooltip.</p>",
+			        c.utc_offset_minutes / 60,
+			        (c.utc_offset_minutes < 0 ? -c.utc_offset_minutes : c.utc_offset_minutes) %
+			                60);
+		else
+			fputs("<p class=\"note\">The device's offset from UTC is unknown: times are shown "
+			      "in UTC only.</p>",
+			      out);
 		for (size_t i = 0; i < c.note_count; i++) {
 			fputs("<p class=\"note\">", out);
 			html_cstr(out, c.notes[i]);

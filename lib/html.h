@@ -7,9 +7,9 @@
  * of bars (an item's state over a span of time) and markers (an instant:
  * a failure, an event, a log milestone), phase bands across the top and
  * vertical lines (the timeouts). html_chart.c fills it from the registry's
- * ESP model; a later source (the bundle's events and IME log milestones,
- * v2 workloads) adds rows, bars and markers through the same calls and
- * the drawing does not change.
+ * ESP model; html_v2.c adds device preparation's (v2) workloads and
+ * html_bundle.c the bundle's events and IME log milestones through the
+ * same calls, and the drawing does not change.
  */
 #ifndef ESPDIAG_HTML_H
 #define ESPDIAG_HTML_H
@@ -49,17 +49,23 @@ typedef struct chart_bar {
 typedef enum chart_marker_kind {
 	CHART_MARK_FAILURE = 1,     /* an item turned failed */
 	CHART_MARK_START = 2,       /* the ESP started (FirstSync Timestamp) */
-	CHART_MARK_EVENT = 3        /* an event or log milestone (the bundle) */
+	CHART_MARK_EVENT = 3,       /* an event log record (the bundle) */
+	CHART_MARK_LOG = 4          /* an IME log milestone (the bundle) */
 } chart_marker_kind;
 
-/* "failure", "start", "event": the data-marker attribute. */
+/* "failure", "start", "event", "log": the data-marker attribute. */
 const char *chart_marker_class(chart_marker_kind k);
 
 typedef struct chart_marker {
 	chart_time t;
 	chart_marker_kind kind;
 	const char *label;          /* what happened, for people */
-	const char *key, *value;    /* evidence */
+	const char *key, *value;    /* evidence in the registry */
+	/* A moment of the bundle (html_bundle.c): set after the marker is
+	 * added (chart_last_marker), NULL otherwise. */
+	const char *source;         /* "IME log", "event log" */
+	const char *evidence;       /* the file and line, or channel, event id and record */
+	const char *detail;         /* the record as quoted */
 } chart_marker;
 
 /* One tracked item (or a provider, an Office install, a workload). */
@@ -92,6 +98,10 @@ typedef struct chart_row {
 	size_t order;               /* creation order, the last sort key */
 	long finding;               /* the first finding about it, -1 when none */
 } chart_row;
+
+/* The band (and the rows) of Autopilot device preparation (v2), which is
+ * no phase of the ESP: a number espdiag_esp_phase never uses. */
+#define CHART_PHASE_DEVPREP_V2 100u
 
 /* A phase's span. */
 typedef struct chart_band {
@@ -143,6 +153,9 @@ int chart_add_row_marker(chart *c, chart_row *row, chart_time t, chart_marker_ki
                          const char *label, const char *key, const char *value);
 int chart_add_marker(chart *c, chart_time t, chart_marker_kind kind, const char *label,
                      const char *key, const char *value);
+/* The marker the last chart_add_row_marker() on row (NULL: the last
+ * chart_add_marker()) added, to fill in its other fields; NULL when none. */
+chart_marker *chart_last_marker(chart *c, chart_row *row);
 chart_band *chart_add_band(chart *c, uint32_t phase, const char *sid, uint32_t status,
                            const char *key);
 int chart_add_line(chart *c, chart_time t, const char *label, const char *key,
@@ -158,6 +171,18 @@ int chart_finish(chart *c);
 
 /* Fills c from the model (html_chart.c). ESPDIAG_OK or ESPDIAG_ENOMEM. */
 int chart_from_esp(chart *c, const espdiag_esp *esp);
+/* Its parts: device preparation's (v2) band, workload rows and timeout
+ * (html_v2.c); the device's clock and the bundle's moments as markers
+ * (html_bundle.c), after every row exists. ESPDIAG_OK or ESPDIAG_ENOMEM. */
+int chart_add_v2(chart *c, const espdiag_esp *esp);
+int chart_add_bundle(chart *c, const espdiag_esp *esp);
+/* Widens the span [*lo, *hi] to hold t; *has says whether it exists yet. */
+void chart_span_widen(bool *has, chart_time *lo, chart_time *hi, chart_time t);
+/* The colour of a state name of the model (html_chart.c). */
+chart_state chart_state_of(const char *name);
+/* A model time (seconds and 100 ns) in milliseconds; false when it is too
+ * far out to draw. */
+bool chart_ms(int64_t secs, uint32_t frac_100ns, chart_time *out);
 
 /* Links each row to the first finding whose subject names it. */
 void chart_link_findings(chart *c, const espdiag_report *report);
@@ -193,13 +218,17 @@ int html_elided(FILE *out, const char *s, size_t max);
 	"HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\Autopilot\\EnrollmentStatusTracking"
 #define HTML_EST_SHORT "\xe2\x80\xa6"
 
-/* "Device setup", ...; "Other" for 0 or another number. Static. */
+/* "Device setup", ..., "Device preparation (v2)" for CHART_PHASE_DEVPREP_V2;
+ * "Other" for 0 or another number. Static. */
 const char *html_phase_title(uint32_t phase);
+/* espdiag_esp_phase_name(), "device_preparation_v2" for
+ * CHART_PHASE_DEVPREP_V2, "other" otherwise: a class and data- value. */
+const char *chart_phase_name(uint32_t phase);
 /* The phase's title and, when sid is not NULL, " (SID)" escaped. */
 void html_phase(FILE *out, uint32_t phase, const char *sid);
 
-/* Formats t as "YYYY-MM-DD HH:MM:SS" (UTC, no zone letter; with ".fff"
- * when with_ms and the milliseconds are not 0). */
+/* Formats t as "YYYY-MM-DD HH:MM:SS" (no zone letter; with ".fff" when
+ * with_ms and the milliseconds are not 0). */
 void chart_time_format(char buf[CHART_TIME_BUFSIZE], chart_time t, bool with_ms);
 /* A duration for people: "38 min 26 s", "2 h 5 min", "0.25 s". */
 void chart_duration_format(char buf[CHART_TIME_BUFSIZE], chart_time d);

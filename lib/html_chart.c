@@ -10,7 +10,8 @@
  * the earlier one. A phase's span runs from its first to its last change.
  * Items the timeline does not name (a tracked app no snapshot lists, an
  * MSI app's own key, a device-preparation provider, an Office install)
- * become rows without a bar that say why.
+ * become rows without a bar that say why. Device preparation (v2) is
+ * html_v2.c's, the bundle's moments and clock html_bundle.c's.
  */
 #include "html.h"
 
@@ -44,6 +45,7 @@ const char *chart_marker_class(chart_marker_kind k)
 	switch (k) {
 	case CHART_MARK_FAILURE: return "failure";
 	case CHART_MARK_START: return "start";
+	case CHART_MARK_LOG: return "log";
 	default: return "event";
 	}
 }
@@ -190,6 +192,13 @@ int chart_add_marker(chart *c, chart_time t, chart_marker_kind kind, const char 
 	return rc;
 }
 
+chart_marker *chart_last_marker(chart *c, chart_row *row)
+{
+	if (row != NULL)
+		return row->marker_count ? &row->markers[row->marker_count - 1] : NULL;
+	return c->marker_count ? &c->markers[c->marker_count - 1] : NULL;
+}
+
 chart_band *chart_add_band(chart *c, uint32_t phase, const char *sid, uint32_t status,
                            const char *key)
 {
@@ -238,16 +247,21 @@ static int row_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+void chart_span_widen(bool *has, chart_time *lo, chart_time *hi, chart_time t)
+{
+	if (!*has) {
+		*lo = *hi = t;
+		*has = true;
+	} else if (t < *lo) {
+		*lo = t;
+	} else if (t > *hi) {
+		*hi = t;
+	}
+}
+
 static void widen(chart *c, chart_time t)
 {
-	if (!c->has_range) {
-		c->t0 = c->t1 = t;
-		c->has_range = true;
-	} else if (t < c->t0) {
-		c->t0 = t;
-	} else if (t > c->t1) {
-		c->t1 = t;
-	}
+	chart_span_widen(&c->has_range, &c->t0, &c->t1, t);
 }
 
 int chart_finish(chart *c)
@@ -301,7 +315,7 @@ int chart_finish(chart *c)
 
 /* A model time in milliseconds; false when it is too far out to draw
  * (nothing the ESP writes lies outside the years 1601 to 30828). */
-static bool to_ms(int64_t secs, uint32_t frac_100ns, chart_time *out)
+bool chart_ms(int64_t secs, uint32_t frac_100ns, chart_time *out)
 {
 	if (secs < -11644473600LL || secs > 910692730085LL)
 		return false;
@@ -355,7 +369,7 @@ void chart_duration_format(char buf[CHART_TIME_BUFSIZE], chart_time d)
 
 /* The colour of a state name of the model (apps, MSI statuses, the
  * Expected* categories' processed / not_processed, providers). */
-static chart_state state_of(const char *name)
+chart_state chart_state_of(const char *name)
 {
 	static const struct {
 		const char *name;
@@ -513,22 +527,15 @@ static int add_timeline(builder *b)
 		chart_time at;
 		if (s->last_logged_state)
 			continue;
-		if (!s->time_valid || !to_ms(s->time_unix, s->time_100ns, &at)) {
+		if (!s->time_valid || !chart_ms(s->time_unix, s->time_100ns, &at)) {
 			t->untimed = s->timestamp;
 			continue;
 		}
 		chart_band *band = &c->bands[t->band];
-		if (!band->has_span) {
-			band->start = band->end = at;
-			band->has_span = true;
-		} else if (at < band->start) {
-			band->start = at;
-		} else if (at > band->end) {
-			band->end = at;
-		}
+		chart_span_widen(&band->has_span, &band->start, &band->end, at);
 		if (t->open)
 			r->bars[r->bar_count - 1].end = at;
-		chart_state cs = state_of(state);
+		chart_state cs = chart_state_of(state);
 		if ((rc = chart_add_bar(c, r, at, at, cs, state, s->key, ch->entry->value)))
 			return rc;
 		t->open = true;
@@ -601,7 +608,7 @@ static int add_items(builder *b)
 			                   "key keeps no time";
 		}
 		r->state = chart_strdup(c, it->state);
-		r->final = state_of(it->state);
+		r->final = chart_state_of(it->state);
 		r->key = chart_strdup(c, it->key);
 		r->value = chart_strdup(c, it->value);
 		r->app = is_app_kind(kind);
@@ -689,7 +696,7 @@ static int add_providers(builder *b)
 		const char *state = p->state.has ? espdiag_esp_provider_state_name(p->state.value)
 		                                 : "unknown";
 		r->state = state;
-		r->final = state_of(state);
+		r->final = chart_state_of(state);
 		r->key = chart_strdup(c, p->key);
 		r->value = "InstallationState";
 		r->no_time = "device-preparation provider keys keep no time";
@@ -715,7 +722,7 @@ static int add_office(builder *b)
 		const char *state = o->effective.has ? espdiag_esp_msi_status_name(o->effective.value)
 		                                     : "unknown";
 		r->state = state;
-		r->final = state_of(state);
+		r->final = chart_state_of(state);
 		r->key = chart_strdup(c, o->key);
 		r->value = o->effective_value;
 		r->app = true;
@@ -762,7 +769,7 @@ static int add_start_and_timeouts(builder *b)
 	}
 	chart_time ts;
 	int rc = ESPDIAG_OK;
-	if (fs != NULL && fs->has_timestamp && to_ms(fs->timestamp_unix, fs->timestamp_100ns, &ts)) {
+	if (fs != NULL && fs->has_timestamp && chart_ms(fs->timestamp_unix, fs->timestamp_100ns, &ts)) {
 		if (setup == NULL || (ts <= setup->start && setup->start - ts <= START_WINDOW_MS)) {
 			rc = chart_add_marker(c, ts, CHART_MARK_START,
 			                      "the ESP began (FirstSync Timestamp)", fs->key, "Timestamp");
@@ -792,7 +799,8 @@ static int add_start_and_timeouts(builder *b)
 	uint32_t minutes = fs ? fs->timeout_minutes : ESPDIAG_ESP_DEFAULT_TIMEOUT_MINUTES;
 	for (size_t i = 0; i < c->band_count && rc == ESPDIAG_OK; i++) {
 		const chart_band *band = &c->bands[i];
-		if (!band->has_span || band->phase == ESPDIAG_ESP_PHASE_DEVICE_PREPARATION)
+		if (!band->has_span || (band->phase != ESPDIAG_ESP_PHASE_DEVICE_SETUP &&
+		                        band->phase != ESPDIAG_ESP_PHASE_ACCOUNT_SETUP))
 			continue;
 		const char *label = chart_printf(
 			c, "timeout: %u min after %s began%s", minutes,
@@ -832,6 +840,10 @@ int chart_from_esp(chart *c, const espdiag_esp *esp)
 		rc = add_office(&b);
 	if (rc == ESPDIAG_OK)
 		rc = add_start_and_timeouts(&b);
+	if (rc == ESPDIAG_OK)
+		rc = chart_add_v2(c, esp);
+	if (rc == ESPDIAG_OK)
+		rc = chart_add_bundle(c, esp);
 	if (rc == ESPDIAG_OK)
 		set_durations(c);
 	free(b.tl);

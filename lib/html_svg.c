@@ -41,20 +41,40 @@ static double xof(const pen *p, chart_time t)
 	return X0 + (double)(t - p->c->t0) * p->scale;
 }
 
-/* "<start> to <end> UTC (<duration>)", the end's date left out when it
- * is the start's. */
-static void span_text(FILE *out, chart_time a, chart_time b)
+/* "S to E" with E's date left out when it is S's. */
+static void span_pair(FILE *out, chart_time a, chart_time b)
 {
-	char s[CHART_TIME_BUFSIZE], e[CHART_TIME_BUFSIZE], d[CHART_TIME_BUFSIZE];
+	char s[CHART_TIME_BUFSIZE], e[CHART_TIME_BUFSIZE];
 	chart_time_format(s, a, true);
 	chart_time_format(e, b, true);
-	chart_duration_format(d, b - a);
 	const char *space = strchr(e, ' ');
 	bool same_day = space != NULL && strncmp(s, e, (size_t)(space - e) + 1) == 0;
-	if (a == b)
+	fprintf(out, "%s to %s", s, same_day ? space + 1 : e);
+}
+
+/* "at <time> UTC" or "<start> to <end> UTC (<duration>)", then the
+ * device's local time when its offset is known: "; local <time>". */
+static void span_text(const pen *p, chart_time a, chart_time b)
+{
+	FILE *out = p->out;
+	chart_time off = (chart_time)p->c->utc_offset_minutes * 60000;
+	char s[CHART_TIME_BUFSIZE], d[CHART_TIME_BUFSIZE];
+	if (a == b) {
+		chart_time_format(s, a, true);
 		fprintf(out, "at %s UTC", s);
-	else
-		fprintf(out, "%s to %s UTC (%s)", s, same_day ? space + 1 : e, d);
+		if (p->c->has_utc_offset) {
+			chart_time_format(s, a + off, true);
+			fprintf(out, "; local %s", s);
+		}
+		return;
+	}
+	chart_duration_format(d, b - a);
+	span_pair(out, a, b);
+	fprintf(out, " UTC (%s)", d);
+	if (p->c->has_utc_offset) {
+		fputs("; local ", out);
+		span_pair(out, a + off, b + off);
+	}
 }
 
 /* "\nevidence: KEY\nvalue: VALUE". Thousands of tooltips name keys under
@@ -120,6 +140,9 @@ static void draw_axis(const pen *p, double top, double bottom, double height)
 		first += step;
 	fprintf(out, "<g class=\"axis\"><text class=\"zone\" x=\"%.1f\" y=\"28\">UTC</text>",
 	        X0 - 6);
+	if (!c->has_utc_offset)
+		fprintf(out, "<text class=\"zone-note\" x=\"%.1f\" y=\"28\">the device&#39;s offset "
+		        "from UTC is unknown</text>", LABEL_X);
 	if (c->has_utc_offset)
 		fprintf(out, "<text class=\"zone\" x=\"%.1f\" y=\"%.1f\">local (UTC%+03d:%02d)</text>",
 		        X0 - 6, AXIS_H + LOCAL_H - 2, c->utc_offset_minutes / 60,
@@ -168,13 +191,13 @@ static void draw_bands(const pen *p, double y, double rows_top, double rows_h)
 		fprintf(out,
 		        "<rect class=\"shade ph-%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
 		        "height=\"%.1f\"/>",
-		        espdiag_esp_phase_name(b->phase), x, rows_top, w < 1 ? 1 : w, rows_h);
+		        chart_phase_name(b->phase), x, rows_top, w < 1 ? 1 : w, rows_h);
 	}
 	for (size_t i = 0; i < c->band_count; i++, y += LANE_H) {
 		const chart_band *b = &c->bands[i];
 		const char *status = espdiag_esp_phase_status_name(b->status);
 		fprintf(out, "<g class=\"lane\" data-band=\"%s\" data-status=\"%s\">",
-		        espdiag_esp_phase_name(b->phase), status);
+		        chart_phase_name(b->phase), status);
 		fprintf(out, "<text class=\"lane-label\" x=\"%.1f\" y=\"%.1f\">", LABEL_X, y + 13);
 		html_phase(out, b->phase, b->sid);
 		fputs(": ", out);
@@ -189,7 +212,7 @@ static void draw_bands(const pen *p, double y, double rows_top, double rows_h)
 			        status, x, y + 2, w < MIN_BAR_W ? MIN_BAR_W : w, LANE_H - 4);
 			html_phase(out, b->phase, b->sid);
 			fprintf(out, ": %s\n", status);
-			span_text(out, b->start, b->end);
+			span_text(p, b->start, b->end);
 			fprintf(out, "\nspan: %s", b->how ? b->how : "");
 			evidence_text(out, b->key, NULL);
 			fputs("</title></rect>", out);
@@ -206,19 +229,21 @@ static void draw_marker(const pen *p, const chart_marker *m, const char *item, d
 	FILE *out = p->out;
 	double x = xof(p, m->t);
 	const char *cls = chart_marker_class(m->kind);
-	if (m->kind == CHART_MARK_FAILURE)
-		fprintf(out,
-		        "<path class=\"mk mk-%s\" data-marker=\"%s\" d=\"M%.1f %.1fl6 -6 6 6 -6 6z\">",
-		        cls, cls, x - 6, cy);
-	else if (m->kind == CHART_MARK_START)
-		fprintf(out,
-		        "<path class=\"mk mk-%s\" data-marker=\"%s\" d=\"M%.1f %.1fl10 6 -10 6z\">", cls,
-		        cls, x, cy - 6);
-	else
-		fprintf(out,
-		        "<circle class=\"mk mk-%s\" data-marker=\"%s\" cx=\"%.1f\" cy=\"%.1f\" "
-		        "r=\"4\">",
-		        cls, cls, x, cy);
+	const char *tag = "path";
+	fprintf(out, "<%s class=\"mk mk-%s\" data-marker=\"%s\" ",
+	        m->kind == CHART_MARK_EVENT ? "circle" : m->kind == CHART_MARK_LOG ? "rect" : "path",
+	        cls, cls);
+	if (m->kind == CHART_MARK_FAILURE) {
+		fprintf(out, "d=\"M%.1f %.1fl6 -6 6 6 -6 6z\">", x - 6, cy);
+	} else if (m->kind == CHART_MARK_START) {
+		fprintf(out, "d=\"M%.1f %.1fl10 6 -10 6z\">", x, cy - 6);
+	} else if (m->kind == CHART_MARK_LOG) {
+		fprintf(out, "x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"6\">", x - 3, cy - 3);
+		tag = "rect";
+	} else {
+		fprintf(out, "cx=\"%.1f\" cy=\"%.1f\" r=\"4\">", x, cy);
+		tag = "circle";
+	}
 	fputs("<title>", out);
 	if (item != NULL) {
 		html_cstr(out, item);
@@ -226,12 +251,18 @@ static void draw_marker(const pen *p, const chart_marker *m, const char *item, d
 	}
 	html_cstr(out, m->label);
 	putc(' ', out);
-	span_text(out, m->t, m->t);
+	span_text(p, m->t, m->t);
+	if (m->source != NULL) {
+		fprintf(out, "\nsource: %s", m->source);
+		fputs("\nevidence: ", out);
+		html_cstr(out, m->evidence);
+	}
+	if (m->detail != NULL) {
+		fputs("\nrecord: ", out);
+		html_cstr(out, m->detail);
+	}
 	evidence_text(out, m->key, m->value);
-	fputs(m->kind == CHART_MARK_FAILURE ? "</title></path>"
-	      : m->kind == CHART_MARK_START ? "</title></path>"
-	                                    : "</title></circle>",
-	      out);
+	fprintf(out, "</title></%s>", tag);
 }
 
 static void draw_lines(const pen *p, double top, double bottom)
@@ -241,14 +272,13 @@ static void draw_lines(const pen *p, double top, double bottom)
 	for (size_t i = 0; i < c->line_count; i++) {
 		const chart_line *l = &c->lines[i];
 		double x = xof(p, l->t);
-		char t[CHART_TIME_BUFSIZE];
-		chart_time_format(t, l->t, true);
 		fprintf(out,
 		        "<g class=\"timeout\" data-line=\"timeout\"><line x1=\"%.1f\" y1=\"%.1f\" "
 		        "x2=\"%.1f\" y2=\"%.1f\"><title>",
 		        x, top, x, bottom);
 		html_cstr(out, l->label);
-		fprintf(out, "\nat %s UTC", t);
+		putc('\n', out);
+		span_text(p, l->t, l->t);
 		evidence_text(out, l->key, l->value);
 		fprintf(out, "</title></line><text class=\"line-label\" x=\"%.1f\" y=\"%.1f\">timeout</text></g>",
 		        x - 3, top + 10);
@@ -307,7 +337,7 @@ static void draw_row(const pen *p, const chart_row *r, size_t index, double y,
 		putc('\n', out);
 		html_cstr(out, b->state_name);
 		putc(' ', out);
-		span_text(out, b->start, b->end);
+		span_text(p, b->start, b->end);
 		evidence_text(out, b->key, NULL);
 		fputs("</title></rect>", out);
 	}
@@ -344,8 +374,12 @@ int chart_write_svg(const chart *c, const espdiag_report *report, FILE *out)
 	draw_bands(&p, top + 4, rows_top, rows_h);
 	double y = top + 4 + (double)c->band_count * LANE_H;
 	if (c->marker_count) {
+		bool moments = false;
+		for (size_t i = 0; i < c->marker_count && !moments; i++)
+			moments = c->markers[i].source != NULL;
 		fprintf(out, "<g class=\"lane\" data-band=\"events\"><text class=\"lane-label\" "
-		        "x=\"%.1f\" y=\"%.1f\">ESP events</text>", LABEL_X, y + 13);
+		        "x=\"%.1f\" y=\"%.1f\">%s</text>", LABEL_X, y + 13,
+		        moments ? "Events and log milestones" : "ESP events");
 		for (size_t i = 0; c->has_range && i < c->marker_count; i++)
 			draw_marker(&p, &c->markers[i], NULL, y + LANE_H / 2);
 		fputs("</g>", out);

@@ -1,12 +1,15 @@
 /* tests/check_html.c - the HTML report: escaping for HTML and SVG, name
  * elision, the chart built from the model (rows, bars, times, phases,
- * timeouts), the document's parts and the API's errors. The browser and
+ * timeouts), device preparation's (v2) workload rows, the bundle's moments
+ * as markers with the device's local time, the document's parts and the
+ * API's errors. The browser and
  * tidy checks are in tests/html.sh and tests/html_browser.py. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
+#include "html_moments.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -274,6 +277,255 @@ START_TEST(test_document)
 }
 END_TEST
 
+/* --- device preparation (v2) --- */
+
+/* v2-workload-failed.reg's workload times, in milliseconds since 1970. */
+#define V0 1718877600000LL /* 2024-06-20T10:00:00Z, Company Portal starts */
+#define V1 1718877660000LL /* 10:01:00, it ends and 7-Zip starts */
+#define V2 1718877900500LL /* 10:05:00.5, 7-Zip fails */
+#define W2 "c0ffee00-0000-4000-8000-000000000002"
+
+static const char v2_failed[] = TEST_DATA_DIR "/v2-workload-failed.reg";
+
+START_TEST(test_chart_v2)
+{
+	loaded l;
+	chart c;
+	load(&l, v2_failed);
+	chart_init(&c);
+	ck_assert_int_eq(chart_from_esp(&c, l.esp), ESPDIAG_OK);
+	ck_assert_int_eq(chart_finish(&c), ESPDIAG_OK);
+	chart_link_findings(&c, l.report);
+
+	/* The page's band: PageStatus 4, from the first workload time to the last. */
+	ck_assert_uint_eq(c.band_count, 1);
+	ck_assert_uint_eq(c.bands[0].phase, CHART_PHASE_DEVPREP_V2);
+	ck_assert_uint_eq(c.bands[0].status, ESPDIAG_ESP_STATUS_FAILED);
+	ck_assert(c.bands[0].has_span);
+	ck_assert_int_eq(c.bands[0].start, V0);
+	ck_assert_int_eq(c.bands[0].end, V2);
+	ck_assert_str_eq(c.bands[0].key, "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Provisioning\\"
+	                                 "AutopilotSettings\\DevicePreparation");
+
+	/* Timed rows by start, the skipped script (DateTime.MinValue: no time) last. */
+	ck_assert_uint_eq(c.row_count, 3);
+	ck_assert_str_eq(c.rows[0]->name, "Company Portal");
+	ck_assert_str_eq(c.rows[1]->name, "7-Zip");
+	ck_assert_str_eq(c.rows[2]->name, "Set time zone");
+	const chart_row *cp = c.rows[0], *zip = c.rows[1], *tz = c.rows[2];
+	ck_assert_str_eq(cp->kind, "workload");
+	ck_assert_uint_eq(cp->phase, CHART_PHASE_DEVPREP_V2);
+	ck_assert_uint_eq(cp->bar_count, 2);
+	ck_assert_int_eq(cp->bars[0].start, V0);
+	ck_assert_int_eq(cp->bars[0].end, V1);
+	ck_assert_int_eq(cp->bars[0].state, CHART_IN_PROGRESS);
+	ck_assert_str_eq(cp->bars[0].state_name, "started");
+	ck_assert_int_eq(cp->bars[1].start, V1);
+	ck_assert_int_eq(cp->bars[1].end, V2);   /* its last state lasts to the band's end */
+	ck_assert_int_eq(cp->bars[1].state, CHART_COMPLETED);
+	ck_assert_uint_eq(cp->marker_count, 0);
+	ck_assert_int_eq(cp->final, CHART_COMPLETED);
+	ck_assert(cp->has_duration && !cp->duration_upper_bound);
+	ck_assert_int_eq(cp->duration, V1 - V0);
+	ck_assert(!cp->has_exit_code && !cp->has_error_code);
+
+	ck_assert_str_eq(zip->id, W2);
+	ck_assert_uint_eq(zip->bar_count, 2);
+	ck_assert_int_eq(zip->bars[0].start, V1);
+	ck_assert_int_eq(zip->bars[0].end, V2);
+	ck_assert_int_eq(zip->bars[1].start, V2);
+	ck_assert_int_eq(zip->bars[1].end, V2);
+	ck_assert_int_eq(zip->bars[1].state, CHART_FAILED);
+	ck_assert_str_eq(zip->bars[1].state_name, "failed");
+	ck_assert_uint_eq(zip->marker_count, 1);
+	ck_assert_int_eq(zip->markers[0].t, V2);
+	ck_assert_int_eq(zip->markers[0].kind, CHART_MARK_FAILURE);
+	ck_assert_str_eq(zip->markers[0].label, "turned failed (ErrorCode 1603)");
+	ck_assert_int_eq(zip->final, CHART_FAILED);
+	ck_assert(zip->has_exit_code && !zip->has_error_code);
+	ck_assert_int_eq(zip->exit_code, 1603);
+	ck_assert_int_eq(zip->duration, V2 - V1);
+	ck_assert(zip->app);
+	/* apv2-workload-failed is the report's first finding. */
+	ck_assert_int_eq(zip->finding, 0);
+
+	ck_assert_uint_eq(tz->bar_count, 0);
+	ck_assert_int_eq(tz->final, CHART_OTHER);
+	ck_assert_str_eq(tz->state, "skipped");
+	ck_assert_str_eq(tz->no_time, "its StartTime and EndTime in ProvisioningProgress are no "
+	                              "times");
+
+	/* PageTimeoutSeconds 3600 from the first workload's start. */
+	ck_assert_uint_eq(c.line_count, 1);
+	ck_assert_int_eq(c.lines[0].t, V0 + 3600 * 1000);
+	ck_assert_str_eq(c.lines[0].label, "timeout: 60 min after the first device preparation "
+	                                   "workload began (PageTimeoutSeconds 3600)");
+	ck_assert_str_eq(c.lines[0].value, "PageSettings");
+	ck_assert(!c.has_utc_offset);
+	chart_free(&c);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(test_document_v2)
+{
+	loaded l;
+	char *buf = NULL;
+	load(&l, v2_failed);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "data-rows=\"3\" data-bars=\"4\" data-markers=\"1\""));
+	ck_assert_uint_eq(count(buf, "<g data-row=\"workload\""), 3);
+	ck_assert_uint_eq(count(buf, "data-bar=\""), 4);
+	ck_assert_uint_eq(count(buf, "data-marker=\"failure\""), 1);
+	ck_assert_uint_eq(count(buf, "data-line=\"timeout\""), 1);
+	ck_assert_ptr_nonnull(strstr(buf, "<g class=\"lane\" data-band=\"device_preparation_v2\" "
+	                                  "data-status=\"failed\"><text class=\"lane-label\" "
+	                                  "x=\"8.0\" y=\"53.0\">Device preparation (v2): failed"));
+	ck_assert_ptr_nonnull(strstr(buf, "<g data-row=\"workload\" data-state=\"failed\" "
+	                                  "data-finding=\"apv2-workload-failed\">"));
+	ck_assert_ptr_nonnull(strstr(buf, "<title>7-Zip\nfailed at 2024-06-20 10:05:00.500 UTC\n"
+	                                  "evidence: HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
+	                                  "IntuneManagementExtension\\Win32Apps\\"
+	                                  "ProvisioningProgress</title>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<title>7-Zip\nstarted 2024-06-20 10:01:00 to "
+	                                  "10:05:00.500 UTC (4 min)\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "id: " W2 "\nDevice preparation (v2), last state: "
+	                                  "failed\nfinding apv2-workload-failed: "));
+	ck_assert_ptr_nonnull(strstr(buf, "no bar: its StartTime and EndTime in "
+	                                  "ProvisioningProgress are no times</text>"));
+	/* The apps table: the workloads, 7-Zip with its time and exit code. */
+	ck_assert_uint_eq(count(buf, "<tr data-app=\"workload\""), 3);
+	ck_assert_ptr_nonnull(strstr(buf, "<tr data-app=\"workload\" class=\"failed\"><td>7-Zip</td>"
+	                                  "<td><code>" W2 "</code></td><td>Device preparation (v2)"
+	                                  "</td><td>failed</td><td>&#8212;</td><td>4 min</td>"
+	                                  "<td></td><td>1603</td></tr>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device preparation timeout</dt><dd>3600 s "
+	                                  "(PageTimeoutSeconds)</dd>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<p class=\"note\">Device preparation (v2): its "
+	                                  "workloads' times are the IME's StartTime and EndTime"));
+	/* No clock in the registry: UTC only, and said so. */
+	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device time</dt><dd>offset from UTC unknown: times "
+	                                  "are UTC only</dd>"));
+	ck_assert_ptr_nonnull(strstr(buf, ">the device&#39;s offset from UTC is unknown</text>"));
+	ck_assert_uint_eq(count(buf, "; local "), 0);
+	free(buf);
+	unload(&l);
+}
+END_TEST
+
+/* --- the bundle's moments and the device's clock --- */
+
+static const char hostile[] = TU_HOSTILE;
+
+/* The sample's model with tests/html_moments.c's moments. */
+static void load_moments(loaded *l, bool clock, int32_t offset)
+{
+	ck_assert_int_eq(tu_html_moments(sample, clock, offset, &l->reg, &l->esp, &l->report),
+	                 ESPDIAG_OK);
+}
+
+START_TEST(test_chart_moments)
+{
+	loaded l;
+	chart c;
+	load_moments(&l, true, 60);
+	chart_init(&c);
+	ck_assert_int_eq(chart_from_esp(&c, l.esp), ESPDIAG_OK);
+	ck_assert_int_eq(chart_finish(&c), ESPDIAG_OK);
+	ck_assert(c.has_utc_offset);
+	ck_assert_int_eq(c.utc_offset_minutes, 60);
+	/* The event and the log record that names no row: on the lane. */
+	ck_assert_uint_eq(c.marker_count, 2);
+	ck_assert_int_eq(c.markers[0].kind, CHART_MARK_EVENT);
+	ck_assert_int_eq(c.markers[0].t, (T2 / 1000 + 60) * 1000 + 250);
+	ck_assert_str_eq(c.markers[0].label, "enrollment event");
+	ck_assert_str_eq(c.markers[0].source, "event log");
+	ck_assert_str_eq(c.markers[0].evidence,
+	                 "Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin "
+	                 "event 72, record 42 in evtx/Admin.evtx");
+	ck_assert_str_eq(c.markers[0].detail, hostile);
+	ck_assert_int_eq(c.markers[1].kind, CHART_MARK_LOG);
+	ck_assert_int_eq(c.markers[1].t, (T3 / 1000 - 7) * 1000);
+	ck_assert_str_eq(c.markers[1].evidence, "Logs/AppWorkload<1>.log line 7");
+	ck_assert_ptr_nonnull(strstr(c.markers[1].label, "(<b>not-a-row</b>)"));
+	/* The record naming the failed app: on its row, at local - 1 h. */
+	const chart_row *failed = row_named(&c, "Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3");
+	ck_assert_uint_eq(failed->marker_count, 2);
+	ck_assert_int_eq(failed->markers[1].kind, CHART_MARK_LOG);
+	ck_assert_int_eq(failed->markers[1].t, (T3 / 1000 - 7) * 1000);
+	ck_assert_str_eq(failed->markers[1].label, "install failed");
+	ck_assert_str_eq(failed->markers[1].source, "IME log");
+	ck_assert_str_eq(failed->markers[1].evidence, "Logs/AppWorkload<1>.log line 1234");
+	ck_assert_str_eq(failed->markers[1].detail, "<![CDATA[ exit code 1603 ]]>");
+	ck_assert_uint_eq(c.note_count, 1);   /* FirstSync's, as without moments */
+	chart_free(&c);
+	unload(&l);
+
+	/* Offset unknown: the log records are left out, a note says why. */
+	load_moments(&l, false, 0);
+	chart_init(&c);
+	ck_assert_int_eq(chart_from_esp(&c, l.esp), ESPDIAG_OK);
+	ck_assert(!c.has_utc_offset);
+	ck_assert_uint_eq(c.marker_count, 1);
+	ck_assert_int_eq(c.markers[0].kind, CHART_MARK_EVENT);
+	ck_assert_uint_eq(row_named(&c, "Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3")
+	                          ->marker_count,
+	                  1);
+	ck_assert_uint_eq(c.note_count, 2);
+	ck_assert_str_eq(c.notes[1], "2 log or event records are not drawn: the device's offset "
+	                             "from UTC is unknown, so their local times have no place on "
+	                             "the UTC axis (espdiag timeline lists them).");
+	chart_free(&c);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(test_document_moments)
+{
+	loaded l;
+	char *buf = NULL;
+	load_moments(&l, true, -90);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "data-rows=\"6\" data-bars=\"8\" data-markers=\"4\""));
+	ck_assert_uint_eq(count(buf, "data-marker=\"event\""), 1);
+	ck_assert_uint_eq(count(buf, "data-marker=\"log\""), 2);
+	ck_assert_ptr_nonnull(strstr(buf, ">Events and log milestones</text>"));
+	/* The marker on the failed app's row: what, time in UTC and local,
+	 * source and evidence, the record; every input string escaped. */
+	ck_assert_ptr_nonnull(strstr(
+		buf, "<title>Win32 app 7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d (revision 3)\ninstall "
+		     "failed at 2026-11-24 09:58:00 UTC; local 2026-11-24 08:28:00\nsource: IME "
+		     "log\nevidence: Logs/AppWorkload&lt;1&gt;.log line 1234\nrecord: &lt;![CDATA[ "
+		     "exit code 1603 ]]&gt;</title></rect>"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "<title>enrollment event at 2026-11-24 09:20:41.250 UTC; local 2026-11-24 "
+		     "07:50:41.250\nsource: event log\nevidence: Microsoft-Windows-DeviceManagement-"
+		     "Enterprise-Diagnostics-Provider/Admin event 72, record 42 in evtx/Admin.evtx\n"
+		     "record: &lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x "
+		     "onerror=alert(2)&gt;]]&gt;</title></circle>"));
+	ck_assert_ptr_nonnull(strstr(buf, "(&lt;b&gt;not-a-row&lt;/b&gt;) at 2026-11-24"));
+	ck_assert_uint_eq(count(buf, "<script"), 0);
+	ck_assert_uint_eq(count(buf, "<img"), 0);
+	ck_assert_uint_eq(count(buf, "<b>"), 0);
+	ck_assert_uint_eq(count(buf, "<![CDATA["), 0);
+	/* Local time beside UTC: the axis, the facts, the bars' titles. */
+	ck_assert_ptr_nonnull(strstr(buf, ">local (UTC-01:30)</text>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device time</dt><dd>UTC-01:30</dd>"));
+	ck_assert_ptr_nonnull(strstr(buf, "error at 2026-11-24 09:58:07.250 UTC; local 2026-11-24 "
+	                                  "08:28:07.250\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "in_progress 2026-11-24 09:19:41.500 to 09:58:07.250 UTC "
+	                                  "(38 min 25 s); local 2026-11-24 07:49:41.500 to "
+	                                  "08:28:07.250\n"));
+	ck_assert_uint_eq(count(buf, "offset from UTC is unknown"), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" "
+	                                  "aria-hidden=\"true\"><rect class=\"mk-log\""));
+	free(buf);
+	unload(&l);
+}
+END_TEST
+
 START_TEST(test_api_errors)
 {
 	espdiag_html *h = (espdiag_html *)1;
@@ -308,6 +560,10 @@ Suite *suite_html(void)
 	tc = tcase_create("chart");
 	tcase_add_test(tc, test_chart_sample);
 	tcase_add_test(tc, test_document);
+	tcase_add_test(tc, test_chart_v2);
+	tcase_add_test(tc, test_document_v2);
+	tcase_add_test(tc, test_chart_moments);
+	tcase_add_test(tc, test_document_moments);
 	tcase_add_test(tc, test_api_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -73,6 +73,60 @@ assert lines[0]["input"]["path"] == sys.argv[2], lines[0]
 PY
 cp "$tmp/out" "$tmp/timeline.jsonl"
 
+# With the IME log (tests/data/apps/AppWorkload.log): the device's clock is
+# found (a log record and a snapshot of the same moment), so the log lines
+# take their UTC place among the registry's and the events' lines.
+apps="$top_srcdir/tests/data/apps"
+mkdir "$tmp/l" && cp "$apps/apps-dump.reg" "$tmp/l/MDMDiagReport_RegistryDump.reg" &&
+	cp "$apps/AppWorkload.log" "$tmp/l/" || exit 99
+"$gen" "$tmp/l/dm.evtx" "$DM|72|4|2024-05-01T08:00:00" "$DM|1920|4|2024-05-01T08:06:00" || exit 99
+expect_exit 0 "$espdiag" timeline "$tmp/l"
+head -n 14 "$tmp/out" > "$tmp/head"
+cat > "$tmp/want" <<'TXT'
+2024-05-01T08:00:00.0000000Z event 72 MDM enrollment succeeded (Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin #1)
+2024-05-01T08:00:30.0000000Z device_setup device Sidecar win32_app in_progress(2) Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1
+2024-05-01T08:00:30.0000000Z device_setup device Sidecar win32_app in_progress(2) Win32App_2b8c4d6e-0f1a-4b2c-8d3e-4f5a6b7c8d9e_1
+2024-05-01T08:00:30.0000000Z device_setup device Sidecar win32_app in_progress(2) Win32App_c3d4e5f6-a7b8-4c9d-8e0f-1a2b3c4d5e6f_1
+2024-05-01T08:06:00.0000000Z event 1920 install started (Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin #2)
+2024-05-01T08:06:01.0000000Z log - download started: 7-Zip (AppWorkload.log:4)
+2024-05-01T08:06:31.0000000Z log - download finished: 7-Zip (AppWorkload.log:6)
+2024-05-01T08:06:40.2500000Z log - install started: 7-Zip (AppWorkload.log:8)
+2024-05-01T08:07:10.7500000Z log - install finished: 7-Zip (AppWorkload.log:9)
+2024-05-01T08:07:11.0000000Z log - exit code 1603: 7-Zip (AppWorkload.log:10)
+2024-05-01T08:07:12.0000000Z log - enforcement: Error: 7-Zip (AppWorkload.log:12)
+2024-05-01T08:07:15.0000000Z device_setup device Sidecar win32_app error(4) Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1
+2024-05-01T08:08:01.0000000Z log - download started: Contoso VPN (AppWorkload.log:14)
+2024-05-01T08:08:20.0000000Z log - download finished: Contoso VPN (AppWorkload.log:15)
+TXT
+cmp -s "$tmp/head" "$tmp/want" && ok || bad "registry, event and log lines in UTC order: $(diff "$tmp/want" "$tmp/head")"
+[ "$(wc -l < "$tmp/out")" -eq 34 ] && ok || bad "$(wc -l < "$tmp/out") timeline lines, not 34"
+expect_exit 0 "$espdiag" timeline --format=json "$tmp/l"
+cat "$tmp/out" >> "$tmp/timeline.jsonl"
+# Without a snapshot of the same moment the clock is unknown: the log lines
+# are labelled local and follow every UTC line, in local time order.
+mkdir "$tmp/k" && cp "$apps/AppWorkload.log" "$tmp/l/dm.evtx" "$tmp/k/" || exit 99
+printf 'Windows Registry Editor Version 5.00\r\n\r\n[%s\\Windows\\Autopilot\\EnrollmentStatusTracking\\ESPTrackingInfo\\Diagnostics\\Sidecar\\2024-05-01T08:00:30Z]\r\n"%s"=dword:00000002\r\n' \
+	"$MS" "./Device/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1" \
+	> "$tmp/k/MDMDiagReport_RegistryDump.reg"
+expect_exit 0 "$espdiag" timeline "$tmp/k"
+head -n 5 "$tmp/out" > "$tmp/head"
+cat > "$tmp/want" <<'TXT'
+2024-05-01T08:00:00.0000000Z event 72 MDM enrollment succeeded (Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin #1)
+2024-05-01T08:00:30.0000000Z device_setup device Sidecar win32_app in_progress(2) Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1
+2024-05-01T08:06:00.0000000Z event 1920 install started (Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin #2)
+2024-05-01T10:06:01.0000000(local) log - download started: 7-Zip (AppWorkload.log:4)
+2024-05-01T10:06:31.0000000(local) log - download finished: 7-Zip (AppWorkload.log:6)
+TXT
+cmp -s "$tmp/head" "$tmp/want" && ok || bad "log lines of unknown UTC: $(diff "$tmp/want" "$tmp/head")"
+expect_exit 0 "$espdiag" timeline --format=json "$tmp/k"
+cat "$tmp/out" >> "$tmp/timeline.jsonl"
+"$py" - "$tmp/out" <<'PY' && ok || bad "local log lines in JSON: $(sed -n 4p "$tmp/out")"
+import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])][3]
+assert (l["source"], l["clock"], l["time"], l["local_time"], l["member"], l["line"]) == \
+    ("log", "local", None, "2024-05-01T10:06:01.0000000", "AppWorkload.log", 4), l
+PY
+
 # The diagnosis: the failed enrollment (a 72 came before it, not after),
 # the timed-out offline domain join and the failed hybrid registration.
 expect_exit 1 "$espdiag" diagnose --format=json "$tmp/t"

@@ -44,6 +44,13 @@ has 'missing.reg</a> &#8212; <span class="error">could not be read</span>'
 expect_exit 1 "$espdiag" report "$data/diag-ok.reg" "$sample"
 count 'data-run="' 2
 
+# Device preparation (v2): a row per workload, its band, 7-Zip failed.
+expect_exit 1 "$espdiag" report "$data/v2-workload-failed.reg"
+count '<g data-row="workload"' 3
+count 'data-bar="' 4
+count 'data-marker="failure"' 1
+has 'data-band="device_preparation_v2" data-status="failed"'
+
 # Names that are markup stay text: no element but ours, each name escaped.
 expect_exit 1 "$espdiag" report "$data/html-escapes.reg"
 cp "$tmp/out" "$tmp/escapes.html"
@@ -57,7 +64,7 @@ n=$(LC_ALL=C tr -d '\n\t\040-\176\200-\377' < "$tmp/escapes.html" | wc -c)
 [ "$n" -eq 0 ] && ok || bad "$n control bytes in the HTML"
 
 if command -v tidy > /dev/null 2>&1; then
-	for f in "$sample" "$data"/diag-*.reg "$data/html-escapes.reg"; do
+	for f in "$sample" "$data"/diag-*.reg "$data"/v2-*.reg "$data/html-escapes.reg"; do
 		"$espdiag" report --output "$tmp/t.html" "$f" 2> /dev/null
 		# tidy exits 0 when clean, 1 on warnings, 2 on errors; we want clean.
 		if out=$(tidy -e -q "$tmp/t.html" 2>&1); then ok; else bad "tidy $(basename "$f"): $out"; fi

@@ -168,7 +168,8 @@ def check_dom(name, dom, report, changes):
     if bars != timed:
         fail("%s: %d bars, the timeline has %d timed changes" % (name, bars, timed))
     failed_changes = sum(1 for c in changes if c["time"] is not None and
-                         c["state"] in ("error",))
+                         (c["state"] == "error" or
+                          (c["kind"] == "workload" and c["state"] == "failed")))
     if count(dom, r'data-marker="failure"') != failed_changes:
         fail("%s: %d failure markers, %d changes to error" %
              (name, count(dom, r'data-marker="failure"'), failed_changes))
@@ -179,7 +180,8 @@ def check_dom(name, dom, report, changes):
     for f in findings:
         if 'data-finding="%s"' % f["id"] not in dom:
             fail("%s: finding %s not shown" % (name, f["id"]))
-    ids = {(c["kind"], c["id"]) for c in changes}
+    ids = {(c["kind"], c["id"] if c["id"] is not None else "Workloads[%d]" % c["index"])
+           for c in changes}
     for item in report["items"]:
         ids.add((item["kind"], item["id"]))
     for _, ident in ids:
@@ -205,6 +207,7 @@ def main():
         print("FAIL: %s is not built" % ESPDIAG)
         return 1
     inputs = [SAMPLE] + sorted(glob.glob(os.path.join(SRC, "tests", "data", "diag-*.reg")))
+    inputs += sorted(glob.glob(os.path.join(SRC, "tests", "data", "v2-*.reg")))
     inputs.append(os.path.join(SRC, "tests", "data", "html-escapes.reg"))
     work = tempfile.mkdtemp(prefix="espdiag-html-")
     try:
@@ -218,14 +221,29 @@ def main():
             changes = [json.loads(line) for line in
                        run_espdiag("timeline", "--format=json", path).decode("utf-8").splitlines()]
             jobs.append((name, page, os.path.join(work, name + ".png"), report, changes))
+        # The sample's model with the bundle's moments and a clock
+        # (tests/html_page.c): markers, local time, hostile texts.
+        page = os.path.join(work, "moments.html")
+        with open(page, "wb") as f:
+            subprocess.run([os.path.join(BUILD, "tests", "html_page"), SAMPLE, "60"],
+                           stdout=f, check=False)
+        jobs.append(("moments", page, os.path.join(work, "moments.png"), None, None))
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             doms = list(pool.map(lambda j: render(chrome, j[1], j[2], work), jobs))
         for (name, _, png, report, changes), dom in zip(jobs, doms):
+            if name == "moments":
+                check_png(name, png)
+                moments_dom(dom)
+                continue
             colours = ()
             if name == os.path.basename(SAMPLE):
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
                 sample_dom(dom)
+            if name == "v2-workload-failed.reg":
+                colours = (("failure", bytes.fromhex("cf222e")),
+                           ("completed", bytes.fromhex("1a7f37")))
+                v2_dom(dom)
             check_png(name, png, colours)
             check_dom(name, dom, report, changes)
         if "keep" in sys.argv[1:]:
@@ -234,7 +252,7 @@ def main():
     finally:
         if "keep" not in sys.argv[1:]:
             shutil.rmtree(work, ignore_errors=True)
-    print("html_browser: %d files, %d failures" % (len(inputs), len(failures)))
+    print("html_browser: %d files, %d failures" % (len(jobs), len(failures)))
     return 1 if failures else 0
 
 
@@ -257,6 +275,70 @@ def sample_dom(dom):
         fail("%s: no failed bar at 09:58:07.250" % name)
     if 'data-finding="app-install-failed" data-severity="error"' not in dom:
         fail("%s: the finding is not beside the chart" % name)
+
+
+def v2_dom(dom):
+    """Device preparation (v2): its band first and failed, a row per
+    workload, 7-Zip's bars (in progress, then failed at 10:05:00.5) with
+    the failure marked and its finding linked, the page's timeout line."""
+    name = "v2-workload-failed.reg"
+    if not re.search(r'<g class="lane" data-band="device_preparation_v2" data-status="failed">'
+                     r'<text class="lane-label"[^>]*>Device preparation \(v2\): failed', dom):
+        fail("%s: no failed device preparation (v2) lane" % name)
+    if count(dom, r'<g class="lane" data-band="') != 1:
+        fail("%s: expected only the v2 lane" % name)
+    if count(dom, r'<g data-row="workload"') != 3:
+        fail("%s: expected 3 workload rows" % name)
+    row = re.search(r'<g data-row="workload" data-state="failed" '
+                    r'data-finding="apv2-workload-failed">(.*?)</g>', dom, re.S)
+    if row is None:
+        fail("%s: 7-Zip's row is not failed and linked" % name)
+        return
+    bars = re.findall(r'<rect data-bar="([a-z_]+)"', row.group(1))
+    if bars != ["in_progress", "failed"]:
+        fail("%s: 7-Zip's bars are %s" % (name, bars))
+    if not re.search(r'<rect data-bar="failed"[^>]*><title>7-Zip\nfailed at '
+                     r'2024-06-20 10:05:00\.500 UTC', row.group(1)):
+        fail("%s: no failed bar at 10:05:00.500" % name)
+    if count(row.group(1), r'data-marker="failure"') != 1:
+        fail("%s: 7-Zip's failure is not marked" % name)
+    if 'data-line="timeout"' not in dom:
+        fail("%s: no timeout line" % name)
+
+
+def moments_dom(dom):
+    """The bundle's moments: an event on the lane, the failed app's IME log
+    record on its row, one naming no row on the lane, each with its title;
+    the device's local time (UTC+01:00) on the axis and in the titles; the
+    hostile texts shown as text."""
+    name = "moments"
+    m = re.search(r'<svg class="gantt"[^>]*data-rows="(\d+)" data-bars="(\d+)" '
+                  r'data-markers="(\d+)"', dom)
+    if m is None or m.groups() != ("6", "8", "4"):
+        fail("%s: the chart's counts are %s" % (name, m and m.groups()))
+    if count(dom, r' data-marker="event"') != 1 or count(dom, r' data-marker="log"') != 2:
+        fail("%s: expected 1 event and 2 log markers" % name)
+    lane = re.search(r'<g class="lane" data-band="events">(.*?)</g>', dom, re.S)
+    if lane is None or count(lane.group(1), r' data-marker="') != 2:
+        fail("%s: expected 2 markers on the events lane" % name)
+    row = re.search(r'<g data-row="win32_app" data-state="failed"[^>]*>(.*?)</g>', dom, re.S)
+    if row is None or not re.search(
+            r'<rect class="mk mk-log" data-marker="log"[^>]*><title>Win32 app '
+            r'7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d \(revision 3\)\ninstall failed at '
+            r'2026-11-24 09:58:00 UTC; local 2026-11-24 10:58:00\nsource: IME log\n'
+            r'evidence: Logs/AppWorkload&lt;1&gt;\.log line 1234\nrecord: '
+            r'&lt;!\[CDATA\[ exit code 1603 \]\]&gt;</title>', row.group(1)):
+        fail("%s: the failed app's row lacks its log marker" % name)
+    if "&lt;script&gt;alert(1)&lt;/script&gt;\"&gt;&lt;img src=x onerror=alert(2)&gt;" \
+            not in dom:
+        fail("%s: the hostile record is not shown as text" % name)
+    if ">local (UTC+01:00)</text>" not in dom:
+        fail("%s: no local time on the axis" % name)
+    for tag in ("script", "img", "b"):
+        if re.search(r"<%s[\s>]" % tag, dom):
+            fail("%s: a <%s> element in the DOM" % (name, tag))
+    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
+        fail("%s: an event-handler attribute in the DOM" % name)
 
 
 if __name__ == "__main__":
