@@ -803,35 +803,33 @@ class Esp:
 
     # --- a bundle's events and Autopilot files (espdiag.events) ---
 
-    @classmethod
-    def load_bundle(cls, bundle: Any) -> "Esp":
-        """The model of a whole bundle (espdiag.Bundle): see espdiag.events."""
-        from .events import load_bundle
-        return load_bundle(bundle)
-
     @property
     def events(self) -> list[Any]:
         """The bundle's event log records (espdiag.events.Event), UTC order."""
         from .events import read_events
-        return read_events(self.handle)
+        with self._lock:
+            return read_events(self.handle)
 
     @property
     def ztd(self) -> Any:
         """AutopilotDDSZTDFile.json (espdiag.events.Ztd), None without one."""
         from .events import read_ztd
-        return read_ztd(self.handle)
+        with self._lock:
+            return read_ztd(self.handle)
 
     @property
     def device_hashes(self) -> list[Any]:
         """The rows of DeviceHash_*.csv (espdiag.events.DeviceHash)."""
         from .events import read_device_hashes
-        return read_device_hashes(self.handle)
+        with self._lock:
+            return read_device_hashes(self.handle)
 
     @property
     def collection(self) -> Any:
         """MdmDiagLogMetadata.json (espdiag.events.Collection), None without one."""
         from .events import read_collection
-        return read_collection(self.handle)
+        with self._lock:
+            return read_collection(self.handle)
 
     # --- derived views ---
 

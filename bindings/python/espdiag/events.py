@@ -11,12 +11,13 @@ dataclasses copied out of the model.
 """
 from __future__ import annotations
 
-from ctypes import byref, c_void_p
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from . import _lib
 from ._lib import lib, text
+from ._util import utc_from_unix
 from .errors import EspdiagError
 
 if TYPE_CHECKING:
@@ -34,11 +35,19 @@ class Event:
     provider: str
     event_id: int
     level: int                      # 1 critical .. 5 verbose; 0 when absent
-    time: Optional[str]             # UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ", None without one
+    time_utc: Optional[str]         # UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ", None without one
     time_unix: Optional[int]
+    time_100ns: Optional[int]
     record_id: int
     recovered: bool                 # found in a chunk's free space
     data: tuple[tuple[str, str], ...]   # (name, value) in document order; "" for no name
+
+    @property
+    def time(self) -> Optional[datetime]:
+        """The event's time as an aware UTC datetime (raw: time_utc, time_unix)."""
+        if self.time_unix is None:
+            return None
+        return utc_from_unix(self.time_unix, self.time_100ns or 0)
 
     @property
     def level_name(self) -> str:
@@ -54,7 +63,8 @@ class Event:
                      for i in range(e.data_count))
         return cls(text(e.member) or "", text(e.channel) or "", text(e.provider) or "",
                    int(e.event_id), int(e.level), text(e.utc_time) if e.has_time else None,
-                   int(e.time_unix) if e.has_time else None, int(e.record_id),
+                   int(e.time_unix) if e.has_time else None,
+                   int(e.time_100ns) if e.has_time else None, int(e.record_id),
                    bool(e.recovered), data)
 
 
@@ -112,15 +122,10 @@ def _need() -> None:
 
 def load_bundle(bundle: "Bundle") -> "Esp":
     """The ESP model of a whole bundle (espdiag_esp_load_bundle): the
-    registry view's model plus the events and Autopilot files. The model
-    copies what it keeps; the bundle may be closed first."""
-    from .esp import Esp
-    _need()
-    out = c_void_p()
-    status = lib.espdiag_esp_load_bundle(byref(out), bundle.handle)
-    if status < 0:
-        raise EspdiagError(status, _lib.strerror(status))
-    return Esp(out.value)
+    registry view's model plus the IME logs, the events and the Autopilot
+    files (espdiag.logs.load_bundle)."""
+    from .logs import load_bundle as load
+    return load(bundle)
 
 
 def read_events(handle: int) -> list[Event]:

@@ -62,9 +62,10 @@ class EventsTest(unittest.TestCase):
             self.assertEqual([e.event_id for e in esp.events], [72, 76])
             e = esp.events[1]
             self.assertIsInstance(e, Event)
-            self.assertEqual((e.member, e.channel, e.level_name, e.time, e.record_id),
+            self.assertEqual((e.member, e.channel, e.level_name, e.time_utc, e.record_id),
                              ("dm.evtx", DM + "/Admin", "error",
                               "2024-05-01T12:01:00.0000000Z", 1))
+            self.assertEqual(e.time.isoformat(), "2024-05-01T12:01:00+00:00")
             self.assertEqual(e.data, (("", "0x8018002b"),))
             self.assertEqual(esp.events[0].get("Name"), "x")
             self.assertIsNone(esp.events[0].get("Other"))
