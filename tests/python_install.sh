@@ -33,8 +33,9 @@ grep -qx "LIBDIR = '$target_libdir'  # written by make install" "$pkg/_config.py
 # Imported from the staging tree by the target interpreter (the library
 # of the build tree: the staged package would look in $target_libdir).
 sample="$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg"
-out=$(cd "$stage" && PYTHONPATH="$stage$target_pythondir" \
-	ESPDIAG_LIBRARY="$top_builddir/lib/.libs/libespdiag.so.0" "$py" -c '
+lib="$top_builddir/lib/.libs/libespdiag.so.0"
+out=$(. "$top_srcdir/tests/asan-preload.sh" && espdiag_preload_asan "$lib" &&
+	cd "$stage" && PYTHONPATH="$stage$target_pythondir" ESPDIAG_LIBRARY="$lib" "$py" -c '
 import sys, espdiag, espdiag._config
 assert espdiag.__file__.startswith(sys.argv[1]), espdiag.__file__
 print(espdiag._config.LIBDIR, espdiag.diagnose(sys.argv[2]).outcome)
