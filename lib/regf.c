@@ -1,7 +1,8 @@
 /*
  * lib/regf.c - the regf hive reader: a Windows NT registry hive (SYSTEM,
  * SOFTWARE, NTUSER.DAT, ...) served through the backend ops table,
- * straight from the input's bytes (a mapped file or the caller's buffer).
+ * straight from the input's bytes (a file read whole or as it is reached,
+ * or the caller's buffer).
  *
  * Layout facts (libregf's format notes, msuhanov/regf, hivex): a 4096-byte
  * base block, then hive bins ("hbin", 4096-byte multiples) holding cells.
@@ -9,10 +10,11 @@
  * included) and its data; every offset in the format is relative to the
  * first bin (file offset 4096) and names the size field of a cell.
  *
- * Trust: nothing read from the file is used before it is checked. At open
- * the bins are walked once and the start of every allocated cell that lies
- * wholly inside its bin is marked in a bitmap; afterwards an offset is only
- * followed when it names such a cell, so every later read is in bounds.
+ * Trust: nothing read from the file is used before it is checked. The bins
+ * are walked once (at open, or each the first time an offset in it is
+ * followed: see "Lazy bins") and the start of every allocated cell that
+ * lies wholly inside its bin is marked in a bitmap; an offset is only
+ * followed when it names such a cell, so every read is in bounds.
  * Counts are capped by the size of the cell that holds the list, each key
  * cell is adopted by one parent only (a list that loops back to an
  * ancestor or shares a key is cut with a warning), depth is capped at 512
