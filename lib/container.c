@@ -869,7 +869,10 @@ int esp_container_open_file(esp_input *in, esp_container *ct, const char *path,
 	struct stat st;
 	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return open_dir(in, ct, path, lim, err);
-	return esp_input_open_file(in, path, lim->max_input_size, err);
+	/* Sparse when it is a big hive: the caller hands a "regf" input to
+	 * the hive reader (no other reader bids on it), which reads only the
+	 * bins it reaches. */
+	return esp_input_open_file_lazy(in, path, lim->max_input_size, err);
 }
 
 /* --- every member, for the bundle (see container.h) --- */

@@ -45,9 +45,10 @@ typedef struct esp_container {
 bool esp_container_is_archive(const unsigned char *data, size_t size);
 
 /*
- * Opens path into *in as esp_input_open_file() does, except that a
- * directory is searched (bounded) for the dump, or else for a cab or zip
- * in it, and that file is opened instead; ct records which. Returns
+ * Opens path into *in as esp_input_open_file_lazy() does (a big hive
+ * sparse: hand it to the hive reader only), except that a directory is
+ * searched (bounded) for the dump, or else for a cab or zip in it, and
+ * that file is opened instead; ct records which. Returns
  * ESPDIAG_OK or an error with err set.
  */
 int esp_container_open_file(esp_input *in, esp_container *ct, const char *path,

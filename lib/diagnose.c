@@ -63,6 +63,11 @@ const espdiag_rule diag_rules[RULE_COUNT] = {
 	  "device preparation ran past its page timeout; names what was still running" },
 	{ "apv2-not-applied", ESPDIAG_SEVERITY_WARNING,
 	  "the device was hinted to device preparation but no page settings arrived" },
+	{ "app-detection-failed", ESPDIAG_SEVERITY_ERROR,
+	  "a Win32 app's installer reported success but detection did not find the app "
+	  "(the IME logs, or 0x87D1041C)" },
+	{ "app-slow", ESPDIAG_SEVERITY_WARNING,
+	  "one app's install took at least half of the ESP's SyncFailureTimeout (the IME logs)" },
 };
 
 size_t espdiag_rule_count(void)
@@ -296,8 +301,8 @@ void diag_subject(diag_run *x, espdiag_finding *f, const char *kind, const char 
 static void app_subject(diag_run *x, espdiag_finding *f, const espdiag_esp_app *a)
 {
 	bool win32 = a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL;
-	diag_subject(x, f, espdiag_esp_item_kind_name(a->kind), win32 ? a->app_guid : a->id, NULL,
-	             a->sid);
+	diag_subject(x, f, espdiag_esp_item_kind_name(a->kind), win32 ? a->app_guid : a->id,
+	             a->name, a->sid);
 }
 
 /* A phase as a whole as a subject. */
@@ -367,6 +372,13 @@ static uint32_t context_status(const espdiag_esp *esp, const char *sid)
 
 static const char *app_name(diag_run *x, const espdiag_esp_app *a)
 {
+	if (a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL && a->name != NULL) {
+		/* Named by the bundle's IME logs. */
+		if (a->version.has)
+			return diag_fmt(x, "Win32 app \"%s\" (%s, version %" PRIu32 ")", a->name,
+			                a->app_guid, a->version.value);
+		return diag_fmt(x, "Win32 app \"%s\" (%s)", a->name, a->app_guid);
+	}
 	if (a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid != NULL) {
 		if (a->version.has)
 			return diag_fmt(x, "Win32 app %s (version %" PRIu32 ")", a->app_guid,
@@ -756,6 +768,9 @@ static void rule_apps(diag_run *x)
 		const espdiag_esp_change *c = hit ? hit->change : NULL;
 		const char *when = "";
 		app_error err = app_error_of(x, a);
+		/* What the bundle's IME logs add: the failed attempt's exit code
+		 * and its records (diagnose_apps.c). */
+		diag_app_log lg = diag_app_log_of(x, a->app_guid);
 		if (c != NULL && !c->snapshot->last_logged_state)
 			when = diag_fmt(x, " The ESP tracking timeline first shows the failure at %s.",
 			                c->snapshot->timestamp);
@@ -764,9 +779,9 @@ static void rule_apps(diag_run *x)
 			diag_fmt(x, "%s failed to install", app_name(x, a)),
 			diag_fmt(x,
 			         "In %s, the tracked app %s (provider %s) is in InstallationState 4 (error): "
-			         "the ESP stops here unless \"Continue anyway\" is allowed.%s%s",
+			         "the ESP stops here unless \"Continue anyway\" is allowed.%s%s%s",
 			         diag_context_text(x, a->sid), a->id, a->provider ? a->provider : "?",
-			         err.text, when),
+			         err.text, lg.text, when),
 			a->kind == ESPDIAG_ESP_KIND_WIN32_APP && a->app_guid
 			    ? diag_fmt(x,
 			               "Open the app %s in Intune (Apps > All apps; the id is in the app's "
@@ -775,7 +790,8 @@ static void rule_apps(diag_run *x)
 			               "AppWorkload.log (or IntuneManagementExtension.log) for its exit code. "
 			               "Fix the install command, detection rule or requirements, or remove "
 			               "the app from the ESP's blocking apps.",
-			               a->app_guid)
+			               a->name ? diag_fmt(x, "\"%s\" (%s)", a->name, a->app_guid)
+			                       : a->app_guid)
 			    : "Check the app's deployment in its provider (for ConfigMgr, the task "
 			      "sequence and smsts.log) and remove it from the ESP's blocking apps if it "
 			      "cannot install during setup.");
@@ -792,10 +808,15 @@ static void rule_apps(diag_run *x)
 			diag_set_code(f, err.code);
 			f->has_exit_code = err.has_exit_code;
 			f->exit_code = err.exit_code;
+		} else if (f != NULL && lg.has_code) {
+			diag_set_code(f, lg.code);
+			f->has_exit_code = lg.has_exit_code;
+			f->exit_code = lg.exit_code;
 		}
 		if (c != NULL)
 			diag_ev(x, f, c->snapshot->key, c->entry->value,
 			        diag_u32_text(x, c->entry->state, espdiag_esp_app_state_name));
+		diag_app_log_evidence(x, f, &lg);
 	}
 	free(sorted);
 	free(v);
@@ -1776,6 +1797,7 @@ static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
 	if (v1)
 		diag_rule_page(&x);
 	diag_rule_v2(&x);
+	diag_rule_apps_logs(&x);
 	/* esp-completed looks at every error, also those of skipped rules:
 	 * leaving a rule out must not turn a failure into a success. */
 	if (v1)

@@ -82,4 +82,23 @@ void diag_rule_v2(diag_run *x);
  * still running); failures come through the findings. */
 void diag_v2_outcome(const espdiag_esp *esp, bool *completed, bool *running);
 
+/* diagnose_apps.c: what the IME logs (a bundle's) say about one app, for
+ * app-install-failed: its name and the attempt that failed, with the
+ * sentence for the detail ("" when the logs say nothing). */
+typedef struct diag_app_log {
+	const espdiag_esp_log_app *app;      /* NULL when the logs do not name the app */
+	const char *name;                    /* its name, NULL when unknown */
+	const espdiag_esp_attempt *attempt;  /* the last attempt, when it failed */
+	bool has_exit_code;
+	uint32_t exit_code;                  /* that attempt's lpExitCode */
+	bool has_code;
+	uint32_t code;                       /* the exit code as an HRESULT */
+	const char *text;
+} diag_app_log;
+diag_app_log diag_app_log_of(diag_run *x, const char *app_guid);
+/* The failed attempt's log records as the finding's evidence (file, line). */
+void diag_app_log_evidence(diag_run *x, espdiag_finding *f, const diag_app_log *l);
+/* app-detection-failed, app-slow. */
+void diag_rule_apps_logs(diag_run *x);
+
 #endif /* ESPDIAG_DIAGNOSE_RUN_H */

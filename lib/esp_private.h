@@ -83,6 +83,9 @@ struct espdiag_esp {
 	 * clock_known (derived from the bundle's evidence; see esp_clock.c). */
 	bool clock_known;
 	int32_t clock_offset_minutes;
+	/* Appended for the IME logs (esp_logs.c, esp_clock.c): the apps, their
+	 * attempts and the clock, all in the arena; NULL without a bundle. */
+	struct esp_logs *logs;
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
@@ -156,6 +159,27 @@ typedef struct esp_moment {
 /* Copies m (and its strings) into the model. ESPDIAG_OK or ESPDIAG_ENOMEM;
  * past ESP_MAX_PARTS the moment is dropped with the model's cap warning. */
 int esp_moment_add(espdiag_esp *esp, const esp_moment *m);
+
+/* --- the bundle's parts (esp_bundle.c names them in bundle_parts[]) --- */
+struct espdiag_bundle;
+/* esp_logs.c: the IME logs' apps and attempts, their names on the
+ * registry's apps, log warnings as model warnings, log records as moments. */
+int esp_logs_part(espdiag_esp *esp, const struct espdiag_bundle *bundle);
+/* esp_clock.c: the device's UTC offset; fills the log moments' and
+ * references' UTC. After esp_logs_part. */
+int esp_clock_part(espdiag_esp *esp, const struct espdiag_bundle *bundle);
+
+/* The JSON parts "apps" (ESPDIAG_ESP_JSON_APPS) and "clock"
+ * (ESPDIAG_ESP_JSON_CLOCK), for espdiag_esp_write_json (esp_write.c). */
+void esp_logs_write_apps(FILE *out, const espdiag_esp *esp, uint32_t parts);
+void esp_logs_write_clock(FILE *out, const espdiag_esp *esp, uint32_t parts);
+
+/* What esp_logs.c keeps (the arena holds it all). */
+typedef struct esp_logs {
+	espdiag_esp_log_app **apps;     /* by id */
+	size_t app_count;
+	espdiag_esp_clock clock;
+} esp_logs;
 
 /* --- the other key families (each file says what it reads) --- */
 int esp_load_ime(espdiag_esp *esp, espdiag_registry *reg);       /* esp_ime.c */

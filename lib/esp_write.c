@@ -196,6 +196,9 @@ static void write_items(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_app *app = ((const esp_item *)it)->app;
 		if (app != NULL && app->error_hresult.has)
 			json_u32(out, "error_hresult", app->error_hresult, &first);
+		/* Added with the bundle: the app's name from the IME logs. */
+		if (it->name != NULL)
+			json_str(out, "name", it->name, &first);
 		if (parts & ESPDIAG_ESP_JSON_SOURCES) {
 			json_key(out, "sources", &first);
 			putc('[', out);
@@ -267,6 +270,9 @@ static void write_ime_apps(FILE *out, const espdiag_esp *esp, uint32_t parts)
 			json_i64(out, "error_code", a->has_compliance_error, a->compliance_error, &f);
 			putc('}', out);
 		}
+		/* Added with the bundle, only where known: the IME logs' name. */
+		if (a->name != NULL)
+			json_str(out, "name", a->name, &first);
 		putc('}', out);
 	}
 	putc(']', out);
@@ -562,7 +568,7 @@ int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 		write_enrollments, write_autopilot, write_phases, write_items,
 		write_ime_apps,    write_office,    write_page,   write_omadm,
 		write_providers,   write_setups,    NULL /* SOURCES: not a part */,
-		write_devprep
+		write_devprep,     esp_logs_write_apps, NULL, NULL, esp_logs_write_clock
 	};
 	for (unsigned i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(parts & (1u << i)) || writers[i] == NULL)

@@ -1,5 +1,7 @@
-/* lib/input.c - getting a source's bytes: a regular file read into memory,
- * standard input read to its end, or the caller's memory.
+/* lib/input.c - getting a source's bytes: a regular file read into memory
+ * (a big hive, for a caller that asks, as its reader reaches it: see
+ * esp_input_open_file_lazy()), standard input read to its end, or the
+ * caller's memory.
  *
  * A file is read, not mapped: when a mapped file shrinks while it is read
  * (a copy still being written, a file replaced in place), the next touch
@@ -190,15 +192,123 @@ static unsigned char *new_buffer(size_t size)
 	return buf;
 }
 
+/* --- sparse inputs: a hive read as its reader reaches it --- */
+
+/* The unit a sparse input is read in (a hive's page). */
+#define SPARSE_BLOCK ((size_t)4096)
+
+typedef struct sparse {
+	unsigned char *map;  /* the anonymous mapping data lies in */
+	size_t map_size;
+	unsigned char *have; /* bit per SPARSE_BLOCK: read */
+} sparse;
+
+static void release_sparse(esp_input *in)
+{
+	sparse *s = in->priv;
+	munmap(s->map, s->map_size);
+	free(s->have);
+	free(s);
+	close(in->fd);
+}
+
+static bool sparse_has(const sparse *s, size_t b)
+{
+	return (s->have[b >> 3] >> (b & 7)) & 1;
+}
+
+/* Reads the blocks of [from, to) not read yet, each run of them in one
+ * call. A block is read once: one that failed or that the file no longer
+ * reaches stays zeros (anonymous memory), and says so. */
+static int fetch_sparse(esp_input *in, size_t from, size_t to)
+{
+	sparse *s = in->priv;
+	if (to > in->size)
+		to = in->size;
+	if (from >= to)
+		return ESPDIAG_OK;
+	unsigned char *data = (unsigned char *)in->data;
+	size_t b = from / SPARSE_BLOCK, end = (to - 1) / SPARSE_BLOCK + 1;
+	int rc = ESPDIAG_OK;
+	if (from == 0 && to == in->size)
+		madvise(s->map, s->map_size, MADV_HUGEPAGE); /* read whole: as read_file does */
+	while (b < end) {
+		if (sparse_has(s, b)) {
+			b++;
+			continue;
+		}
+		size_t r = b;
+		while (r < end && !sparse_has(s, r)) {
+			s->have[r >> 3] |= (unsigned char)(1u << (r & 7));
+			r++;
+		}
+		size_t lo = b * SPARSE_BLOCK, hi = r * SPARSE_BLOCK, got = lo;
+		if (hi > in->size)
+			hi = in->size;
+		if (read_range(in->fd, data, lo, hi, &got) != 0 || got < hi)
+			rc = ESPDIAG_EIO;
+		b = r;
+	}
+	return rc;
+}
+
+/* Opens the regular file fd of size bytes sparse: an anonymous mapping of
+ * size bytes (aligned for huge pages, which it is offered only when read
+ * whole), its first INPUT_HEAD bytes read. false (fd still open) when the
+ * system will not map or the head cannot be read. */
+static bool open_sparse(esp_input *in, int fd, size_t size)
+{
+	size_t map_size;
+	if (esp_add_overflows(size, HUGE_PAGE, &map_size))
+		return false;
+	sparse *s = calloc(1, sizeof *s);
+	size_t blocks = size / SPARSE_BLOCK + 1;
+	unsigned char *have = calloc(blocks / 8 + 1, 1);
+	unsigned char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+	                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s == NULL || have == NULL || map == MAP_FAILED) {
+		free(s);
+		free(have);
+		if (map != MAP_FAILED)
+			munmap(map, map_size);
+		return false;
+	}
+	/* Only pages read count: 4 KiB ones until the whole is read. */
+	unsigned char *data = map + (HUGE_PAGE - (uintptr_t)map % HUGE_PAGE) % HUGE_PAGE;
+	madvise(map, map_size, MADV_NOHUGEPAGE);
+	s->map = map;
+	s->map_size = map_size;
+	s->have = have;
+	esp_input in2;
+	esp_input_wrap(&in2, data, size, in->name);
+	in2.priv = s;
+	in2.fd = fd;
+	in2.fetch = fetch_sparse;
+	if (fetch_sparse(&in2, 0, size < INPUT_HEAD ? size : INPUT_HEAD) != ESPDIAG_OK) {
+		munmap(map, map_size);
+		free(have);
+		free(s);
+		return false;
+	}
+	in2.release = release_sparse;
+	*in = in2;
+	return true;
+}
+
 /* Reads the regular file open as fd, of size bytes (by fstat), into *in;
- * closes fd unless it stays open as in->fd. */
-static int read_file(esp_input *in, int fd, size_t size, const char *path, esp_err *err)
+ * closes fd unless it stays open as in->fd. With lazy, a big hive is
+ * opened sparse. */
+static int read_file(esp_input *in, int fd, size_t size, const char *path, bool lazy,
+                     esp_err *err)
 {
 	unsigned char magic[4];
 	size_t got = 0;
 	int e = read_range(fd, magic, 0, sizeof magic, &got);
 	if (e == 0 && size > INPUT_HEAD && got == sizeof magic && utf16_head(magic, got) &&
 	    map_utf16(in, fd, size))
+		return ESPDIAG_OK;
+	if (e == 0 && lazy && size >= ESP_INPUT_LAZY_MIN && got == sizeof magic &&
+	    memcmp(magic, "regf", 4) == 0 && open_sparse(in, fd, size))
 		return ESPDIAG_OK;
 	unsigned char *buf = e == 0 ? new_buffer(size) : NULL;
 	if (buf != NULL) {
@@ -222,7 +332,8 @@ static int read_file(esp_input *in, int fd, size_t size, const char *path, esp_e
 	return ESPDIAG_OK;
 }
 
-int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err)
+static int open_file(esp_input *in, const char *path, uint64_t max_size, bool lazy,
+                     esp_err *err)
 {
 	if (strcmp(path, "-") == 0)
 		return esp_input_open_stdin(in, max_size, err);
@@ -256,7 +367,17 @@ int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_
 		close(fd);
 		return ESPDIAG_OK;
 	}
-	return read_file(in, fd, (size_t)st.st_size, path, err);
+	return read_file(in, fd, (size_t)st.st_size, path, lazy, err);
+}
+
+int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err)
+{
+	return open_file(in, path, max_size, false, err);
+}
+
+int esp_input_open_file_lazy(esp_input *in, const char *path, uint64_t max_size, esp_err *err)
+{
+	return open_file(in, path, max_size, true, err);
 }
 
 void esp_input_release(esp_input *in)
@@ -267,6 +388,7 @@ void esp_input_release(esp_input *in)
 		in->release(in);
 	in->release = NULL;
 	in->consumed = NULL;
+	in->fetch = NULL;
 	in->fd = -1;
 	in->priv = NULL;
 	in->data = NULL;

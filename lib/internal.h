@@ -114,6 +114,10 @@ struct esp_input {
 	uint64_t shrank_from;
 	void *priv;
 	size_t priv_size;
+	/* A sparse input (esp_input_open_file_lazy()): only the bytes
+	 * esp_input_fetch() brought in hold the file's; the rest of data reads
+	 * as zeros. NULL for a whole input. */
+	int (*fetch)(esp_input *in, size_t from, size_t to);
 };
 
 /* Opens path ("-" = standard input) into *in: a regular file is read into
@@ -121,6 +125,22 @@ struct esp_input {
  * Fails with ESPDIAG_ELIMIT past max_size. */
 int esp_input_open_file(esp_input *in, const char *path, uint64_t max_size, esp_err *err);
 int esp_input_open_stdin(esp_input *in, uint64_t max_size, esp_err *err);
+/* esp_input_open_file, except that a regular file of at least
+ * ESP_INPUT_LAZY_MIN bytes starting with "regf" is opened sparse: its
+ * first bytes are read, the rest when esp_input_fetch() asks (into an
+ * anonymous mapping, so a file that shrinks meanwhile reads as zeros past
+ * its new end, never faults). Only for a caller that hands such an input
+ * to esp_regf_open*() (which fetches what it reads) or fetches it whole;
+ * when the system will not map, the file is read whole. */
+#define ESP_INPUT_LAZY_MIN ((size_t)1 << 20)
+int esp_input_open_file_lazy(esp_input *in, const char *path, uint64_t max_size, esp_err *err);
+/* Makes bytes [from, to) of in hold the file's (a no-op for a whole
+ * input). ESPDIAG_OK, else ESPDIAG_EIO: a read failed or the file ended
+ * early (it shrank), and what was not read reads as zeros, for good. */
+static inline int esp_input_fetch(esp_input *in, size_t from, size_t to)
+{
+	return in->fetch != NULL ? in->fetch(in, from, to) : 0;
+}
 /* Wraps the caller's bytes (not copied, not freed). */
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name);
 /* Adds to w, when in's file shrank while it was read, the warning that

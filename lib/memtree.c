@@ -24,13 +24,7 @@
 #include "memtree.h"
 #include "unicode.h"
 
-typedef struct mvalue {
-	const char *name; /* NUL-terminated; the data follows the NUL */
-	uint32_t name_len;
-	uint32_t hash;
-	uint32_t type;
-	uint32_t size;
-} mvalue;
+typedef esp_mvalue mvalue;
 
 /* An open-addressing table (linear probing) of (name hash << 32 | ref)
  * entries, 0 = empty; ref is the entry's position in its list + 1. The
@@ -95,7 +89,7 @@ static mkey *key_at(const esp_memtree *t, esp_mnode id)
 
 static const unsigned char *value_data(const mvalue *v)
 {
-	return (const unsigned char *)v->name + v->name_len + 1;
+	return esp_mvalue_data(v);
 }
 
 /* Appends a key; NULL when out of memory. */
@@ -767,6 +761,29 @@ static const char *mt_property(espdiag_backend *b, const char *name)
 static void mt_free(espdiag_backend *b)
 {
 	esp_memtree_free(tree_of(b));
+}
+
+esp_memtree *esp_memtree_of(espdiag_backend *b)
+{
+	return b != NULL && b->free == mt_free ? tree_of(b) : NULL;
+}
+
+const esp_mvalue *esp_memtree_values(const esp_memtree *t, esp_mnode key, size_t *n)
+{
+	const mkey *k = key_at(t, key);
+	*n = k->nvalues;
+	return k->values;
+}
+
+int esp_memtree_value_find(const esp_memtree *t, esp_mnode key, const char *name, size_t len,
+                           size_t *pos)
+{
+	int64_t slot;
+	int64_t i = find_pos(t, key_at(t, key), true, name, len, esp_name_hash(name, len), &slot);
+	if (i < 0)
+		return ESPDIAG_NOTFOUND;
+	*pos = (size_t)i;
+	return ESPDIAG_OK;
 }
 
 espdiag_backend *esp_memtree_backend(esp_memtree *t)

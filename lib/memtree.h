@@ -68,4 +68,32 @@ size_t esp_memtree_memory(const esp_memtree *t);
 /* Turns the tree into a backend; the backend owns and frees the tree. */
 espdiag_backend *esp_memtree_backend(esp_memtree *t);
 
+/* --- what the registry view reads from a serving tree without copies --- */
+
+/* A value as the tree stores it: one arena record holding the name, a
+ * NUL, then the data. Once the tree serves as a backend, a key's array
+ * of these neither moves nor changes (nothing edits a served .reg tree),
+ * so the view hands them out as its value objects (lib/registry.c). */
+typedef struct esp_mvalue {
+	const char *name; /* NUL-terminated; the data follows the NUL */
+	uint32_t name_len;
+	uint32_t hash;    /* esp_name_hash() of the name */
+	uint32_t type;
+	uint32_t size;
+} esp_mvalue;
+
+static inline const unsigned char *esp_mvalue_data(const esp_mvalue *v)
+{
+	return (const unsigned char *)v->name + v->name_len + 1;
+}
+
+/* The tree behind b when b is a memtree's backend, else NULL. */
+esp_memtree *esp_memtree_of(espdiag_backend *b);
+/* key's values in order (*n of them), as value_at hands them out. */
+const esp_mvalue *esp_memtree_values(const esp_memtree *t, esp_mnode key, size_t *n);
+/* The position of key's value named name (case-insensitive), as the
+ * backend's value_at counts; ESPDIAG_NOTFOUND when absent. */
+int esp_memtree_value_find(const esp_memtree *t, esp_mnode key, const char *name, size_t len,
+                           size_t *pos);
+
 #endif /* ESPDIAG_MEMTREE_H */

@@ -26,5 +26,14 @@ int esp_regf_open(espdiag_backend **out, esp_input *in,
 int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
                        const esp_input *logs, size_t nlogs,
                        const espdiag_open_options *opts, esp_err *err);
+/* esp_regf_open_logs, choosing how the hive bins are checked: ESP_REGF_AUTO
+ * as the others do (lazily for a sparse input, see esp_input_open_file_lazy,
+ * until a sixteenth of the bins is reached, then all; else all at open),
+ * ESP_REGF_EAGER (all at open), ESP_REGF_LAZY (each the first time it is
+ * reached, even for memory, with no budget: for tests and fuzzing). */
+enum { ESP_REGF_AUTO, ESP_REGF_EAGER, ESP_REGF_LAZY };
+int esp_regf_open_mode(espdiag_backend **out, esp_input *in, const char *file,
+                       const esp_input *logs, size_t nlogs,
+                       const espdiag_open_options *opts, int mode, esp_err *err);
 
 #endif /* ESPDIAG_READERS_H */

@@ -145,6 +145,21 @@ typedef struct regf {
 	uint32_t *key_rank;        /* per word of keys: key cells in the words before */
 	uint32_t *parent;          /* per key cell: rank + 1 of its parent, 0 for none */
 	uint8_t *nflags;           /* per key cell: N_* */
+	/* Lazy checking (see "Lazy bins" below). page_bin: per 4 KiB page of
+	 * the bins, 1 + the page its checked bin starts at, 0 while unchecked;
+	 * NULL once every bin is checked. */
+	uint32_t *page_bin;
+	uint64_t lazy_bytes, lazy_budget; /* bytes of bins checked; past the budget, all are */
+	bool bitmaps_own;          /* cells and keys are calloc'd (lazy), not the arena's */
+	bool fetch_warned;
+	/* While ids_lazy, a key's "rank" is an id given as the key is first met
+	 * (lazy_id: cell -> id + 1; lazy_off: id -> cell), and parent, nflags
+	 * and lazy_off are malloc'd arrays of lazy_cap; ranks_due: every bin is
+	 * checked, the ids become ranks at the next call (to_ranks). */
+	bool ids_lazy, ranks_due;
+	regf_map lazy_id;
+	uint32_t *lazy_off;
+	size_t lazy_n, lazy_cap;
 	/* The nodes node_get resolved last, and their ranks: the view asks
 	 * about a key and its children in turn. */
 	espdiag_node last_id[2];
@@ -276,11 +291,23 @@ static unsigned ones(uint64_t x)
 #endif
 }
 
+static void check_page(regf *h, uint32_t page);
+
+/* Lazy: checks the bin holding rel (< bins_size) if it was not yet. */
+static inline void reach(regf *h, uint32_t rel)
+{
+	if (h->page_bin != NULL && h->page_bin[rel >> 12] == 0)
+		check_page(h, rel >> 12);
+}
+
 /* The data of the allocated cell at rel (after its size field) and its
  * length, or NULL when rel names no allocated cell. */
-static const unsigned char *cell(const regf *h, uint32_t rel, uint32_t *len)
+static const unsigned char *cell(regf *h, uint32_t rel, uint32_t *len)
 {
-	if (rel >= h->bins_size || (rel & 7) != 0 || !bit_test(h->cells, rel))
+	if (rel >= h->bins_size || (rel & 7) != 0)
+		return NULL;
+	reach(h, rel);
+	if (!bit_test(h->cells, rel))
 		return NULL;
 	const unsigned char *p = h->bins + rel;
 	/* The walk at open checked that this cell lies inside its bin. */
@@ -308,7 +335,7 @@ static const char *cell_why(const regf *h, uint32_t rel)
 /* A key cell whose fixed fields lie inside it. Its name may not: a name
  * length that runs past the cell is damage to that one field, and the key
  * and its subtree are still read (see name_len_of). */
-static const unsigned char *nk_cell(const regf *h, uint32_t rel, uint32_t *len)
+static const unsigned char *nk_cell(regf *h, uint32_t rel, uint32_t *len)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
@@ -319,7 +346,7 @@ static const unsigned char *nk_cell(const regf *h, uint32_t rel, uint32_t *len)
 	return p;
 }
 
-static const unsigned char *vk_cell(const regf *h, uint32_t rel)
+static const unsigned char *vk_cell(regf *h, uint32_t rel)
 {
 	uint32_t n;
 	const unsigned char *p = cell(h, rel, &n);
@@ -487,30 +514,79 @@ static int name_get(regf *h, const unsigned char *s, size_t n, bool latin1, bool
 /* ------------------------------------------------------------------ */
 /* keys */
 
-/* The rank of the key cell at rel among all key cells, or -1 when rel
- * names no key cell. */
-static int64_t key_rank(const regf *h, uint32_t rel)
+/* The rank of the key cell at rel among all key cells once every bin is
+ * checked (bit set in h->keys). */
+static uint32_t bit_rank(const regf *h, uint32_t rel)
 {
-	if (rel >= h->bins_size || (rel & 7) != 0 || !bit_test(h->keys, rel))
-		return -1;
 	uint32_t w = rel >> 9;
 	uint64_t below = h->keys[w] & (((uint64_t)1 << ((rel >> 3) & 63)) - 1);
-	return (int64_t)h->key_rank[w] + ones(below);
+	return h->key_rank[w] + ones(below);
 }
 
+/* While ids are lazy: the id of the key cell at rel, given now when add
+ * (-2: out of memory), else -1 when it has none. */
+static int64_t lazy_id_of(regf *h, uint32_t rel, bool add)
+{
+	uintptr_t v = (uintptr_t)map_get(&h->lazy_id, rel);
+	if (v != 0 || !add)
+		return (int64_t)v - 1;
+	if (h->lazy_n == h->lazy_cap) {
+		size_t cap = h->lazy_cap ? h->lazy_cap * 2 : 64;
+		uint32_t *parent = realloc(h->parent, cap * sizeof *parent);
+		if (parent != NULL)
+			h->parent = parent;
+		uint8_t *nflags = realloc(h->nflags, cap);
+		if (nflags != NULL)
+			h->nflags = nflags;
+		uint32_t *off = realloc(h->lazy_off, cap * sizeof *off);
+		if (off != NULL)
+			h->lazy_off = off;
+		if (parent == NULL || nflags == NULL || off == NULL)
+			return -2;
+		h->lazy_cap = cap;
+	}
+	size_t id = h->lazy_n;
+	if (map_put(&h->lazy_id, rel, (void *)(uintptr_t)(id + 1)) != ESPDIAG_OK)
+		return -2;
+	h->lazy_n++;
+	h->parent[id] = 0;
+	h->nflags[id] = 0;
+	h->lazy_off[id] = rel;
+	return (int64_t)id;
+}
+
+/* The rank of the key cell at rel (see ids_lazy: given now when add), or
+ * -1 when rel names no key cell, -2 when out of memory. */
+static int64_t key_rank(regf *h, uint32_t rel, bool add)
+{
+	if (rel >= h->bins_size || (rel & 7) != 0)
+		return -1;
+	reach(h, rel);
+	if (!bit_test(h->keys, rel))
+		return -1;
+	if (h->ids_lazy)
+		return lazy_id_of(h, rel, add);
+	return bit_rank(h, rel);
+}
+
+static int to_ranks(regf *h);
+
 /* The rank of a node id the view passes in (one this backend handed out),
- * or -1. */
+ * or -1; -2 when out of memory. A call about a key starts here, so this
+ * is where lazy ids become ranks (no rank is held across calls). */
 static int64_t node_get(regf *h, espdiag_node id)
 {
+	if (h->ranks_due && to_ranks(h) != ESPDIAG_OK)
+		return -2;
 	if (id == h->last_id[0])
 		return h->last_rank[0];
 	if (id == h->last_id[1])
 		return h->last_rank[1];
 	if (id < REGF_BASE || id - REGF_BASE > UINT32_MAX)
 		return -1;
-	int64_t r = key_rank(h, (uint32_t)(id - REGF_BASE));
+	int64_t r = key_rank(h, (uint32_t)(id - REGF_BASE), false);
 	if (r < 0 || !(h->nflags[r] & N_ADOPTED))
-		return -1;
+		return r == -2 ? -2 : -1;
 	h->last_id[1] = h->last_id[0];
 	h->last_rank[1] = h->last_rank[0];
 	h->last_id[0] = id;
@@ -665,7 +741,9 @@ static int sub_list(regf *h, sub_walk *w, uint32_t rel, bool inside_ri)
 	for (size_t i = 0; i < count; i++) {
 		const unsigned char *e = p + 4 + stride * i;
 		uint32_t child = esp_le32(e);
-		int64_t c = nk_cell(h, child, NULL) ? key_rank(h, child) : -1;
+		int64_t c = nk_cell(h, child, NULL) ? key_rank(h, child, true) : -1;
+		if (c == -2)
+			return ESPDIAG_ENOMEM;
 		if (c < 0) {
 			esp_warn(&h->warnings, 0, 0, FILE_OFF(rel),
 			         "key at 0x%llx: subkey list at 0x%llx entry %zu: 0x%llx %s; skipped",
@@ -1098,7 +1176,7 @@ static int op_root(espdiag_backend *self, espdiag_node *out)
 #define KEY_ARGS(h, key, rank, off)                                  \
 	int64_t rank##_ = node_get(h, key);                          \
 	if (rank##_ < 0)                                             \
-		return ESPDIAG_EINVAL;                               \
+		return rank##_ == -2 ? ESPDIAG_ENOMEM : ESPDIAG_EINVAL; \
 	uint32_t rank = (uint32_t)rank##_, off = (uint32_t)(key - REGF_BASE)
 
 static int op_subkey_count(espdiag_backend *self, espdiag_node key, size_t *out)
@@ -1210,7 +1288,7 @@ static int op_subkey_find(espdiag_backend *self, espdiag_node key, const char *n
 		uint32_t child = esp_le32(e);
 		const char *cn;
 		size_t cl;
-		rc = key_name_of(h, (uint32_t)key_rank(h, child), child, false, &cn, &cl);
+		rc = key_name_of(h, (uint32_t)key_rank(h, child, false), child, false, &cn, &cl);
 		if (rc != ESPDIAG_OK)
 			return rc;
 		if (esp_name_equal(cn, cl, name, name_len)) {
@@ -1445,6 +1523,17 @@ static void op_free(espdiag_backend *self)
 		return;
 	map_free(&h->vcache);
 	map_free(&h->side);
+	map_free(&h->lazy_id);
+	free(h->page_bin);
+	free(h->lazy_off);
+	if (h->ids_lazy) {
+		free(h->parent);
+		free(h->nflags);
+	}
+	if (h->bitmaps_own) {
+		free(h->cells);
+		free(h->keys);
+	}
 	free(h->tmp);
 	free(h->scratch);
 	free(h->file_base);
@@ -1472,14 +1561,16 @@ static uint64_t next_bin(const unsigned char *data, uint64_t from, uint64_t limi
 }
 
 /* Walks the cells of the bin at [bin, end) (file offsets) and marks the
- * allocated ones. */
-static int walk_cells(regf *h, uint64_t bin, uint64_t end, uint32_t *root_guess)
+ * allocated ones; quiet: again (lazily checked before), without warnings. */
+static int walk_cells(regf *h, uint64_t bin, uint64_t end, uint32_t *root_guess, bool quiet)
 {
 	const unsigned char *data = h->in.data;
 	uint64_t c = bin + REGF_BIN_HEADER;
 	while (c + 4 <= end) {
 		int32_t raw = (int32_t)esp_le32(data + c);
 		int64_t len = raw < 0 ? -(int64_t)raw : (int64_t)raw;
+		if (quiet && (len < 8 || (len & 7) != 0 || c + (uint64_t)len > end))
+			return ESPDIAG_OK;
 		if (len < 8 || (len & 7) != 0)
 			return esp_warn(&h->warnings, 0, 0, c,
 			                "cell at 0x%llx: bad size %d; the rest of its hbin at 0x%llx "
@@ -1541,11 +1632,179 @@ static int walk_bins(regf *h, uint64_t limit, uint32_t *root_guess)
 			rc = esp_warn(&h->warnings, 0, 0, off + 4,
 			              "hbin at 0x%llx: its offset field says 0x%x", (unsigned long long)off,
 			              esp_le32(data + off + 4));
+		/* A bin checked lazily (regular, so no warnings above) is walked
+		 * again only for root_guess. */
+		uint32_t page = (uint32_t)((off - REGF_BASE) >> 12);
+		bool quiet = h->page_bin != NULL && h->page_bin[page] == page + 1;
 		if (rc == ESPDIAG_OK)
-			rc = walk_cells(h, off, off + extent, root_guess);
+			rc = walk_cells(h, off, off + extent, root_guess, quiet);
 		off += extent;
 	}
 	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lazy bins
+ *
+ * A big hive read from a file (a sparse input) is not walked at open: a
+ * bin is read and its cells walked (walk_cells, the same checks and
+ * warnings) the first time an offset in it is followed, so only checked
+ * cells are ever followed, as before. The bin holding a page is the
+ * nearest "hbin" at or before it; it is taken as the walk at open would
+ * take it only when regular (a size that is a multiple of 4096 and covers
+ * the page, inside the bins, and an offset field that names its own
+ * place). Anything else the walk at open would warn about at the level of
+ * bins (no hbin where one should be, a bad size or offset field) checks
+ * every bin then, by walk_bins, with its warnings: so a damaged hive's
+ * warnings are the walk's, and only their order differs (they come as the
+ * bins are reached). Past a budget of bytes checked (a walk of a good part
+ * of the hive), the rest is read and checked at once, which costs less
+ * than bin by bin. (Judgment call: a regular-looking "hbin" header at a
+ * 4096 boundary inside the data of a bigger bin would be taken as a bin
+ * of its own here and not by the walk at open; every read still stays
+ * inside checked cells.)
+ *
+ * Keys met before every bin is checked have no rank (ranks count the key
+ * cells of the whole hive): they get ids in the order met, which become
+ * ranks at the start of the first call after every bin is checked. */
+
+/* Lazy: makes bins bytes [from, to) hold the file's; says once when some
+ * could not be read (they read as zeros, and their cells fail the checks). */
+static void lazy_fetch(regf *h, uint32_t from, uint32_t to)
+{
+	if (esp_input_fetch(&h->in, REGF_BASE + (size_t)from, REGF_BASE + (size_t)to) ==
+	            ESPDIAG_OK ||
+	    h->fetch_warned)
+		return;
+	h->fetch_warned = true;
+	esp_warn(&h->warnings, 0, 0, FILE_OFF(from),
+	         "hive: bytes between 0x%llx and 0x%llx could not be read (the file shrank or a "
+	         "read failed); what was not read reads as zeros", FILE_OFF(from), FILE_OFF(to));
+}
+
+/* Checks every bin not checked yet (walk_bins); ids become ranks at the
+ * next call. */
+static void check_all_bins(regf *h, uint32_t *root_guess)
+{
+	if (h->page_bin == NULL)
+		return;
+	lazy_fetch(h, 0, h->bins_size);
+	walk_bins(h, REGF_BASE + (uint64_t)h->bins_size, root_guess);
+	free(h->page_bin);
+	h->page_bin = NULL;
+	h->ranks_due = h->ids_lazy;
+}
+
+/* The pages of the regular bin starting at page q (read by then): an
+ * "hbin" whose offset field names q and whose size is whole pages inside
+ * the bins; else 0. */
+static uint32_t regular_bin(const regf *h, uint32_t q)
+{
+	const unsigned char *hdr = h->bins + ((size_t)q << 12);
+	uint32_t size = esp_le32(hdr + 8);
+	if (memcmp(hdr, "hbin", 4) != 0 || esp_le32(hdr + 4) != q << 12 || size < 4096 ||
+	    size % 4096 != 0 || size > h->bins_size - (q << 12))
+		return 0;
+	return size >> 12;
+}
+
+/* The nearest page at or before p that starts with "hbin" (read through
+ * lazy_fetch), or -1 when none does. */
+static int64_t hbin_before(regf *h, uint32_t p)
+{
+	for (uint32_t q = p;; q--) {
+		if (h->page_bin != NULL && h->page_bin[q] != 0)
+			return (int64_t)h->page_bin[q] - 1; /* inside a checked bin */
+		lazy_fetch(h, q << 12, (q << 12) + REGF_BIN_HEADER);
+		if (memcmp(h->bins + ((size_t)q << 12), "hbin", 4) == 0)
+			return q;
+		if (q == 0)
+			return -1;
+	}
+}
+
+/* Finds the bin holding page p and checks it, when it and its neighbours
+ * are what the walk at open would find: the nearest "hbin" at or before p
+ * is regular and covers p, no page inside it looks like a bin of its own,
+ * the bin before it (if any) is regular and ends where it starts, and the
+ * page after it (if any) starts a regular bin. Anything else checks every
+ * bin. */
+static void check_page(regf *h, uint32_t p)
+{
+	uint32_t guess = REGF_NONE;
+	if (h->lazy_bytes >= h->lazy_budget) {
+		check_all_bins(h, &guess);
+		return;
+	}
+	int64_t found = hbin_before(h, p);
+	uint32_t q = (uint32_t)found, n = found >= 0 ? regular_bin(h, q) : 0;
+	bool ok = n > p - q && h->page_bin[q] == 0;
+	if (ok && q > 0) {
+		int64_t prev = hbin_before(h, q - 1);
+		ok = prev >= 0 && (uint32_t)prev + regular_bin(h, (uint32_t)prev) == q;
+	}
+	uint32_t end = q + n;
+	if (ok && end < h->bins_size >> 12) {
+		lazy_fetch(h, end << 12, (end << 12) + REGF_BIN_HEADER);
+		ok = regular_bin(h, end) > 0;
+	}
+	if (ok)
+		lazy_fetch(h, q << 12, end << 12);
+	for (uint32_t i = q + 1; ok && i < end; i++)
+		ok = regular_bin(h, i) == 0;
+	if (!ok) {
+		check_all_bins(h, &guess);
+		return;
+	}
+	for (uint32_t i = q; i < end; i++)
+		h->page_bin[i] = q + 1;
+	h->lazy_bytes += (uint64_t)n << 12;
+	walk_cells(h, REGF_BASE + ((uint64_t)q << 12), REGF_BASE + ((uint64_t)end << 12), &guess,
+	           false);
+}
+
+/* The prefix counts of key cells by word, once every bin is checked. */
+static int count_keys(regf *h)
+{
+	size_t words = (size_t)h->bins_size / 512 + 1, nkeys = 0;
+	h->key_rank = esp_arena_calloc(&h->arena, words, sizeof *h->key_rank);
+	if (h->key_rank == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < words; i++) {
+		h->key_rank[i] = (uint32_t)nkeys;
+		nkeys += ones(h->keys[i]);
+	}
+	h->nkeys = nkeys;
+	return ESPDIAG_OK;
+}
+
+/* Turns the lazy ids into ranks (every bin is checked). */
+static int to_ranks(regf *h)
+{
+	if (count_keys(h) != ESPDIAG_OK)
+		return ESPDIAG_ENOMEM;
+	uint32_t *parent = esp_arena_calloc(&h->arena, h->nkeys, sizeof *parent);
+	uint8_t *nflags = esp_arena_calloc(&h->arena, h->nkeys, 1);
+	if (parent == NULL || nflags == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < h->lazy_n; i++) {
+		uint32_t r = bit_rank(h, h->lazy_off[i]);
+		nflags[r] = h->nflags[i];
+		if (h->parent[i] != 0)
+			parent[r] = bit_rank(h, h->lazy_off[h->parent[i] - 1]) + 1;
+	}
+	free(h->parent);
+	free(h->nflags);
+	free(h->lazy_off);
+	h->lazy_off = NULL;
+	map_free(&h->lazy_id);
+	h->parent = parent;
+	h->nflags = nflags;
+	h->ids_lazy = h->ranks_due = false;
+	h->last_id[0] = h->last_id[1] = 0;
+	h->last_rank[0] = h->last_rank[1] = -1;
+	h->vals_rank = -1;
+	return ESPDIAG_OK;
 }
 
 static int check_base_block(regf *h, uint64_t *limit, esp_err *err)
@@ -1692,12 +1951,35 @@ static int replay_logs(regf *h, const char *file, const esp_input *given, size_t
 int esp_regf_open(espdiag_backend **out, esp_input *in, const espdiag_open_options *opts,
                   esp_err *err)
 {
-	return esp_regf_open_logs(out, in, NULL, NULL, 0, opts, err);
+	return esp_regf_open_mode(out, in, NULL, NULL, 0, opts, ESP_REGF_AUTO, err);
 }
 
 int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
                        const esp_input *logs, size_t nlogs, const espdiag_open_options *opts,
                        esp_err *err)
+{
+	return esp_regf_open_mode(out, in, file, logs, nlogs, opts, ESP_REGF_AUTO, err);
+}
+
+/* Sets up lazy checking (see "Lazy bins"): the bitmaps untouched until
+ * bins are checked, the root's bin checked. */
+static int lazy_open(regf *h, size_t words, uint64_t budget)
+{
+	size_t pages = h->bins_size >> 12;
+	h->cells = calloc(words, sizeof *h->cells);
+	h->keys = calloc(words, sizeof *h->keys);
+	h->bitmaps_own = true;
+	h->page_bin = calloc(pages ? pages : 1, sizeof *h->page_bin);
+	h->ids_lazy = true;
+	h->lazy_budget = budget;
+	if (h->cells == NULL || h->keys == NULL || h->page_bin == NULL)
+		return ESPDIAG_ENOMEM;
+	return ESPDIAG_OK;
+}
+
+int esp_regf_open_mode(espdiag_backend **out, esp_input *in, const char *file,
+                       const esp_input *logs, size_t nlogs, const espdiag_open_options *opts,
+                       int mode, esp_err *err)
 {
 	*out = NULL;
 	regf *h = calloc(1, sizeof *h);
@@ -1736,38 +2018,49 @@ int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
 	h->bins = h->in.data + REGF_BASE;
 	h->bins_size = (uint32_t)(limit - REGF_BASE);
 	size_t words = (size_t)h->bins_size / 512 + 1;
-	/* A big hive fills the arena (these maps, then lists and big data)
-	 * at once: it starts in huge pages rather than in 4 KiB page faults. */
-	if (h->bins_size >= REGF_BIG_HIVE)
-		esp_arena_reserve(&h->arena, (size_t)2 << 20);
-	h->cells = esp_arena_calloc(&h->arena, words, sizeof *h->cells);
-	h->keys = esp_arena_calloc(&h->arena, words, sizeof *h->keys);
-	h->key_rank = esp_arena_calloc(&h->arena, words, sizeof *h->key_rank);
 	h->file_base = base_name(h->in.name);
-	if (h->cells == NULL || h->keys == NULL || h->key_rank == NULL) {
-		op_free(&h->base);
-		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
-	}
+	/* Lazily: asked for, or a sparse input (a big hive from a file, whose
+	 * bins are then all checked once a sixteenth of them is), when the
+	 * base block's bins size is whole pages that fit the file. */
+	bool lazy = mode == ESP_REGF_LAZY || (mode == ESP_REGF_AUTO && h->in.fetch != NULL);
+	if (esp_le32(h->in.data + 40) != h->bins_size || h->bins_size % 4096 != 0)
+		lazy = false;
 	uint32_t root_guess = REGF_NONE;
-	rc = walk_bins(h, limit, &root_guess);
+	uint32_t root = esp_le32(h->in.data + 36);
+	if (lazy) {
+		rc = lazy_open(h, words, mode == ESP_REGF_LAZY ? UINT64_MAX : h->bins_size / 16);
+		if (rc == ESPDIAG_OK && nk_cell(h, root, NULL) == NULL) {
+			/* No root where the base block says: found as the walk
+			 * finds it. */
+			check_all_bins(h, &root_guess);
+			rc = to_ranks(h);
+		}
+	} else {
+		/* A big hive fills the arena (these maps, then lists and big
+		 * data) at once: it starts in huge pages rather than in 4 KiB
+		 * page faults. */
+		if (h->bins_size >= REGF_BIG_HIVE)
+			esp_arena_reserve(&h->arena, (size_t)2 << 20);
+		lazy_fetch(h, 0, h->bins_size);
+		h->cells = esp_arena_calloc(&h->arena, words, sizeof *h->cells);
+		h->keys = esp_arena_calloc(&h->arena, words, sizeof *h->keys);
+		rc = h->cells == NULL || h->keys == NULL ? ESPDIAG_ENOMEM : ESPDIAG_OK;
+		if (rc == ESPDIAG_OK)
+			rc = walk_bins(h, limit, &root_guess);
+		if (rc == ESPDIAG_OK)
+			rc = count_keys(h);
+		if (rc == ESPDIAG_OK) {
+			h->parent = esp_arena_calloc(&h->arena, h->nkeys, sizeof *h->parent);
+			h->nflags = esp_arena_calloc(&h->arena, h->nkeys, 1);
+			if (h->parent == NULL || h->nflags == NULL)
+				rc = ESPDIAG_ENOMEM;
+		}
+	}
 	if (rc != ESPDIAG_OK) {
 		op_free(&h->base);
 		return esp_err_set(err, rc, "out of memory");
 	}
-	size_t nkeys = 0;
-	for (size_t i = 0; i < words; i++) {
-		h->key_rank[i] = (uint32_t)nkeys;
-		nkeys += ones(h->keys[i]);
-	}
-	h->nkeys = nkeys;
-	h->parent = esp_arena_calloc(&h->arena, nkeys, sizeof *h->parent);
-	h->nflags = esp_arena_calloc(&h->arena, nkeys, 1);
-	if (h->parent == NULL || h->nflags == NULL) {
-		op_free(&h->base);
-		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
-	}
 	const char *name = h->in.name ? h->in.name : "(hive)";
-	uint32_t root = esp_le32(h->in.data + 36);
 	if (nk_cell(h, root, NULL) == NULL) {
 		uint32_t type = esp_le32(h->in.data + 28);
 		if ((root_guess == REGF_NONE || nk_cell(h, root_guess, NULL) == NULL) && type != 0) {
@@ -1792,7 +2085,12 @@ int esp_regf_open_logs(espdiag_backend **out, esp_input *in, const char *file,
 		root = root_guess;
 	}
 	h->root_off = root;
-	h->nflags[key_rank(h, root)] = N_ADOPTED;
+	int64_t root_rank = key_rank(h, root, true);
+	if (root_rank < 0) {
+		op_free(&h->base);
+		return esp_err_set(err, ESPDIAG_ENOMEM, "out of memory");
+	}
+	h->nflags[root_rank] = N_ADOPTED;
 	h->keys_read = 1;
 	const unsigned char *rnk = checked(h, root);
 	rc = warn_name_cut(h, root, rnk, REGF_NK_FIXED, (esp_le16(rnk + 2) & NK_COMP_NAME) != 0);

@@ -86,10 +86,14 @@ struct espdiag_key {
 	uint32_t nlayers;  /* 0: the key left the view (see orphan()) */
 	uint32_t gen;      /* the mount generation the layers belong to */
 	bool children_loaded, values_loaded;
+	/* values is then the source's own array of esp_mvalue records (a
+	 * key one .reg source alone serves): see value_handle(). */
+	bool values_direct;
 };
 
 typedef struct source {
 	espdiag_backend *backend;
+	esp_memtree *tree; /* the backend's tree when it is a memtree (not source 0) */
 	const char *path;
 	const char *prefix;
 	const char *member, *members; /* what was read in an archive or a folder */
@@ -177,6 +181,7 @@ static int add_source(espdiag_registry *r, espdiag_backend *b, const char *path,
 	source *s = &r->sources[r->nsources];
 	memset(s, 0, sizeof *s);
 	s->backend = b;
+	s->tree = r->nsources > 0 ? esp_memtree_of(b) : NULL;
 	s->path = p;
 	s->prefix = x;
 	*out = (uint32_t)r->nsources++;
@@ -318,6 +323,41 @@ static uint32_t value_hash(espdiag_value *v)
 	if (v->hash == 0)
 		v->hash = name_hash(v->name, v->name_len);
 	return v->hash;
+}
+
+/* A value handle is a view object, or, with its low bit set, the source's
+ * own esp_mvalue record (a key that one .reg source alone serves, whose
+ * records neither move nor change while the view lives): such a key's
+ * values cost the view nothing. Records are pointer-aligned, so the bit
+ * is free; a tagged handle is never dereferenced as a view object. */
+static const esp_mvalue *direct_value(const espdiag_value *v)
+{
+	uintptr_t p = (uintptr_t)v;
+	return (p & 1) != 0 ? (const esp_mvalue *)(p - 1) : NULL;
+}
+
+static const espdiag_value *value_handle(const espdiag_key *k, size_t index)
+{
+	if (k->values_direct)
+		return (const espdiag_value *)((uintptr_t)&((const esp_mvalue *)(uintptr_t)k->values)[index] + 1);
+	return &k->values[index];
+}
+
+/* A value's fields, whichever its kind. */
+typedef struct vfields {
+	const char *name;
+	size_t name_len;
+	uint32_t type;
+	const unsigned char *data;
+	size_t size;
+} vfields;
+
+static vfields value_fields(const espdiag_value *value)
+{
+	const esp_mvalue *m = direct_value(value);
+	if (m != NULL)
+		return (vfields){ m->name, m->name_len, m->type, esp_mvalue_data(m), m->size };
+	return (vfields){ value->name, value->name_len, value->type, value->data, value->size };
 }
 
 /* A NUL-terminated copy of name, kept in *slot. */
@@ -482,6 +522,7 @@ static void orphan(espdiag_key *k)
 	k->gen = k->reg->gen;
 	k->children = NULL;
 	k->values = NULL;
+	k->values_direct = false;
 	k->nchildren = k->nvalues = 0;
 	k->child_index = k->value_index = NULL;
 	k->children_loaded = k->values_loaded = true;
@@ -604,6 +645,7 @@ static int commit_children(espdiag_key *k)
 			c->nlayers = p->nlayers;
 			c->values_loaded = false;
 			c->values = NULL;
+			c->values_direct = false;
 			c->value_index = NULL;
 			c->children_loaded = false;
 		} else if (has_skeleton_layer(l, p->nlayers)) {
@@ -709,6 +751,18 @@ static int load_values(espdiag_key *k)
 	espdiag_registry *r = k->reg;
 	scratch *s = &r->s;
 	size_t total = 0;
+	esp_memtree *tree = k->nlayers == 1 ? r->sources[k->layers[0].source].tree : NULL;
+	if (tree != NULL) {
+		/* One .reg source: its records are the value objects. */
+		size_t n;
+		const esp_mvalue *mv = esp_memtree_values(tree, (esp_mnode)k->layers[0].node, &n);
+		k->values = (espdiag_value *)(uintptr_t)mv;
+		k->values_direct = true;
+		k->nvalues = n;
+		k->value_index = NULL;
+		k->values_loaded = true;
+		return ESPDIAG_OK;
+	}
 	if (k->nlayers > s->cap_counts) {
 		size_t *c = realloc(s->counts, k->nlayers * sizeof *c);
 		if (c == NULL)
@@ -726,6 +780,7 @@ static int load_values(espdiag_key *k)
 	}
 	if (total == 0) {
 		k->values = NULL;
+		k->values_direct = false;
 		k->nvalues = 0;
 		k->value_index = NULL;
 		k->values_loaded = true;
@@ -773,6 +828,7 @@ static int load_values(espdiag_key *k)
 	}
 	esp_arena_shrink(&r->arena, v, bytes, n * sizeof *v);
 	k->values = v;
+	k->values_direct = false;
 	k->nvalues = n;
 	k->value_index = NULL;
 	k->values_loaded = true;
@@ -1388,8 +1444,9 @@ const char *esp_key_name_bytes(const espdiag_key *key, size_t *len)
 
 const char *esp_value_name_bytes(const espdiag_value *value, size_t *len)
 {
-	*len = value->name_len;
-	return value->name;
+	vfields f = value_fields(value);
+	*len = f.name_len;
+	return f.name;
 }
 
 ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key)
@@ -1535,7 +1592,7 @@ ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_ke
 		return rc;
 	if (index >= key->nvalues)
 		return ESPDIAG_NOTFOUND;
-	*out = &key->values[index];
+	*out = value_handle(key, index);
 	return ESPDIAG_OK;
 }
 
@@ -1550,6 +1607,14 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 		return rc;
 	if (name == NULL)
 		name = "";
+	if (key->values_direct) {
+		size_t pos;
+		rc = esp_memtree_value_find(key->reg->sources[key->layers[0].source].tree,
+		                            (esp_mnode)key->layers[0].node, name, strlen(name), &pos);
+		if (rc == ESPDIAG_OK)
+			*out = value_handle(key, pos);
+		return rc;
+	}
 	espdiag_value *v = value_named((espdiag_key *)key, name, strlen(name));
 	if (v == NULL)
 		return ESPDIAG_NOTFOUND;
@@ -1563,28 +1628,31 @@ ESPDIAG_API const char *espdiag_value_name(const espdiag_value *value)
 {
 	if (value == NULL)
 		return NULL;
+	const esp_mvalue *m = direct_value(value);
+	if (m != NULL)
+		return m->name; /* NUL-terminated in the record */
 	espdiag_value *v = (espdiag_value *)value;
 	return c_name(v->reg, &v->cname, v->name, v->name_len);
 }
 
 ESPDIAG_API size_t espdiag_value_name_len(const espdiag_value *value)
 {
-	return value != NULL ? value->name_len : 0;
+	return value != NULL ? value_fields(value).name_len : 0;
 }
 
 ESPDIAG_API uint32_t espdiag_value_type(const espdiag_value *value)
 {
-	return value != NULL ? value->type : 0;
+	return value != NULL ? value_fields(value).type : 0;
 }
 
 ESPDIAG_API const unsigned char *espdiag_value_data(const espdiag_value *value)
 {
-	return value != NULL ? value->data : NULL;
+	return value != NULL ? value_fields(value).data : NULL;
 }
 
 ESPDIAG_API size_t espdiag_value_size(const espdiag_value *value)
 {
-	return value != NULL ? value->size : 0;
+	return value != NULL ? value_fields(value).size : 0;
 }
 
 ESPDIAG_API const char *espdiag_reg_type_name(uint32_t type)
@@ -1603,12 +1671,13 @@ ESPDIAG_API int espdiag_value_get_dword(const espdiag_value *value, uint32_t *ou
 {
 	if (value == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
-	if (value->size != 4)
+	vfields f = value_fields(value);
+	if (f.size != 4)
 		return ESPDIAG_ETYPE;
-	const unsigned char *d = value->data;
-	if (value->type == ESPDIAG_REG_DWORD)
+	const unsigned char *d = f.data;
+	if (f.type == ESPDIAG_REG_DWORD)
 		*out = esp_le32(d);
-	else if (value->type == ESPDIAG_REG_DWORD_BIG_ENDIAN)
+	else if (f.type == ESPDIAG_REG_DWORD_BIG_ENDIAN)
 		*out = ((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) | ((uint32_t)d[2] << 8) | d[3];
 	else
 		return ESPDIAG_ETYPE;
@@ -1619,12 +1688,13 @@ ESPDIAG_API int espdiag_value_get_qword(const espdiag_value *value, uint64_t *ou
 {
 	if (value == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
-	if (value->type == ESPDIAG_REG_QWORD && value->size == 8) {
-		*out = esp_le64(value->data);
+	vfields f = value_fields(value);
+	if (f.type == ESPDIAG_REG_QWORD && f.size == 8) {
+		*out = esp_le64(f.data);
 		return ESPDIAG_OK;
 	}
 	uint32_t d;
-	if (value->type == ESPDIAG_REG_DWORD && espdiag_value_get_dword(value, &d) == ESPDIAG_OK) {
+	if (f.type == ESPDIAG_REG_DWORD && espdiag_value_get_dword(value, &d) == ESPDIAG_OK) {
 		*out = d;
 		return ESPDIAG_OK;
 	}
@@ -1641,9 +1711,10 @@ ESPDIAG_API int espdiag_value_get_string(char **out, const espdiag_value *value)
 	if (out == NULL || value == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	if (!is_string_type(value->type))
+	vfields f = value_fields(value);
+	if (!is_string_type(f.type))
 		return ESPDIAG_ETYPE;
-	return esp_utf16le_to_utf8(out, NULL, value->data, value->size, true);
+	return esp_utf16le_to_utf8(out, NULL, f.data, f.size, true);
 }
 
 ESPDIAG_API int espdiag_value_get_multi_string(char ***out, size_t *count,
@@ -1652,12 +1723,13 @@ ESPDIAG_API int espdiag_value_get_multi_string(char ***out, size_t *count,
 	if (out == NULL || value == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	if (value->type != ESPDIAG_REG_MULTI_SZ)
+	vfields f = value_fields(value);
+	if (f.type != ESPDIAG_REG_MULTI_SZ)
 		return ESPDIAG_ETYPE;
 	char *utf8;
 	size_t len;
 	/* Convert the whole block (NULs kept), then cut it at the NULs. */
-	int rc = esp_utf16le_to_utf8(&utf8, &len, value->data, value->size, false);
+	int rc = esp_utf16le_to_utf8(&utf8, &len, f.data, f.size, false);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	size_t n = 0;
@@ -1694,7 +1766,8 @@ ESPDIAG_API int espdiag_value_get_binary(const unsigned char **out, size_t *size
 {
 	if (out == NULL || size == NULL || value == NULL)
 		return ESPDIAG_EINVAL;
-	*out = value->data;
-	*size = value->size;
+	vfields f = value_fields(value);
+	*out = f.data;
+	*size = f.size;
 	return ESPDIAG_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <espdiag/espdiag.h>
@@ -22,7 +23,7 @@ static const char *const catalogue[] = {
 	"mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
 	"network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
 	"input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
-	"apv2-page-failed", "apv2-timeout", "apv2-not-applied",
+	"apv2-page-failed", "apv2-timeout", "apv2-not-applied", "app-detection-failed", "app-slow",
 };
 #define NRULES (sizeof catalogue / sizeof catalogue[0])
 
@@ -31,10 +32,24 @@ typedef struct diag {
 	espdiag_registry *reg;
 	espdiag_esp *esp;
 	espdiag_report *report;
+	espdiag_bundle *bundle;  /* a folder fixture (a dump and IME logs); reg is NULL then */
 } diag;
 
 static void diag_open_path(diag *d, const char *path, const espdiag_diagnose_options *opts)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		ck_assert_int_eq(espdiag_bundle_new(&d->bundle, NULL), ESPDIAG_OK);
+		ck_assert_msg(espdiag_bundle_open_file(d->bundle, path) == ESPDIAG_OK, "%s: %s", path,
+		              espdiag_bundle_errmsg(d->bundle));
+		ck_assert_int_eq(espdiag_esp_load_bundle(&d->esp, d->bundle), ESPDIAG_OK);
+		espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+		if (opts != NULL)
+			o = *opts;
+		o.registry = espdiag_bundle_registry(d->bundle);
+		ck_assert_int_eq(espdiag_diagnose(&d->report, d->esp, &o), ESPDIAG_OK);
+		return;
+	}
 	ck_assert_int_eq(espdiag_registry_new(&d->reg), ESPDIAG_OK);
 	int rc = espdiag_registry_open_file(d->reg, path, NULL, NULL);
 	ck_assert_msg(rc == ESPDIAG_OK, "%s: %s", path, espdiag_registry_errmsg(d->reg));
@@ -56,6 +71,8 @@ static void diag_close(diag *d)
 	espdiag_report_free(d->report);
 	espdiag_esp_free(d->esp);
 	espdiag_registry_free(d->reg);
+	espdiag_bundle_free(d->bundle);
+	d->bundle = NULL;
 }
 
 /* How many findings of the report carry id. */
@@ -277,6 +294,10 @@ static const struct {
 	{ "apv2-page-failed", "v2-workload-failed.reg", 1, "v2-subkeys.reg" },
 	{ "apv2-timeout", "v2-timeout.reg", 1, "v2-workload-failed.reg" },
 	{ "apv2-not-applied", "v2-not-applied.reg", 1, "v2-subkeys.reg" },
+	/* apps: a folder of a dump and an AppWorkload.log (tests/check_logs.c). */
+	{ "app-detection-failed", "apps", 1, "diag-app-failed.reg" },
+	{ "app-detection-failed", "diag-app-exit-code.reg", 1, "diag-ok.reg" },
+	{ "app-slow", "apps", 1, "diag-app-failed.reg" },
 };
 
 START_TEST(test_rule_pair)
@@ -339,7 +360,9 @@ static const struct {
 	  ESPDIAG_OUTCOME_FAILED },
 	/* The page waits for a restart: not completed, whatever the tracking keys say. */
 	{ "diag-page-ok.reg", "phase-skipped", ESPDIAG_OUTCOME_IN_PROGRESS },
-	{ "diag-app-exit-code.reg", "app-install-failed,app-install-failed,phase-skipped",
+	/* Its IME ErrorCode 0x87D1041C: app-detection-failed too. */
+	{ "diag-app-exit-code.reg",
+	  "app-install-failed,app-install-failed,app-detection-failed,phase-skipped",
 	  ESPDIAG_OUTCOME_FAILED },
 	{ "diag-msi-tracking.reg", "msi-install-failed,phase-skipped", ESPDIAG_OUTCOME_FAILED },
 };
@@ -1304,7 +1327,10 @@ static const char render_json[] =
 	"page_status\":null,\"page_status_name\":null,\"page_error_phase\":null,\"page_error_code\":null,"
 	"\"page_error_details\":null,\"mdm_agent_installed\":null,\"mdm_progress\":null,\"bootstrapper_cl"
 	"ass_id\":null,\"bootstrapper_execution_context\":null,\"bootstrapper_installation_status_uri\":n"
-	"ull,\"workloads\":[]},\"findings\":[{\"id\":\"app-install-failed\",\"severity\":\"error\",\"phas"
+	"ull,\"workloads\":[]},\"apps\":[],\"clock\":{\"known\":false,\"utc_offset_minutes\":null,"
+	"\"how\":\"the device's UTC offset is unknown: the bundle has no IME logs\",\"evidence\":null,"
+	"\"key\":null,\"value\":null,\"utc_time\":null,\"pairs\":0},"
+	"\"findings\":[{\"id\":\"app-install-failed\",\"severity\":\"error\",\"phas"
 	"e\":\"device_setup\",\"title\":\"Win32 app aaaaaaaa-0000-4000-8000-000000000001 (version 1) fail"
 	"ed to install\",\"detail\":\"In device setup, the tracked app Win32App_aaaaaaaa-0000-4000-8000-0"
 	"00000000001_1 (provider Sidecar) is in InstallationState 4 (error): the ESP stops here unless "

@@ -555,7 +555,7 @@ START_TEST(test_enrollments)
 	ck_assert_ptr_nonnull(strstr(json, "\"first_sync\":null}]"));
 	ck_assert_int_eq(strncmp(json, "\"enrollments\":[{\"guid\":\"aaaaaaaa-", 33), 0);
 	free(json);
-	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x1000, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x10000, stdout), ESPDIAG_EINVAL);
 	unload(esp);
 }
 END_TEST

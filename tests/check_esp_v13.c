@@ -369,7 +369,7 @@ START_TEST(test_absent)
 	ASSERT_PREFIX(json, "\"enrollments\":[],\"autopilot\":null,\"phases\":[");
 	ck_assert_ptr_null(strstr(json, "ime_apps"));
 	free(json);
-	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x1000, stdout), ESPDIAG_EINVAL);
+	ck_assert_int_eq(espdiag_esp_write_json(esp, 0x10000, stdout), ESPDIAG_EINVAL);
 	ck_assert_ptr_null(espdiag_esp_ime_app_at(NULL, 0));
 	ck_assert_uint_eq(espdiag_esp_page_category_count(NULL), 0);
 	ck_assert_ptr_null(espdiag_esp_odj_applied_key(NULL));

@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, suite_export());
 	srunner_add_suite(sr, suite_wine());
 	srunner_add_suite(sr, suite_regf());
+	srunner_add_suite(sr, suite_regf_lazy());
 	srunner_add_suite(sr, suite_regf_log());
 	srunner_add_suite(sr, suite_esp());
 	srunner_add_suite(sr, suite_esp_v13());
@@ -27,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, suite_damage());
 	srunner_add_suite(sr, suite_evtx());
 	srunner_add_suite(sr, suite_v2());
+	srunner_add_suite(sr, suite_logs());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	int run = srunner_ntests_run(sr);

@@ -25,6 +25,8 @@ if command -v gcab > /dev/null 2>&1; then
 	mkdir "$tmp/cab" && cp "$top_srcdir/examples/data/MDMDiagReport_RegistryDump.reg" "$tmp/cab/"
 	(cd "$tmp/cab" && gcab -c -z ../diag.cab MDMDiagReport_RegistryDump.reg) && set -- "$@" "$tmp/diag.cab"
 fi
+# A folder bundle: a dump and an AppWorkload.log ("apps", "clock", names).
+set -- "$@" "$top_srcdir/tests/data/apps"
 printf 'not a registry file\n' > "$tmp/text.txt"
 set -- "$@" "$tmp/does-not-exist.reg" "$tmp/text.txt"
 

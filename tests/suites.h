@@ -10,6 +10,7 @@ Suite *suite_registry(void); /* check_registry.c: the view, mounts, getters, exp
 Suite *suite_regtext(void);  /* check_regtext.c: the .reg reader */
 Suite *suite_wine(void);     /* check_wine.c: Windows' import behaviour (corpus) */
 Suite *suite_regf(void);     /* check_regf.c: the hive reader, incl. hivex differential */
+Suite *suite_regf_lazy(void); /* check_regf_lazy.c: hive bins checked as they are reached, sparse inputs */
 Suite *suite_regf_log(void); /* check_regf_log.c: transaction log replay, incl. the corpus's dirty hives */
 Suite *suite_esp(void);      /* check_esp.c: the ESP model, its JSON and timeline */
 Suite *suite_esp_v13(void);  /* check_esp_v13.c: the IME, OfficeCSP, page, cache and OMA-DM parts */
@@ -24,6 +25,7 @@ Suite *suite_bundle(void);   /* check_bundle.c: collections, members, their read
 Suite *suite_v2(void);       /* check_v2.c: device preparation (v2) and the scenario */
 Suite *suite_input(void);    /* check_input.c: reading files that shrink */
 Suite *suite_export(void);   /* check_export.c: the regedit 5 writer, byte for byte */
+Suite *suite_logs(void);     /* check_logs.c: the IME logs' apps in the model, the clock, app rules */
 Suite *suite_html(void);     /* check_html.c: the HTML report: escaping, the chart, the document */
 
 #endif

@@ -51,6 +51,22 @@
  *                                            is 0x800705B4; names what still ran
  *   apv2-not-applied                warning  AutopilotDevicePrepHint is set and no
  *                                            PageSettings exist
+ *   app-detection-failed            error    a Win32 app's last attempt in the IME logs
+ *                                            finished with a success exit code and
+ *                                            detection did not find it, or a tracked
+ *                                            app's ErrorHresult (or IME ErrorCode) is
+ *                                            0x87D1041C (one per app; a bundle's logs)
+ *   app-slow                        warning  one app's install (the IME logs' install
+ *                                            start to end) took at least 50% of the
+ *                                            ESP's SyncFailureTimeout (one per app)
+ *
+ * With a bundle's IME logs (espdiag_esp_load_bundle()), findings about an
+ * app name it (subject "name", the title and detail), and
+ * app-install-failed adds the failed attempt's installer exit code with
+ * its meaning ("error" and "error_code"), and the log records as evidence:
+ * "key" the log file, "value" "line N", "data" the record's message, and
+ * "path" and "line" as a reader's warning has them ("column" and
+ * "offset" 0).
  *
  * Device preparation (v2). The ESP rules (all above but
  * office-install-failed, input-damaged and apv2-*) do not run on a device

@@ -372,6 +372,9 @@ typedef struct espdiag_esp_app {
 	espdiag_esp_u32 error_hresult;       /* ErrorHresult (a Sidecar app's failure), an HRESULT */
 	const struct espdiag_esp_ime_app *ime; /* the IME's state of this app (see
 	                                          espdiag_esp_ime_app_at()), NULL when none */
+	/* Appended in 0.2 (the bundle): the app's name from the IME logs'
+	 * catalogue, joined by app_guid (case-insensitive); NULL when unknown. */
+	const char *name;
 } espdiag_esp_app;
 
 /* Device\Setup or <UserSID>\Setup. */
@@ -443,6 +446,9 @@ typedef struct espdiag_esp_item {
 	bool is_ime;                         /* the IME's own MSI */
 	const char *key;                     /* evidence */
 	const char *value;
+	/* Appended in 0.2 (the bundle): a tracked Win32 app's name from the IME
+	 * logs' catalogue (its espdiag_esp_app.name); NULL when unknown. */
+	const char *name;
 } espdiag_esp_item;
 
 /* One line of the timeline: an entry whose state changed. */
@@ -491,6 +497,9 @@ typedef struct espdiag_esp_ime_app {
 	espdiag_esp_u32 target_type;         /* TargetType */
 	bool has_compliance_error;
 	int64_t compliance_error;            /* ErrorCode as written */
+	/* Appended in 0.2 (the bundle): the app's name from the IME logs'
+	 * catalogue, joined by app_id (case-insensitive); NULL when unknown. */
+	const char *name;
 } espdiag_esp_ime_app;
 
 /*
@@ -742,9 +751,11 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  * written as 0.1 wrote them). */
 #define ESPDIAG_ESP_JSON_SOURCES 0x400u
 #define ESPDIAG_ESP_JSON_DEVICE_PREPARATION 0x800u /* "device_preparation" (v2) */
+#define ESPDIAG_ESP_JSON_APPS 0x1000u  /* "apps": the IME logs' apps and attempts */
+#define ESPDIAG_ESP_JSON_CLOCK 0x8000u /* "clock": the device's UTC offset */
 /* Everything the report's JSON (espdiag-report/1) embeds; grows as parts
  * are added. */
-#define ESPDIAG_ESP_JSON_REPORT 0xfffu
+#define ESPDIAG_ESP_JSON_REPORT 0x9fffu
 
 /*
  * espdiag_esp_write_json - writes the chosen parts as JSON object members,
@@ -790,6 +801,23 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  *       "end":...,"end_raw":...,"error_code":-2147024894|null}]}
  *   where each V is {"key":...,"value":...,"number":1|null,"text":...|null}
  *   or null when absent (espdiag_esp_devprep_value)
+ *   "apps":[{"id":"<guid>","name":"7-Zip"|null,"version":1|null,"intent":3|null,
+ *     "install_context":2|null,"policy":R,"attempts":[{"number":1,
+ *       "outcome":"failed","download_start":R,"download_end":R,"download_failed":R,
+ *       "download_bytes":1572864|null,"install_start":R,"install_end":R,
+ *       "install_timeout":R,"install_duration_ms":30500|null,"exit_code":1603|null,
+ *       "hresult":"0x80070643"|null,"exit_code_unmapped":false,
+ *       "exit_code_class":"Failed"|null,"exit_code_line":R,
+ *       "enforcement_state":"Error"|null,"enforcement_line":R,
+ *       "detection_state":"NotDetected"|null,"detection_line":R,
+ *       "error":{...the error object of the hresult...}|null}]}]
+ *   where each R is {"file":...,"line":12,"local_time":"2024-05-01 10:07:12.000",
+ *   "utc_time":"2024-05-01T08:07:12.0000000Z"|null,"message":...} or null
+ *   (espdiag_esp_log_ref)
+ *   "clock":{"known":true,"utc_offset_minutes":120|null,"how":"...",
+ *     "evidence":R,"key":...|null,"value":...|null,"utc_time":...|null,"pairs":2}
+ * Items of tracked apps and "ime_apps" objects end with "name" where a
+ * bundle's IME logs name the app (no such member otherwise).
  *   "providers":[{"key":...,"name":"Sidecar","kind":"sidecar",
  *     "state":"error"|null,"state_raw":4|null,
  *     "last_error":{"hresult":"0x80070643","decimal":-2147023293,"exit_code":null,
@@ -1009,6 +1037,9 @@ typedef struct espdiag_esp_workload {
 	const char *end_utc;
 	bool has_error_code;
 	int64_t error_code;                  /* ErrorCode as written (an HRESULT may be negative) */
+	/* Appended in 0.2 (the bundle, issue 15): the IME logs' app of the same
+	 * app_id with its attempts (espdiag_esp_log_app_find()); NULL when none. */
+	const struct espdiag_esp_log_app *log_app;
 } espdiag_esp_workload;
 
 /* Never NULL; its key is NULL when DevicePreparation is absent. Owned by
@@ -1018,6 +1049,143 @@ ESPDIAG_API const espdiag_esp_devprep *espdiag_esp_devprep_info(const espdiag_es
 ESPDIAG_API size_t espdiag_esp_workload_count(const espdiag_esp *esp);
 ESPDIAG_API const espdiag_esp_workload *espdiag_esp_workload_at(const espdiag_esp *esp,
                                                                 size_t index);
+
+/* --- Appended in 0.2: the bundle's IME logs (apps, attempts) and the clock --- */
+
+/*
+ * One record of an IME log (IntuneManagementExtension.log, AppWorkload.log,
+ * AgentExecutor.log) that is evidence for a part: the file (the bundle
+ * member's name), the 1-based line where the record starts, its time as
+ * logged and its message. Log times are the device's local time with no
+ * offset (EVIDENCE.md section 4); utc_time is set once the device's UTC
+ * offset is known (espdiag_esp_clock_info()). Handed out by const pointer:
+ * fields are only ever appended.
+ */
+typedef struct espdiag_esp_log_ref {
+	const char *file;                    /* the member name, as the bundle lists it */
+	uint64_t line;                       /* 1-based line of the record's start */
+	const char *local_time;              /* "YYYY-MM-DD HH:MM:SS.fff", NULL when unreadable */
+	const char *utc_time;                /* "YYYY-MM-DDTHH:MM:SS.fffffffZ", NULL when the
+	                                        clock is unknown or the time unreadable */
+	const char *message;                 /* the record's message (at most 512 bytes) */
+	bool has_time;                       /* the time was read */
+	int64_t local_secs;                  /* the wall-clock time read as if it were UTC, Unix seconds */
+	uint32_t local_100ns;                /* fraction, 0..9999999 */
+} espdiag_esp_log_ref;
+
+/* What an install attempt came to, as the IME logs show it. */
+typedef enum espdiag_esp_attempt_outcome {
+	ESPDIAG_ESP_ATTEMPT_UNKNOWN = 0,      /* nothing conclusive logged */
+	ESPDIAG_ESP_ATTEMPT_IN_PROGRESS = 1,  /* started, no result logged */
+	ESPDIAG_ESP_ATTEMPT_FAILED = 2,       /* error state, unmapped exit code, timeout,
+	                                         failed start or download */
+	ESPDIAG_ESP_ATTEMPT_NOT_DETECTED = 3, /* the installer reported success but detection
+	                                         did not find the app */
+	ESPDIAG_ESP_ATTEMPT_SUCCEEDED = 4     /* detected, installed or enforced successfully */
+} espdiag_esp_attempt_outcome;
+/* "unknown", "in_progress", "failed", "not_detected", "succeeded"; other
+ * numbers "unknown". Static. */
+ESPDIAG_API const char *espdiag_esp_attempt_outcome_name(uint32_t outcome);
+
+/*
+ * One download-and-install cycle of one app in the IME logs. A log
+ * reference is NULL when the logs do not say. Handed out by const
+ * pointer: fields are only ever appended.
+ */
+typedef struct espdiag_esp_attempt {
+	uint32_t number;                     /* 1-based, per app, in log order */
+	espdiag_esp_attempt_outcome outcome;
+	const espdiag_esp_log_ref *download_start;
+	const espdiag_esp_log_ref *download_end;
+	const espdiag_esp_log_ref *download_failed;  /* Delivery Optimization timed out */
+	const espdiag_esp_log_ref *install_start;    /* "Launch Win32AppInstaller in ..." */
+	const espdiag_esp_log_ref *install_end;      /* "Installation is done, collecting result" */
+	const espdiag_esp_log_ref *install_timeout;  /* "Installation is timeout, ..." */
+	const espdiag_esp_log_ref *exit_code_ref;    /* the line that gives the exit code */
+	const espdiag_esp_log_ref *enforcement_ref;  /* "Setting enforcementState as: ..." */
+	const espdiag_esp_log_ref *detection_ref;    /* the detection after the install */
+	bool has_download_bytes;
+	uint64_t download_bytes;             /* the last progress line's total */
+	bool has_exit_code;
+	uint32_t exit_code;                  /* lpExitCode, unsigned as logged */
+	bool has_hresult;
+	uint32_t hresult;                    /* hResultFromWin32 when logged, else the exit
+	                                        code as an HRESULT (1..65535 through
+	                                        HRESULT_FROM_WIN32; a code of HRESULT shape
+	                                        as is); has_hresult false for 0 and others */
+	bool exit_code_unmapped;             /* "Admin did NOT set mapping for lpExitCode" */
+	const char *exit_code_class;         /* "lpExitCode is defined as <class>", NULL if not logged */
+	const char *enforcement_state;       /* "Error", "Success", ...; NULL when not logged */
+	const char *detection_state;         /* "Detected" or "NotDetected" (also from a rule's
+	                                        applicationDetected: True/False); NULL */
+	bool has_install_duration;           /* install_start and install_end (or timeout) both timed */
+	int64_t install_duration_ms;         /* their difference, milliseconds */
+} espdiag_esp_attempt;
+
+/*
+ * One app of the IME logs' catalogue: every app a "Get policies = [...]"
+ * record lists (Id, Name, Version, Intent, InstallContext) or a record
+ * names, with its attempts in log order. The logs are read together,
+ * rotated copies first in time order, so one app's attempts may span
+ * files. Handed out by const pointer: fields are only ever appended.
+ */
+typedef struct espdiag_esp_log_app {
+	const char *id;                      /* lower-case GUID */
+	const char *name;                    /* the policy's Name; NULL when no policy named it */
+	bool has_version;
+	int64_t version;                     /* Version: the content revision */
+	bool has_intent;
+	int64_t intent;                      /* Intent: 0 not targeted (dependency), 1 available,
+	                                        3 required, 4 uninstall */
+	bool has_install_context;
+	int64_t install_context;             /* InstallContext as the policy gives it */
+	const espdiag_esp_log_ref *policy;   /* the last "Get policies" record listing it, NULL */
+	size_t attempt_count;
+	const espdiag_esp_attempt *const *attempts;
+} espdiag_esp_log_app;
+
+/* The apps of the IME logs, by id. Owned by esp; valid until
+ * espdiag_esp_free(esp); NULL past the end. A model built without a bundle
+ * (espdiag_esp_load()) has none. */
+ESPDIAG_API size_t espdiag_esp_log_app_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_log_app *espdiag_esp_log_app_at(const espdiag_esp *esp,
+                                                              size_t index);
+/* The app with this id (a GUID, with or without braces, any case), NULL
+ * when the logs do not name it. */
+ESPDIAG_API const espdiag_esp_log_app *espdiag_esp_log_app_find(const espdiag_esp *esp,
+                                                                const char *id);
+
+/*
+ * The device's clock. IME log times are local; the offset to UTC is
+ * derived from a log record and a registry time of the same moment
+ * (lib/esp_clock.c):
+ *   - an attempt's last record (its detection, enforcement or exit code)
+ *     against the first ESPTrackingInfo snapshot (UTC key name) that shows
+ *     the app's Sidecar entry in the state that attempt led to (3
+ *     completed after a success, 4 error after a failure);
+ *   - an attempt's last record against the EndTime (UTC) of the device
+ *     preparation workload of the same app.
+ * Each pair's difference is rounded to 15 minutes (every time zone offset
+ * is a multiple of 15 minutes) and must lie within 5 minutes of the
+ * rounded value and between -12 and +14 hours; every pair must agree.
+ * The pair with the smallest residual is the evidence. When no pair
+ * exists or they disagree, known is false and log times stay local.
+ * Handed out by const pointer: fields are only ever appended.
+ */
+typedef struct espdiag_esp_clock {
+	bool known;
+	int32_t utc_offset_minutes;          /* local = UTC + this; 0 when unknown */
+	const char *how;                     /* one sentence: how it was found, or why not */
+	const espdiag_esp_log_ref *evidence; /* the log record of the deciding pair, NULL */
+	const char *key;                     /* the registry key of the other time, NULL */
+	const char *value;                   /* its value name, NULL */
+	const char *utc_time;                /* that time, "YYYY-MM-DDTHH:MM:SS.fffffffZ", NULL */
+	size_t pairs;                        /* the pairs that agreed */
+} espdiag_esp_clock;
+
+/* Never NULL for a model (known false without a bundle's logs); NULL for
+ * NULL. Owned by esp; valid until espdiag_esp_free(esp). */
+ESPDIAG_API const espdiag_esp_clock *espdiag_esp_clock_info(const espdiag_esp *esp);
 
 #ifdef __cplusplus
 }

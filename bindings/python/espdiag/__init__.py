@@ -57,8 +57,13 @@ def __getattr__(name: str) -> object:
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module 'espdiag' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{where}", __name__), name)
+    module = importlib.import_module(f".{where}", __name__)
+    value = getattr(module, name)
     globals()[name] = value  # the next use is a plain lookup
+    # Importing a submodule binds its name here: espdiag.diagnose must stay
+    # the function, not become the module that defines it.
+    if _WHERE.get(where) == where:
+        globals()[where] = getattr(module, where)
     return value
 
 

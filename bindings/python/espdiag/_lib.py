@@ -43,7 +43,7 @@ def _load() -> ctypes.CDLL:
     names = _candidates()
     for name in names:
         try:
-            return ctypes.CDLL(name)
+            return ctypes.CDLL(name, use_errno=True)  # errno: errors.io_error()
         except OSError as exc:
             errors.append(f"{name}: {exc}")
     if not os.environ.get("ESPDIAG_LIBRARY"):
@@ -51,7 +51,7 @@ def _load() -> ctypes.CDLL:
         found = find_library("espdiag")
         if found and found not in names:
             try:
-                return ctypes.CDLL(found)
+                return ctypes.CDLL(found, use_errno=True)
             except OSError as exc:
                 errors.append(f"{found}: {exc}")
     raise ImportError("cannot load libespdiag (set ESPDIAG_LIBRARY to its path): "

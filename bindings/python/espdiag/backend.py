@@ -115,6 +115,12 @@ class TableBackend:
         for name, fn in self._callbacks.items():
             setattr(self.ops, name, fn)
 
+    def __repr__(self) -> str:
+        n = len(self._keys)
+        values = sum(len(k.values) for k in self._keys)
+        return (f"<espdiag.TableBackend {n} key{'s' if n != 1 else ''}, "
+                f"{values} value{'s' if values != 1 else ''}{', freed' if self.freed else ''}>")
+
     def _child(self, node: int, name: str) -> int:
         folded = (node, name.casefold())
         if folded not in self._index:

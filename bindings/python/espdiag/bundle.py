@@ -2,16 +2,21 @@
 one file, its members, and the registry view of its registry members."""
 from __future__ import annotations
 
+import ctypes
 import enum
 import os
 from ctypes import byref, c_char_p, c_void_p, cast
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from . import _lib
 from ._lib import lib, text
-from .errors import EspdiagError
+from ._util import HandleLock, handle_repr
+from .errors import raise_status
 from .registry import InputWarning, Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .esp import Esp
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -48,6 +53,7 @@ class _BorrowedRegistry(Registry):
     """The bundle's view: freed with the bundle, never on its own."""
 
     def __init__(self, handle: int, owner: "Bundle") -> None:  # noqa: D107
+        self._lock = owner._lock  # one handle: the bundle's calls and the view's
         self._handle = handle
         self._buffers = [owner]  # keeps the bundle alive while the view is
 
@@ -73,6 +79,8 @@ class Bundle:
                  max_members: int = 0, max_total: int = 0, max_nesting: int = 0) -> None:
         if not _lib.HAS_BUNDLE:
             raise ImportError("the loaded libespdiag has no bundle support")
+        self._lock = HandleLock()
+        self._handle: Optional[int] = None
         self._codepage = codepage.encode() if codepage is not None else None
         self._mount = mount.encode() if mount is not None else None
         self._open_opts = _lib.OpenOptions(_lib.OPEN_OPTIONS_VERSION, self._codepage)
@@ -81,8 +89,8 @@ class Bundle:
         handle = c_void_p()
         rc = lib.espdiag_bundle_new(byref(handle), byref(opts))
         if rc != 0:
-            raise EspdiagError(rc, _lib.strerror(rc))
-        self._handle: Optional[int] = handle.value
+            raise_status(rc, _lib.strerror(rc))
+        self._handle = handle.value
         self._data: Optional[bytes] = None  # open_memory does not copy
         self._registry: Optional[_BorrowedRegistry] = None
 
@@ -92,16 +100,20 @@ class Bundle:
         """A bundle of a path (a cab, a zip, a folder, any file) or of bytes."""
         bundle = cls(**options)  # type: ignore[arg-type]
         try:
-            if isinstance(source, (bytes, bytearray, memoryview)):
-                bundle._data = bytes(source)
-                rc = lib.espdiag_bundle_open_memory(
-                    bundle.handle, cast(c_char_p(bundle._data), c_void_p), len(bundle._data),
-                    name.encode() if name is not None else None)
-            else:
-                rc = lib.espdiag_bundle_open_file(bundle.handle, os.fsencode(source))
-            if rc != 0:
-                raise EspdiagError(rc, text(lib.espdiag_bundle_errmsg(bundle.handle))
-                                   or _lib.strerror(rc))
+            with bundle._lock:
+                filename: Optional[PathLike] = None
+                if isinstance(source, (bytes, bytearray, memoryview)):
+                    bundle._data = bytes(source)
+                    rc = lib.espdiag_bundle_open_memory(
+                        bundle.handle, cast(c_char_p(bundle._data), c_void_p),
+                        len(bundle._data), name.encode() if name is not None else None)
+                else:
+                    filename = source
+                    ctypes.set_errno(0)
+                    rc = lib.espdiag_bundle_open_file(bundle.handle, os.fsencode(source))
+                if rc != 0:
+                    raise_status(rc, text(lib.espdiag_bundle_errmsg(bundle.handle))
+                                 or _lib.strerror(rc), filename)
         except BaseException:
             bundle.close()
             raise
@@ -115,47 +127,76 @@ class Bundle:
         return self._handle
 
     @property
+    def closed(self) -> bool:
+        return not getattr(self, "_handle", None)
+
+    def __repr__(self) -> str:
+        with self._lock:
+            if self.closed:
+                return handle_repr(self, closed=True)
+            n = int(lib.espdiag_bundle_member_count(self.handle))
+            return handle_repr(self, f"{self.format} of {n} member{'s' if n != 1 else ''}, "
+                                     f"{self.registry_count} registry")
+
+    @property
     def format(self) -> Optional[str]:
         """"cab", "zip", "folder" or "file"."""
-        return text(lib.espdiag_bundle_format(self.handle))
+        with self._lock:
+            return text(lib.espdiag_bundle_format(self.handle))
 
     @property
     def members(self) -> list[Member]:
         out = []
-        for i in range(lib.espdiag_bundle_member_count(self.handle)):
-            m = lib.espdiag_bundle_member_at(self.handle, i).contents
-            out.append(Member(text(m.name) or "", MemberKind(m.kind),
-                              int(m.size) if m.has_size else None, bool(m.read),
-                              text(m.reason), text(m.summary)))
+        with self._lock:
+            for i in range(lib.espdiag_bundle_member_count(self.handle)):
+                m = lib.espdiag_bundle_member_at(self.handle, i).contents
+                out.append(Member(text(m.name) or "", MemberKind(m.kind),
+                                  int(m.size) if m.has_size else None, bool(m.read),
+                                  text(m.reason), text(m.summary)))
         return out
 
     @property
     def registry_count(self) -> int:
         """Registry members mounted into the view."""
-        return int(lib.espdiag_bundle_registry_count(self.handle))
+        with self._lock:
+            return int(lib.espdiag_bundle_registry_count(self.handle))
 
     @property
     def registry(self) -> Registry:
-        """The view of every registry member; valid until the bundle is closed."""
-        if self._registry is None or self._registry.closed:
-            self._registry = _BorrowedRegistry(lib.espdiag_bundle_registry(self.handle), self)
-        return self._registry
+        """The view of every registry member; valid until the bundle is closed.
+        It shares the bundle's lock."""
+        with self._lock:
+            if self._registry is None or self._registry.closed:
+                self._registry = _BorrowedRegistry(lib.espdiag_bundle_registry(self.handle),
+                                                   self)
+            return self._registry
+
+    def esp(self) -> "Esp":
+        """The ESP model of the whole bundle: the registry's, plus the IME
+        logs' apps, attempts and the device's clock (espdiag.logs)."""
+        from .logs import load_bundle
+        return load_bundle(self)
 
     @property
     def warnings(self) -> list[InputWarning]:
         """Damage that stopped an archive early, exports outside their hive."""
-        return [InputWarning._from(lib.espdiag_bundle_warning_at(self.handle, i).contents)
-                for i in range(lib.espdiag_bundle_warning_count(self.handle))]
+        with self._lock:
+            return [InputWarning._from(lib.espdiag_bundle_warning_at(self.handle, i).contents)
+                    for i in range(lib.espdiag_bundle_warning_count(self.handle))]
 
     def close(self) -> None:
         """Frees the bundle, its members and its registry view. Idempotent."""
-        if self._registry is not None:
-            self._registry.close()
-            self._registry = None
-        if getattr(self, "_handle", None):
-            lib.espdiag_bundle_free(self._handle)
-            self._handle = None
-            self._data = None
+        lock = getattr(self, "_lock", None)
+        if lock is None:  # __init__ failed before the lock
+            return
+        with lock:
+            if getattr(self, "_registry", None) is not None:
+                self._registry.close()  # type: ignore[union-attr]
+                self._registry = None
+            if getattr(self, "_handle", None):
+                lib.espdiag_bundle_free(self._handle)
+                self._handle = None
+                self._data = None
 
     def __enter__(self) -> "Bundle":
         return self

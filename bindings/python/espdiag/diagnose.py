@@ -1,8 +1,8 @@
 """espdiag.diagnose - rules over the ESP model: findings as dataclasses."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import enum
 import json
 import os
 from ctypes import POINTER, Structure, byref, c_bool, c_char_p, c_int, c_int64, c_uint32, c_void_p
@@ -11,9 +11,10 @@ from typing import Any, Iterable, Optional, Union
 
 from . import _lib
 from ._lib import check, lib, text
-from .errors import EspdiagError, Status
+from ._util import NamedEnum
+from .errors import EspdiagError, Status, raise_status
 from . import esp as _esp
-from .esp import Esp, phase_name, scenario_name
+from .esp import Esp, Phase, Scenario, _phase, scenario_name
 from .registry import Registry
 
 
@@ -44,17 +45,20 @@ HAS_SCENARIO = _lib.HAS_DIAGNOSE and _esp.HAS_V2 and _lib._declare({
 }, False)
 
 
-class Severity(enum.IntEnum):
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
+class Severity(NamedEnum):
+    """A finding's severity (espdiag_severity): equals "info", "warning",
+    "error"; .number is the C value."""
+    INFO = "info", 1
+    WARNING = "warning", 2
+    ERROR = "error", 3
 
 
-class Outcome(enum.IntEnum):
-    UNKNOWN = 0
-    COMPLETED = 1
-    FAILED = 2
-    IN_PROGRESS = 3
+class Outcome(NamedEnum):
+    """What the evidence says of the ESP as a whole (espdiag_outcome)."""
+    UNKNOWN = "unknown", 0
+    COMPLETED = "completed", 1
+    FAILED = "failed", 2
+    IN_PROGRESS = "in_progress", 3
 
 
 #: The per-app allowance of timeout-too-short when none is given (minutes).
@@ -90,8 +94,8 @@ class ErrorInfo:
 @dataclass(frozen=True)
 class Finding:
     id: str                     # the rule id: "app-install-failed", ...
-    severity: str               # "error", "warning", "info"
-    phase: Optional[str]        # "device_setup", ... or None
+    severity: Severity          # == "error", "warning", "info"
+    phase: Optional[Phase]      # == "device_setup", ... or None
     title: str
     detail: str
     remediation: str
@@ -110,14 +114,14 @@ class Finding:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str
+    severity: Severity
     summary: str
 
 
 @dataclass(frozen=True)
 class Report:
     """The result of diagnose(): self-contained, no handle to close."""
-    outcome: str                # "completed", "failed", "in_progress", "unknown"
+    outcome: Outcome            # == "completed", "failed", "in_progress", "unknown"
     errors: int
     warnings: int
     infos: int
@@ -127,8 +131,14 @@ class Report:
     incomplete: bool = False    # damaged input: conclusions withheld (exit status 4)
     #: The flow the device went through (espdiag_report_scenario): "autopilot_v1",
     #: "autopilot_v2", "autopilot_existing_device", "esp_only" or "none".
-    scenario: str = "none"
+    scenario: Scenario = Scenario.NONE
     _html: Optional[str] = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        ids = ", ".join(self.rule_ids[:6]) + (", ..." if len(self.findings) > 6 else "")
+        return (f"<espdiag.Report {self.outcome} scenario={self.scenario} errors={self.errors}"
+                f" warnings={self.warnings} infos={self.infos}"
+                f"{' incomplete' if self.incomplete else ''} findings=[{ids}]>")
 
     @property
     def has_errors(self) -> bool:
@@ -147,7 +157,38 @@ class Report:
         return self._json
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(self._json)
+        """The espdiag-report/1 object as Python data (json.loads of to_json())."""
+        return dict(json.loads(self._json))
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per finding, ready for pandas.DataFrame(report.records())
+        or csv.DictWriter: the report's outcome and scenario, then the
+        finding's id, severity, phase, sid, title, detail, remediation,
+        error_code (int or None), error_symbol, exit_code, the subject's kind,
+        id, name and context, and the first evidence's key, value and data
+        with the evidence count. Enum members are plain str here, every
+        record has the same keys, and missing things are None."""
+        out = []
+        for f in self.findings:
+            first = f.evidence[0] if f.evidence else None
+            s = f.subject
+            out.append({
+                "outcome": str(self.outcome), "scenario": str(self.scenario),
+                "id": f.id, "severity": str(f.severity),
+                "phase": None if f.phase is None else str(f.phase), "sid": f.sid,
+                "title": f.title, "detail": f.detail, "remediation": f.remediation,
+                "error_code": f.error_code,
+                "error_symbol": f.error.symbol if f.error is not None else None,
+                "exit_code": f.exit_code,
+                "subject_kind": s.kind if s else None, "subject_id": s.id if s else None,
+                "subject_name": s.name if s else None,
+                "subject_context": s.context if s else None,
+                "evidence_key": first.key if first else None,
+                "evidence_value": first.value if first else None,
+                "evidence_data": first.data if first else None,
+                "evidence_count": len(f.evidence),
+            })
+        return out
 
     def to_html(self) -> str:
         """The report as one self-contained HTML document, its ESP timeline
@@ -179,8 +220,8 @@ def _finding(f: int) -> Finding:
             exit_code = int(ec.value)
     return Finding(
         id=text(lib.espdiag_finding_id(f)) or "",
-        severity=text(lib.espdiag_severity_name(lib.espdiag_finding_severity(f))) or "unknown",
-        phase=phase_name(phase) if phase else None,
+        severity=_severity(int(lib.espdiag_finding_severity(f))),
+        phase=_phase(phase) if phase else None,
         title=text(lib.espdiag_finding_title(f)) or "",
         detail=text(lib.espdiag_finding_detail(f)) or "",
         remediation=text(lib.espdiag_finding_remediation(f)) or "",
@@ -189,6 +230,10 @@ def _finding(f: int) -> Finding:
         error_code=int(code.value) if has_code else None,
         subject=subject, exit_code=exit_code,
         error=describe_error(code.value) if has_code else None)
+
+
+def _severity(number: int) -> Severity:
+    return Severity.of_number(number, text(lib.espdiag_severity_name(number)))
 
 
 def _report(handle: int, esp: int) -> Report:
@@ -202,37 +247,58 @@ def _report(handle: int, esp: int) -> Report:
                             ).decode("utf-8", "replace")
     findings = tuple(_finding(lib.espdiag_report_finding_at(handle, i))
                      for i in range(lib.espdiag_report_finding_count(handle)))
+    outcome = int(lib.espdiag_report_outcome(handle))
+    scenario = int(lib.espdiag_report_scenario(handle)) if HAS_SCENARIO else 0
     return Report(
-        outcome=text(lib.espdiag_outcome_name(lib.espdiag_report_outcome(handle))) or "unknown",
-        errors=int(lib.espdiag_report_severity_count(handle, Severity.ERROR)),
-        warnings=int(lib.espdiag_report_severity_count(handle, Severity.WARNING)),
-        infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO)),
+        outcome=Outcome.of_number(outcome, text(lib.espdiag_outcome_name(outcome))),
+        errors=int(lib.espdiag_report_severity_count(handle, Severity.ERROR.number)),
+        warnings=int(lib.espdiag_report_severity_count(handle, Severity.WARNING.number)),
+        infos=int(lib.espdiag_report_severity_count(handle, Severity.INFO.number)),
         findings=findings, text=txt.decode("utf-8", "replace"), _json=js,
         incomplete=bool(HAS_V02 and lib.espdiag_report_incomplete(handle)),
-        scenario=scenario_name(lib.espdiag_report_scenario(handle)) if HAS_SCENARIO else "none",
+        scenario=Scenario.of_number(scenario, scenario_name(scenario)),
         _html=html)
 
 
-Source = Union[Esp, Registry, str, "os.PathLike[str]", bytes]
+Source = Union[Esp, Registry, str, "os.PathLike[str]"]
 
 
-def diagnose(source: Source, *, app_minutes: Optional[int] = None,
+def diagnose(source: Optional[Source] = None, *,
+             data: Union[bytes, bytearray, memoryview, None] = None,
+             app_minutes: Optional[int] = None,
              skip_rules: Optional[Iterable[str]] = None,
              prefix: Optional[str] = None) -> Report:
     """Runs the rules over an ESP model and returns the report.
 
-    source is an Esp, a Registry (the model is loaded from it), or a file
-    path or the bytes of a file (opened, read and closed here). app_minutes
+    source is an Esp, a Registry (the model is loaded from it) or a file's
+    path (opened, read and closed here); the bytes of a file are passed as
+    data= instead (bytes given as source raise TypeError: they could be a
+    path or a file's content, and the binding does not guess). app_minutes
     is the per-app allowance of timeout-too-short; skip_rules leaves rules
     out (an unknown id raises EspdiagError with ESPDIAG_EINVAL); prefix
-    mounts a hive there.
+    mounts a hive there. A file that cannot be read raises OSError
+    (FileNotFoundError when missing), bad input EspdiagError.
     """
     _need()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raise TypeError("diagnose() takes a path, an Esp or a Registry; pass the bytes of "
+                        "a file as diagnose(data=...) (a path as bytes: os.fsdecode(path))")
+    if (source is None) == (data is None):
+        raise TypeError("diagnose() takes one of source (a path, an Esp, a Registry) "
+                        "or data= (the bytes of a file)")
+    if data is not None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data= takes bytes, not {type(data).__name__}")
+        with Esp.open(bytes(data), prefix) as esp:
+            return _diagnose_esp(esp, esp.registry, app_minutes, skip_rules)
     if isinstance(source, Esp):
         return _diagnose_esp(source, source.registry, app_minutes, skip_rules)
     if isinstance(source, Registry):
         with Esp.load(source) as esp:
             return _diagnose_esp(esp, source, app_minutes, skip_rules)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"diagnose() takes a path, an Esp or a Registry, "
+                        f"not {type(source).__name__}")
     with Esp.open(source, prefix) as esp:
         return _diagnose_esp(esp, esp.registry, app_minutes, skip_rules)
 
@@ -248,17 +314,21 @@ def _diagnose_esp(esp: Esp, registry: Optional[Registry], app_minutes: Optional[
         arr = (c_char_p * (len(ids) + 1))(*ids, None)
         keep.append(arr)
         opts.skip_rules = ctypes.cast(arr, ctypes.POINTER(c_char_p))
-    if registry is not None and not registry.closed:
-        opts.registry = registry.handle
-    out = c_void_p()
-    status = lib.espdiag_diagnose(byref(out), esp.handle, byref(opts))
-    if status < 0:
-        msg = text(lib.espdiag_esp_errmsg(esp.handle)) or _lib.strerror(status)
-        raise EspdiagError(status, msg)
-    try:
-        return _report(out.value, esp.handle)
-    finally:
-        lib.espdiag_report_free(out.value)
+    # The rules read the model and, for the input part, the view: both
+    # handles' locks are held, always the model's first.
+    reg_lock = registry._lock if registry is not None else contextlib.nullcontext()
+    with esp._lock, reg_lock:
+        if registry is not None and not registry.closed:
+            opts.registry = registry.handle
+        out = c_void_p()
+        status = lib.espdiag_diagnose(byref(out), esp.handle, byref(opts))
+        if status < 0:
+            msg = text(lib.espdiag_esp_errmsg(esp.handle)) or _lib.strerror(status)
+            raise_status(status, msg)
+        try:
+            return _report(out.value, esp.handle)
+        finally:
+            lib.espdiag_report_free(out.value)
 
 
 def rules() -> list[Rule]:
@@ -267,8 +337,7 @@ def rules() -> list[Rule]:
     out = []
     for i in range(lib.espdiag_rule_count()):
         r = lib.espdiag_rule_at(i).contents
-        out.append(Rule(text(r.id) or "", text(lib.espdiag_severity_name(r.severity)) or "",
-                        text(r.summary) or ""))
+        out.append(Rule(text(r.id) or "", _severity(int(r.severity)), text(r.summary) or ""))
     return out
 
 

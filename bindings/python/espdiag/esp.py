@@ -4,7 +4,11 @@ Esp.load() builds the model in the library and copies it into frozen
 dataclasses at once, so the objects outlive the handle; the handle itself is
 kept (until close()) for diagnose() and the JSON and timeline renderings.
 Optional DWORDs are int or None (None: the value was absent or no DWORD);
-every number is kept raw and named by the *_name properties.
+every number Windows wrote is kept raw (an int: Windows may write one no
+enum knows) and named by the *_name properties. What the library decides
+(a phase, its status, an item's kind, a category, the page's state, the
+scenario) is a NamedEnum member that equals its name ("device_setup").
+Times are aware UTC datetimes with the raw value beside (espdiag._util).
 """
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ import json
 from ctypes import (POINTER, Structure, addressof, byref, c_bool, c_char_p, c_int,
                     c_int64, c_size_t, c_uint32, c_void_p)
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional, Union
 
 from . import _lib
 from ._lib import lib, text, u32
+from ._util import HandleLock, NamedEnum, handle_repr, utc_from_text, utc_from_unix
 from .errors import EspdiagError
 from .registry import InputWarning, PathLike, Registry
 
@@ -55,61 +61,63 @@ class MsiStatus(enum.IntEnum):
     SUCCESS = 70
 
 
-class Phase(enum.IntEnum):
-    DEVICE_PREPARATION = 1
-    DEVICE_SETUP = 2
-    ACCOUNT_SETUP = 3
+class Phase(NamedEnum):
+    """An ESP phase (espdiag_esp_phase)."""
+    UNKNOWN = "unknown", 0
+    DEVICE_PREPARATION = "device_preparation", 1
+    DEVICE_SETUP = "device_setup", 2
+    ACCOUNT_SETUP = "account_setup", 3
 
 
-class PhaseStatus(enum.IntEnum):
-    UNKNOWN = 0
-    NOT_STARTED = 1
-    IDENTIFYING = 2
-    IN_PROGRESS = 3
-    COMPLETED = 4
-    FAILED = 5
-    SKIPPED = 6
+class PhaseStatus(NamedEnum):
+    UNKNOWN = "unknown", 0
+    NOT_STARTED = "not_started", 1
+    IDENTIFYING = "identifying", 2
+    IN_PROGRESS = "in_progress", 3
+    COMPLETED = "completed", 4
+    FAILED = "failed", 5
+    SKIPPED = "skipped", 6
 
 
-class ItemKind(enum.IntEnum):
-    OTHER = 0
-    WIN32_APP = 1
-    MSI_APP = 2
-    MODERN_APP = 3
-    NETWORK_PROFILE = 4
-    CERTIFICATE = 5
-    POLICY = 6
-    CONFIGMGR = 7
+class ItemKind(NamedEnum):
+    OTHER = "other", 0
+    WIN32_APP = "win32_app", 1
+    MSI_APP = "msi_app", 2
+    MODERN_APP = "modern_app", 3
+    NETWORK_PROFILE = "network_profile", 4
+    CERTIFICATE = "certificate", 5
+    POLICY = "policy", 6
+    CONFIGMGR = "configmgr", 7
 
 
-class Category(enum.IntEnum):
-    OTHER = 0
-    POLICIES = 1
-    MSI = 2
-    MODERN_APPS = 3
-    NETWORK_PROFILES = 4
-    CERTIFICATES = 5
-    SIDECAR = 6
-    LAST_LOGGED_STATE = 7
+class Category(NamedEnum):
+    OTHER = "other", 0
+    POLICIES = "policies", 1
+    MSI = "msi", 2
+    MODERN_APPS = "modern_apps", 3
+    NETWORK_PROFILES = "network_profiles", 4
+    CERTIFICATES = "certificates", 5
+    SIDECAR = "sidecar", 6
+    LAST_LOGGED_STATE = "last_logged_state", 7
 
 
-class ProviderKind(enum.IntEnum):
-    OTHER = 0
-    SIDECAR = 1
-    CONFIGMGR = 2
+class ProviderKind(NamedEnum):
+    OTHER = "other", 0
+    SIDECAR = "sidecar", 1
+    CONFIGMGR = "configmgr", 2
 
 
-class PageState(enum.IntEnum):
+class PageState(NamedEnum):
     """The ESP page's own state of a category or subcategory."""
-    UNKNOWN = 0
-    NOT_STARTED = 1
-    IN_PROGRESS = 2
-    SUCCEEDED = 3
-    FAILED = 4
-    CANCELLED = 5
-    FAILED_FROM_PREVIOUS = 6
-    REBOOT_REQUIRED = 7
-    TIMED_OUT = 8
+    UNKNOWN = "unknown", 0
+    NOT_STARTED = "not_started", 1
+    IN_PROGRESS = "in_progress", 2
+    SUCCEEDED = "succeeded", 3
+    FAILED = "failed", 4
+    CANCELLED = "cancelled", 5
+    FAILED_FROM_PREVIOUS = "failed_from_previous", 6
+    REBOOT_REQUIRED = "reboot_required", 7
+    TIMED_OUT = "timed_out", 8
 
 
 #: FirstSync BlockInStatusPage flags.
@@ -124,8 +132,33 @@ def _n(fn: Any, v: Optional[int]) -> Optional[str]:
     return _lib.name_of(fn, v)
 
 
-def phase_name(phase: int) -> str:
-    return text(lib.espdiag_esp_phase_name(phase)) or "unknown"
+def _num(v: Union[int, NamedEnum]) -> int:
+    """The C number of an int or a NamedEnum member."""
+    if isinstance(v, NamedEnum):
+        if v.number is None:
+            raise ValueError(f"{v!r} has no number")
+        return v.number
+    return int(v)
+
+
+def phase_name(phase: Union[int, Phase]) -> str:
+    return text(lib.espdiag_esp_phase_name(_num(phase))) or "unknown"
+
+
+def _phase(number: int) -> Phase:
+    return Phase.of_number(number, phase_name(number))
+
+
+def _item_kind(number: int) -> ItemKind:
+    return ItemKind.of_number(number, text(lib.espdiag_esp_item_kind_name(number)))
+
+
+def _category(number: int) -> Category:
+    return Category.of_number(number, text(lib.espdiag_esp_category_name(number)))
+
+
+def _page_state(number: int) -> PageState:
+    return PageState.of_number(number, page_state_name(number))
 
 
 def enforcement_state_name(state: int) -> str:
@@ -133,8 +166,8 @@ def enforcement_state_name(state: int) -> str:
     return text(lib.espdiag_esp_enforcement_state_name(state)) or "unknown"
 
 
-def page_state_name(state: int) -> str:
-    return text(lib.espdiag_esp_page_state_name(state)) or "unknown"
+def page_state_name(state: Union[int, PageState]) -> str:
+    return text(lib.espdiag_esp_page_state_name(_num(state))) or "unknown"
 
 
 def oobe_flag_names(bits: int) -> list[str]:
@@ -172,6 +205,14 @@ class FirstSync:
     timestamp_unix: Optional[int]
     timestamp_100ns: Optional[int]
     timestamp_utc: Optional[str]
+
+    @property
+    def timestamp(self) -> Optional[datetime]:
+        """FirstSync\\Timestamp as an aware UTC datetime (the raw FILETIME is
+        timestamp_filetime)."""
+        if self.timestamp_unix is None:
+            return None
+        return utc_from_unix(self.timestamp_unix, self.timestamp_100ns or 0)
 
     @classmethod
     def _from(cls, f: _lib.FirstSync) -> "FirstSync":
@@ -242,7 +283,7 @@ class Provider:
     """A device-preparation provider (Sidecar = the IME, ConfigMgr, ...)."""
     key: str
     name: str
-    kind: int
+    kind: ProviderKind
     state: Optional[int]
     last_error: Optional[int]
     timeout: Optional[int]
@@ -251,7 +292,7 @@ class Provider:
 
     @property
     def kind_name(self) -> str:
-        return _n(lib.espdiag_esp_provider_kind_name, self.kind) or "unknown"
+        return str(self.kind)
 
     @property
     def state_name(self) -> Optional[str]:
@@ -261,7 +302,9 @@ class Provider:
     def _from(cls, p: _lib.Provider) -> "Provider":
         types = {text(p.resource_types[i].name) or "": u32(p.resource_types[i].value)
                  for i in range(p.resource_type_count)}
-        return cls(text(p.key) or "", text(p.name) or "", int(p.kind), u32(p.state),
+        kind = ProviderKind.of_number(int(p.kind),
+                                      text(lib.espdiag_esp_provider_kind_name(p.kind)))
+        return cls(text(p.key) or "", text(p.name) or "", kind, u32(p.state),
                    u32(p.last_error), u32(p.timeout), text(p.resource_types_key), types)
 
 
@@ -316,7 +359,7 @@ class App:
     key: str
     id: str
     provider: str
-    kind: int
+    kind: ItemKind
     app_guid: Optional[str]
     version: Optional[int]
     state: Optional[int]
@@ -328,7 +371,7 @@ class App:
 
     @property
     def kind_name(self) -> str:
-        return _n(lib.espdiag_esp_item_kind_name, self.kind) or "unknown"
+        return str(self.kind)
 
     @property
     def state_name(self) -> Optional[str]:
@@ -344,7 +387,8 @@ class App:
 
     @classmethod
     def _from(cls, a: _lib.App, ime: dict[int, ImeApp]) -> "App":
-        return cls(text(a.key) or "", text(a.id) or "", text(a.provider) or "", int(a.kind),
+        return cls(text(a.key) or "", text(a.id) or "", text(a.provider) or "",
+                   _item_kind(int(a.kind)),
                    text(a.app_guid), u32(a.version), u32(a.state), u32(a.reboot_required),
                    text(a.tracking_uri), text(a.sid), u32(a.error_hresult),
                    ime.get(addressof(a.ime.contents)) if a.ime else None)
@@ -377,7 +421,7 @@ class Entry:
     """One value of a snapshot: an item's state at that time."""
     value: str          # the OMA-DM URI as stored
     id: str             # the item id decoded from it
-    kind: int
+    kind: ItemKind
     state: Optional[int]
     state_name: str
 
@@ -387,14 +431,21 @@ class Snapshot:
     """ESPTrackingInfo\\Diagnostics[\\<SID>]\\<Category>\\<timestamp|LastLoggedState>."""
     key: str
     sid: Optional[str]
-    category: int
-    owner_category: int
+    category: Category
+    owner_category: Category
     category_name: str
     last_logged_state: bool
     timestamp: str           # the raw key name
     time_unix: Optional[int]  # None when the name is no time
     time_100ns: Optional[int]
     entries: tuple[Entry, ...]
+
+    @property
+    def time(self) -> Optional[datetime]:
+        """The snapshot's time as an aware UTC datetime (raw: timestamp)."""
+        if self.time_unix is None:
+            return None
+        return utc_from_unix(self.time_unix, self.time_100ns or 0)
 
     @classmethod
     def _from(cls, s: Any) -> "Snapshot":
@@ -403,10 +454,11 @@ class Snapshot:
         for i in range(c.entry_count):
             e = c.entries[i]
             state = text(lib.espdiag_esp_entry_state_name(s, byref(e))) or "unknown"
-            entries.append(Entry(text(e.value) or "", text(e.id) or "", int(e.kind),
+            entries.append(Entry(text(e.value) or "", text(e.id) or "", _item_kind(int(e.kind)),
                                  u32(e.state), state))
         valid = bool(c.time_valid)
-        return cls(text(c.key) or "", text(c.sid), int(c.category), int(c.owner_category),
+        return cls(text(c.key) or "", text(c.sid), _category(int(c.category)),
+                   _category(int(c.owner_category)),
                    text(c.category_name) or "", bool(c.last_logged_state),
                    text(c.timestamp) or "", int(c.time_unix) if valid else None,
                    int(c.time_100ns) if valid else None, tuple(entries))
@@ -447,7 +499,7 @@ class Office:
 @dataclass(frozen=True)
 class PageSubcategory:
     name: str
-    state: int                 # PageState
+    state: PageState
     state_raw: Optional[str]   # as written; None in the flat variant
     status_text: Optional[str]
 
@@ -462,8 +514,8 @@ class PageCategory:
     key: str
     value: str
     name: str
-    phase: Optional[str]       # "device_setup", ...; None for a name the library does not know
-    state: int                 # PageState
+    phase: Optional[Phase]     # "device_setup", ...; None for a name the library does not know
+    state: PageState
     state_raw: Optional[str]
     status_text: Optional[str]
     flat: bool                 # the older variant (categorySucceeded)
@@ -475,12 +527,13 @@ class PageCategory:
 
     @classmethod
     def _from(cls, c: _lib.PageCategory) -> "PageCategory":
-        subs = tuple(PageSubcategory(text(x.name) or "", int(x.state), text(x.state_raw),
+        subs = tuple(PageSubcategory(text(x.name) or "", _page_state(int(x.state)),
+                                     text(x.state_raw),
                                      text(x.status_text))
                      for x in (c.subcategories[i].contents
                                for i in range(c.subcategory_count)))
         return cls(text(c.key) or "", text(c.value) or "", text(c.name) or "",
-                   phase_name(c.phase) if c.phase else None, int(c.state),
+                   _phase(c.phase) if c.phase else None, _page_state(int(c.state)),
                    text(c.state_raw), text(c.status_text), bool(c.flat), subs)
 
 
@@ -495,6 +548,15 @@ class OmadmAccount:
     server_last_success_time: Optional[str]
     server_last_success_utc: Optional[str]
 
+    @property
+    def server_last_access(self) -> Optional[datetime]:
+        """ServerLastAccessTime as an aware UTC datetime (raw beside)."""
+        return utc_from_text(self.server_last_access_utc)
+
+    @property
+    def server_last_success(self) -> Optional[datetime]:
+        return utc_from_text(self.server_last_success_utc)
+
 
 @dataclass(frozen=True)
 class PolicyNode:
@@ -507,8 +569,8 @@ class PolicyNode:
 
 @dataclass(frozen=True)
 class PhaseInfo:
-    phase: str              # "device_preparation", "device_setup", "account_setup"
-    status: str             # "completed", "failed", ...
+    phase: Phase            # "device_preparation", "device_setup", "account_setup"
+    status: PhaseStatus     # "completed", "failed", ...
     sid: Optional[str]
     key: Optional[str]      # the key that decided it
 
@@ -516,10 +578,10 @@ class PhaseInfo:
 @dataclass(frozen=True)
 class Item:
     """A flat item, as the diagnosis and the JSON "items" list see it."""
-    kind: str               # "win32_app", "msi_app", ...
+    kind: ItemKind          # "win32_app", "msi_app", ...
     id: str
     sid: Optional[str]
-    phase: str
+    phase: Phase
     state: str
     state_raw: Optional[int]
     is_ime: bool
@@ -530,13 +592,14 @@ class Item:
 @dataclass(frozen=True)
 class Change:
     """A timeline line: an entry whose state changed."""
-    time: str               # the snapshot's raw timestamp key name
+    time: Optional[datetime]  # the snapshot's time (None: LastLoggedState)
+    time_raw: str           # the snapshot's raw timestamp key name
     time_unix: Optional[int]
     last_logged_state: bool
-    phase: str
+    phase: Phase
     sid: Optional[str]
     category_name: str
-    kind: int
+    kind: ItemKind
     id: str
     state: str
     state_raw: Optional[int]
@@ -555,19 +618,21 @@ class Esp:
 
     def __init__(self, handle: int, registry: Optional[Registry] = None,
                  own_registry: bool = False) -> None:
+        self._lock = HandleLock()
         self._handle: Optional[int] = handle
         self.registry = registry
         self._own_registry = own_registry
-        self._read()
+        with self._lock:
+            self._read()
 
     @classmethod
     def load(cls, registry: Registry) -> "Esp":
         out = c_void_p()
-        status = lib.espdiag_esp_load(byref(out), registry.handle)
-        if status < 0:
-            # A failed load frees what it built: the message is the view's.
-            raise EspdiagError(status, text(lib.espdiag_registry_errmsg(registry.handle))
-                               or _lib.strerror(status))
+        with registry._lock:
+            status = lib.espdiag_esp_load(byref(out), registry.handle)
+            if status < 0:
+                # A failed load frees what it built: the message is the view's.
+                registry._raise(status)
         return cls(out.value, registry)
 
     @classmethod
@@ -592,12 +657,21 @@ class Esp:
     def closed(self) -> bool:
         return not self._handle
 
+    def __repr__(self) -> str:
+        if self.closed:
+            return handle_repr(self, closed=True)
+        failed = len(self.failed_apps)
+        return handle_repr(self, f"{self.scenario} phases=[" + ", ".join(
+            f"{p.phase}:{p.status}" for p in self.phases) + f"] apps={len(self.apps)} "
+            f"failed={failed}")
+
     def close(self) -> None:
-        if self._handle:
-            lib.espdiag_esp_free(self._handle)
-            self._handle = None
-        if self._own_registry and self.registry is not None:
-            self.registry.close()
+        with self._lock:
+            if self._handle:
+                lib.espdiag_esp_free(self._handle)
+                self._handle = None
+            if self._own_registry and self.registry is not None:
+                self.registry.close()
 
     def __enter__(self) -> "Esp":
         return self
@@ -678,15 +752,16 @@ class Esp:
         for i in range(lib.espdiag_esp_phase_count(h)):
             p = lib.espdiag_esp_phase_at(h, i).contents
             self.phases.append(PhaseInfo(
-                phase_name(p.phase),
-                text(lib.espdiag_esp_phase_status_name(p.status)) or "unknown",
+                _phase(p.phase),
+                PhaseStatus.of_number(int(p.status),
+                                      text(lib.espdiag_esp_phase_status_name(p.status))),
                 text(p.sid), text(p.key)))
         self.items: list[Item] = []
         for i in range(lib.espdiag_esp_item_count(h)):
             it = lib.espdiag_esp_item_at(h, i).contents
             self.items.append(Item(
-                text(lib.espdiag_esp_item_kind_name(it.kind)) or "unknown",
-                text(it.id) or "", text(it.sid), phase_name(it.phase),
+                _item_kind(int(it.kind)),
+                text(it.id) or "", text(it.sid), _phase(it.phase),
                 text(it.state) or "unknown", u32(it.state_raw), bool(it.is_ime),
                 text(it.key) or "", text(it.value)))
         self.changes: list[Change] = []
@@ -697,9 +772,10 @@ class Esp:
             prev = (text(lib.espdiag_esp_entry_state_name(snap, c.previous))
                     if c.previous else None)
             self.changes.append(Change(
+                utc_from_unix(s.time_unix, s.time_100ns) if s.time_valid else None,
                 text(s.timestamp) or "", int(s.time_unix) if s.time_valid else None,
-                bool(s.last_logged_state), phase_name(c.phase), text(s.sid),
-                text(s.category_name) or "", int(e.kind), text(e.id) or "",
+                bool(s.last_logged_state), _phase(c.phase), text(s.sid),
+                text(s.category_name) or "", _item_kind(int(e.kind)), text(e.id) or "",
                 text(lib.espdiag_esp_entry_state_name(snap, entry)) or "unknown",
                 u32(e.state), prev, text(s.key) or "", text(e.value) or ""))
         self._read_v2(h)
@@ -707,14 +783,15 @@ class Esp:
     def _read_v2(self, h: int) -> None:
         #: The flow the device went through ("autopilot_v1", "autopilot_v2",
         #: "autopilot_existing_device", "esp_only", "none") and its evidence.
-        self.scenario: str = "none"
+        self.scenario: Scenario = Scenario.NONE
         self.scenario_evidence: list[ScenarioEvidence] = []
         #: Autopilot device preparation (v2): the page and the IME's workloads.
         self.device_preparation: Optional[DevicePreparation] = None
         self.workloads: list[Workload] = []
         if not HAS_V2:
             return
-        self.scenario = scenario_name(lib.espdiag_esp_scenario(h))
+        number = int(lib.espdiag_esp_scenario(h))
+        self.scenario = Scenario.of_number(number, scenario_name(number))
         for i in range(lib.espdiag_esp_scenario_evidence_count(h)):
             e = lib.espdiag_esp_scenario_evidence_at(h, i).contents
             self.scenario_evidence.append(
@@ -747,6 +824,36 @@ class Esp:
         return next((s for s in self.user_setups if (s.sid or "").lower() == sid.lower()),
                     None)
 
+    # --- a bundle's IME logs (espdiag.logs) ---
+
+    @classmethod
+    def load_bundle(cls, bundle: Any) -> "Esp":
+        """The model of a whole evidence bundle (espdiag.logs.load_bundle)."""
+        from .logs import load_bundle
+        return load_bundle(bundle)
+
+    @property
+    def log_apps(self) -> list[Any]:
+        """The apps of the bundle's IME logs (espdiag.logs.LogApp), by id."""
+        from . import logs
+        return logs.log_apps(self.handle)
+
+    def log_app(self, app_id: str) -> Optional[Any]:
+        """The IME logs' app of this GUID (any case, braces or not), or None."""
+        want = app_id.strip("{}").lower()
+        return next((a for a in self.log_apps if a.id == want), None)
+
+    def app_name(self, app_id: str) -> Optional[str]:
+        """The name the IME logs give the app of this GUID, or None."""
+        a = self.log_app(app_id)
+        return a.name if a else None
+
+    @property
+    def clock(self) -> Any:
+        """The device's UTC offset and how it was found (espdiag.logs.Clock)."""
+        from . import logs
+        return logs.clock(self.handle)
+
     # --- renderings ---
 
     def to_json(self) -> str:
@@ -755,7 +862,8 @@ class Esp:
         ESPDIAG_ESP_JSON_DEVICE_PREPARATION;
         without device_preparation on a library that lacks it)."""
         parts = 0x8FF if HAS_V2 else 0xFF
-        body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, parts, f))
+        with self._lock:
+            body = _lib.capture(lambda f: lib.espdiag_esp_write_json(self.handle, parts, f))
         return "{" + body.decode("utf-8") + "}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -763,12 +871,15 @@ class Esp:
 
     def timeline_text(self) -> str:
         """The timeline as espdiag timeline prints it."""
-        return _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 0, f)).decode()
+        with self._lock:
+            return _lib.capture(
+                lambda f: lib.espdiag_esp_timeline_write(self.handle, 0, f)).decode()
 
     def timeline_json(self) -> list[dict[str, Any]]:
         """The timeline as a list of JSON objects (one per change, and the
         device preparation workloads' lines: "kind" == "workload")."""
-        data = _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 1, f))
+        with self._lock:
+            data = _lib.capture(lambda f: lib.espdiag_esp_timeline_write(self.handle, 1, f))
         return [json.loads(line) for line in data.decode().splitlines() if line]
 
 
@@ -778,12 +889,13 @@ class Esp:
 # model with scenario "none" and no device preparation).
 
 
-class Scenario(enum.IntEnum):
-    NONE = 0
-    AUTOPILOT_V1 = 1
-    AUTOPILOT_V2 = 2
-    AUTOPILOT_EXISTING_DEVICE = 3
-    ESP_ONLY = 4
+class Scenario(NamedEnum):
+    """The flow the device went through (espdiag_esp_scenario)."""
+    NONE = "none", 0
+    AUTOPILOT_V1 = "autopilot_v1", 1
+    AUTOPILOT_V2 = "autopilot_v2", 2
+    AUTOPILOT_EXISTING_DEVICE = "autopilot_existing_device", 3
+    ESP_ONLY = "esp_only", 4
 
 
 class DevprepStatus(enum.IntEnum):
@@ -855,8 +967,8 @@ HAS_V2 = _lib._declare({
 }, False)
 
 
-def scenario_name(scenario: int) -> str:
-    return text(lib.espdiag_esp_scenario_name(scenario)) or "unknown"
+def scenario_name(scenario: Union[int, Scenario]) -> str:
+    return text(lib.espdiag_esp_scenario_name(_num(scenario))) or "unknown"
 
 
 def devprep_status_name(status: int) -> str:
@@ -947,9 +1059,9 @@ class Workload:
     name: Optional[str]
     state: Optional[int]       # WorkloadState
     state_raw: Optional[str]   # as written, when a string
-    start: Optional[str]       # UTC "YYYY-MM-DDTHH:MM:SS.fffffffZ"
-    start_raw: Optional[str]
-    end: Optional[str]
+    start: Optional[datetime]  # aware UTC; None when absent or no time
+    start_raw: Optional[str]   # as written ("/Date(...)/", ...)
+    end: Optional[datetime]
     end_raw: Optional[str]
     error_code: Optional[int]
 
@@ -965,6 +1077,8 @@ class Workload:
     def _from(cls, w: _Workload) -> "Workload":
         return cls(text(w.key) or "", text(w.value) or "", int(w.index), text(w.id),
                    text(w.app_id), text(w.name), u32(w.state), text(w.state_raw),
-                   text(w.start_utc) if w.has_start else None, text(w.start_raw),
-                   text(w.end_utc) if w.has_end else None, text(w.end_raw),
+                   utc_from_unix(w.start_unix, w.start_100ns) if w.has_start else None,
+                   text(w.start_raw),
+                   utc_from_unix(w.end_unix, w.end_100ns) if w.has_end else None,
+                   text(w.end_raw),
                    int(w.error_code) if w.has_error_code else None)

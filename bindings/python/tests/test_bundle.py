@@ -64,9 +64,10 @@ class BundleTest(unittest.TestCase):
             self.assertEqual(b.registry_count, 0)
 
     def test_errors(self) -> None:
-        with self.assertRaises(EspdiagError) as cm:
+        with self.assertRaises(FileNotFoundError) as cm:
             Bundle.open(self.fx("missing.zip"))
-        self.assertEqual(cm.exception.status, Status.EIO)
+        self.assertEqual((cm.exception.status, cm.exception.filename),
+                         (Status.EIO, self.fx("missing.zip")))
         with self.assertRaises(EspdiagError) as cm:
             Bundle.open(self.fx("intune.zip"), max_members=2)
         self.assertEqual(cm.exception.status, Status.ELIMIT)

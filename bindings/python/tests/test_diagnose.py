@@ -15,7 +15,8 @@ CATALOGUE = [
     "mixed-msi-win32", "timeout-too-short", "msi-install-failed", "cert-profile-pending",
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
     "input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
-    "apv2-page-failed", "apv2-timeout", "apv2-not-applied"]
+    "apv2-page-failed", "apv2-timeout", "apv2-not-applied", "app-detection-failed",
+    "app-slow"]
 
 
 class TestSample(unittest.TestCase):
@@ -84,7 +85,7 @@ class TestInputs(unittest.TestCase):
         with Registry.open(SAMPLE) as reg:
             self.assertEqual(diagnose(reg).rule_ids, want)
         with open(SAMPLE, "rb") as fh:
-            r = diagnose(fh.read())
+            r = diagnose(data=fh.read())
         self.assertEqual(r.rule_ids, want)
         self.assertEqual(r.to_dict()["input"]["path"], "(memory)")
 
@@ -148,13 +149,13 @@ class TestInputs(unittest.TestCase):
     def test_damaged_input_is_incomplete(self):
         with open(data("diag-ok.reg"), "rb") as fh:
             text = fh.read()
-        r = diagnose(text + b'\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n"bad"=dword:xyz\n')
+        r = diagnose(data=text + b'\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso]\n"bad"=dword:xyz\n')
         self.assertTrue(r.incomplete)
         self.assertEqual((r.rule_ids, r.outcome), (["input-damaged"], "unknown"))
         self.assertIn("withheld: esp-completed.", r.findings[0].detail)
         self.assertEqual(r.findings[0].subject, Subject("input", "(memory)", None, "device"))
         self.assertTrue(r.to_dict()["summary"]["incomplete"])
-        self.assertFalse(diagnose(text).incomplete)
+        self.assertFalse(diagnose(data=text).incomplete)
 
     def test_no_esp_data(self):
         r = diagnose(data("esp-absent.reg"))

@@ -1,5 +1,6 @@
 """The ESP model as Python objects, against the project's fixtures."""
 import unittest
+from datetime import datetime, timezone
 
 from espdiag import AppState, Esp, ItemKind, Registry
 
@@ -57,6 +58,7 @@ class TestSample(unittest.TestCase):
         self.assertFalse(fs.device_page_skipped or fs.user_page_skipped)
         self.assertEqual(fs.timestamp_filetime, 0x01DB5E123A8E5C00)
         self.assertEqual(fs.timestamp_utc, "2025-01-03T19:03:52.2392064Z")
+        self.assertEqual(fs.timestamp, datetime(2025, 1, 3, 19, 3, 52, 239206, tzinfo=timezone.utc))
         self.assertEqual(fs.applications_duration, 2700)
 
     def test_autopilot_and_providers(self):
@@ -76,7 +78,8 @@ class TestSample(unittest.TestCase):
                          ("{4E9A1C2B-7D3F-4B8E-9C1A-2F3E4D5C6B7A}", 70, "success", True))
 
     def test_timeline(self):
-        failed = [(c.time, c.state, c.previous) for c in self.esp.changes if c.id == FAILED_APP]
+        failed = [(c.time_raw, c.state, c.previous) for c in self.esp.changes
+                  if c.id == FAILED_APP]
         self.assertEqual(failed, [
             ("2026-11-24T09:12:03.1234567Z", "not_installed", None),
             ("2026-11-24T09:19:41.5Z", "in_progress", "not_installed"),
@@ -153,7 +156,7 @@ class TestFixtures(unittest.TestCase):
         with Esp.open(data("esp-timeline.reg")) as esp:
             self.assertEqual(len(esp.snapshots), 16)
             self.assertEqual(len(esp.changes), 16)
-            app = [(c.time, c.state, c.previous) for c in esp.changes
+            app = [(c.time_raw, c.state, c.previous) for c in esp.changes
                    if c.id == "Win32App_aaaaaaaa-0000-0000-0000-000000000001_1"]
             self.assertEqual(app, [
                 ("2026-11-20T12:00:00Z", "not_installed", None),
@@ -161,6 +164,14 @@ class TestFixtures(unittest.TestCase):
                 ("2026-11-20T13:02:00.5+01:00", "completed", "in_progress"),
                 ("not a time", "error", "completed"),
                 ("LastLoggedState", "completed", "error")])
+            # The aware UTC time beside the raw name; None where there is none.
+            times = [c.time for c in esp.changes
+                     if c.id == "Win32App_aaaaaaaa-0000-0000-0000-000000000001_1"]
+            self.assertEqual(times, [
+                datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc),
+                datetime(2026, 11, 20, 12, 1, 0, 123456, tzinfo=timezone.utc),
+                datetime(2026, 11, 20, 12, 2, 0, 500000, tzinfo=timezone.utc),
+                None, None])
             user = [c for c in esp.changes if c.sid]
             self.assertEqual([(c.sid, c.phase) for c in user], [("S-1-12-1-100", "account_setup")])
             self.assertEqual([(m.status_name, m.is_ime) for m in esp.msi_apps], [

@@ -1,10 +1,13 @@
 """Registry view: sources, paths, typed values, warnings, errors, lifetimes."""
 import gc
 import os
+import tempfile
+import threading
 import unittest
+from datetime import datetime, timedelta, timezone
 
 import espdiag
-from espdiag import EspdiagError, RegType, Registry, Status
+from espdiag import EspdiagError, RegType, Registry, Status, TableBackend
 
 from support import ESP_KEY, SAMPLE, data, need_corpus
 
@@ -52,7 +55,9 @@ class TestSample(unittest.TestCase):
             "Win32App_0f3c1e9a-5b7d-4c2e-9a8f-1b2c3d4e5f60_1",
             "Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3",
             "Win32App_c1d2e3f4-a5b6-4c7d-8e9f-a0b1c2d3e4f5_2"])
-        self.assertEqual(len(k), 3)
+        self.assertEqual(k.subkey_count(), 3)
+        self.assertEqual(len(k.subkeys()), 3)
+        self.assertEqual(len(k), 0)  # a Key's len is its values: Sidecar has none
         app = k.subkey("win32app_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3")
         self.assertEqual(app.as_dict(), {"InstallationState": 4, "RebootRequired": 1})
         self.assertEqual(app["installationstate"], 4)
@@ -70,7 +75,7 @@ class TestSample(unittest.TestCase):
         self.assertEqual(ts.type, RegType.BINARY)
         self.assertEqual(ts.type_name, "REG_BINARY")
         self.assertEqual(ts.data, bytes.fromhex("005c8e3a125edb01"))
-        self.assertEqual([v.name for v in fs.values()][:3],
+        self.assertEqual([v.name for v in fs.value_objects()][:3],
                          ["SkipDeviceStatusPage", "SkipUserStatusPage", "BlockInStatusPage"])
         self.assertEqual(fs.get("Missing", "x"), "x")
 
@@ -115,7 +120,7 @@ class TestTypes(unittest.TestCase):
         self.assertEqual(self.reg.root.name, "")
         self.assertIsNone(self.reg.root.parent)
         self.assertEqual(self.reg.root.subkey_names(), ["HKEY_CURRENT_USER"])
-        self.assertEqual([k.path for k in self.key], [r"HKEY_CURRENT_USER\Software\Test\Sub"])
+        self.assertEqual([k.path for k in self.key.subkeys()], [r"HKEY_CURRENT_USER\Software\Test\Sub"])
 
     def test_bytes_outlive_the_callers_copy(self):
         buf = bytearray(TYPES_REG)
@@ -140,10 +145,34 @@ class TestErrors(unittest.TestCase):
 
     def test_missing_file(self):
         path = os.path.join(os.path.dirname(SAMPLE), "does-not-exist.reg")
-        with self.assertRaises(EspdiagError) as cm:
+        with self.assertRaises(FileNotFoundError) as cm:
             Registry.open(path)
+        self.assertIsInstance(cm.exception, OSError)
+        self.assertNotIsInstance(cm.exception, EspdiagError)
+        self.assertEqual((cm.exception.errno, cm.exception.filename), (2, path))
         self.assertEqual(cm.exception.status, Status.EIO)
-        self.assertIn("does-not-exist.reg", cm.exception.message)
+        self.assertEqual(cm.exception.strerror, "No such file or directory")
+        self.assertEqual(str(cm.exception), f"[Errno 2] No such file or directory: {path!r}")
+
+    def test_other_io_errors_are_oserror(self):
+        path = os.path.join(SAMPLE, "inside-a-file.reg")
+        with self.assertRaises(NotADirectoryError) as cm:
+            Registry.open(path)
+        self.assertEqual((cm.exception.strerror, cm.exception.filename),
+                         ("Not a directory", path))
+        with Registry() as reg:
+            with self.assertRaises(FileNotFoundError) as cm2:
+                reg.add_file(os.fsencode(os.path.dirname(SAMPLE)) + b"/nope.reg")
+            self.assertEqual(cm2.exception.filename, os.path.dirname(SAMPLE) + "/nope.reg")
+
+    def test_bad_input_is_espdiag_error_not_oserror(self):
+        with tempfile.NamedTemporaryFile(suffix=".reg") as f:
+            f.write(b"\x00\x01\x02garbage" * 10)
+            f.flush()
+            with self.assertRaises(EspdiagError) as cm:
+                Registry.open(f.name)
+        self.assertNotIsInstance(cm.exception, OSError)
+        self.assertEqual(cm.exception.status, Status.EFORMAT)
 
     def test_closed_view(self):
         with Registry.open(SAMPLE) as reg:
@@ -172,10 +201,16 @@ class TestHive(unittest.TestCase):
             src = reg.sources[0]
             self.assertEqual((src.format, src.prefix), ("hive", r"HKEY_LOCAL_MACHINE\SOFTWARE"))
             k = reg.key(ESP_KEY + r"\Device\Setup\Apps\Tracking\Sidecar")
-            self.assertEqual(len(k), 5)
+            self.assertEqual(k.subkey_count(), 5)
             app = k.subkey("Win32App_257994ad-acdd-471a-abbe-8e6b7f7713d1_1")
             self.assertEqual(app["InstallationState"], 4)
-            self.assertIsInstance(k.last_write, int)
+            ft = k.last_write_filetime
+            self.assertIsInstance(ft, int)
+            when = k.last_write
+            self.assertEqual(when.tzinfo, timezone.utc)
+            # FILETIME counts 100 ns from 1601-01-01 UTC.
+            self.assertEqual(when, datetime(1601, 1, 1, tzinfo=timezone.utc)
+                             + timedelta(microseconds=ft // 10))
 
 
 if __name__ == "__main__":

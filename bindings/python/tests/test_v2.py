@@ -2,6 +2,7 @@
 page and workloads, the report's scenario and the apv2-* findings
 (tests/data/v2-*.reg)."""
 import unittest
+from datetime import datetime, timezone
 
 from espdiag import (DevprepStatus, Esp, Scenario, WorkloadState, devprep_status_name,
                      diagnose, scenario_name, workload_state_name)
@@ -45,7 +46,9 @@ class TestModel(unittest.TestCase):
             self.assertTrue(w.failed)
             self.assertEqual((w.id, w.app_id, w.name, w.error_code), (W2, W2, "7-Zip", 1603))
             self.assertEqual((w.start, w.end),
-                             ("2024-06-20T10:01:00.0000000Z", "2024-06-20T10:05:00.5000000Z"))
+                             (datetime(2024, 6, 20, 10, 1, tzinfo=timezone.utc),
+                              datetime(2024, 6, 20, 10, 5, 0, 500000, tzinfo=timezone.utc)))
+            self.assertEqual(w.start.isoformat(), "2024-06-20T10:01:00+00:00")
             self.assertEqual(esp.workloads[2].start_raw, "/Date(-62135596800000)/")
             self.assertIsNone(esp.workloads[2].start)
             self.assertEqual(esp.to_dict()["device_preparation"]["workloads"][1]["error_code"],
