@@ -52,28 +52,42 @@ static void span_pair(FILE *out, chart_time a, chart_time b)
 	fprintf(out, "%s to %s", s, same_day ? space + 1 : e);
 }
 
+/* The local time of UTC time t: its time of day, with the date only when
+ * it is not t's UTC date (every bar's title says it: kept short). */
+static void local_text(FILE *out, chart_time t, chart_time off)
+{
+	char u[CHART_TIME_BUFSIZE], l[CHART_TIME_BUFSIZE];
+	chart_time_format(u, t, true);
+	chart_time_format(l, t + off, true);
+	const char *space = strchr(l, ' ');
+	bool same_day = space != NULL && strncmp(u, l, (size_t)(space - l) + 1) == 0;
+	fputs(same_day ? space + 1 : l, out);
+}
+
 /* "at <time> UTC" or "<start> to <end> UTC (<duration>)", then the
- * device's local time when its offset is known: "; local <time>". */
+ * device's local time when its offset is known: "; local <time>" or
+ * "; local <start> to <end>". */
 static void span_text(const pen *p, chart_time a, chart_time b)
 {
 	FILE *out = p->out;
 	chart_time off = (chart_time)p->c->utc_offset_minutes * 60000;
-	char s[CHART_TIME_BUFSIZE], d[CHART_TIME_BUFSIZE];
 	if (a == b) {
+		char s[CHART_TIME_BUFSIZE];
 		chart_time_format(s, a, true);
 		fprintf(out, "at %s UTC", s);
-		if (p->c->has_utc_offset) {
-			chart_time_format(s, a + off, true);
-			fprintf(out, "; local %s", s);
-		}
-		return;
+	} else {
+		char d[CHART_TIME_BUFSIZE];
+		chart_duration_format(d, b - a);
+		span_pair(out, a, b);
+		fprintf(out, " UTC (%s)", d);
 	}
-	chart_duration_format(d, b - a);
-	span_pair(out, a, b);
-	fprintf(out, " UTC (%s)", d);
-	if (p->c->has_utc_offset) {
-		fputs("; local ", out);
-		span_pair(out, a + off, b + off);
+	if (!p->c->has_utc_offset)
+		return;
+	fputs("; local ", out);
+	local_text(out, a, off);
+	if (a != b) {
+		fputs(" to ", out);
+		local_text(out, b, off);
 	}
 }
 

@@ -496,12 +496,12 @@ START_TEST(test_document_moments)
 	 * source and evidence, the record; every input string escaped. */
 	ck_assert_ptr_nonnull(strstr(
 		buf, "<title>Win32 app 7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d (revision 3)\ninstall "
-		     "failed at 2026-11-24 09:58:00 UTC; local 2026-11-24 08:28:00\nsource: IME "
+		     "failed at 2026-11-24 09:58:00 UTC; local 08:28:00\nsource: IME "
 		     "log\nevidence: Logs/AppWorkload&lt;1&gt;.log line 1234\nrecord: &lt;![CDATA[ "
 		     "exit code 1603 ]]&gt;</title></rect>"));
 	ck_assert_ptr_nonnull(strstr(
-		buf, "<title>enrollment event at 2026-11-24 09:20:41.250 UTC; local 2026-11-24 "
-		     "07:50:41.250\nsource: event log\nevidence: Microsoft-Windows-DeviceManagement-"
+		buf, "<title>enrollment event at 2026-11-24 09:20:41.250 UTC; local 07:50:41.250\n"
+		     "source: event log\nevidence: Microsoft-Windows-DeviceManagement-"
 		     "Enterprise-Diagnostics-Provider/Admin event 72, record 42 in evtx/Admin.evtx\n"
 		     "record: &lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x "
 		     "onerror=alert(2)&gt;]]&gt;</title></circle>"));
@@ -513,14 +513,25 @@ START_TEST(test_document_moments)
 	/* Local time beside UTC: the axis, the facts, the bars' titles. */
 	ck_assert_ptr_nonnull(strstr(buf, ">local (UTC-01:30)</text>"));
 	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device time</dt><dd>UTC-01:30</dd>"));
-	ck_assert_ptr_nonnull(strstr(buf, "error at 2026-11-24 09:58:07.250 UTC; local 2026-11-24 "
+	ck_assert_ptr_nonnull(strstr(buf, "error at 2026-11-24 09:58:07.250 UTC; local "
 	                                  "08:28:07.250\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "in_progress 2026-11-24 09:19:41.500 to 09:58:07.250 UTC "
-	                                  "(38 min 25 s); local 2026-11-24 07:49:41.500 to "
-	                                  "08:28:07.250\n"));
+	                                  "(38 min 25 s); local 07:49:41.500 to 08:28:07.250\n"));
 	ck_assert_uint_eq(count(buf, "offset from UTC is unknown"), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "<li><svg width=\"12\" height=\"12\" viewBox=\"0 0 12 12\" "
 	                                  "aria-hidden=\"true\"><rect class=\"mk-log\""));
+	free(buf);
+	unload(&l);
+
+	/* At UTC+15:00 the local date is the next day: it is written. */
+	load_moments(&l, true, 900);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, "error at 2026-11-24 09:58:07.250 UTC; local 2026-11-25 "
+	                                  "00:58:07.250\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "(38 min 25 s); local 2026-11-25 00:19:41.500 to "
+	                                  "2026-11-25 00:58:07.250\n"));
+	ck_assert_ptr_nonnull(strstr(buf, ">local (UTC+15:00)</text>"));
 	free(buf);
 	unload(&l);
 }
