@@ -253,18 +253,31 @@ static void rule_odj(diag_run *x)
  *       Succeeded", 101 SCP discovery (Get-AutopilotDiagnosticsCommunity
  *       ProcessEvents; Steve Prentice's WaitForUserDeviceRegistration.ps1).
  *       Community-reported only.
- * It fires on a 304 not followed by a 306: the scheduled task retries.
- * A warning: the device may still register at a later sign-in, once
- * Entra Connect has synced it.
+ *   dsreg.dll's own message table (libyal/winevt-kb docs/sources/
+ *   message-files/MessageFile-dsreg.dll.md, 10.0.19041.1) gives the ids of
+ *   older builds: 22 "Automatic registration failed at join phase", 24
+ *   "... failed at authentication phase", 25 "... Failed to lookup the
+ *   registration service information from Active Directory", 33 "Failed
+ *   to discover the Azure AD DRS service", 96 "... can NOT be joined
+ *   because a domain controller could not be located"; 23 "Automatic
+ *   registration Succeeded".
+ * It fires on a failure not followed by a success: the scheduled task
+ * retries. A warning: the device may still register at a later sign-in,
+ * once Entra Connect has synced it.
  */
 static bool registration_failed(const espdiag_esp_event *e)
 {
-	return is(e, CH_UDR, 304);
+	static const uint32_t ids[] = { 304, 22, 24, 25, 33, 96 };
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (is(e, CH_UDR, ids[i]))
+			return true;
+	}
+	return false;
 }
 
 static bool registration_succeeded(const espdiag_esp_event *e)
 {
-	return is(e, CH_UDR, 306);
+	return is(e, CH_UDR, 306) || is(e, CH_UDR, 23);
 }
 
 static void rule_hybrid(diag_run *x)
@@ -282,11 +295,12 @@ static void rule_hybrid(diag_run *x)
 		         : "Hybrid Entra registration failed",
 		diag_fmt(x,
 		         "The User Device Registration/Admin log records a failed automatic device "
-		         "registration (event 304) at %s%s%s, and no successful one (event 306) after "
-		         "it (%zu failure%s in all). Until the device registers, the user gets no "
-		         "Primary Refresh Token and account setup cannot start.%s",
-		         when(last), has_code ? ": " : "", has_code ? diag_code_text(x, code) : "",
-		         failures, failures == 1 ? "" : "s", COMMUNITY_NOTE),
+		         "registration (event %" PRIu32 ") at %s%s%s, and no successful one (event "
+		         "306 or 23) after it (%zu failure%s in all). Until the device registers, the "
+		         "user gets no Primary Refresh Token and account setup cannot start.%s",
+		         last->event_id, when(last), has_code ? ": " : "",
+		         has_code ? diag_code_text(x, code) : "", failures, failures == 1 ? "" : "s",
+		         last->event_id == 304 ? COMMUNITY_NOTE : ""),
 		"Check that Entra Connect syncs the computer's OU (and its userCertificate), the "
 		"Service Connection Point, and that the device reaches the Entra endpoints; "
 		"dsregcmd /status on the device shows the registration's last error.");

@@ -180,6 +180,28 @@ assert f["odj-failed"]["title"] == "Hybrid join: no domain controller was reacha
 assert f["enrollment-failed"]["title"] == "MDM enrollment failed (0x8018002b)", f["enrollment-failed"]
 PY
 
+# dsreg.dll's documented ids: a join-phase failure (22) fires without the
+# community note; a later success (23) undoes an authentication failure (24).
+dump "$tmp/udr22"
+"$gen" "$tmp/udr22/udr.evtx" "$UDR|22|2|2024-05-01T12:02:00|0x80070774" || exit 99
+expect_exit 0 "$espdiag" diagnose --format=json "$tmp/udr22"
+"$py" - "$tmp/out" <<'PY' && ok || bad "event 22: $(cat "$tmp/out")"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+h = {x["id"]: x for x in d["findings"]}["hybrid-registration-failed"]
+assert h["title"] == "Hybrid Entra registration failed (0x80070774)", h
+assert "(event 22)" in h["detail"] and "community tools" not in h["detail"], h
+PY
+dump "$tmp/udr24"
+"$gen" "$tmp/udr24/udr.evtx" "$UDR|24|2|2024-05-01T12:02:00|0x80070774" \
+	"$UDR|23|4|2024-05-01T12:09:00" || exit 99
+expect_exit 0 "$espdiag" diagnose --format=json "$tmp/udr24"
+"$py" - "$tmp/out" <<'PY' && ok || bad "event 24 then 23: $(cat "$tmp/out")"
+import json, sys
+d = json.loads(open(sys.argv[1]).read())
+assert "hybrid-registration-failed" not in [x["id"] for x in d["findings"]], d["findings"]
+PY
+
 # --- the ZTD file: a device the Autopilot service does not know ---
 dump "$tmp/z"
 printf '{"ErrorCode":807,"ErrorReason":"ZtdDeviceIsNotRegistered"}' > "$tmp/z/AutopilotDDSZTDFile.json"
