@@ -14,9 +14,13 @@
  *                                                           detection after the install
  *   "Launch Win32AppInstaller in ...", "Installation is done, collecting result"
  *                                                           the install's start and end
- * 0x87D1041C is Intune's "the application was not detected after
- * installation completed successfully" (Microsoft Learn, "Troubleshoot app
- * installation issues", Win32 app error codes; lib/errors.c's table).
+ * 0x87D1041C (-2016345060) is Intune's "The application was not detected
+ * after installation completed successfully": Microsoft Learn lists the
+ * code and message (https://learn.microsoft.com/troubleshoot/mem/intune/
+ * app-management/app-install-error-codes, in its Android table), and the
+ * Intune admin center shows the same message for Win32 apps whose
+ * detection rule fails after the installer succeeded (an admin's report:
+ * github.com/svrooij/WingetIntune discussion 52); lib/errors.c's table.
  */
 #include "diagnose_run.h"
 

@@ -36,7 +36,9 @@ const char *espdiag_esp_attempt_outcome_name(uint32_t outcome)
 /* One fact's record as a log reference (NULL for NULL; *rc on ENOMEM). */
 static const espdiag_esp_log_ref *ref_of(espdiag_esp *esp, const esp_imelog_fact *f, int *rc)
 {
-	if (f == NULL || *rc != ESPDIAG_OK)
+	/* Each reference counts against the model's cap (ESP_MAX_PARTS): past
+	 * it the reference is left out, with the model's one cap warning. */
+	if (f == NULL || *rc != ESPDIAG_OK || !esp_model_budget(esp))
 		return NULL;
 	espdiag_esp_log_ref *r = esp_model_zalloc(esp, sizeof *r);
 	if (r == NULL) {
@@ -178,10 +180,14 @@ static espdiag_esp_log_app *app_of(espdiag_esp *esp, const esp_imelog_app *s, in
 			*rc = ESPDIAG_ENOMEM;
 			return a;
 		}
-		for (size_t i = 0; i < s->attempt_count && *rc == ESPDIAG_OK; i++)
-			v[i] = attempt_of(esp, &s->attempts[i], rc);
+		size_t n = 0;
+		for (size_t i = 0; i < s->attempt_count && *rc == ESPDIAG_OK; i++) {
+			if (!esp_model_budget(esp))
+				break;
+			v[n++] = attempt_of(esp, &s->attempts[i], rc);
+		}
 		a->attempts = v;
-		a->attempt_count = s->attempt_count;
+		a->attempt_count = n;
 	}
 	return a;
 }
