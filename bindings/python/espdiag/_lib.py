@@ -130,7 +130,9 @@ class ImeApp(Structure):
                 ("compliance_key", c_char_p), ("compliance_value", c_char_p),
                 ("applicability", U32), ("compliance_state", U32), ("desired_state", U32),
                 ("install_context", U32), ("target_type", U32),
-                ("has_compliance_error", c_bool), ("compliance_error", c_int64)]
+                ("has_compliance_error", c_bool), ("compliance_error", c_int64),
+                # appended in 0.2 (the bundle): the IME logs' name of the app
+                ("name", c_char_p)]
 
 
 class App(Structure):
@@ -139,7 +141,9 @@ class App(Structure):
                 ("state", U32), ("reboot_required", U32), ("tracking_uri", c_char_p),
                 ("sid", c_char_p),
                 # appended in 0.2
-                ("error_hresult", U32), ("ime", POINTER(ImeApp))]
+                ("error_hresult", U32), ("ime", POINTER(ImeApp)),
+                # appended in 0.2 (the bundle): the IME logs' name of the app
+                ("name", c_char_p)]
 
 
 class Office(Structure):
@@ -206,7 +210,9 @@ class PhaseInfo(Structure):
 class Item(Structure):
     _fields_ = [("kind", c_int), ("id", c_char_p), ("sid", c_char_p), ("phase", c_int),
                 ("state", c_char_p), ("state_raw", U32), ("is_ime", c_bool),
-                ("key", c_char_p), ("value", c_char_p)]
+                ("key", c_char_p), ("value", c_char_p),
+                # appended in 0.2 (the bundle): the IME logs' name of the app
+                ("name", c_char_p)]
 
 
 class Change(Structure):

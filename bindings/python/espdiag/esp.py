@@ -336,6 +336,7 @@ class ImeApp:
     install_context: Optional[int]
     target_type: Optional[int]
     compliance_error: Optional[int]
+    name: Optional[str] = None  # the app's name in the IME logs' catalogue (a bundle)
 
     @property
     def enforcement_state_name(self) -> Optional[str]:
@@ -350,7 +351,8 @@ class ImeApp:
                    text(a.compliance_key), text(a.compliance_value), u32(a.applicability),
                    u32(a.compliance_state), u32(a.desired_state), u32(a.install_context),
                    u32(a.target_type),
-                   int(a.compliance_error) if a.has_compliance_error else None)
+                   int(a.compliance_error) if a.has_compliance_error else None,
+                   text(a.name))
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,7 @@ class App:
     sid: Optional[str]  # None: device setup
     error_hresult: Optional[int] = None  # ErrorHresult (a Sidecar app's failure)
     ime: Optional[ImeApp] = None         # the IME's state of this app, joined by GUID
+    name: Optional[str] = None           # its name in the IME logs' catalogue (a bundle)
 
     @property
     def kind_name(self) -> str:
@@ -391,7 +394,7 @@ class App:
                    _item_kind(int(a.kind)),
                    text(a.app_guid), u32(a.version), u32(a.state), u32(a.reboot_required),
                    text(a.tracking_uri), text(a.sid), u32(a.error_hresult),
-                   ime.get(addressof(a.ime.contents)) if a.ime else None)
+                   ime.get(addressof(a.ime.contents)) if a.ime else None, text(a.name))
 
 
 @dataclass(frozen=True)
@@ -587,6 +590,7 @@ class Item:
     is_ime: bool
     key: str
     value: Optional[str]
+    name: Optional[str] = None  # the app's name in the IME logs' catalogue (a bundle)
 
 
 @dataclass(frozen=True)
@@ -763,7 +767,7 @@ class Esp:
                 _item_kind(int(it.kind)),
                 text(it.id) or "", text(it.sid), _phase(it.phase),
                 text(it.state) or "unknown", u32(it.state_raw), bool(it.is_ime),
-                text(it.key) or "", text(it.value)))
+                text(it.key) or "", text(it.value), text(it.name)))
         self.changes: list[Change] = []
         for i in range(lib.espdiag_esp_change_count(h)):
             c = lib.espdiag_esp_change_at(h, i).contents

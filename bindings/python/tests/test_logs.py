@@ -32,6 +32,13 @@ class LogsTest(unittest.TestCase):
         self.assertEqual(self.esp.app_name("{" + SEVEN_ZIP.upper() + "}"), "7-Zip")
         self.assertIsNone(self.esp.app_name("00000000-0000-0000-0000-000000000000"))
 
+    def test_names_where_apps_appear(self) -> None:
+        item = {i.id: i for i in self.esp.items}
+        self.assertEqual(item["Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1"].name, "7-Zip")
+        apps = {a.app_guid.lower(): a for a in self.esp.device_setup.apps if a.app_guid}
+        self.assertEqual(apps[SEVEN_ZIP].name, "7-Zip")
+        self.assertEqual(apps[VPN].name, "Contoso VPN")
+
     def test_attempts(self) -> None:
         z = self.esp.log_app(SEVEN_ZIP)
         self.assertEqual((z.version, z.intent, z.install_context), (1, 3, 2))
