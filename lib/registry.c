@@ -1500,8 +1500,9 @@ static int open_input(espdiag_registry *reg, esp_input *in, esp_container *ct,
 		return rc;
 	/* A big source will fill the view's arena with key and value objects
 	 * as soon as it is walked: the arena then goes to huge pages at once
-	 * rather than through 2 MiB of 4 KiB page faults. */
-	if (in->size >= VIEW_BIG_SOURCE)
+	 * rather than through 2 MiB of 4 KiB page faults. Not for a hive read
+	 * on demand (in->fetch): a lookup there must cost what it reads. */
+	if (in->size >= VIEW_BIG_SOURCE && in->fetch == NULL)
 		esp_arena_reserve(&reg->arena, (size_t)2 << 20);
 	int reg_bid = esp_regtext_bid(in->data, in->size);
 	int hive_bid = esp_regf_bid(in->data, in->size);
