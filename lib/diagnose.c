@@ -4,6 +4,7 @@
  * Renderings and accessors live in report.c.
  */
 #include "diagnose_run.h"
+#include "esp_clock.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1701,6 +1702,7 @@ static int copy_context(diag_run *x, const espdiag_registry *reg)
 		c->data = diag_keep(x, e->data);
 	}
 
+	r->clock = diag_keep(x, esp_clock_line(esp));
 	r->generated_at = (int64_t)time(NULL);
 	if (reg != NULL && x->rc == ESPDIAG_OK && diag_report_type_evidence(r, reg) != ESPDIAG_OK)
 		return ESPDIAG_ENOMEM;

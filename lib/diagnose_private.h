@@ -121,6 +121,9 @@ struct espdiag_report {
 	uint32_t devprep_status;     /* PageStatus */
 	const char *prefix;          /* where the first source is mounted */
 	int64_t generated_at;        /* when espdiag_diagnose() made it, Unix seconds */
+	/* Appended: the device's clock as the renderings say it
+	 * (esp_clock_line()); NULL when the model has no IME log app. */
+	const char *clock;
 };
 
 /* Looks each finding's evidence up in reg and records its type and typed

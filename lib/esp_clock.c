@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "esp_clock.h"
 #include "esp_time.h"
 
 #define CLOCK_STEP_SECONDS 900          /* 15 minutes */
@@ -263,6 +264,35 @@ static const char *app_label(espdiag_esp *esp, const espdiag_esp_log_app *app)
 	return esp_model_strdup(esp, buf);
 }
 
+/* The clock's two sentences from one reason: the model's "how" and the
+ * reports' line (esp_clock.h), so that they never drift apart. */
+static int say(espdiag_esp *esp, const char *reason)
+{
+	esp_logs *L = esp->logs;
+	espdiag_esp_clock *c = &L->clock;
+	char how[1200], line[1200], o[16];
+	if (c->known) {
+		offset_text(o, c->utc_offset_minutes);
+		snprintf(how, sizeof how, "%s: %s", o, reason);
+		snprintf(line, sizeof line, "%s (%s)", o, reason);
+	} else {
+		snprintf(how, sizeof how,
+		         "the device's UTC offset is unknown: %s; log times are the device's local "
+		         "time",
+		         reason);
+		snprintf(line, sizeof line, "unknown - log times are the device's local time (%s)",
+		         reason);
+	}
+	c->how = esp_model_strdup(esp, how);
+	L->clock_line = esp_model_strdup(esp, line);
+	return c->how && L->clock_line ? ESPDIAG_OK : ESPDIAG_ENOMEM;
+}
+
+const char *esp_clock_line(const espdiag_esp *esp)
+{
+	return esp && esp->logs ? esp->logs->clock_line : NULL;
+}
+
 int esp_clock_part(espdiag_esp *esp, const espdiag_bundle *bundle)
 {
 	(void)bundle;
@@ -275,22 +305,17 @@ int esp_clock_part(espdiag_esp *esp, const espdiag_bundle *bundle)
 		snapshot_pairs(esp, L->apps[i], &s);
 	workload_pairs(esp, &s);
 	char buf[1024], o1[16], o2[16];
-	if (!s.have) {
-		c->how = "the device's UTC offset is unknown: no IME log record has a registry time "
-		         "of the same moment within 5 minutes of a 15-minute offset; log times are "
-		         "the device's local time";
-		return ESPDIAG_OK;
-	}
+	if (!s.have)
+		return say(esp, "no IME log record has a registry time of the same moment within 5 "
+		                "minutes of a 15-minute offset");
 	if (s.disagree) {
 		snprintf(buf, sizeof buf,
-		         "the device's UTC offset is unknown: the IME logs and the registry disagree "
-		         "(%s line %" PRIu64 " gives %s, %s line %" PRIu64 " gives %s); log times "
-		         "are the device's local time",
+		         "the IME logs and the registry disagree (%s line %" PRIu64 " gives %s, %s "
+		         "line %" PRIu64 " gives %s)",
 		         s.first.log->file, s.first.log->line, offset_text(o1, s.first.offset_minutes),
 		         s.other.log->file, s.other.log->line,
 		         offset_text(o2, s.other.offset_minutes));
-		c->how = esp_model_strdup(esp, buf);
-		return c->how ? ESPDIAG_OK : ESPDIAG_ENOMEM;
+		return say(esp, buf);
 	}
 	const pair *p = &s.best;
 	char utc[ESP_TIME_BUFSIZE];
@@ -299,21 +324,20 @@ int esp_clock_part(espdiag_esp *esp, const espdiag_bundle *bundle)
 	if (label == NULL)
 		return ESPDIAG_ENOMEM;
 	snprintf(buf, sizeof buf,
-	         "%s: %s line %" PRIu64 " (%s local), %s app %s, and %s, are the same moment "
+	         "%s line %" PRIu64 " (%s local), %s app %s, and %s, are the same moment "
 	         "within %" PRId64 " s of a 15-minute offset; %zu pair%s of a log record and a "
 	         "registry time agree%s",
-	         offset_text(o1, p->offset_minutes), p->log->file, p->log->line, p->log->local_time,
-	         p->what, label, p->other, (p->residual_ms + 999) / 1000, s.kept,
-	         s.kept == 1 ? "" : "s", s.kept == 1 ? "s" : "");
+	         p->log->file, p->log->line, p->log->local_time, p->what, label, p->other,
+	         (p->residual_ms + 999) / 1000, s.kept, s.kept == 1 ? "" : "s",
+	         s.kept == 1 ? "s" : "");
 	c->known = true;
 	c->utc_offset_minutes = p->offset_minutes;
-	c->how = esp_model_strdup(esp, buf);
 	c->evidence = p->log;
 	c->key = esp_model_strdup(esp, p->key);
 	c->value = esp_model_strdup(esp, p->value);
 	c->utc_time = esp_model_strdup(esp, utc);
 	c->pairs = s.kept;
-	if (c->how == NULL || c->key == NULL || (p->value && c->value == NULL) ||
+	if (say(esp, buf) != ESPDIAG_OK || c->key == NULL || (p->value && c->value == NULL) ||
 	    c->utc_time == NULL)
 		return ESPDIAG_ENOMEM;
 	esp->clock_known = true;

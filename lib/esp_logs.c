@@ -396,50 +396,21 @@ int esp_logs_part(espdiag_esp *esp, const espdiag_bundle *bundle)
 
 /* --- JSON (the "apps" and "clock" parts of espdiag_esp_write_json) --- */
 
-static void jkey(FILE *out, const char *name, bool *first)
-{
-	if (!*first)
-		putc(',', out);
-	*first = false;
-	fprintf(out, "\"%s\":", name);
-}
-
-static void jstr(FILE *out, const char *name, const char *s, bool *first)
-{
-	jkey(out, name, first);
-	esp_json_cstr(out, s);
-}
-
-static void ji64(FILE *out, const char *name, bool has, int64_t v, bool *first)
-{
-	jkey(out, name, first);
-	if (has)
-		fprintf(out, "%" PRId64, v);
-	else
-		fputs("null", out);
-}
-
-static void jbool(FILE *out, const char *name, bool b, bool *first)
-{
-	jkey(out, name, first);
-	fputs(b ? "true" : "false", out);
-}
-
 /* {"file","line","local_time","utc_time","message"} or null. */
 static void jref(FILE *out, const char *name, const espdiag_esp_log_ref *r, bool *first)
 {
-	jkey(out, name, first);
+	esp_json_key(out, name, first);
 	if (r == NULL) {
 		fputs("null", out);
 		return;
 	}
 	bool f = true;
 	putc('{', out);
-	jstr(out, "file", r->file, &f);
-	ji64(out, "line", true, (int64_t)r->line, &f);
-	jstr(out, "local_time", r->local_time, &f);
-	jstr(out, "utc_time", r->utc_time, &f);
-	jstr(out, "message", r->message, &f);
+	esp_json_str(out, "file", r->file, &f);
+	esp_json_i64(out, "line", true, (int64_t)r->line, &f);
+	esp_json_str(out, "local_time", r->local_time, &f);
+	esp_json_str(out, "utc_time", r->utc_time, &f);
+	esp_json_str(out, "message", r->message, &f);
 	putc('}', out);
 }
 
@@ -447,31 +418,32 @@ static void write_attempt(FILE *out, const espdiag_esp_attempt *a)
 {
 	bool f = true;
 	putc('{', out);
-	ji64(out, "number", true, a->number, &f);
-	jstr(out, "outcome", espdiag_esp_attempt_outcome_name(a->outcome), &f);
+	esp_json_i64(out, "number", true, a->number, &f);
+	esp_json_str(out, "outcome", espdiag_esp_attempt_outcome_name(a->outcome), &f);
 	jref(out, "download_start", a->download_start, &f);
 	jref(out, "download_end", a->download_end, &f);
 	jref(out, "download_failed", a->download_failed, &f);
-	ji64(out, "download_bytes", a->has_download_bytes, (int64_t)a->download_bytes, &f);
+	esp_json_i64(out, "download_bytes", a->has_download_bytes, (int64_t)a->download_bytes, &f);
 	jref(out, "install_start", a->install_start, &f);
 	jref(out, "install_end", a->install_end, &f);
 	jref(out, "install_timeout", a->install_timeout, &f);
-	ji64(out, "install_duration_ms", a->has_install_duration, a->install_duration_ms, &f);
-	ji64(out, "exit_code", a->has_exit_code, a->exit_code, &f);
-	jkey(out, "hresult", &f);
+	esp_json_i64(out, "install_duration_ms", a->has_install_duration, a->install_duration_ms,
+	             &f);
+	esp_json_i64(out, "exit_code", a->has_exit_code, a->exit_code, &f);
+	esp_json_key(out, "hresult", &f);
 	if (a->has_hresult)
 		fprintf(out, "\"0x%08" PRIx32 "\"", a->hresult);
 	else
 		fputs("null", out);
-	jbool(out, "exit_code_unmapped", a->exit_code_unmapped, &f);
-	jstr(out, "exit_code_class", a->exit_code_class, &f);
+	esp_json_bool(out, "exit_code_unmapped", a->exit_code_unmapped, &f);
+	esp_json_str(out, "exit_code_class", a->exit_code_class, &f);
 	jref(out, "exit_code_line", a->exit_code_ref, &f);
-	jstr(out, "enforcement_state", a->enforcement_state, &f);
+	esp_json_str(out, "enforcement_state", a->enforcement_state, &f);
 	jref(out, "enforcement_line", a->enforcement_ref, &f);
-	jstr(out, "detection_state", a->detection_state, &f);
+	esp_json_str(out, "detection_state", a->detection_state, &f);
 	jref(out, "detection_line", a->detection_ref, &f);
 	/* The exit code's meaning, as a finding's "error" member has it. */
-	jkey(out, "error", &f);
+	esp_json_key(out, "error", &f);
 	if (a->has_hresult)
 		esp_json_error_object(out, a->hresult, a->has_exit_code, a->exit_code);
 	else
@@ -488,13 +460,13 @@ void esp_logs_write_apps(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_log_app *a = espdiag_esp_log_app_at(esp, i);
 		bool f = true;
 		fputs(i ? ",{" : "{", out);
-		jstr(out, "id", a->id, &f);
-		jstr(out, "name", a->name, &f);
-		ji64(out, "version", a->has_version, a->version, &f);
-		ji64(out, "intent", a->has_intent, a->intent, &f);
-		ji64(out, "install_context", a->has_install_context, a->install_context, &f);
+		esp_json_str(out, "id", a->id, &f);
+		esp_json_str(out, "name", a->name, &f);
+		esp_json_i64(out, "version", a->has_version, a->version, &f);
+		esp_json_i64(out, "intent", a->has_intent, a->intent, &f);
+		esp_json_i64(out, "install_context", a->has_install_context, a->install_context, &f);
 		jref(out, "policy", a->policy, &f);
-		jkey(out, "attempts", &f);
+		esp_json_key(out, "attempts", &f);
 		putc('[', out);
 		for (size_t j = 0; j < a->attempt_count; j++) {
 			if (j)
@@ -512,13 +484,13 @@ void esp_logs_write_clock(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	const espdiag_esp_clock *c = espdiag_esp_clock_info(esp);
 	bool f = true;
 	fputs("\"clock\":{", out);
-	jbool(out, "known", c->known, &f);
-	ji64(out, "utc_offset_minutes", c->known, c->utc_offset_minutes, &f);
-	jstr(out, "how", c->how, &f);
+	esp_json_bool(out, "known", c->known, &f);
+	esp_json_i64(out, "utc_offset_minutes", c->known, c->utc_offset_minutes, &f);
+	esp_json_str(out, "how", c->how, &f);
 	jref(out, "evidence", c->evidence, &f);
-	jstr(out, "key", c->key, &f);
-	jstr(out, "value", c->value, &f);
-	jstr(out, "utc_time", c->utc_time, &f);
-	ji64(out, "pairs", true, (int64_t)c->pairs, &f);
+	esp_json_str(out, "key", c->key, &f);
+	esp_json_str(out, "value", c->value, &f);
+	esp_json_str(out, "utc_time", c->utc_time, &f);
+	esp_json_i64(out, "pairs", true, (int64_t)c->pairs, &f);
 	putc('}', out);
 }

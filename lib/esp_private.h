@@ -187,6 +187,8 @@ typedef struct esp_logs {
 	espdiag_esp_log_app **apps;     /* by id */
 	size_t app_count;
 	espdiag_esp_clock clock;
+	/* The clock for the reports (esp_clock.h); NULL without apps. */
+	const char *clock_line;
 } esp_logs;
 int esp_bundle_events(espdiag_esp *esp, const struct espdiag_bundle *bundle);  /* esp_events.c */
 int esp_bundle_files(espdiag_esp *esp, const struct espdiag_bundle *bundle);   /* esp_files.c */

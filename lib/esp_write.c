@@ -12,33 +12,13 @@
 #include "json.h"
 #include "textout.h"
 
-static void json_key(FILE *out, const char *name, bool *first)
-{
-	if (!*first)
-		putc(',', out);
-	*first = false;
-	fprintf(out, "\"%s\":", name);
-}
-
 static void json_u32(FILE *out, const char *name, espdiag_esp_u32 v, bool *first)
 {
-	json_key(out, name, first);
+	esp_json_key(out, name, first);
 	if (v.has)
 		fprintf(out, "%" PRIu32, v.value);
 	else
 		fputs("null", out);
-}
-
-static void json_str(FILE *out, const char *name, const char *s, bool *first)
-{
-	json_key(out, name, first);
-	esp_json_cstr(out, s);
-}
-
-static void json_bool(FILE *out, const char *name, bool b, bool *first)
-{
-	json_key(out, name, first);
-	fputs(b ? "true" : "false", out);
 }
 
 static void write_first_sync(FILE *out, const espdiag_esp_first_sync *f)
@@ -51,13 +31,13 @@ static void write_first_sync(FILE *out, const espdiag_esp_first_sync *f)
 		       { ESPDIAG_ESP_BLOCK_ALLOW_RETRY, "allow_retry" },
 		       { ESPDIAG_ESP_BLOCK_ALLOW_CONTINUE, "allow_continue" } };
 	putc('{', out);
-	json_str(out, "key", f->key, &first);
+	esp_json_str(out, "key", f->key, &first);
 	json_u32(out, "skip_device_status_page", f->skip_device_status_page, &first);
 	json_u32(out, "skip_user_status_page", f->skip_user_status_page, &first);
-	json_bool(out, "device_page_skipped", f->device_page_skipped, &first);
-	json_bool(out, "user_page_skipped", f->user_page_skipped, &first);
+	esp_json_bool(out, "device_page_skipped", f->device_page_skipped, &first);
+	esp_json_bool(out, "user_page_skipped", f->user_page_skipped, &first);
 	json_u32(out, "block_in_status_page", f->block_in_status_page, &first);
-	json_key(out, "block_flags", &first);
+	esp_json_key(out, "block_flags", &first);
 	putc('[', out);
 	bool fb = true;
 	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
@@ -68,19 +48,19 @@ static void write_first_sync(FILE *out, const espdiag_esp_first_sync *f)
 	}
 	putc(']', out);
 	json_u32(out, "sync_failure_timeout", f->sync_failure_timeout, &first);
-	json_key(out, "timeout_minutes", &first);
+	esp_json_key(out, "timeout_minutes", &first);
 	fprintf(out, "%" PRIu32, f->timeout_minutes);
-	json_bool(out, "timeout_is_default", f->timeout_is_default, &first);
+	esp_json_bool(out, "timeout_is_default", f->timeout_is_default, &first);
 	json_u32(out, "allow_collect_logs_button", f->allow_collect_logs_button, &first);
-	json_str(out, "custom_error_text", f->custom_error_text, &first);
+	esp_json_str(out, "custom_error_text", f->custom_error_text, &first);
 	json_u32(out, "is_sync_done", f->is_sync_done, &first);
 	json_u32(out, "is_server_provisioning_done", f->is_server_provisioning_done, &first);
 	json_u32(out, "applications_duration", f->applications_duration, &first);
 	json_u32(out, "policy_duration", f->policy_duration, &first);
 	json_u32(out, "networking_duration", f->networking_duration, &first);
 	json_u32(out, "certificates_duration", f->certificates_duration, &first);
-	json_str(out, "timestamp", f->has_timestamp ? f->timestamp_utc : NULL, &first);
-	json_key(out, "timestamp_filetime", &first);
+	esp_json_str(out, "timestamp", f->has_timestamp ? f->timestamp_utc : NULL, &first);
+	esp_json_key(out, "timestamp_filetime", &first);
 	if (f->has_timestamp)
 		fprintf(out, "%" PRIu64, f->timestamp_filetime);
 	else
@@ -96,13 +76,13 @@ static void write_enrollments(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_enrollment *e = esp->enrollments.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "guid", e->guid, &first);
-		json_str(out, "key", e->key, &first);
-		json_str(out, "provider_id", e->provider_id, &first);
-		json_str(out, "upn", e->upn, &first);
-		json_str(out, "tenant_id", e->tenant_id, &first);
+		esp_json_str(out, "guid", e->guid, &first);
+		esp_json_str(out, "key", e->key, &first);
+		esp_json_str(out, "provider_id", e->provider_id, &first);
+		esp_json_str(out, "upn", e->upn, &first);
+		esp_json_str(out, "tenant_id", e->tenant_id, &first);
 		json_u32(out, "enrollment_type", e->enrollment_type, &first);
-		json_key(out, "first_sync", &first);
+		esp_json_key(out, "first_sync", &first);
 		if (e->first_sync)
 			write_first_sync(out, e->first_sync);
 		else
@@ -123,12 +103,12 @@ static void write_autopilot(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		return;
 	}
 	putc('{', out);
-	json_str(out, "key", a->key, &first);
-	json_str(out, "tenant_id", a->tenant_id, &first);
-	json_str(out, "tenant_domain", a->tenant_domain, &first);
-	json_str(out, "profile_name", a->profile_name, &first);
+	esp_json_str(out, "key", a->key, &first);
+	esp_json_str(out, "tenant_id", a->tenant_id, &first);
+	esp_json_str(out, "tenant_domain", a->tenant_domain, &first);
+	esp_json_str(out, "profile_name", a->profile_name, &first);
 	json_u32(out, "oobe_config", a->oobe_config, &first);
-	json_key(out, "oobe_flags", &first);
+	esp_json_key(out, "oobe_flags", &first);
 	putc('[', out);
 	bool fb = true;
 	for (unsigned bit = 0; a->oobe_config.has && bit < 32; bit++) {
@@ -144,11 +124,11 @@ static void write_autopilot(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	}
 	putc(']', out);
 	json_u32(out, "domain_join_method", a->domain_join_method, &first);
-	json_bool(out, "hybrid_join", a->hybrid_join, &first);
-	json_str(out, "ztd_id", a->ztd_id, &first);
-	json_str(out, "ent_dm_id", a->ent_dm_id, &first);
-	json_str(out, "policy_cache_key", a->policy_cache_key, &first);
-	json_bool(out, "from_policy_cache", a->from_policy_cache, &first);
+	esp_json_bool(out, "hybrid_join", a->hybrid_join, &first);
+	esp_json_str(out, "ztd_id", a->ztd_id, &first);
+	esp_json_str(out, "ent_dm_id", a->ent_dm_id, &first);
+	esp_json_str(out, "policy_cache_key", a->policy_cache_key, &first);
+	esp_json_bool(out, "from_policy_cache", a->from_policy_cache, &first);
 	putc('}', out);
 }
 
@@ -159,12 +139,12 @@ static void write_phases(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_phase_info *p = esp->phases.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "phase", espdiag_esp_phase_name(p->phase), &first);
-		json_str(out, "status", espdiag_esp_phase_status_name(p->status), &first);
-		json_str(out, "sid", p->sid, &first);
-		json_str(out, "evidence", p->key, &first);
+		esp_json_str(out, "phase", espdiag_esp_phase_name(p->phase), &first);
+		esp_json_str(out, "status", espdiag_esp_phase_status_name(p->status), &first);
+		esp_json_str(out, "sid", p->sid, &first);
+		esp_json_str(out, "evidence", p->key, &first);
 		if (parts & ESPDIAG_ESP_JSON_SOURCES) {
-			json_key(out, "sources", &first);
+			esp_json_key(out, "sources", &first);
 			putc('[', out);
 			if (p->key != NULL)
 				esp_json_source(out, p->key, NULL, false, 0, NULL);
@@ -182,16 +162,16 @@ static void write_items(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_item *it = esp->items.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "kind", espdiag_esp_item_kind_name(it->kind), &first);
-		json_str(out, "id", it->id, &first);
-		json_str(out, "context", it->sid ? "user" : "device", &first);
-		json_str(out, "sid", it->sid, &first);
-		json_str(out, "phase", espdiag_esp_phase_name(it->phase), &first);
-		json_str(out, "state", it->state, &first);
+		esp_json_str(out, "kind", espdiag_esp_item_kind_name(it->kind), &first);
+		esp_json_str(out, "id", it->id, &first);
+		esp_json_str(out, "context", it->sid ? "user" : "device", &first);
+		esp_json_str(out, "sid", it->sid, &first);
+		esp_json_str(out, "phase", espdiag_esp_phase_name(it->phase), &first);
+		esp_json_str(out, "state", it->state, &first);
 		json_u32(out, "state_raw", it->state_raw, &first);
-		json_bool(out, "ime", it->is_ime, &first);
-		json_str(out, "evidence", it->key, &first);
-		json_str(out, "value", it->value, &first);
+		esp_json_bool(out, "ime", it->is_ime, &first);
+		esp_json_str(out, "evidence", it->key, &first);
+		esp_json_str(out, "value", it->value, &first);
 		/* Added in 0.2, only where known, so that an item without one
 		 * is written as 0.1 wrote it. */
 		const espdiag_esp_app *app = ((const esp_item *)it)->app;
@@ -199,9 +179,9 @@ static void write_items(FILE *out, const espdiag_esp *esp, uint32_t parts)
 			json_u32(out, "error_hresult", app->error_hresult, &first);
 		/* Added with the bundle: the app's name from the IME logs. */
 		if (it->name != NULL)
-			json_str(out, "name", it->name, &first);
+			esp_json_str(out, "name", it->name, &first);
 		if (parts & ESPDIAG_ESP_JSON_SOURCES) {
-			json_key(out, "sources", &first);
+			esp_json_key(out, "sources", &first);
 			putc('[', out);
 			if (it->key != NULL)
 				esp_json_source(out, it->key, it->value, it->state_raw.has,
@@ -213,28 +193,19 @@ static void write_items(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	putc(']', out);
 }
 
-static void json_i64(FILE *out, const char *name, bool has, int64_t v, bool *first)
-{
-	json_key(out, name, first);
-	if (has)
-		fprintf(out, "%" PRId64, v);
-	else
-		fputs("null", out);
-}
-
 /* Where a message was found, or null: {"key":...,"value":..., */
 static bool json_source(FILE *out, const char *name, const char *key, const char *value,
                         bool *first)
 {
-	json_key(out, name, first);
+	esp_json_key(out, name, first);
 	if (key == NULL) {
 		fputs("null", out);
 		return false;
 	}
 	bool f = true;
 	putc('{', out);
-	json_str(out, "key", key, &f);
-	json_str(out, "value", value, &f);
+	esp_json_str(out, "key", key, &f);
+	esp_json_str(out, "value", value, &f);
 	return true;
 }
 
@@ -246,19 +217,20 @@ static void write_ime_apps(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_ime_app *a = esp->ime_apps.v[i];
 		bool first = true, f = false;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", a->key, &first);
-		json_str(out, "user_id", a->user_id, &first);
-		json_bool(out, "device", a->device, &first);
-		json_str(out, "app_id", a->app_id, &first);
+		esp_json_str(out, "key", a->key, &first);
+		esp_json_str(out, "user_id", a->user_id, &first);
+		esp_json_bool(out, "device", a->device, &first);
+		esp_json_str(out, "app_id", a->app_id, &first);
 		json_u32(out, "revision", a->revision, &first);
 		if (json_source(out, "enforcement", a->enforcement_key, a->enforcement_value, &first)) {
 			json_u32(out, "state", a->enforcement_state, &f);
-			json_str(out, "state_name",
-			         a->enforcement_state.has
-			                 ? espdiag_esp_enforcement_state_name(a->enforcement_state.value)
-			                 : NULL,
-			         &f);
-			json_i64(out, "error_code", a->has_enforcement_error, a->enforcement_error, &f);
+			esp_json_str(out, "state_name",
+			             a->enforcement_state.has
+			                     ? espdiag_esp_enforcement_state_name(a->enforcement_state.value)
+			                     : NULL,
+			             &f);
+			esp_json_i64(out, "error_code", a->has_enforcement_error, a->enforcement_error,
+			             &f);
 			putc('}', out);
 		}
 		f = false;
@@ -268,12 +240,13 @@ static void write_ime_apps(FILE *out, const espdiag_esp *esp, uint32_t parts)
 			json_u32(out, "desired_state", a->desired_state, &f);
 			json_u32(out, "install_context", a->install_context, &f);
 			json_u32(out, "target_type", a->target_type, &f);
-			json_i64(out, "error_code", a->has_compliance_error, a->compliance_error, &f);
+			esp_json_i64(out, "error_code", a->has_compliance_error, a->compliance_error,
+			             &f);
 			putc('}', out);
 		}
 		/* Added with the bundle, only where known: the IME logs' name. */
 		if (a->name != NULL)
-			json_str(out, "name", a->name, &first);
+			esp_json_str(out, "name", a->name, &first);
 		putc('}', out);
 	}
 	putc(']', out);
@@ -287,15 +260,15 @@ static void write_office(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_office *o = esp->office.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", o->key, &first);
-		json_str(out, "id", o->id, &first);
+		esp_json_str(out, "key", o->key, &first);
+		esp_json_str(out, "id", o->id, &first);
 		json_u32(out, "final_status", o->final_status, &first);
 		json_u32(out, "status", o->status, &first);
 		json_u32(out, "effective", o->effective, &first);
-		json_str(out, "effective_value", o->effective_value, &first);
-		json_str(out, "effective_name",
-		         o->effective.has ? espdiag_esp_msi_status_name(o->effective.value) : NULL,
-		         &first);
+		esp_json_str(out, "effective_value", o->effective_value, &first);
+		esp_json_str(out, "effective_name",
+		             o->effective.has ? espdiag_esp_msi_status_name(o->effective.value) : NULL,
+		             &first);
 		putc('}', out);
 	}
 	putc(']', out);
@@ -309,24 +282,25 @@ static void write_page(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_page_category *c = esp->page.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", c->key, &first);
-		json_str(out, "value", c->value, &first);
-		json_str(out, "name", c->name, &first);
-		json_str(out, "phase", c->phase ? espdiag_esp_phase_name(c->phase) : NULL, &first);
-		json_str(out, "state", espdiag_esp_page_state_name(c->state), &first);
-		json_str(out, "state_raw", c->state_raw, &first);
-		json_str(out, "status_text", c->status_text, &first);
-		json_bool(out, "flat", c->flat, &first);
-		json_key(out, "subcategories", &first);
+		esp_json_str(out, "key", c->key, &first);
+		esp_json_str(out, "value", c->value, &first);
+		esp_json_str(out, "name", c->name, &first);
+		esp_json_str(out, "phase", c->phase ? espdiag_esp_phase_name(c->phase) : NULL,
+		             &first);
+		esp_json_str(out, "state", espdiag_esp_page_state_name(c->state), &first);
+		esp_json_str(out, "state_raw", c->state_raw, &first);
+		esp_json_str(out, "status_text", c->status_text, &first);
+		esp_json_bool(out, "flat", c->flat, &first);
+		esp_json_key(out, "subcategories", &first);
 		putc('[', out);
 		for (size_t j = 0; j < c->subcategory_count; j++) {
 			const espdiag_esp_page_subcategory *s = c->subcategories[j];
 			bool f = true;
 			fputs(j ? ",{" : "{", out);
-			json_str(out, "name", s->name, &f);
-			json_str(out, "state", espdiag_esp_page_state_name(s->state), &f);
-			json_str(out, "state_raw", s->state_raw, &f);
-			json_str(out, "status_text", s->status_text, &f);
+			esp_json_str(out, "name", s->name, &f);
+			esp_json_str(out, "state", espdiag_esp_page_state_name(s->state), &f);
+			esp_json_str(out, "state_raw", s->state_raw, &f);
+			esp_json_str(out, "status_text", s->status_text, &f);
 			putc('}', out);
 		}
 		fputs("]}", out);
@@ -342,13 +316,13 @@ static void write_omadm(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_omadm_account *a = esp->omadm.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", a->key, &first);
-		json_str(out, "account_id", a->account_id, &first);
+		esp_json_str(out, "key", a->key, &first);
+		esp_json_str(out, "account_id", a->account_id, &first);
 		json_u32(out, "last_session_result", a->last_session_result, &first);
-		json_str(out, "server_last_access_time", a->server_last_access_time, &first);
-		json_str(out, "server_last_access_utc", a->server_last_access_utc, &first);
-		json_str(out, "server_last_success_time", a->server_last_success_time, &first);
-		json_str(out, "server_last_success_utc", a->server_last_success_utc, &first);
+		esp_json_str(out, "server_last_access_time", a->server_last_access_time, &first);
+		esp_json_str(out, "server_last_access_utc", a->server_last_access_utc, &first);
+		esp_json_str(out, "server_last_success_time", a->server_last_success_time, &first);
+		esp_json_str(out, "server_last_success_utc", a->server_last_success_utc, &first);
 		putc('}', out);
 	}
 	fputs("],\"odj_applied\":", out);
@@ -358,11 +332,11 @@ static void write_omadm(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_policy_node *p = esp->policy_nodes.v[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", p->key, &first);
-		json_key(out, "index", &first);
+		esp_json_str(out, "key", p->key, &first);
+		esp_json_key(out, "index", &first);
 		fprintf(out, "%" PRIu32, p->index);
-		json_str(out, "uri", p->uri, &first);
-		json_str(out, "expected_value", p->expected_value, &first);
+		esp_json_str(out, "uri", p->uri, &first);
+		esp_json_str(out, "expected_value", p->expected_value, &first);
 		putc('}', out);
 	}
 	fputs("]}", out);
@@ -372,23 +346,23 @@ static void write_omadm(FILE *out, const espdiag_esp *esp, uint32_t parts)
 static void json_devprep_value(FILE *out, const char *name, const espdiag_esp_devprep_value *v,
                                bool *first)
 {
-	json_key(out, name, first);
+	esp_json_key(out, name, first);
 	if (v->key == NULL) {
 		fputs("null", out);
 		return;
 	}
 	bool f = true;
 	putc('{', out);
-	json_str(out, "key", v->key, &f);
-	json_str(out, "value", v->name, &f);
+	esp_json_str(out, "key", v->key, &f);
+	esp_json_str(out, "value", v->name, &f);
 	json_u32(out, "number", v->number, &f);
-	json_str(out, "text", v->text, &f);
+	esp_json_str(out, "text", v->text, &f);
 	putc('}', out);
 }
 
 static void json_flag(FILE *out, const char *name, espdiag_esp_u32 v, bool *first)
 {
-	json_key(out, name, first);
+	esp_json_key(out, name, first);
 	fputs(!v.has ? "null" : v.value ? "true" : "false", out);
 }
 
@@ -396,22 +370,22 @@ static void write_workload(FILE *out, const espdiag_esp_workload *w)
 {
 	bool first = true;
 	putc('{', out);
-	json_str(out, "key", w->key, &first);
-	json_str(out, "value", w->value, &first);
-	json_key(out, "index", &first);
+	esp_json_str(out, "key", w->key, &first);
+	esp_json_str(out, "value", w->value, &first);
+	esp_json_key(out, "index", &first);
 	fprintf(out, "%zu", w->index);
-	json_str(out, "id", w->id, &first);
-	json_str(out, "app_id", w->app_id, &first);
-	json_str(out, "name", w->name, &first);
+	esp_json_str(out, "id", w->id, &first);
+	esp_json_str(out, "app_id", w->app_id, &first);
+	esp_json_str(out, "name", w->name, &first);
 	json_u32(out, "state", w->state, &first);
-	json_str(out, "state_name",
-	         w->state.has ? espdiag_esp_workload_state_name(w->state.value) : NULL, &first);
-	json_str(out, "state_raw", w->state_raw, &first);
-	json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
-	json_str(out, "start_raw", w->start_raw, &first);
-	json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
-	json_str(out, "end_raw", w->end_raw, &first);
-	json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
+	esp_json_str(out, "state_name",
+	             w->state.has ? espdiag_esp_workload_state_name(w->state.value) : NULL, &first);
+	esp_json_str(out, "state_raw", w->state_raw, &first);
+	esp_json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
+	esp_json_str(out, "start_raw", w->start_raw, &first);
+	esp_json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
+	esp_json_str(out, "end_raw", w->end_raw, &first);
+	esp_json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
 	putc('}', out);
 }
 
@@ -421,19 +395,19 @@ static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	const espdiag_esp_devprep *d = &esp->devprep;
 	bool first = true;
 	fputs("\"device_preparation\":{", out);
-	json_str(out, "key", d->key, &first);
-	json_bool(out, "in_use", d->in_use, &first);
+	esp_json_str(out, "key", d->key, &first);
+	esp_json_bool(out, "in_use", d->in_use, &first);
 	json_devprep_value(out, "hint", &d->hint, &first);
-	json_bool(out, "hinted", d->hinted, &first);
+	esp_json_bool(out, "hinted", d->hinted, &first);
 	json_devprep_value(out, "page_enabled", &d->page_enabled, &first);
 	json_devprep_value(out, "page_settings", &d->page_settings, &first);
-	json_key(out, "settings", &first);
+	esp_json_key(out, "settings", &first);
 	if (d->settings_read) {
 		bool f = true;
 		putc('{', out);
 		json_u32(out, "agent_download_timeout_seconds", d->agent_download_timeout_seconds, &f);
 		json_u32(out, "page_timeout_seconds", d->page_timeout_seconds, &f);
-		json_str(out, "error_message", d->error_message, &f);
+		esp_json_str(out, "error_message", d->error_message, &f);
 		json_flag(out, "allow_skip_on_failure", d->allow_skip_on_failure, &f);
 		json_flag(out, "allow_diagnostics", d->allow_diagnostics, &f);
 		putc('}', out);
@@ -441,11 +415,11 @@ static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		fputs("null", out);
 	}
 	json_devprep_value(out, "page_status", &d->page_status, &first);
-	json_str(out, "page_status_name",
-	         d->page_status.number.has
-	                 ? espdiag_esp_devprep_status_name(d->page_status.number.value)
-	                 : NULL,
-	         &first);
+	esp_json_str(out, "page_status_name",
+	             d->page_status.number.has
+	                     ? espdiag_esp_devprep_status_name(d->page_status.number.value)
+	                     : NULL,
+	             &first);
 	json_devprep_value(out, "page_error_phase", &d->page_error_phase, &first);
 	json_devprep_value(out, "page_error_code", &d->page_error_code, &first);
 	json_devprep_value(out, "page_error_details", &d->page_error_details, &first);
@@ -456,7 +430,7 @@ static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	                   &d->bootstrapper_execution_context, &first);
 	json_devprep_value(out, "bootstrapper_installation_status_uri",
 	                   &d->bootstrapper_installation_status_uri, &first);
-	json_key(out, "workloads", &first);
+	esp_json_key(out, "workloads", &first);
 	putc('[', out);
 	for (size_t i = 0; i < esp->workload_count; i++) {
 		if (i)
@@ -470,7 +444,7 @@ static void write_devprep(FILE *out, const espdiag_esp *esp, uint32_t parts)
 static void json_sources1(FILE *out, const char *key, const char *value, espdiag_esp_u32 v,
                           const char *display, bool *first)
 {
-	json_key(out, "sources", first);
+	esp_json_key(out, "sources", first);
 	putc('[', out);
 	if (key != NULL && v.has)
 		esp_json_source(out, key, value, true, v.value, display);
@@ -486,24 +460,24 @@ static void write_providers(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		bool first = true;
 		const char *state = p->state.has ? espdiag_esp_provider_state_name(p->state.value) : NULL;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", p->key, &first);
-		json_str(out, "name", p->name, &first);
-		json_str(out, "kind", espdiag_esp_provider_kind_name(p->kind), &first);
-		json_str(out, "state", state, &first);
+		esp_json_str(out, "key", p->key, &first);
+		esp_json_str(out, "name", p->name, &first);
+		esp_json_str(out, "kind", espdiag_esp_provider_kind_name(p->kind), &first);
+		esp_json_str(out, "state", state, &first);
 		json_u32(out, "state_raw", p->state, &first);
-		json_key(out, "last_error", &first);
+		esp_json_key(out, "last_error", &first);
 		if (p->last_error.has)
 			esp_json_error_object(out, p->last_error.value, false, 0);
 		else
 			fputs("null", out);
 		json_u32(out, "timeout", p->timeout, &first);
-		json_str(out, "resource_types_key", p->resource_types_key, &first);
-		json_key(out, "tracked_resource_types", &first);
+		esp_json_str(out, "resource_types_key", p->resource_types_key, &first);
+		esp_json_key(out, "tracked_resource_types", &first);
 		putc('[', out);
 		for (size_t j = 0; j < p->resource_type_count; j++) {
 			bool f = true;
 			fputs(j ? ",{" : "{", out);
-			json_str(out, "name", p->resource_types[j].name, &f);
+			esp_json_str(out, "name", p->resource_types[j].name, &f);
 			json_u32(out, "value", p->resource_types[j].value, &f);
 			putc('}', out);
 		}
@@ -518,27 +492,27 @@ static void write_setup(FILE *out, const espdiag_esp_setup *s)
 {
 	bool first = true;
 	putc('{', out);
-	json_str(out, "context", s->sid ? "user" : "device", &first);
-	json_str(out, "sid", s->sid, &first);
-	json_str(out, "key", s->key, &first);
+	esp_json_str(out, "context", s->sid ? "user" : "device", &first);
+	esp_json_str(out, "sid", s->sid, &first);
+	esp_json_str(out, "key", s->key, &first);
 	json_u32(out, "has_provisioning_completed", s->has_provisioning_completed, &first);
-	json_str(out, "apps_key", s->apps_key, &first);
+	esp_json_str(out, "apps_key", s->apps_key, &first);
 	json_u32(out, "locked", s->locked, &first);
-	json_key(out, "policy_providers", &first);
+	esp_json_key(out, "policy_providers", &first);
 	putc('[', out);
 	for (size_t i = 0; i < s->policy_provider_count; i++) {
 		const espdiag_esp_policy_provider *p = s->policy_providers[i];
 		bool f = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "key", p->key, &f);
-		json_str(out, "name", p->name, &f);
+		esp_json_str(out, "key", p->key, &f);
+		esp_json_str(out, "name", p->name, &f);
 		json_u32(out, "tracking_policies_created", p->tracking_policies_created, &f);
 		json_sources1(out, p->key, "TrackingPoliciesCreated", p->tracking_policies_created, NULL,
 		              &f);
 		putc('}', out);
 	}
 	putc(']', out);
-	json_key(out, "app_count", &first);
+	esp_json_key(out, "app_count", &first);
 	fprintf(out, "%zu", s->app_count);
 	json_sources1(out, s->key, "HasProvisioningCompleted", s->has_provisioning_completed, NULL,
 	              &first);
@@ -563,7 +537,7 @@ static void write_setups(FILE *out, const espdiag_esp *esp, uint32_t parts)
 
 static void json_u64(FILE *out, const char *name, uint64_t v, bool *first)
 {
-	json_key(out, name, first);
+	esp_json_key(out, name, first);
 	fprintf(out, "%" PRIu64, v);
 }
 
@@ -575,21 +549,21 @@ static void write_events(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_event *e = &esp->events[i];
 		bool first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "member", e->member, &first);
-		json_str(out, "channel", e->channel, &first);
-		json_str(out, "provider", e->provider, &first);
+		esp_json_str(out, "member", e->member, &first);
+		esp_json_str(out, "channel", e->channel, &first);
+		esp_json_str(out, "provider", e->provider, &first);
 		json_u64(out, "event_id", e->event_id, &first);
 		json_u64(out, "level", e->level, &first);
-		json_str(out, "time", e->has_time ? e->utc_time : NULL, &first);
+		esp_json_str(out, "time", e->has_time ? e->utc_time : NULL, &first);
 		json_u64(out, "record_id", e->record_id, &first);
-		json_bool(out, "recovered", e->recovered, &first);
-		json_key(out, "data", &first);
+		esp_json_bool(out, "recovered", e->recovered, &first);
+		esp_json_key(out, "data", &first);
 		putc('[', out);
 		for (size_t j = 0; j < e->data_count; j++) {
 			bool f = true;
 			fputs(j ? ",{" : "{", out);
-			json_str(out, "name", e->data[j].name, &f);
-			json_str(out, "value", e->data[j].value, &f);
+			esp_json_str(out, "name", e->data[j].name, &f);
+			esp_json_str(out, "value", e->data[j].value, &f);
 			putc('}', out);
 		}
 		fputs("]}", out);
@@ -607,17 +581,17 @@ static void write_files(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		fputs("null", out);
 	} else {
 		putc('{', out);
-		json_str(out, "member", z->member, &first);
-		json_i64(out, "error_code", z->has_error, z->error_code, &first);
-		json_str(out, "error_reason", z->error_reason, &first);
-		json_str(out, "tenant_id", z->tenant_id, &first);
-		json_str(out, "tenant_domain", z->tenant_domain, &first);
-		json_str(out, "profile_name", z->profile_name, &first);
-		json_str(out, "oobe_config", z->oobe_config, &first);
-		json_str(out, "domain_join_method", z->domain_join_method, &first);
-		json_str(out, "policy_download_date", z->policy_download_date, &first);
-		json_str(out, "ztd_registration_id", z->ztd_registration_id, &first);
-		json_str(out, "correlation_id", z->correlation_id, &first);
+		esp_json_str(out, "member", z->member, &first);
+		esp_json_i64(out, "error_code", z->has_error, z->error_code, &first);
+		esp_json_str(out, "error_reason", z->error_reason, &first);
+		esp_json_str(out, "tenant_id", z->tenant_id, &first);
+		esp_json_str(out, "tenant_domain", z->tenant_domain, &first);
+		esp_json_str(out, "profile_name", z->profile_name, &first);
+		esp_json_str(out, "oobe_config", z->oobe_config, &first);
+		esp_json_str(out, "domain_join_method", z->domain_join_method, &first);
+		esp_json_str(out, "policy_download_date", z->policy_download_date, &first);
+		esp_json_str(out, "ztd_registration_id", z->ztd_registration_id, &first);
+		esp_json_str(out, "correlation_id", z->correlation_id, &first);
 		putc('}', out);
 	}
 	fputs(",\"device_hashes\":[", out);
@@ -625,10 +599,10 @@ static void write_files(FILE *out, const espdiag_esp *esp, uint32_t parts)
 		const espdiag_esp_device_hash *h = &esp->device_hashes[i];
 		first = true;
 		fputs(i ? ",{" : "{", out);
-		json_str(out, "member", h->member, &first);
-		json_str(out, "serial", h->serial, &first);
-		json_str(out, "product_id", h->product_id, &first);
-		json_bool(out, "hash_present", h->hash_present, &first);
+		esp_json_str(out, "member", h->member, &first);
+		esp_json_str(out, "serial", h->serial, &first);
+		esp_json_str(out, "product_id", h->product_id, &first);
+		esp_json_bool(out, "hash_present", h->hash_present, &first);
 		json_u64(out, "hash_length", h->hash_length, &first);
 		putc('}', out);
 	}
@@ -639,9 +613,9 @@ static void write_files(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	} else {
 		first = true;
 		putc('{', out);
-		json_str(out, "member", c->member, &first);
-		json_str(out, "collected", c->collected, &first);
-		json_str(out, "areas", c->areas, &first);
+		esp_json_str(out, "member", c->member, &first);
+		esp_json_str(out, "collected", c->collected, &first);
+		esp_json_str(out, "areas", c->areas, &first);
 		putc('}', out);
 	}
 }
@@ -709,26 +683,26 @@ static void write_change_json(FILE *out, const espdiag_esp_change *c)
 	bool first = true;
 	change_time(buf, s);
 	putc('{', out);
-	json_str(out, "schema", "espdiag-timeline/1", &first);
-	json_str(out, "time", s->time_valid ? buf : NULL, &first);
-	json_str(out, "timestamp", s->timestamp, &first);
-	json_bool(out, "last_logged_state", s->last_logged_state, &first);
-	json_str(out, "phase", espdiag_esp_phase_name(c->phase), &first);
-	json_str(out, "context", s->sid ? "user" : "device", &first);
-	json_str(out, "sid", s->sid, &first);
-	json_str(out, "category", espdiag_esp_category_name(s->owner_category), &first);
-	json_str(out, "category_name", s->category_name, &first);
-	json_str(out, "kind", espdiag_esp_item_kind_name(e->kind), &first);
-	json_str(out, "id", e->id, &first);
-	json_str(out, "state", espdiag_esp_entry_state_name(s, e), &first);
+	esp_json_str(out, "schema", "espdiag-timeline/1", &first);
+	esp_json_str(out, "time", s->time_valid ? buf : NULL, &first);
+	esp_json_str(out, "timestamp", s->timestamp, &first);
+	esp_json_bool(out, "last_logged_state", s->last_logged_state, &first);
+	esp_json_str(out, "phase", espdiag_esp_phase_name(c->phase), &first);
+	esp_json_str(out, "context", s->sid ? "user" : "device", &first);
+	esp_json_str(out, "sid", s->sid, &first);
+	esp_json_str(out, "category", espdiag_esp_category_name(s->owner_category), &first);
+	esp_json_str(out, "category_name", s->category_name, &first);
+	esp_json_str(out, "kind", espdiag_esp_item_kind_name(e->kind), &first);
+	esp_json_str(out, "id", e->id, &first);
+	esp_json_str(out, "state", espdiag_esp_entry_state_name(s, e), &first);
 	json_u32(out, "state_raw", e->state, &first);
-	json_str(out, "previous", c->previous ? espdiag_esp_entry_state_name(s, c->previous) : NULL,
-	         &first);
-	json_key(out, "evidence", &first);
+	esp_json_str(out, "previous",
+	             c->previous ? espdiag_esp_entry_state_name(s, c->previous) : NULL, &first);
+	esp_json_key(out, "evidence", &first);
 	first = true;
 	putc('{', out);
-	json_str(out, "key", s->key, &first);
-	json_str(out, "value", e->value, &first);
+	esp_json_str(out, "key", s->key, &first);
+	esp_json_str(out, "value", e->value, &first);
 	fputs("},\"sources\":[", out);
 	esp_json_source(out, s->key, e->value, e->state.has, e->state.value,
 	                espdiag_esp_entry_state_name(s, e));
@@ -821,38 +795,38 @@ static void write_workload_json(FILE *out, const wl_event *e)
 		esp_time_format(buf, e->secs, e->frac);
 	/* The members of a change line, then the workload's own. */
 	putc('{', out);
-	json_str(out, "time", e->timed ? buf : NULL, &first);
-	json_str(out, "timestamp", e->start || !w->has_end ? w->start_raw : w->end_raw, &first);
-	json_bool(out, "last_logged_state", false, &first);
-	json_str(out, "phase", "device_preparation", &first);
-	json_str(out, "context", "device", &first);
-	json_str(out, "sid", NULL, &first);
-	json_str(out, "category", "workloads", &first);
-	json_str(out, "category_name", "ProvisioningProgress", &first);
-	json_str(out, "kind", "workload", &first);
-	json_str(out, "id", w->id, &first);
-	json_str(out, "state", wl_state(e), &first);
+	esp_json_str(out, "time", e->timed ? buf : NULL, &first);
+	esp_json_str(out, "timestamp", e->start || !w->has_end ? w->start_raw : w->end_raw, &first);
+	esp_json_bool(out, "last_logged_state", false, &first);
+	esp_json_str(out, "phase", "device_preparation", &first);
+	esp_json_str(out, "context", "device", &first);
+	esp_json_str(out, "sid", NULL, &first);
+	esp_json_str(out, "category", "workloads", &first);
+	esp_json_str(out, "category_name", "ProvisioningProgress", &first);
+	esp_json_str(out, "kind", "workload", &first);
+	esp_json_str(out, "id", w->id, &first);
+	esp_json_str(out, "state", wl_state(e), &first);
 	json_u32(out, "state_raw", e->start ? (espdiag_esp_u32){ 0, false } : w->state, &first);
-	json_str(out, "previous", !e->start && w->has_start && w->has_end ? "started" : NULL,
-	         &first);
-	json_key(out, "evidence", &first);
+	esp_json_str(out, "previous", !e->start && w->has_start && w->has_end ? "started" : NULL,
+	             &first);
+	esp_json_key(out, "evidence", &first);
 	bool f = true;
 	putc('{', out);
-	json_str(out, "key", w->key, &f);
-	json_str(out, "value", w->value, &f);
+	esp_json_str(out, "key", w->key, &f);
+	esp_json_str(out, "value", w->value, &f);
 	putc('}', out);
 	/* the shape of all evidence (diagnose.h): the JSON value it came from */
-	json_key(out, "sources", &first);
+	esp_json_key(out, "sources", &first);
 	putc('[', out);
 	esp_json_source(out, w->key, w->value, false, 0, wl_state(e));
 	putc(']', out);
-	json_str(out, "event", e->start ? "start" : "state", &first);
-	json_key(out, "index", &first);
+	esp_json_str(out, "event", e->start ? "start" : "state", &first);
+	esp_json_key(out, "index", &first);
 	fprintf(out, "%zu", w->index);
-	json_str(out, "name", w->name, &first);
-	json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
-	json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
-	json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
+	esp_json_str(out, "name", w->name, &first);
+	esp_json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
+	esp_json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
+	esp_json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
 	fputs(",\"source\":\"workload\"}\n", out);
 }
 
@@ -913,25 +887,26 @@ static void write_moment_json(FILE *out, const esp_moment *m)
 	bool first = true;
 	moment_times(m, utc, local);
 	putc('{', out);
-	json_str(out, "schema", "espdiag-timeline/1", &first);
-	json_str(out, "time", m->utc_known ? utc : NULL, &first);
-	json_str(out, "local_time", m->local_known ? local : NULL, &first);
-	json_str(out, "clock", m->utc_known ? "utc" : m->local_known ? "local" : "unknown", &first);
-	json_str(out, "source", moment_source(m), &first);
-	json_str(out, "what", m->what ? m->what : "", &first);
-	json_str(out, "subject", m->subject, &first);
-	json_str(out, "name", m->name, &first);
-	json_str(out, "member", m->member ? m->member : "", &first);
+	esp_json_str(out, "schema", "espdiag-timeline/1", &first);
+	esp_json_str(out, "time", m->utc_known ? utc : NULL, &first);
+	esp_json_str(out, "local_time", m->local_known ? local : NULL, &first);
+	esp_json_str(out, "clock", m->utc_known ? "utc" : m->local_known ? "local" : "unknown",
+	             &first);
+	esp_json_str(out, "source", moment_source(m), &first);
+	esp_json_str(out, "what", m->what ? m->what : "", &first);
+	esp_json_str(out, "subject", m->subject, &first);
+	esp_json_str(out, "name", m->name, &first);
+	esp_json_str(out, "member", m->member ? m->member : "", &first);
 	if (m->source == ESP_MOMENT_EVENT) {
-		json_str(out, "channel", m->channel ? m->channel : "", &first);
+		esp_json_str(out, "channel", m->channel ? m->channel : "", &first);
 		json_u64(out, "event_id", m->event_id, &first);
 		json_u64(out, "record_id", m->line, &first);
 	} else {
 		json_u64(out, "line", m->line, &first);
 	}
-	json_str(out, "message", m->message, &first);
+	esp_json_str(out, "message", m->message, &first);
 	/* the shape of all evidence (diagnose.h), a file's: path and line */
-	json_key(out, "sources", &first);
+	esp_json_key(out, "sources", &first);
 	fputs("[{\"key\":", out);
 	esp_json_cstr(out, m->member ? m->member : "");
 	fputs(",\"value\":null,\"type\":null,\"data\":null,\"display\":", out);

@@ -418,16 +418,17 @@ static void facts_html(FILE *out, const espdiag_report *r, const espdiag_esp *es
 			chart_duration_format(d, last - first);
 			fprintf(out, "<dt>Evidence spans</dt><dd>%s to %s UTC (%s)</dd>", a, z, d);
 		}
-		if (c->has_utc_offset)
-			fprintf(out, "<dt>Device time</dt><dd>UTC%+03d:%02d</dd>",
-			        c->utc_offset_minutes / 60,
-			        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes
-			                                   : c->utc_offset_minutes) % 60);
-		else
-			fputs("<dt>Device time</dt><dd>offset from UTC unknown: times are UTC "
-			      "only</dd>",
-			      out);
 	}
+	/* The text report's clock line where the report has one (the
+	 * bundle's IME logs gave the model apps), else the chart's offset. */
+	if (r->clock != NULL)
+		fact(out, "Device time", r->clock);
+	else if (c != NULL && c->has_utc_offset)
+		fprintf(out, "<dt>Device time</dt><dd>UTC%+03d:%02d</dd>", c->utc_offset_minutes / 60,
+		        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes : c->utc_offset_minutes) %
+		                60);
+	else if (c != NULL)
+		fputs("<dt>Device time</dt><dd>offset from UTC unknown: times are UTC only</dd>", out);
 	fputs("</dl>", out);
 }
 

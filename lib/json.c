@@ -141,3 +141,32 @@ void esp_json_source(FILE *out, const char *key, const char *value, bool has_dat
 	esp_json_cstr(out, display);
 	putc('}', out);
 }
+
+void esp_json_key(FILE *out, const char *name, bool *first)
+{
+	if (!*first)
+		putc(',', out);
+	*first = false;
+	fprintf(out, "\"%s\":", name);
+}
+
+void esp_json_str(FILE *out, const char *name, const char *s, bool *first)
+{
+	esp_json_key(out, name, first);
+	esp_json_cstr(out, s);
+}
+
+void esp_json_i64(FILE *out, const char *name, bool has, int64_t v, bool *first)
+{
+	esp_json_key(out, name, first);
+	if (has)
+		fprintf(out, "%" PRId64, v);
+	else
+		fputs("null", out);
+}
+
+void esp_json_bool(FILE *out, const char *name, bool b, bool *first)
+{
+	esp_json_key(out, name, first);
+	fputs(b ? "true" : "false", out);
+}

@@ -1,6 +1,7 @@
 /*
- * lib/json.h - JSON string writing shared by every JSON writer of the
- * library (the ESP model, the diagnosis): any input bytes give valid JSON.
+ * lib/json.h - JSON writing shared by every JSON writer of the library (the
+ * ESP model, the diagnosis): strings (any input bytes give valid JSON),
+ * an object's members, and the shapes that appear in several places.
  */
 #ifndef ESPDIAG_JSON_H
 #define ESPDIAG_JSON_H
@@ -37,6 +38,21 @@ int esp_json_cstr(FILE *out, const char *s);
  * people (display); the diagnosis writes its own typed data in the same
  * shape (report.c).
  */
+/*
+ * The members of an object being written, for writers that build one
+ * member by member: *first is true before the first member (no comma),
+ * false after. name is one of ours, written as is.
+ *
+ * esp_json_key  - "name": (the caller writes the value)
+ * esp_json_str  - "name":"..." (esp_json_cstr: NULL is null)
+ * esp_json_i64  - "name":v, or null when !has
+ * esp_json_bool - "name":true|false
+ */
+void esp_json_key(FILE *out, const char *name, bool *first);
+void esp_json_str(FILE *out, const char *name, const char *s, bool *first);
+void esp_json_i64(FILE *out, const char *name, bool has, int64_t v, bool *first);
+void esp_json_bool(FILE *out, const char *name, bool b, bool *first);
+
 void esp_json_error_object(FILE *out, uint32_t code, bool has_exit_code, int64_t exit_code);
 void esp_json_source(FILE *out, const char *key, const char *value, bool has_data, uint32_t data,
                      const char *display);

@@ -390,6 +390,12 @@ static int write_text(const espdiag_report *r, const espdiag_text_options *o, bo
 		fprintf(out, " (%zu below %s not shown)", not_shown,
 		        espdiag_severity_name(o->min_severity));
 	fprintf(out, " - scenario %s\n", espdiag_esp_scenario_name(r->scenario));
+	if (r->clock != NULL) {
+		/* The names of files and apps in it come from the input. */
+		fputs("Device clock: ", out);
+		esp_text_cstr(out, r->clock);
+		putc('\n', out);
+	}
 
 	bool general = false;
 	for (size_t i = 0; i < nf; i++) {

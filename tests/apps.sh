@@ -44,6 +44,9 @@ TXT
 cmp -s "$tmp/zip.txt" "$tmp/want.txt" && ok || bad "7-Zip's finding: $(diff "$tmp/want.txt" "$tmp/zip.txt")"
 head -n 1 "$tmp/out" | grep -qx 'autopilot.cab (MDMDiagReport_RegistryDump.reg): failed - 3 errors, 1 warning, 1 info - scenario autopilot_v1' \
 	&& ok || bad "summary: $(head -n 1 "$tmp/out")"
+# The device's clock under it: UTC+2, from the log line and the snapshot.
+sed -n 2p "$tmp/out" | grep -q '^Device clock: UTC+02:00 (AppWorkload.log line 12 (2024-05-01 10:07:12.000 local), which ends a failed attempt of app "7-Zip" ' \
+	&& ok || bad "clock line: $(sed -n 2p "$tmp/out")"
 
 # The JSON report: the finding's subject, error and sources; the apps; the clock.
 expect_exit 1 "$espdiag" diagnose --format=json autopilot.cab

@@ -11,7 +11,8 @@
  *   d4e5f6a7 "Fabrikam Agent" not tracked; exit code 3221225794 not mapped
  * Variants of the dump (written to a temporary folder) move the registry's
  * times so that the clock cannot be derived. The real logs of
- * ../shared/corpus/logs are read beside the dump (skipped without them). */
+ * ../shared/corpus/logs are read beside the dump (skipped without them).
+ * The reports' clock line (lib/esp_clock.h) is checked here too. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,101 @@ START_TEST(test_clock_unknown)
 }
 END_TEST
 
+/* The report of l as text (what espdiag_report_write_text() writes) and
+ * as HTML, the model freed first: the report keeps its own copy of the
+ * clock. Both malloc'd. */
+static void render(loaded *l, char **text, char **html)
+{
+	espdiag_report *r;
+	ck_assert_int_eq(espdiag_diagnose(&r, l->esp, NULL), ESPDIAG_OK);
+	unload(l);
+	size_t len;
+	FILE *mem = open_memstream(text, &len);
+	ck_assert_int_eq(espdiag_report_write_text(r, 0, mem), ESPDIAG_OK);
+	ck_assert_int_eq(fclose(mem), 0);
+	mem = open_memstream(html, &len);
+	ck_assert_int_eq(espdiag_report_write_html(r, NULL, NULL, mem), ESPDIAG_OK);
+	ck_assert_int_eq(fclose(mem), 0);
+	espdiag_report_free(r);
+}
+
+/* The text's second line (static). */
+static const char *second_line(const char *text)
+{
+	static char line[2048];
+	const char *a = strchr(text, '\n');
+	ck_assert_ptr_nonnull(a);
+	const char *z = strchr(++a, '\n');
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_lt((size_t)(z - a), sizeof line);
+	memcpy(line, a, (size_t)(z - a));
+	line[z - a] = '\0';
+	return line;
+}
+
+/* The bundle at path: the text report's second line is line, and the
+ * HTML report holds html; both NULL: neither says the clock. */
+static void check_clock_line(const char *path, const char *line, const char *html)
+{
+	char *text, *doc;
+	loaded l = load_path(path);
+	render(&l, &text, &doc);
+	if (line != NULL)
+		ck_assert_str_eq(second_line(text), line);
+	else
+		ck_assert_ptr_null(strstr(text, "Device clock"));
+	if (html != NULL)
+		ck_assert_ptr_nonnull(strstr(doc, html));
+	else
+		ck_assert_ptr_null(strstr(doc, "Device time"));
+	free(text);
+	free(doc);
+}
+
+/* The reports say the device's clock under the summary line: how the
+ * offset was found, or that log times are local and why; nothing when no
+ * IME log gave the model an app (no log time to label). */
+START_TEST(test_clock_report)
+{
+	check_clock_line(tu_data_path("apps"),
+	                 "Device clock: UTC+02:00 (AppWorkload.log line 12 (2024-05-01 10:07:12.000 "
+	                 "local), which ends a failed attempt of app \"7-Zip\" (" SEVEN_ZIP "), and "
+	                 "the ESPTrackingInfo Sidecar snapshot 2024-05-01T08:07:15.000Z, the first "
+	                 "that shows the app in error (4), are the same moment within 3 s of a "
+	                 "15-minute offset; 2 pairs of a log record and a registry time agree)",
+	                 "<dt>Device time</dt><dd>UTC+02:00 (AppWorkload.log line 12 (2024-05-01 "
+	                 "10:07:12.000 local), which ends a failed attempt of app &quot;7-Zip&quot; (");
+
+	static const char *const late[] = { "T08:07:15.000Z", "T08:14:15.000Z", "T08:52:40.000Z",
+	                                    "T08:59:40.000Z" };
+	const char *dir = variant(late, 4);
+	check_clock_line(dir,
+	                 "Device clock: unknown - log times are the device's local time (no IME log "
+	                 "record has a registry time of the same moment within 5 minutes of a "
+	                 "15-minute offset)",
+	                 "<dt>Device time</dt><dd>unknown - log times are the device&#39;s local "
+	                 "time (no IME log record has");
+	remove_variant(dir);
+
+	static const char *const hour[] = { "T08:52:40.000Z", "T07:52:40.000Z" };
+	dir = variant(hour, 2);
+	check_clock_line(dir,
+	                 "Device clock: unknown - log times are the device's local time (the IME "
+	                 "logs and the registry disagree (AppWorkload.log line 12 gives UTC+02:15, "
+	                 "AppWorkload.log line 34 gives UTC+03:00))",
+	                 "<dt>Device time</dt><dd>unknown - log times are the device&#39;s local "
+	                 "time (the IME logs and the registry disagree (");
+	remove_variant(dir);
+
+	/* IME logs that record no app, and no IME logs: no clock line. */
+	static const char *const none[] = { NULL };
+	dir = folder_of("apps/apps-dump.reg", "imelog/damaged.log", none, 0);
+	check_clock_line(dir, NULL, NULL);
+	remove_variant(dir);
+	check_clock_line(tu_data_path("apps/apps-dump.reg"), NULL, NULL);
+}
+END_TEST
+
 static const espdiag_finding *finding(const espdiag_report *r, const char *id, size_t nth)
 {
 	for (size_t i = 0; i < espdiag_report_finding_count(r); i++) {
@@ -537,6 +633,7 @@ Suite *suite_logs(void)
 	tcase_add_test(tc, test_moments);
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_clock_unknown);
+	tcase_add_test(tc, test_clock_report);
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_detection_registry);
 	tcase_add_test(tc, test_corpus_logs);

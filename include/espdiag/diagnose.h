@@ -459,10 +459,15 @@ ESPDIAG_API const char *espdiag_finding_evidence_data(const espdiag_finding *fin
 
 /*
  * espdiag_report_write_text - the report for people: a summary line
- * ending in " - scenario NAME" (espdiag_esp_scenario_name()), the
- * findings without a phase, then each phase with its status and findings,
- * details, remedies and evidence indented. colour nonzero adds ANSI colour
- * (the caller decides: a tty and no NO_COLOR).
+ * ending in " - scenario NAME" (espdiag_esp_scenario_name()); when the
+ * model holds apps from a bundle's IME logs (whose times are the device's
+ * local time), the device's clock (espdiag_esp_clock_info()) on the next
+ * line, "Device clock: UTC+02:00 (how it was found)" or "Device clock:
+ * unknown - log times are the device's local time (why)" (the report keeps
+ * its own copy; with no such app there is no log time to label and no
+ * line); the findings without a phase, then each phase with its status
+ * and findings, details, remedies and evidence indented. colour nonzero
+ * adds ANSI colour (the caller decides: a tty and no NO_COLOR).
  * Returns ESPDIAG_OK, ESPDIAG_EINVAL, ESPDIAG_ENOMEM or ESPDIAG_EIO (a
  * write failed).
  * Ownership: out stays the caller's.
