@@ -419,14 +419,22 @@ static void facts_html(FILE *out, const espdiag_report *r, const espdiag_esp *es
 			fprintf(out, "<dt>Evidence spans</dt><dd>%s to %s UTC (%s)</dd>", a, z, d);
 		}
 		if (c->has_utc_offset)
-			fprintf(out, "<dt>Device time</dt><dd>UTC%+03d:%02d</dd>",
+			fprintf(out, "<dt>Device time</dt><dd>UTC%+03d:%02d",
 			        c->utc_offset_minutes / 60,
 			        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes
 			                                   : c->utc_offset_minutes) % 60);
 		else
-			fputs("<dt>Device time</dt><dd>offset from UTC unknown: times are UTC "
-			      "only</dd>",
-			      out);
+			fputs("<dt>Device time</dt><dd>offset from UTC unknown: times are UTC only", out);
+		/* How the bundle's logs gave the offset, or why they did not
+		 * (without logs the line above says all). */
+		const espdiag_esp_clock *clock = esp ? espdiag_esp_clock_info(esp) : NULL;
+		if (clock != NULL && clock->how != NULL && clock->known == c->has_utc_offset &&
+		    (clock->known || espdiag_esp_log_app_count(esp) > 0)) {
+			fputs("<br><span class=\"muted\">", out);
+			html_cstr(out, clock->how);
+			fputs("</span>", out);
+		}
+		fputs("</dd>", out);
 	}
 	fputs("</dl>", out);
 }
@@ -470,6 +478,41 @@ static void legend_html(FILE *out, const chart *c)
 	fputs("</ul>", out);
 }
 
+/* The most attempts an app's cell lists; the count says how many there are. */
+#define APP_ATTEMPTS_SHOWN 5
+
+/* An app's attempts in the IME logs: their number, then each one's
+ * outcome, exit code and install time. */
+static void attempts_html(FILE *out, const espdiag_esp_log_app *a)
+{
+	if (a == NULL || a->attempt_count == 0) {
+		fputs("<span class=\"muted\">&#8212;</span>", out);
+		return;
+	}
+	fprintf(out, "<span data-attempts=\"%zu\">%zu</span>:", a->attempt_count, a->attempt_count);
+	for (size_t i = 0; i < a->attempt_count && i < APP_ATTEMPTS_SHOWN; i++) {
+		const espdiag_esp_attempt *t = a->attempts[i];
+		fprintf(out, "%s #%" PRIu32 " ", i ? ";" : "", t->number);
+		human(out, espdiag_esp_attempt_outcome_name(t->outcome));
+		if (t->has_exit_code)
+			fprintf(out, ", exit %" PRIu32, t->exit_code);
+		if (t->has_install_duration) {
+			char d[CHART_TIME_BUFSIZE];
+			chart_duration_format(d, t->install_duration_ms);
+			fprintf(out, ", %s", d);
+		}
+	}
+	if (a->attempt_count > APP_ATTEMPTS_SHOWN)
+		fprintf(out, "; &#8230; %zu more", a->attempt_count - APP_ATTEMPTS_SHOWN);
+}
+
+/* The last attempt the logs give, NULL when none. */
+static const espdiag_esp_attempt *last_attempt(const chart_row *r)
+{
+	const espdiag_esp_log_app *a = r->log_app;
+	return a && a->attempt_count ? a->attempts[a->attempt_count - 1] : NULL;
+}
+
 static void apps_html(FILE *out, const chart *c)
 {
 	size_t n = 0;
@@ -497,21 +540,32 @@ static void apps_html(FILE *out, const chart *c)
 		html_phase(out, r->phase, r->sid);
 		fputs("</td><td>", out);
 		html_cstr(out, r->state);
-		/* Attempts arrive with the IME logs (the evidence bundle). */
-		fputs("</td><td>&#8212;</td><td>", out);
+		fputs("</td><td>", out);
+		attempts_html(out, r->log_app);
+		fputs("</td><td>", out);
+		/* The evidence's own time first; else the last attempt's install
+		 * time in the IME logs. */
+		const espdiag_esp_attempt *last = last_attempt(r);
+		char d[CHART_TIME_BUFSIZE];
 		if (r->has_duration) {
-			char d[CHART_TIME_BUFSIZE];
 			chart_duration_format(d, r->duration);
 			fprintf(out, "%s%s", r->duration_upper_bound ? "&#8804; " : "", d);
+		} else if (last != NULL && last->has_install_duration) {
+			chart_duration_format(d, last->install_duration_ms);
+			fprintf(out, "%s (install, attempt %" PRIu32 ")", d, last->number);
 		} else {
 			fputs("<span class=\"muted\">&#8212;</span>", out);
 		}
 		fputs("</td><td>", out);
 		if (r->has_error_code)
 			fprintf(out, "<code>0x%08" PRIx32 "</code>", r->error_code);
+		else if (last != NULL && last->has_hresult && last->outcome == ESPDIAG_ESP_ATTEMPT_FAILED)
+			fprintf(out, "<code>0x%08" PRIx32 "</code>", last->hresult);
 		fputs("</td><td>", out);
 		if (r->has_exit_code)
 			fprintf(out, "%" PRId64, r->exit_code);
+		else if (last != NULL && last->has_exit_code)
+			fprintf(out, "%" PRIu32, last->exit_code);
 		fputs("</td></tr>", out);
 	}
 	fputs("</tbody></table>", out);

@@ -51,6 +51,14 @@ count 'data-bar="' 4
 count 'data-marker="failure"' 1
 has 'data-band="device_preparation_v2" data-status="failed"'
 
+# A folder bundle: names and attempts from the IME log, its milestones as
+# markers, the device's local time (UTC+02:00) beside UTC.
+expect_exit 1 "$espdiag" report "$data/apps"
+has '<td>7-Zip (revision 1)</td>'
+has '<span data-attempts="2">2</span>: #1 failed, exit 1618, 1 min 39 s; #2 succeeded, exit 0, 32 min 30 s'
+has '>local 2024-05-01 (UTC+02:00)</text>'
+count 'data-marker="log"' 26
+
 # Names that are markup stay text: no element but ours, each name escaped.
 expect_exit 1 "$espdiag" report "$data/html-escapes.reg"
 cp "$tmp/out" "$tmp/escapes.html"
@@ -64,7 +72,7 @@ n=$(LC_ALL=C tr -d '\n\t\040-\176\200-\377' < "$tmp/escapes.html" | wc -c)
 [ "$n" -eq 0 ] && ok || bad "$n control bytes in the HTML"
 
 if command -v tidy > /dev/null 2>&1; then
-	for f in "$sample" "$data"/diag-*.reg "$data"/v2-*.reg "$data/html-escapes.reg"; do
+	for f in "$sample" "$data"/diag-*.reg "$data"/v2-*.reg "$data/html-escapes.reg" "$data/apps"; do
 		"$espdiag" report --output "$tmp/t.html" "$f" 2> /dev/null
 		# tidy exits 0 when clean, 1 on warnings, 2 on errors; we want clean.
 		if out=$(tidy -e -q "$tmp/t.html" 2>&1); then ok; else bad "tidy $(basename "$f"): $out"; fi

@@ -184,10 +184,12 @@ def check_dom(name, dom, report, changes):
            for c in changes}
     for item in report["items"]:
         ids.add((item["kind"], item["id"]))
+    lower = dom.lower()
     for _, ident in ids:
         if re.search(r"[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]", ident):
             continue
-        if "id: " + html.escape(ident, quote=False) not in dom:
+        # Registry key names ignore case: a row may spell the id otherwise.
+        if ("id: " + html.escape(ident, quote=False)).lower() not in lower:
             fail("%s: no row names %r" % (name, ident))
     # Nothing from the input became markup.
     for tag in ("script", "img", "iframe", "object", "b", "i"):
@@ -208,6 +210,8 @@ def main():
         return 1
     inputs = [SAMPLE] + sorted(glob.glob(os.path.join(SRC, "tests", "data", "diag-*.reg")))
     inputs += sorted(glob.glob(os.path.join(SRC, "tests", "data", "v2-*.reg")))
+    # A folder bundle: the ESP's registry and an IME log at UTC+2.
+    inputs.append(os.path.join(SRC, "tests", "data", "apps"))
     inputs.append(os.path.join(SRC, "tests", "data", "html-escapes.reg"))
     work = tempfile.mkdtemp(prefix="espdiag-html-")
     try:
@@ -218,8 +222,12 @@ def main():
             subprocess.run([ESPDIAG, "report", "--output", page, path],
                            capture_output=True, check=False)
             report = json.loads(run_espdiag("--format=json", path).decode("utf-8"))
-            changes = [json.loads(line) for line in
-                       run_espdiag("timeline", "--format=json", path).decode("utf-8").splitlines()]
+            # The registry's changes and the workloads (a bundle's timeline
+            # also holds its log and event lines: those are markers).
+            changes = [c for c in (json.loads(line) for line in
+                                   run_espdiag("timeline", "--format=json", path)
+                                   .decode("utf-8").splitlines())
+                       if c.get("source", "registry") in ("registry", "workload")]
             jobs.append((name, page, os.path.join(work, name + ".png"), report, changes))
         # The sample's model with the bundle's moments and a clock
         # (tests/html_page.c): markers, local time, hostile texts.
@@ -240,6 +248,8 @@ def main():
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
                 sample_dom(dom)
+            if name == "apps":
+                bundle_dom(dom)
             if name == "v2-workload-failed.reg":
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
@@ -306,6 +316,24 @@ def v2_dom(dom):
         fail("%s: no timeout line" % name)
 
 
+def bundle_dom(dom):
+    """A real bundle: the apps named from the IME log, each with its log
+    milestones on its row; local time (UTC+02:00); the apps table's
+    attempts."""
+    name = "apps"
+    row = re.search(r'<g data-row="win32_app" data-state="failed"[^>]*><text[^>]*>7-Zip '
+                    r'\(revision 1\)<title>(.*?)</g>', dom, re.S)
+    if row is None:
+        fail("%s: no failed row named 7-Zip" % name)
+    elif count(row.group(1), r' data-marker="log"') != 6:
+        fail("%s: 7-Zip's row has %d log markers, expected 6" %
+             (name, count(row.group(1), r' data-marker="log"')))
+    if ">local 2024-05-01 (UTC+02:00)</text>" not in dom:
+        fail("%s: no local time on the axis" % name)
+    if '<span data-attempts="2">2</span>: #1 failed, exit 1618' not in dom:
+        fail("%s: the apps table lacks Retry Tool's attempts" % name)
+
+
 def moments_dom(dom):
     """The bundle's moments: an event on the lane, the failed app's IME log
     record on its row, one naming no row on the lane, each with its title;
@@ -332,7 +360,7 @@ def moments_dom(dom):
     if "&lt;script&gt;alert(1)&lt;/script&gt;\"&gt;&lt;img src=x onerror=alert(2)&gt;" \
             not in dom:
         fail("%s: the hostile record is not shown as text" % name)
-    if ">local (UTC+01:00)</text>" not in dom:
+    if ">local 2026-11-24 (UTC+01:00)</text>" not in dom:
         fail("%s: no local time on the axis" % name)
     for tag in ("script", "img", "b"):
         if re.search(r"<%s[\s>]" % tag, dom):
