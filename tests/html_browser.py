@@ -192,9 +192,7 @@ def check_dom(name, dom, report, changes):
         if ("id: " + html.escape(ident, quote=False)).lower() not in lower:
             fail("%s: no row names %r" % (name, ident))
     # Nothing from the input became markup.
-    for tag in ("script", "img", "iframe", "object", "b", "i"):
-        if re.search(r"<%s[\s>]" % tag, dom):
-            fail("%s: a <%s> element in the DOM" % (name, tag))
+    no_foreign_elements(name, dom)
     if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
         fail("%s: an event-handler attribute in the DOM" % name)
 
@@ -236,12 +234,18 @@ def main():
             subprocess.run([os.path.join(BUILD, "tests", "html_page"), SAMPLE, "60"],
                            stdout=f, check=False)
         jobs.append(("moments", page, os.path.join(work, "moments.png"), None, None))
+        # The filter filled in from the address: only Retry Tool stays.
+        jobs.append(("filtered", os.path.join(work, "apps.html") + "#filter=retry",
+                     os.path.join(work, "filtered.png"), None, None))
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             doms = list(pool.map(lambda j: render(chrome, j[1], j[2], work), jobs))
         for (name, _, png, report, changes), dom in zip(jobs, doms):
             if name == "moments":
                 check_png(name, png)
                 moments_dom(dom)
+                continue
+            if name == "filtered":
+                filtered_dom(dom)
                 continue
             colours = ()
             if name == os.path.basename(SAMPLE):
@@ -264,6 +268,22 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     print("html_browser: %d files, %d failures" % (len(jobs), len(failures)))
     return 1 if failures else 0
+
+
+def no_foreign_elements(name, dom):
+    """No element or event handler from the input; one script, the
+    report's own filter, which ran (the Content-Security-Policy let it:
+    its control is in the DOM)."""
+    for tag in ("img", "iframe", "object", "b", "i"):
+        if re.search(r"<%s[\s>]" % tag, dom):
+            fail("%s: a <%s> element in the DOM" % (name, tag))
+    scripts = re.findall(r"<script[\s>]", dom)
+    if len(scripts) != 1 or not re.search(r"<script>\(function \(\) \{\n'use strict';", dom):
+        fail("%s: %d script elements, expected only the report's filter" % (name, len(scripts)))
+    if '<p class="filter"><input type="search"' not in dom:
+        fail("%s: the filter script did not run" % name)
+    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
+        fail("%s: an event-handler attribute in the DOM" % name)
 
 
 def sample_dom(dom):
@@ -334,6 +354,18 @@ def bundle_dom(dom):
         fail("%s: the apps table lacks Retry Tool's attempts" % name)
 
 
+def filtered_dom(dom):
+    """tests/data/apps with #filter=retry: the other rows dimmed, the other
+    apps hidden."""
+    name = "filtered"
+    dimmed = re.findall(r'<g data-row="[^"]*" data-state="[^"]*"[^>]*?( class="dim")?>', dom)
+    if dimmed != [' class="dim"', ' class="dim"', '', ' class="dim"']:
+        fail("%s: rows dimmed %s" % (name, dimmed))
+    shown = re.findall(r'<tr data-app="[^"]*"(?: class="failed")?( hidden="")?><td>([^<]*)', dom)
+    if [n for h, n in shown if not h] != ["Retry Tool (revision 1)"]:
+        fail("%s: apps shown %s" % (name, shown))
+
+
 def moments_dom(dom):
     """The bundle's moments: an event on the lane, the failed app's IME log
     record on its row, one naming no row on the lane, each with its title;
@@ -362,11 +394,7 @@ def moments_dom(dom):
         fail("%s: the hostile record is not shown as text" % name)
     if ">local 2026-11-24 (UTC+01:00)</text>" not in dom:
         fail("%s: no local time on the axis" % name)
-    for tag in ("script", "img", "b"):
-        if re.search(r"<%s[\s>]" % tag, dom):
-            fail("%s: a <%s> element in the DOM" % (name, tag))
-    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
-        fail("%s: an event-handler attribute in the DOM" % name)
+    no_foreign_elements(name, dom)
 
 
 if __name__ == "__main__":
