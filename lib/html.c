@@ -537,7 +537,7 @@ static void legend_html(FILE *out, const chart *c)
 static void attempts_html(FILE *out, const espdiag_esp_log_app *a)
 {
 	if (a == NULL || a->attempt_count == 0) {
-		fputs("<span class=\"muted\">&#8212;</span>", out);
+		fputs("&#8212;", out);
 		return;
 	}
 	fprintf(out, "<span data-attempts=\"%zu\">%zu</span>:", a->attempt_count, a->attempt_count);
