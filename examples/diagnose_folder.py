@@ -33,11 +33,14 @@ def main(argv: list[str]) -> int:
     any_failed = False
     for name in sorted(os.listdir(folder)):
         path = os.path.join(folder, name)
-        if not os.path.isfile(path) or not is_input(path):
-            continue
         try:
+            if not os.path.isfile(path) or not is_input(path):
+                continue
             report = espdiag.diagnose(path)
-        except espdiag.EspdiagError as exc:
+        except OSError as exc:  # cannot be read: FileNotFoundError, PermissionError...
+            writer.writerow([name, "unreadable", "", exc.strerror])
+            continue
+        except espdiag.EspdiagError as exc:  # damaged or not a registry file
             writer.writerow([name, "unreadable", "", exc.message])
             continue
         failing = sorted({f.id for f in report.findings if f.is_error})

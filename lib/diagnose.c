@@ -68,6 +68,15 @@ const espdiag_rule diag_rules[RULE_COUNT] = {
 	  "(the IME logs, or 0x87D1041C)" },
 	{ "app-slow", ESPDIAG_SEVERITY_WARNING,
 	  "one app's install took at least half of the ESP's SyncFailureTimeout (the IME logs)" },
+	{ "enrollment-failed", ESPDIAG_SEVERITY_ERROR,
+	  "MDM enrollment failed, per the DeviceManagement event log (code decoded)" },
+	{ "odj-failed", ESPDIAG_SEVERITY_ERROR,
+	  "hybrid join: the offline domain join blob was not applied (timed out or no domain "
+	  "controller reachable)" },
+	{ "hybrid-registration-failed", ESPDIAG_SEVERITY_WARNING,
+	  "the device's hybrid Entra registration failed, per the User Device Registration log" },
+	{ "autopilot-not-registered", ESPDIAG_SEVERITY_ERROR,
+	  "the Autopilot service does not know the device (ZTD file error, no profile)" },
 };
 
 size_t espdiag_rule_count(void)
@@ -1460,20 +1469,30 @@ static bool find_damage(const espdiag_registry *reg, size_t *src)
 	return false;
 }
 
-static void rule_damaged(diag_run *x, const espdiag_registry *reg)
+static void rule_damaged(diag_run *x, const espdiag_registry *reg, const espdiag_bundle *bundle)
 {
 	const espdiag_esp *esp = x->esp;
 	size_t nr = reg ? espdiag_registry_warning_count(reg) : 0;
 	size_t nm = espdiag_esp_warning_count(esp);
+	size_t nb = bundle ? espdiag_bundle_warning_count(bundle) : 0;
 	size_t first = 0;
-	if (nr + nm == 0 && !x->damaged)
+	if (nr + nm + nb == 0 && !x->damaged)
 		return;
+	/* The bundle's warnings (a damaged archive, a member cut short) name
+	 * what was lost; the sentence about them only when there are some, so
+	 * a report without a bundle reads as before. */
+	const char *bundle_text = "";
+	if (nb > 0) {
+		const espdiag_warning *w = espdiag_bundle_warning_at(bundle, 0);
+		bundle_text = diag_fmt(x, " The bundle left %zu warning%s (the first: %s).", nb,
+		                       nb == 1 ? "" : "s", w && w->message ? w->message : "");
+	}
 	espdiag_finding *f = diag_add(
 		x, RULE_INPUT_DAMAGED, 0, NULL, "The input is damaged; findings may be incomplete",
 		diag_fmt(x,
 		         "The reader left %zu warning%s and the ESP model %zu: damaged or unusable parts "
-		         "were skipped, so evidence may be missing.%s",
-		         nr, nr == 1 ? "" : "s", nm, withheld_text(x)),
+		         "were skipped, so evidence may be missing.%s%s",
+		         nr, nr == 1 ? "" : "s", nm, bundle_text, withheld_text(x)),
 		"Collect the registry again (mdmdiagnosticstool.exe -area Autopilot -cab ...) and "
 		"do not edit or re-encode the .reg; for a hive, copy it from a shadow copy or "
 		"with reg save.");
@@ -1497,8 +1516,13 @@ static void rule_damaged(diag_run *x, const espdiag_registry *reg)
 		if (w != NULL)
 			diag_ev(x, f, "ESP model", NULL, w->message);
 	}
-	if (nr + nm > kept)
-		diag_ev(x, f, "input", NULL, diag_fmt(x, "%zu more warnings", nr + nm - kept));
+	for (size_t i = 0; i < nb && kept < MAX_DAMAGE_EVIDENCE; i++, kept++) {
+		const espdiag_warning *w = espdiag_bundle_warning_at(bundle, i);
+		if (w != NULL)
+			diag_ev(x, f, "bundle", NULL, w->message);
+	}
+	if (nr + nm + nb > kept)
+		diag_ev(x, f, "input", NULL, diag_fmt(x, "%zu more warnings", nr + nm + nb - kept));
 }
 
 /* --- options, order, outcome --- */
@@ -1773,6 +1797,11 @@ static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
 	x.r = r;
 	size_t damaged_src;
 	x.damaged = find_damage(opts->registry, &damaged_src);
+	/* A bundle's warnings (an archive damaged or cut short, a member
+	 * lost): evidence may be missing, as from a damaged registry source. */
+	const espdiag_bundle *bundle = opts->version >= 2 ? opts->bundle : NULL;
+	if (bundle != NULL && espdiag_bundle_warning_count(bundle) > 0)
+		x.damaged = true;
 	const espdiag_esp_enrollment *e = espdiag_esp_primary_enrollment(esp);
 	x.fs = e ? e->first_sync : NULL;
 
@@ -1798,11 +1827,12 @@ static int diagnose(espdiag_report **out, char **errmsg, const espdiag_esp *esp,
 		diag_rule_page(&x);
 	diag_rule_v2(&x);
 	diag_rule_apps_logs(&x);
+	diag_rule_bundle(&x);
 	/* esp-completed looks at every error, also those of skipped rules:
 	 * leaving a rule out must not turn a failure into a success. */
 	if (v1)
 		rule_completed(&x, x.error_seen);
-	rule_damaged(&x, opts->registry);
+	rule_damaged(&x, opts->registry, bundle);
 	if (x.rc == ESPDIAG_OK)
 		x.rc = copy_context(&x, opts->registry);
 	if (x.rc == ESPDIAG_OK && opts->version >= 2 && opts->bundle != NULL)

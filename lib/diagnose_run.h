@@ -100,5 +100,9 @@ diag_app_log diag_app_log_of(diag_run *x, const char *app_guid);
 void diag_app_log_evidence(diag_run *x, espdiag_finding *f, const diag_app_log *l);
 /* app-detection-failed, app-slow. */
 void diag_rule_apps_logs(diag_run *x);
+/* diagnose_bundle.c: what only a bundle holds (event logs, the ZTD file):
+ * enrollment-failed, odj-failed, hybrid-registration-failed,
+ * autopilot-not-registered. */
+void diag_rule_bundle(diag_run *x);
 
 #endif /* ESPDIAG_DIAGNOSE_RUN_H */

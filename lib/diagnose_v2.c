@@ -104,6 +104,9 @@ static void rule_workloads(diag_run *x)
 			when = diag_fmt(x, " It ran from %s to %s.", w->start_utc, w->end_utc);
 		else if (w->has_start)
 			when = diag_fmt(x, " It started at %s.", w->start_utc);
+		/* The IME logs' attempts of the same app (a bundle's; issue 15):
+		 * the failed attempt's exit code and records. */
+		diag_app_log lg = diag_app_log_of(x, w->app_id);
 		espdiag_finding *f = diag_add(
 			x, RULE_APV2_WORKLOAD_FAILED, 0, NULL,
 			diag_fmt(x, "Device preparation: %s failed",
@@ -111,8 +114,8 @@ static void rule_workloads(diag_run *x)
 			diag_fmt(x,
 			         "The IME's ProvisioningProgress lists the workload %s in WorkloadState "
 			         "4 (failed): the device preparation page tracked it and it did not "
-			         "install.%s%s",
-			         workload_label(x, w), code, when),
+			         "install.%s%s%s",
+			         workload_label(x, w), code, when, lg.text),
 			diag_fmt(x,
 			         "Open the app or script %s in Intune (Apps > All apps, or Devices > "
 			         "Scripts and remediations; the id is in its address) and its device "
@@ -127,7 +130,12 @@ static void rule_workloads(diag_run *x)
 			diag_set_code(f, hr);
 			f->has_exit_code = is_exit;
 			f->exit_code = ec;
+		} else if (f != NULL && lg.has_code) {
+			diag_set_code(f, lg.code);
+			f->has_exit_code = lg.has_exit_code;
+			f->exit_code = lg.exit_code;
 		}
+		diag_app_log_evidence(x, f, &lg);
 	}
 }
 

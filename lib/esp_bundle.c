@@ -20,6 +20,8 @@ typedef int (*esp_bundle_part)(espdiag_esp *esp, const espdiag_bundle *bundle);
 /* In order: the readers' parts first, then those that read the parts. */
 static const esp_bundle_part bundle_parts[] = {
 	esp_logs_part,          /* esp_logs.c: IME log apps, attempts, names */
+	esp_bundle_events,      /* esp_events.c: event log records, as moments */
+	esp_bundle_files,       /* esp_files.c: the ZTD file, device hashes, metadata */
 	esp_clock_part,         /* esp_clock.c: the device's UTC offset (after the logs) */
 	NULL
 };

@@ -86,6 +86,14 @@ struct espdiag_esp {
 	/* Appended for the IME logs (esp_logs.c, esp_clock.c): the apps, their
 	 * attempts and the clock, all in the arena; NULL without a bundle. */
 	struct esp_logs *logs;
+	/* The bundle's event logs and Autopilot files (esp_events.c,
+	 * esp_files.c); in the arena. */
+	espdiag_esp_event *events;
+	size_t event_count;
+	const espdiag_esp_ztd *ztd;
+	espdiag_esp_device_hash *device_hashes;
+	size_t device_hash_count;
+	const espdiag_esp_collection *collection;
 };
 
 #define ESP_MS "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\"
@@ -180,6 +188,8 @@ typedef struct esp_logs {
 	size_t app_count;
 	espdiag_esp_clock clock;
 } esp_logs;
+int esp_bundle_events(espdiag_esp *esp, const struct espdiag_bundle *bundle);  /* esp_events.c */
+int esp_bundle_files(espdiag_esp *esp, const struct espdiag_bundle *bundle);   /* esp_files.c */
 
 /* --- the other key families (each file says what it reads) --- */
 int esp_load_ime(espdiag_esp *esp, espdiag_registry *reg);       /* esp_ime.c */

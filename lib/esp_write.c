@@ -6,6 +6,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "esp_time.h"
 #include "json.h"
@@ -558,6 +559,93 @@ static void write_setups(FILE *out, const espdiag_esp *esp, uint32_t parts)
 	putc(']', out);
 }
 
+/* --- the bundle's event logs and Autopilot files (0.2) --- */
+
+static void json_u64(FILE *out, const char *name, uint64_t v, bool *first)
+{
+	json_key(out, name, first);
+	fprintf(out, "%" PRIu64, v);
+}
+
+static void write_events(FILE *out, const espdiag_esp *esp, uint32_t parts)
+{
+	(void)parts;
+	fputs("\"events\":[", out);
+	for (size_t i = 0; i < esp->event_count; i++) {
+		const espdiag_esp_event *e = &esp->events[i];
+		bool first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "member", e->member, &first);
+		json_str(out, "channel", e->channel, &first);
+		json_str(out, "provider", e->provider, &first);
+		json_u64(out, "event_id", e->event_id, &first);
+		json_u64(out, "level", e->level, &first);
+		json_str(out, "time", e->has_time ? e->utc_time : NULL, &first);
+		json_u64(out, "record_id", e->record_id, &first);
+		json_bool(out, "recovered", e->recovered, &first);
+		json_key(out, "data", &first);
+		putc('[', out);
+		for (size_t j = 0; j < e->data_count; j++) {
+			bool f = true;
+			fputs(j ? ",{" : "{", out);
+			json_str(out, "name", e->data[j].name, &f);
+			json_str(out, "value", e->data[j].value, &f);
+			putc('}', out);
+		}
+		fputs("]}", out);
+	}
+	putc(']', out);
+}
+
+static void write_files(FILE *out, const espdiag_esp *esp, uint32_t parts)
+{
+	(void)parts;
+	bool first = true;
+	fputs("\"ztd\":", out);
+	const espdiag_esp_ztd *z = esp->ztd;
+	if (z == NULL) {
+		fputs("null", out);
+	} else {
+		putc('{', out);
+		json_str(out, "member", z->member, &first);
+		json_i64(out, "error_code", z->has_error, z->error_code, &first);
+		json_str(out, "error_reason", z->error_reason, &first);
+		json_str(out, "tenant_id", z->tenant_id, &first);
+		json_str(out, "tenant_domain", z->tenant_domain, &first);
+		json_str(out, "profile_name", z->profile_name, &first);
+		json_str(out, "oobe_config", z->oobe_config, &first);
+		json_str(out, "domain_join_method", z->domain_join_method, &first);
+		json_str(out, "policy_download_date", z->policy_download_date, &first);
+		json_str(out, "ztd_registration_id", z->ztd_registration_id, &first);
+		json_str(out, "correlation_id", z->correlation_id, &first);
+		putc('}', out);
+	}
+	fputs(",\"device_hashes\":[", out);
+	for (size_t i = 0; i < esp->device_hash_count; i++) {
+		const espdiag_esp_device_hash *h = &esp->device_hashes[i];
+		first = true;
+		fputs(i ? ",{" : "{", out);
+		json_str(out, "member", h->member, &first);
+		json_str(out, "serial", h->serial, &first);
+		json_str(out, "product_id", h->product_id, &first);
+		json_bool(out, "hash_present", h->hash_present, &first);
+		json_u64(out, "hash_length", h->hash_length, &first);
+		putc('}', out);
+	}
+	fputs("],\"collection\":", out);
+	const espdiag_esp_collection *c = esp->collection;
+	if (c == NULL) {
+		fputs("null", out);
+	} else {
+		first = true;
+		putc('{', out);
+		json_str(out, "member", c->member, &first);
+		json_str(out, "collected", c->collected, &first);
+		json_str(out, "areas", c->areas, &first);
+		putc('}', out);
+	}
+}
+
 int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 {
 	if (esp == NULL || out == NULL || (parts & ~ESPDIAG_ESP_JSON_REPORT) != 0)
@@ -568,7 +656,8 @@ int espdiag_esp_write_json(const espdiag_esp *esp, uint32_t parts, FILE *out)
 		write_enrollments, write_autopilot, write_phases, write_items,
 		write_ime_apps,    write_office,    write_page,   write_omadm,
 		write_providers,   write_setups,    NULL /* SOURCES: not a part */,
-		write_devprep,     esp_logs_write_apps, NULL, NULL, esp_logs_write_clock
+		write_devprep,     esp_logs_write_apps, write_events, write_files,
+		esp_logs_write_clock
 	};
 	for (unsigned i = 0; i < sizeof writers / sizeof writers[0]; i++) {
 		if (!(parts & (1u << i)) || writers[i] == NULL)
@@ -643,7 +732,7 @@ static void write_change_json(FILE *out, const espdiag_esp_change *c)
 	fputs("},\"sources\":[", out);
 	esp_json_source(out, s->key, e->value, e->state.has, e->state.value,
 	                espdiag_esp_entry_state_name(s, e));
-	fputs("]}\n", out);
+	fputs("],\"source\":\"registry\"}\n", out);
 }
 
 /* --- device preparation workloads in the timeline --- */
@@ -764,19 +853,121 @@ static void write_workload_json(FILE *out, const wl_event *e)
 	json_str(out, "start", w->has_start ? w->start_utc : NULL, &first);
 	json_str(out, "end", w->has_end ? w->end_utc : NULL, &first);
 	json_i64(out, "error_code", w->has_error_code, w->error_code, &first);
-	fputs("}\n", out);
+	fputs(",\"source\":\"workload\"}\n", out);
 }
 
-/* Does change c come before workload event e? Timed lines in time order
- * (a change first on a tie), then the untimed changes (unparsed names,
- * LastLoggedState) in their order, then the untimed workload lines. */
-static bool change_first(const espdiag_esp_change *c, const wl_event *e)
+/* --- events and log records (moments) in the timeline --- */
+
+/* The time of a moment: UTC when known, else the device's local time. */
+static void moment_times(const esp_moment *m, char utc[ESP_TIME_BUFSIZE],
+                         char local[ESP_TIME_BUFSIZE])
 {
-	const espdiag_esp_snapshot *s = c->snapshot;
-	bool timed = s->time_valid && !s->last_logged_state;
-	if (!e->timed || !timed)
-		return timed || !e->timed;
-	return s->time_unix < e->secs || (s->time_unix == e->secs && s->time_100ns <= e->frac);
+	utc[0] = local[0] = '\0';
+	if (m->utc_known)
+		esp_time_format(utc, m->utc_secs, m->utc_100ns);
+	if (m->local_known) {
+		esp_time_format(local, m->local_secs, m->local_100ns);
+		local[strlen(local) - 1] = '\0'; /* no "Z": not UTC */
+	}
+}
+
+static const char *moment_source(const esp_moment *m)
+{
+	return m->source == ESP_MOMENT_EVENT ? "event" : "log";
+}
+
+static void write_moment_text(FILE *out, const esp_moment *m)
+{
+	char utc[ESP_TIME_BUFSIZE], local[ESP_TIME_BUFSIZE];
+	moment_times(m, utc, local);
+	if (m->utc_known)
+		fputs(utc, out);
+	else if (m->local_known)
+		fprintf(out, "%s(local)", local);
+	else
+		putc('-', out);
+	fprintf(out, " %s ", moment_source(m));
+	if (m->source == ESP_MOMENT_EVENT)
+		fprintf(out, "%" PRIu32 " ", m->event_id);
+	else
+		fputs("- ", out);
+	esp_text_cstr(out, m->what ? m->what : "");
+	const char *about = m->name ? m->name : m->subject;
+	if (about != NULL) {
+		fputs(": ", out);
+		esp_text_cstr(out, about);
+	}
+	fputs(" (", out);
+	if (m->source == ESP_MOMENT_EVENT) {
+		esp_text_cstr(out, m->channel ? m->channel : "");
+		fprintf(out, " #%" PRIu64 ")\n", m->line);
+	} else {
+		esp_text_cstr(out, m->member ? m->member : "");
+		fprintf(out, ":%" PRIu64 ")\n", m->line);
+	}
+}
+
+static void write_moment_json(FILE *out, const esp_moment *m)
+{
+	char utc[ESP_TIME_BUFSIZE], local[ESP_TIME_BUFSIZE];
+	bool first = true;
+	moment_times(m, utc, local);
+	putc('{', out);
+	json_str(out, "schema", "espdiag-timeline/1", &first);
+	json_str(out, "time", m->utc_known ? utc : NULL, &first);
+	json_str(out, "local_time", m->local_known ? local : NULL, &first);
+	json_str(out, "clock", m->utc_known ? "utc" : m->local_known ? "local" : "unknown", &first);
+	json_str(out, "source", moment_source(m), &first);
+	json_str(out, "what", m->what ? m->what : "", &first);
+	json_str(out, "subject", m->subject, &first);
+	json_str(out, "name", m->name, &first);
+	json_str(out, "member", m->member ? m->member : "", &first);
+	if (m->source == ESP_MOMENT_EVENT) {
+		json_str(out, "channel", m->channel ? m->channel : "", &first);
+		json_u64(out, "event_id", m->event_id, &first);
+		json_u64(out, "record_id", m->line, &first);
+	} else {
+		json_u64(out, "line", m->line, &first);
+	}
+	json_str(out, "message", m->message, &first);
+	/* the shape of all evidence (diagnose.h), a file's: path and line */
+	json_key(out, "sources", &first);
+	fputs("[{\"key\":", out);
+	esp_json_cstr(out, m->member ? m->member : "");
+	fputs(",\"value\":null,\"type\":null,\"data\":null,\"display\":", out);
+	esp_json_cstr(out, m->message ? m->message : (m->what ? m->what : ""));
+	fputs(",\"path\":", out);
+	esp_json_cstr(out, m->member ? m->member : "");
+	fprintf(out, ",\"line\":%" PRIu64 "}]}\n", m->line);
+}
+
+/* --- the merged timeline --- */
+
+/* One line to write, with its place: class 0 UTC-timed lines, 1 log lines
+ * with local time only, 2 untimed changes, 3 untimed workloads, 4
+ * moments without any time; within a class by time, then source (change,
+ * workload, moment), then the order of its own list. */
+typedef struct line_ref {
+	int cls;
+	int64_t secs;
+	uint32_t frac;
+	int rank;
+	size_t seq;
+	const void *p;
+} line_ref;
+
+static int line_cmp(const void *a, const void *b)
+{
+	const line_ref *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->secs != y->secs)
+		return x->secs < y->secs ? -1 : 1;
+	if (x->frac != y->frac)
+		return x->frac < y->frac ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *out)
@@ -784,26 +975,57 @@ int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t format, FILE *ou
 	if (esp == NULL || out == NULL ||
 	    (format != ESPDIAG_ESP_FORMAT_TEXT && format != ESPDIAG_ESP_FORMAT_JSON))
 		return ESPDIAG_EINVAL;
-	size_t ne = 0, i = 0, j = 0;
+	size_t ne = 0;
 	wl_event *ev = wl_events(esp, &ne);
 	if (esp->workload_count > 0 && ev == NULL)
 		return ESPDIAG_ENOMEM;
+	size_t total = esp->change_count + ne + esp->moments.n;
+	line_ref *lines = total ? calloc(total, sizeof *lines) : NULL;
+	if (total && lines == NULL) {
+		free(ev);
+		return ESPDIAG_ENOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < esp->change_count; i++) {
+		const espdiag_esp_snapshot *s = esp->changes[i].snapshot;
+		bool timed = s->time_valid && !s->last_logged_state;
+		lines[n++] = (line_ref){ timed ? 0 : 2, timed ? s->time_unix : 0,
+			                 timed ? s->time_100ns : 0, 0, i, &esp->changes[i] };
+	}
+	for (size_t j = 0; j < ne; j++)
+		lines[n++] = (line_ref){ ev[j].timed ? 0 : 3, ev[j].timed ? ev[j].secs : 0,
+			                 ev[j].timed ? ev[j].frac : 0, 1, j, &ev[j] };
+	for (size_t k = 0; k < esp->moments.n; k++) {
+		const esp_moment *m = esp->moments.v[k];
+		if (m->utc_known)
+			lines[n++] = (line_ref){ 0, m->utc_secs, m->utc_100ns, 2, k, m };
+		else if (m->local_known)
+			lines[n++] = (line_ref){ 1, m->local_secs, m->local_100ns, 2, k, m };
+		else
+			lines[n++] = (line_ref){ 4, 0, 0, 2, k, m };
+	}
+	if (n > 1)
+		qsort(lines, n, sizeof *lines, line_cmp);
 	bool json = format == ESPDIAG_ESP_FORMAT_JSON;
-	while (i < esp->change_count || j < ne) {
-		if (j == ne || (i < esp->change_count && change_first(&esp->changes[i], &ev[j]))) {
+	for (size_t i = 0; i < n; i++) {
+		const line_ref *l = &lines[i];
+		if (l->rank == 0) {
 			if (json)
-				write_change_json(out, &esp->changes[i]);
+				write_change_json(out, l->p);
 			else
-				write_change_text(out, &esp->changes[i]);
-			i++;
+				write_change_text(out, l->p);
+		} else if (l->rank == 1) {
+			if (json)
+				write_workload_json(out, l->p);
+			else
+				write_workload_text(out, l->p);
+		} else if (json) {
+			write_moment_json(out, l->p);
 		} else {
-			if (json)
-				write_workload_json(out, &ev[j]);
-			else
-				write_workload_text(out, &ev[j]);
-			j++;
+			write_moment_text(out, l->p);
 		}
 	}
+	free(lines);
 	free(ev);
 	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
 }

@@ -252,6 +252,34 @@ static int fetch_sparse(esp_input *in, size_t from, size_t to)
 	return rc;
 }
 
+int esp_input_peek(esp_input *in, size_t off, void *buf, size_t n)
+{
+	if (in->fetch != fetch_sparse) {
+		memcpy(buf, in->data + off, n);
+		return ESPDIAG_OK;
+	}
+	const sparse *s = in->priv;
+	bool have = true;
+	for (size_t b = off / SPARSE_BLOCK; n > 0 && b <= (off + n - 1) / SPARSE_BLOCK; b++)
+		have = have && sparse_has(s, b);
+	if (have || n == 0) {
+		memcpy(buf, in->data + off, n);
+		return ESPDIAG_OK;
+	}
+	unsigned char *out = buf;
+	size_t got = 0;
+	memset(buf, 0, n);
+	while (got < n) {
+		ssize_t r = pread(in->fd, out + got, n - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return ESPDIAG_EIO;
+		got += (size_t)r;
+	}
+	return ESPDIAG_OK;
+}
+
 /* Opens the regular file fd of size bytes sparse: an anonymous mapping of
  * size bytes (aligned for huge pages, which it is offered only when read
  * whole), its first INPUT_HEAD bytes read. false (fd still open) when the

@@ -141,6 +141,11 @@ static inline int esp_input_fetch(esp_input *in, size_t from, size_t to)
 {
 	return in->fetch != NULL ? in->fetch(in, from, to) : 0;
 }
+/* Copies bytes [off, off + n) of in (within in->size) into buf: for a
+ * sparse input, what was not fetched is read from the file without being
+ * kept. ESPDIAG_OK, else ESPDIAG_EIO (buf then holds zeros where nothing
+ * could be read). */
+int esp_input_peek(esp_input *in, size_t off, void *buf, size_t n);
 /* Wraps the caller's bytes (not copied, not freed). */
 void esp_input_wrap(esp_input *in, const void *data, size_t size, const char *name);
 /* Adds to w, when in's file shrank while it was read, the warning that

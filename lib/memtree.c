@@ -35,23 +35,15 @@ typedef struct table {
 	uint32_t mask;
 } table;
 
-typedef struct kindex {
+typedef struct kindex kindex;
+struct kindex {
 	table children, values;
 	uint32_t dead_children, dead_values; /* holes in the lists */
 	esp_mnode key;                       /* whose index this is */
 	struct kindex *next;                 /* every index, for freeing */
-} kindex;
+};
 
-typedef struct mkey {
-	const char *name;
-	uint32_t *children;
-	mvalue *values;
-	kindex *index; /* NULL until a list passes INDEX_AT entries */
-	uint32_t name_len;
-	uint32_t hash;
-	uint32_t nchildren, cap_children;
-	uint32_t nvalues, cap_values;
-} mkey;
+typedef esp_mkey mkey;
 
 #define MAX_PROPERTIES 8
 /* Entries a list holds before it gets a hash table. */
@@ -74,7 +66,10 @@ struct esp_memtree {
 	mkey **chunks;
 	uint32_t nkeys;
 	bool serving; /* a backend: lists are closed up at once */
+	bool frozen;  /* see esp_memtree_freeze() */
 	mkey *last_valued; /* the key whose value array may still be trimmed */
+	void *owner;       /* the registry view serving the tree's records */
+	uint32_t owner_index;
 	esp_warnings warnings;
 	struct {
 		const char *name, *value;
@@ -109,6 +104,7 @@ static mkey *new_key(esp_memtree *t)
 	}
 	mkey *k = key_at(t, t->nkeys);
 	memset(k, 0, sizeof *k);
+	k->tree = t;
 	return k;
 }
 
@@ -498,6 +494,8 @@ int esp_memtree_child(esp_memtree *t, esp_mnode parent, const char *name, size_t
 	}
 	if (!create)
 		return ESPDIAG_NOTFOUND;
+	if (t->frozen)
+		return ESPDIAG_EINVAL;
 	if (t->nkeys >= MAX_KEYS || len > UINT32_MAX)
 		return ESPDIAG_ELIMIT;
 	int rc = make_room(t, parent, false);
@@ -526,6 +524,8 @@ uint32_t esp_memtree_key_count(const esp_memtree *t)
 
 int esp_memtree_delete_child(esp_memtree *t, esp_mnode parent, const char *name, size_t len)
 {
+	if (t->frozen)
+		return ESPDIAG_EINVAL;
 	uint32_t hash = esp_name_hash(name, len);
 	mkey *p = key_at(t, parent);
 	int64_t slot;
@@ -582,6 +582,8 @@ int esp_memtree_set_value_padded(esp_memtree *t, esp_mnode key, const char *name
                                  size_t name_len, uint32_t type, const void *data,
                                  size_t size, size_t pad)
 {
+	if (t->frozen)
+		return ESPDIAG_EINVAL;
 	if (pad > 8 || size > UINT32_MAX - pad || name_len > UINT32_MAX - 1)
 		return ESPDIAG_ELIMIT;
 	size_t stored = size + pad;
@@ -627,6 +629,8 @@ int esp_memtree_set_value_padded(esp_memtree *t, esp_mnode key, const char *name
 
 int esp_memtree_delete_value(esp_memtree *t, esp_mnode key, const char *name, size_t name_len)
 {
+	if (t->frozen)
+		return ESPDIAG_EINVAL;
 	uint32_t hash = esp_name_hash(name, name_len);
 	mkey *k = key_at(t, key);
 	int64_t slot;
@@ -768,18 +772,41 @@ esp_memtree *esp_memtree_of(espdiag_backend *b)
 	return b != NULL && b->free == mt_free ? tree_of(b) : NULL;
 }
 
-const esp_mvalue *esp_memtree_values(const esp_memtree *t, esp_mnode key, size_t *n)
+esp_mkey *esp_memtree_key(const esp_memtree *t, esp_mnode id)
 {
-	const mkey *k = key_at(t, key);
-	*n = k->nvalues;
-	return k->values;
+	return key_at(t, id);
 }
 
-int esp_memtree_value_find(const esp_memtree *t, esp_mnode key, const char *name, size_t len,
-                           size_t *pos)
+void esp_memtree_freeze(esp_memtree *t)
+{
+	if (t->frozen)
+		return;
+	t->frozen = true;
+	key_at(t, 0)->parent = 0;
+	for (uint32_t id = 0; id < t->nkeys; id++) {
+		mkey *k = key_at(t, id);
+		k->view = 0;
+		for (uint32_t i = 0; i < k->nchildren; i++)
+			key_at(t, k->children[i])->parent = id;
+	}
+}
+
+void esp_memtree_set_owner(esp_memtree *t, void *owner, uint32_t index)
+{
+	t->owner = owner;
+	t->owner_index = index;
+}
+
+void *esp_memtree_owner(const esp_memtree *t, uint32_t *index)
+{
+	*index = t->owner_index;
+	return t->owner;
+}
+
+int esp_mkey_find(const esp_mkey *k, bool values, const char *name, size_t len, size_t *pos)
 {
 	int64_t slot;
-	int64_t i = find_pos(t, key_at(t, key), true, name, len, esp_name_hash(name, len), &slot);
+	int64_t i = find_pos(k->tree, k, values, name, len, esp_name_hash(name, len), &slot);
 	if (i < 0)
 		return ESPDIAG_NOTFOUND;
 	*pos = (size_t)i;

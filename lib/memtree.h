@@ -87,13 +87,47 @@ static inline const unsigned char *esp_mvalue_data(const esp_mvalue *v)
 	return (const unsigned char *)v->name + v->name_len + 1;
 }
 
+/* A key as the tree stores it. Keys never move (see lib/memtree.c), and
+ * once the tree is frozen nothing but the view field changes; so the view
+ * hands these out as its key objects too. */
+typedef struct esp_mkey {
+	const char *name;         /* NUL-terminated */
+	uint32_t *children;       /* ids (esp_memtree_key()) */
+	esp_mvalue *values;
+	struct kindex *index;     /* NULL until a list passes 16 entries */
+	esp_memtree *tree;        /* whose key this is */
+	uint32_t name_len;
+	uint32_t hash;            /* esp_name_hash() of the name */
+	uint32_t nchildren, nvalues;
+	/* The arrays' capacities while the tree is built; once it is frozen
+	 * (they are no longer needed), the parent's id (the root's: itself)
+	 * and the registry view's mark (0 until the view sets one). A key
+	 * stays 64 bytes. */
+	union {
+		uint32_t cap_children;
+		esp_mnode parent;
+	};
+	union {
+		uint32_t cap_values;
+		uint32_t view;
+	};
+} esp_mkey;
+
+/* Freezes a serving tree, for a view that hands out its records: from
+ * then on nothing may add, change or delete keys or values (such calls
+ * fail with ESPDIAG_EINVAL), and each key knows its parent. Idempotent. */
+void esp_memtree_freeze(esp_memtree *t);
+
 /* The tree behind b when b is a memtree's backend, else NULL. */
 esp_memtree *esp_memtree_of(espdiag_backend *b);
-/* key's values in order (*n of them), as value_at hands them out. */
-const esp_mvalue *esp_memtree_values(const esp_memtree *t, esp_mnode key, size_t *n);
-/* The position of key's value named name (case-insensitive), as the
- * backend's value_at counts; ESPDIAG_NOTFOUND when absent. */
-int esp_memtree_value_find(const esp_memtree *t, esp_mnode key, const char *name, size_t len,
-                           size_t *pos);
+/* The key record of id. */
+esp_mkey *esp_memtree_key(const esp_memtree *t, esp_mnode id);
+/* The view that serves the tree's records, and its source number there. */
+void esp_memtree_set_owner(esp_memtree *t, void *owner, uint32_t index);
+void *esp_memtree_owner(const esp_memtree *t, uint32_t *index);
+/* The position of k's child (values: value) named name, compared
+ * case-insensitively, as the backend's subkey_at (value_at) counts;
+ * ESPDIAG_NOTFOUND when absent. */
+int esp_mkey_find(const esp_mkey *k, bool values, const char *name, size_t len, size_t *pos);
 
 #endif /* ESPDIAG_MEMTREE_H */

@@ -1,7 +1,8 @@
 /*
  * lib/regf.c - the regf hive reader: a Windows NT registry hive (SYSTEM,
  * SOFTWARE, NTUSER.DAT, ...) served through the backend ops table,
- * straight from the input's bytes (a mapped file or the caller's buffer).
+ * straight from the input's bytes (a file read whole or as it is reached,
+ * or the caller's buffer).
  *
  * Layout facts (libregf's format notes, msuhanov/regf, hivex): a 4096-byte
  * base block, then hive bins ("hbin", 4096-byte multiples) holding cells.
@@ -9,10 +10,11 @@
  * included) and its data; every offset in the format is relative to the
  * first bin (file offset 4096) and names the size field of a cell.
  *
- * Trust: nothing read from the file is used before it is checked. At open
- * the bins are walked once and the start of every allocated cell that lies
- * wholly inside its bin is marked in a bitmap; afterwards an offset is only
- * followed when it names such a cell, so every later read is in bounds.
+ * Trust: nothing read from the file is used before it is checked. The bins
+ * are walked once (at open, or each the first time an offset in it is
+ * followed: see "Lazy bins") and the start of every allocated cell that
+ * lies wholly inside its bin is marked in a bitmap; an offset is only
+ * followed when it names such a cell, so every read is in bounds.
  * Counts are capped by the size of the cell that holds the list, each key
  * cell is adopted by one parent only (a list that loops back to an
  * ancestor or shares a key is cut with a warning), depth is capped at 512
@@ -1695,12 +1697,11 @@ static void check_all_bins(regf *h, uint32_t *root_guess)
 	h->ranks_due = h->ids_lazy;
 }
 
-/* The pages of the regular bin starting at page q (read by then): an
- * "hbin" whose offset field names q and whose size is whole pages inside
- * the bins; else 0. */
-static uint32_t regular_bin(const regf *h, uint32_t q)
+/* The pages of the regular bin whose header hdr is at page q: an "hbin"
+ * whose offset field names q and whose size is whole pages inside the
+ * bins; else 0. */
+static uint32_t regular_hdr(const regf *h, uint32_t q, const unsigned char *hdr)
 {
-	const unsigned char *hdr = h->bins + ((size_t)q << 12);
 	uint32_t size = esp_le32(hdr + 8);
 	if (memcmp(hdr, "hbin", 4) != 0 || esp_le32(hdr + 4) != q << 12 || size < 4096 ||
 	    size % 4096 != 0 || size > h->bins_size - (q << 12))
@@ -1708,15 +1709,42 @@ static uint32_t regular_bin(const regf *h, uint32_t q)
 	return size >> 12;
 }
 
-/* The nearest page at or before p that starts with "hbin" (read through
- * lazy_fetch), or -1 when none does. */
-static int64_t hbin_before(regf *h, uint32_t p)
+/* regular_hdr of page q, read by then. */
+static uint32_t regular_bin(const regf *h, uint32_t q)
+{
+	return regular_hdr(h, q, h->bins + ((size_t)q << 12));
+}
+
+/* regular_hdr of page q, its header read from the file but not kept when
+ * it was not read yet: the neighbours of a bin cost no memory. */
+static uint32_t regular_peek(regf *h, uint32_t q)
+{
+	unsigned char hdr[REGF_BIN_HEADER];
+	if (esp_input_peek(&h->in, REGF_BASE + ((size_t)q << 12), hdr, sizeof hdr) != ESPDIAG_OK &&
+	    !h->fetch_warned) {
+		h->fetch_warned = true;
+		esp_warn(&h->warnings, 0, 0, FILE_OFF(q << 12),
+		         "hive: bytes between 0x%llx and 0x%llx could not be read (the file shrank "
+		         "or a read failed); what was not read reads as zeros",
+		         FILE_OFF(q << 12), FILE_OFF((q << 12) + REGF_BIN_HEADER));
+	}
+	return regular_hdr(h, q, hdr);
+}
+
+/* The nearest page at or before p that starts with "hbin", or -1 when
+ * none does; with keep, the pages looked at are read (lazy_fetch), else
+ * only peeked at. */
+static int64_t hbin_before(regf *h, uint32_t p, bool keep)
 {
 	for (uint32_t q = p;; q--) {
-		if (h->page_bin != NULL && h->page_bin[q] != 0)
+		unsigned char head[4];
+		if (h->page_bin[q] != 0)
 			return (int64_t)h->page_bin[q] - 1; /* inside a checked bin */
-		lazy_fetch(h, q << 12, (q << 12) + REGF_BIN_HEADER);
-		if (memcmp(h->bins + ((size_t)q << 12), "hbin", 4) == 0)
+		if (keep)
+			lazy_fetch(h, q << 12, (q << 12) + REGF_BIN_HEADER);
+		else if (esp_input_peek(&h->in, REGF_BASE + ((size_t)q << 12), head, 4) != ESPDIAG_OK)
+			return -1;
+		if (memcmp(keep ? h->bins + ((size_t)q << 12) : head, "hbin", 4) == 0)
 			return q;
 		if (q == 0)
 			return -1;
@@ -1736,18 +1764,16 @@ static void check_page(regf *h, uint32_t p)
 		check_all_bins(h, &guess);
 		return;
 	}
-	int64_t found = hbin_before(h, p);
+	int64_t found = hbin_before(h, p, true);
 	uint32_t q = (uint32_t)found, n = found >= 0 ? regular_bin(h, q) : 0;
 	bool ok = n > p - q && h->page_bin[q] == 0;
 	if (ok && q > 0) {
-		int64_t prev = hbin_before(h, q - 1);
-		ok = prev >= 0 && (uint32_t)prev + regular_bin(h, (uint32_t)prev) == q;
+		int64_t prev = hbin_before(h, q - 1, false);
+		ok = prev >= 0 && (uint32_t)prev + regular_peek(h, (uint32_t)prev) == q;
 	}
 	uint32_t end = q + n;
-	if (ok && end < h->bins_size >> 12) {
-		lazy_fetch(h, end << 12, (end << 12) + REGF_BIN_HEADER);
-		ok = regular_bin(h, end) > 0;
-	}
+	if (ok && end < h->bins_size >> 12)
+		ok = regular_peek(h, end) > 0;
 	if (ok)
 		lazy_fetch(h, q << 12, end << 12);
 	for (uint32_t i = q + 1; ok && i < end; i++)

@@ -1,6 +1,11 @@
 /* lib/registry.c - the registry view: sources mounted under prefixes and
  * served as one case-insensitive tree of key and value objects.
  *
+ * Objects only where sources merge: a key that one .reg source alone
+ * serves, and its values, are that source's own records behind tagged
+ * handles (see "key handles" below), so a walk of a .reg file costs the
+ * view no memory. Other keys are key objects as follows.
+ *
  * The keys above mount points live in a small memtree of the view's own
  * (source 0). A view key is a stack of layers, one (source, node) pair per
  * source that holds the key, in mount order with source 0 last; a mount
@@ -71,6 +76,9 @@ struct espdiag_value {
 struct espdiag_key {
 	espdiag_registry *reg;
 	espdiag_key *parent;
+	/* What callers hold for this key: the key itself, or the record
+	 * handle of a .reg key that a later mount merged (see key_ref()). */
+	const espdiag_key *handle;
 	const char *name;  /* the backend's bytes */
 	size_t name_len;
 	char *cname;       /* NUL-terminated copy, made on first request */
@@ -78,7 +86,7 @@ struct espdiag_key {
 	size_t nchildren, nvalues;
 	/* Kept while children_loaded is false after a mount, so that reading
 	 * the children again reuses these objects. */
-	espdiag_key **children;
+	const espdiag_key **children; /* handles */
 	espdiag_value *values;
 	name_index *child_index, *value_index; /* made on first lookup, when long */
 	layer first_layer; /* layers points here when there is one */
@@ -116,7 +124,8 @@ typedef struct pending {
 	uint32_t hash;
 	uint32_t nlayers;
 	uint32_t more, last; /* the list of the other layers; NONE when empty */
-	uint32_t old;      /* the existing key object it becomes; NONE: a new one */
+	uint32_t old;      /* the existing child it becomes; NONE: a new one */
+	espdiag_key *made; /* the key object made for it, if any */
 } pending;
 
 typedef struct more_layer {
@@ -151,7 +160,17 @@ struct espdiag_registry {
 	scratch s;
 	char *path_buf;            /* espdiag_key_path()'s result */
 	size_t path_cap;
+	/* The key object holding each .reg key record that has one (marked
+	 * HAS_VIEW): open addressing by record address, map_slots a power of
+	 * two at least twice map_n (0: no table yet). */
+	struct map_entry *map;
+	size_t map_n, map_slots;
 };
+
+typedef struct map_entry {
+	const esp_mkey *m;
+	espdiag_key *k;
+} map_entry;
 
 static const struct {
 	const char *alias, *full;
@@ -181,11 +200,183 @@ static int add_source(espdiag_registry *r, espdiag_backend *b, const char *path,
 	source *s = &r->sources[r->nsources];
 	memset(s, 0, sizeof *s);
 	s->backend = b;
+	/* Source 0, the view's skeleton, still grows: its records are not
+	 * handed out. */
 	s->tree = r->nsources > 0 ? esp_memtree_of(b) : NULL;
+	if (s->tree != NULL) {
+		esp_memtree_freeze(s->tree);
+		esp_memtree_set_owner(s->tree, r, (uint32_t)r->nsources);
+	}
 	s->path = p;
 	s->prefix = x;
 	*out = (uint32_t)r->nsources++;
 	return ESPDIAG_OK;
+}
+
+/* Slots for n entries: a power of two, at least twice n; 0 when too many. */
+static size_t slots_for(size_t n)
+{
+	size_t slots = 16;
+	while (slots < 2 * n) {
+		if (slots > UINT32_MAX / 4)
+			return 0;
+		slots *= 2;
+	}
+	return slots;
+}
+
+/* --- key handles ---
+ *
+ * A key handle is a key object of the view (espdiag_key), or, with its
+ * low bit set, a .reg source's own key record (esp_mkey): a key that one
+ * .reg source alone serves costs the view nothing, and neither do its
+ * values (see value_handle()). Records are pointer-aligned and never move
+ * while the view lives, so the bit is free; a tagged handle is never
+ * dereferenced as a key object.
+ *
+ * The view marks the records it hands out (esp_mkey.view): the mount
+ * generation at which the record was last known to be served alone, or
+ * HAS_VIEW once a key object holds the record as a layer (a mount point,
+ * or a key a later mount merged with another source's); the object is
+ * then found in the view's map, and a handle taken earlier still works
+ * and names the same key (the object's handle field keeps it). */
+
+#define HAS_VIEW UINT32_C(0x80000000)
+#define GEN_BITS UINT32_C(0x7FFFFFFF)
+
+static const esp_mkey *direct_key(const espdiag_key *h)
+{
+	uintptr_t p = (uintptr_t)h;
+	return (p & 1) != 0 ? (const esp_mkey *)(p - 1) : NULL;
+}
+
+static const espdiag_key *record_handle(const esp_mkey *m)
+{
+	return (const espdiag_key *)((uintptr_t)m + 1);
+}
+
+static espdiag_registry *reg_of(const esp_mkey *m)
+{
+	uint32_t index;
+	return esp_memtree_owner(m->tree, &index);
+}
+
+static size_t map_home(const esp_mkey *m, size_t mask)
+{
+	return (size_t)(((uint64_t)(uintptr_t)m * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+/* The key object holding record m (marked HAS_VIEW). */
+static espdiag_key *map_get(const espdiag_registry *r, const esp_mkey *m)
+{
+	size_t mask = r->map_slots - 1;
+	for (size_t i = map_home(m, mask);; i = (i + 1) & mask)
+		if (r->map[i].m == m || r->map[i].m == NULL)
+			return r->map[i].k;
+}
+
+/* Makes room for more entries, so that map_put() cannot fail. */
+static int map_reserve(espdiag_registry *r, size_t more)
+{
+	size_t need;
+	if (esp_add_overflows(r->map_n, more, &need))
+		return ESPDIAG_ELIMIT;
+	if (2 * need <= r->map_slots)
+		return ESPDIAG_OK;
+	size_t slots = slots_for(need);
+	if (slots == 0)
+		return ESPDIAG_ELIMIT;
+	map_entry *t = calloc(slots, sizeof *t);
+	if (t == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t j = 0; j < r->map_slots; j++) {
+		if (r->map[j].m == NULL)
+			continue;
+		size_t i = map_home(r->map[j].m, slots - 1);
+		while (t[i].m != NULL)
+			i = (i + 1) & (slots - 1);
+		t[i] = r->map[j];
+	}
+	free(r->map);
+	r->map = t;
+	r->map_slots = slots;
+	return ESPDIAG_OK;
+}
+
+static void map_put(espdiag_registry *r, const esp_mkey *m, espdiag_key *k)
+{
+	size_t mask = r->map_slots - 1, i = map_home(m, mask);
+	while (r->map[i].m != NULL && r->map[i].m != m)
+		i = (i + 1) & mask;
+	if (r->map[i].m == NULL)
+		r->map_n++;
+	r->map[i] = (map_entry){ m, k };
+	((esp_mkey *)m)->view = HAS_VIEW;
+}
+
+/* The record of a .reg source's layer; NULL for other sources. */
+static const esp_mkey *layer_record(const espdiag_registry *r, layer l)
+{
+	esp_memtree *t = r->sources[l.source].tree;
+	return t != NULL ? esp_memtree_key(t, (esp_mnode)l.node) : NULL;
+}
+
+/* Records in k's layers: entries the map needs for k. */
+static size_t record_layers(const espdiag_registry *r, const layer *l, uint32_t n)
+{
+	size_t c = 0;
+	for (uint32_t i = 0; i < n; i++)
+		c += r->sources[l[i].source].tree != NULL;
+	return c;
+}
+
+/* Enters k as the key object of the records among its layers (room
+ * reserved). */
+static void map_layers(espdiag_registry *r, espdiag_key *k)
+{
+	for (uint32_t i = 0; i < k->nlayers; i++) {
+		const esp_mkey *m = layer_record(r, k->layers[i]);
+		if (m != NULL)
+			map_put(r, m, k);
+	}
+}
+
+/* The key object behind a handle; NULL for a record served alone. */
+static espdiag_key *view_of(const espdiag_key *h)
+{
+	const esp_mkey *m = direct_key(h);
+	if (m == NULL)
+		return (espdiag_key *)h;
+	return (m->view & HAS_VIEW) != 0 ? map_get(reg_of(m), m) : NULL;
+}
+
+/* The handle of record m's key: its own, or its key object's. */
+static const espdiag_key *record_key(const esp_mkey *m)
+{
+	return (m->view & HAS_VIEW) != 0 ? map_get(reg_of(m), m)->handle : record_handle(m);
+}
+
+/* The parent's handle; NULL for the root. */
+static const espdiag_key *key_up(const espdiag_key *h)
+{
+	const espdiag_key *k = view_of(h);
+	if (k != NULL)
+		return k->parent != NULL ? k->parent->handle : NULL;
+	const esp_mkey *m = direct_key(h);
+	return record_key(esp_memtree_key(m->tree, m->parent));
+}
+
+/* The key's name bytes (as the view spells it). */
+static const char *key_name_of(const espdiag_key *h, size_t *len)
+{
+	const espdiag_key *k = view_of(h);
+	if (k != NULL) {
+		*len = k->name_len;
+		return k->name;
+	}
+	const esp_mkey *m = direct_key(h);
+	*len = m->name_len;
+	return m->name;
 }
 
 /* --- key paths --- */
@@ -194,9 +385,11 @@ static int add_source(espdiag_registry *r, espdiag_backend *b, const char *path,
 static size_t path_length(const espdiag_key *k)
 {
 	size_t n = 0;
-	for (; k->parent != NULL; k = k->parent) {
-		size_t piece = k->name_len + (k->parent->parent != NULL);
-		if (piece < k->name_len || esp_add_overflows(n, piece, &n))
+	for (const espdiag_key *p = key_up(k); p != NULL; k = p, p = key_up(k)) {
+		size_t len;
+		key_name_of(k, &len);
+		size_t piece = len + (key_up(p) != NULL);
+		if (piece < len || esp_add_overflows(n, piece, &n))
 			return SIZE_MAX;
 	}
 	return n;
@@ -206,13 +399,15 @@ static size_t path_length(const espdiag_key *k)
 static void path_fill_tail(char *dst, size_t keep, size_t len, const espdiag_key *k)
 {
 	size_t end = len, from = len - keep;
-	for (; k->parent != NULL && end > from; k = k->parent) {
-		size_t start = end - k->name_len;
+	for (const espdiag_key *p = key_up(k); p != NULL && end > from; k = p, p = key_up(k)) {
+		size_t name_len;
+		const char *name = key_name_of(k, &name_len);
+		size_t start = end - name_len;
 		size_t a = start > from ? start : from;
 		if (end > a)
-			memcpy(dst + (a - from), k->name + (a - start), end - a);
+			memcpy(dst + (a - from), name + (a - start), end - a);
 		end = start;
-		if (k->parent->parent != NULL) {
+		if (key_up(p) != NULL) {
 			if (end == from)
 				break;
 			dst[--end - from] = '\\';
@@ -297,6 +492,7 @@ static espdiag_key *new_key(espdiag_registry *r, espdiag_key *parent, const char
 	}
 	k->reg = r;
 	k->parent = parent;
+	k->handle = k;
 	k->name = name;
 	k->name_len = len;
 	k->nlayers = nlayers;
@@ -318,6 +514,23 @@ static uint32_t key_hash(espdiag_key *k)
 	return k->hash;
 }
 
+/* The name hash of a handle's key. */
+static uint32_t handle_hash(const espdiag_key *h)
+{
+	espdiag_key *k = view_of(h);
+	if (k != NULL)
+		return key_hash(k);
+	uint32_t hash = direct_key(h)->hash;
+	return hash != 0 ? hash : 1;
+}
+
+static bool handle_named(const espdiag_key *h, uint32_t hash, const char *name, size_t len)
+{
+	size_t hlen;
+	const char *hname = key_name_of(h, &hlen);
+	return handle_hash(h) == hash && esp_name_equal(hname, hlen, name, len);
+}
+
 static uint32_t value_hash(espdiag_value *v)
 {
 	if (v->hash == 0)
@@ -336,10 +549,15 @@ static const esp_mvalue *direct_value(const espdiag_value *v)
 	return (p & 1) != 0 ? (const esp_mvalue *)(p - 1) : NULL;
 }
 
+static const espdiag_value *record_value(const esp_mvalue *v)
+{
+	return (const espdiag_value *)((uintptr_t)v + 1);
+}
+
 static const espdiag_value *value_handle(const espdiag_key *k, size_t index)
 {
 	if (k->values_direct)
-		return (const espdiag_value *)((uintptr_t)&((const esp_mvalue *)(uintptr_t)k->values)[index] + 1);
+		return record_value(&((const esp_mvalue *)(void *)k->values)[index]);
 	return &k->values[index];
 }
 
@@ -368,17 +586,6 @@ static const char *c_name(espdiag_registry *r, char **slot, const char *name, si
 	return *slot;
 }
 
-/* Slots for n entries: a power of two, at least twice n; 0 when too many. */
-static size_t slots_for(size_t n)
-{
-	size_t slots = 16;
-	while (slots < 2 * n) {
-		if (slots > UINT32_MAX / 4)
-			return 0;
-		slots *= 2;
-	}
-	return slots;
-}
 
 /* --- the scratch merge table (over pending children or values) --- */
 
@@ -424,7 +631,7 @@ static int pending_new(scratch *s, bool merge, size_t *mask, const char *name, s
 		return ESPDIAG_ELIMIT;
 	if (esp_reserve_one((void **)&s->p, s->np, &s->cap_p, sizeof *s->p, 64) != ESPDIAG_OK)
 		return ESPDIAG_ENOMEM;
-	s->p[s->np] = (pending){ name, len, l, NULL, hash, 1, NONE, NONE, NONE };
+	s->p[s->np] = (pending){ name, len, l, NULL, hash, 1, NONE, NONE, NONE, NULL };
 	*out = (uint32_t)s->np++;
 	if (!merge)
 		return ESPDIAG_OK;
@@ -528,9 +735,10 @@ static void orphan(espdiag_key *k)
 	k->children_loaded = k->values_loaded = true;
 }
 
-/* Pairs each pending child with an existing child object of its name
+/* Pairs each pending child with an existing child handle of its name
  * (reading children again after a mount), in order when a name repeats.
- * Objects left unpaired are orphaned once the new children are in place. */
+ * Key objects left unpaired are orphaned once the new children are in
+ * place. */
 static int pair_with_old(espdiag_key *k, scratch *s)
 {
 	size_t nold = k->nchildren;
@@ -540,8 +748,8 @@ static int pair_with_old(espdiag_key *k, scratch *s)
 	if (slots == 0 || nold >= NONE)
 		return ESPDIAG_ELIMIT;
 	size_t mask = slots - 1;
-	/* Per slot: the first object of a name + 1 (0: empty slot), the next
-	 * one not yet paired and the last one; next chains a name's objects. */
+	/* Per slot: the first handle of a name + 1 (0: empty slot), the next
+	 * one not yet paired and the last one; next chains a name's handles. */
 	uint32_t *first = calloc(slots, sizeof *first);
 	uint32_t *head = malloc(slots * sizeof *head);
 	uint32_t *last = malloc(slots * sizeof *last);
@@ -552,8 +760,10 @@ static int pair_with_old(espdiag_key *k, scratch *s)
 		goto out;
 	}
 	for (size_t i = 0; i < nold; i++) {
-		espdiag_key *c = k->children[i];
-		uint32_t h = key_hash(c);
+		const espdiag_key *c = k->children[i];
+		uint32_t h = handle_hash(c);
+		size_t clen;
+		const char *cname = key_name_of(c, &clen);
 		next[i] = NONE;
 		for (size_t x = h & mask;; x = (x + 1) & mask) {
 			if (first[x] == 0) {
@@ -561,8 +771,7 @@ static int pair_with_old(espdiag_key *k, scratch *s)
 				head[x] = last[x] = (uint32_t)i;
 				break;
 			}
-			espdiag_key *o = k->children[first[x] - 1];
-			if (key_hash(o) == h && esp_name_equal(o->name, o->name_len, c->name, c->name_len)) {
+			if (handle_named(k->children[first[x] - 1], h, cname, clen)) {
 				next[last[x]] = (uint32_t)i;
 				last[x] = (uint32_t)i;
 				break;
@@ -572,8 +781,7 @@ static int pair_with_old(espdiag_key *k, scratch *s)
 	for (size_t j = 0; j < s->np; j++) {
 		pending *p = &s->p[j];
 		for (size_t x = p->hash & mask; first[x] != 0; x = (x + 1) & mask) {
-			espdiag_key *o = k->children[first[x] - 1];
-			if (key_hash(o) != p->hash || !esp_name_equal(o->name, o->name_len, p->name, p->len))
+			if (!handle_named(k->children[first[x] - 1], p->hash, p->name, p->len))
 				continue;
 			if (head[x] != NONE) {
 				p->old = head[x];
@@ -590,9 +798,34 @@ out:
 	return rc;
 }
 
-/* Turns the pending children into k's children: existing objects paired
- * by name get their new layers, the others are made. Nothing of k or its
- * old children changes until every allocation succeeded. */
+/* The record a pending child is served from alone, when it has one
+ * layer from a .reg source and no key object yet; else NULL. */
+static const esp_mkey *pending_record(const espdiag_registry *r, const pending *p)
+{
+	if (p->nlayers != 1)
+		return NULL;
+	const esp_mkey *m = layer_record(r, p->first);
+	return m != NULL && (m->view & HAS_VIEW) == 0 ? m : NULL;
+}
+
+/* The handle of a key object made for a key that had none: the record
+ * of a .reg source that served it alone until now, when there is one (a
+ * caller may hold that handle; a key it served alone has no other
+ * record without a key object), else the object itself. */
+static const espdiag_key *merged_handle(const espdiag_registry *r, espdiag_key *k)
+{
+	for (uint32_t i = 0; i < k->nlayers; i++) {
+		const esp_mkey *m = layer_record(r, k->layers[i]);
+		if (m != NULL && (m->view & HAS_VIEW) == 0)
+			return record_handle(m);
+	}
+	return k;
+}
+
+/* Turns the pending children into k's children: existing key objects
+ * paired by name get their new layers; a key that one .reg source alone
+ * serves is its record; the others are made. Nothing of k or its old
+ * children changes until every allocation succeeded. */
 static int commit_children(espdiag_key *k)
 {
 	espdiag_registry *r = k->reg;
@@ -600,15 +833,17 @@ static int commit_children(espdiag_key *k)
 	int rc = pair_with_old(k, s);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	espdiag_key **children = NULL;
+	const espdiag_key **children = NULL;
 	if (s->np > 0) {
 		children = esp_arena_calloc(&r->arena, s->np, sizeof *children);
 		if (children == NULL)
 			return ESPDIAG_ENOMEM;
 	}
+	size_t mapped = 0;
 	for (size_t j = 0; j < s->np; j++) {
 		pending *p = &s->p[j];
 		p->layers = &p->first;
+		p->made = NULL;
 		if (p->nlayers > 1) {
 			p->layers = esp_arena_calloc(&r->arena, p->nlayers, sizeof *p->layers);
 			if (p->layers == NULL)
@@ -619,21 +854,47 @@ static int commit_children(espdiag_key *k)
 				p->layers[n++] = s->m[m].l;
 			sort_layers(p->layers, n);
 		}
-		if (p->old == NONE) {
-			children[j] = new_key(r, k, p->name, p->len, p->layers, p->nlayers);
-			if (children[j] == NULL)
-				return ESPDIAG_ENOMEM;
+		const espdiag_key *old = p->old != NONE ? k->children[p->old] : NULL;
+		const esp_mkey *alone = pending_record(r, p);
+		if (alone != NULL && (old == NULL || direct_key(old) == alone)) {
+			children[j] = record_handle(alone);
+			continue;
 		}
+		mapped += record_layers(r, p->layers, p->nlayers);
+		if (old != NULL && view_of(old) != NULL) {
+			children[j] = old;
+			continue;
+		}
+		/* A new key, or a record that a mount merged with another
+		 * source's key: a key object, which the record's handle, when
+		 * one was handed out, goes on naming. */
+		p->made = new_key(r, k, p->name, p->len, p->layers, p->nlayers);
+		if (p->made == NULL)
+			return ESPDIAG_ENOMEM;
+		if (old != NULL)
+			p->made->handle = old;
+		else
+			p->made->handle = merged_handle(r, p->made);
+		children[j] = p->made->handle;
 	}
-	espdiag_key **old = k->children;
+	rc = map_reserve(r, mapped);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	const espdiag_key **old = k->children;
 	size_t nold = k->nchildren;
 	for (size_t j = 0; j < s->np; j++) {
 		pending *p = &s->p[j];
-		if (p->old == NONE)
+		if (p->made != NULL) {
+			map_layers(r, p->made);
 			continue;
-		espdiag_key *c = old[p->old];
+		}
+		espdiag_key *c = view_of(children[j]);
+		if (c == NULL) {
+			/* Served alone, as of this generation. */
+			((esp_mkey *)direct_key(children[j]))->view = r->gen & GEN_BITS;
+			continue;
+		}
 		const layer *l = p->layers;
-		children[j] = c;
 		c->gen = r->gen;
 		if (!same_layers(c, l, p->nlayers)) {
 			if (p->nlayers == 1) {
@@ -648,6 +909,7 @@ static int commit_children(espdiag_key *k)
 			c->values_direct = false;
 			c->value_index = NULL;
 			c->children_loaded = false;
+			map_layers(r, c);
 		} else if (has_skeleton_layer(l, p->nlayers)) {
 			/* The skeleton below it may have grown. */
 			c->children_loaded = false;
@@ -661,9 +923,11 @@ static int commit_children(espdiag_key *k)
 			c->hash = 0;
 		}
 	}
-	for (size_t i = 0; i < nold; i++)
-		if (old[i]->gen != r->gen)
-			orphan(old[i]);
+	for (size_t i = 0; i < nold; i++) {
+		espdiag_key *c = view_of(old[i]);
+		if (c != NULL && c->gen != r->gen)
+			orphan(c);
+	}
 	k->children = children;
 	k->nchildren = s->np;
 	k->child_index = NULL;
@@ -751,14 +1015,12 @@ static int load_values(espdiag_key *k)
 	espdiag_registry *r = k->reg;
 	scratch *s = &r->s;
 	size_t total = 0;
-	esp_memtree *tree = k->nlayers == 1 ? r->sources[k->layers[0].source].tree : NULL;
-	if (tree != NULL) {
+	const esp_mkey *m = k->nlayers == 1 ? layer_record(r, k->layers[0]) : NULL;
+	if (m != NULL) {
 		/* One .reg source: its records are the value objects. */
-		size_t n;
-		const esp_mvalue *mv = esp_memtree_values(tree, (esp_mnode)k->layers[0].node, &n);
-		k->values = (espdiag_value *)(uintptr_t)mv;
+		k->values = (espdiag_value *)(void *)m->values;
 		k->values_direct = true;
-		k->nvalues = n;
+		k->nvalues = m->nvalues;
 		k->value_index = NULL;
 		k->values_loaded = true;
 		return ESPDIAG_OK;
@@ -898,13 +1160,15 @@ static name_index *index_build(espdiag_registry *r, size_t n,
 
 static uint32_t child_hash_at(void *entries, size_t i)
 {
-	return key_hash(((espdiag_key **)entries)[i]);
+	return handle_hash(((const espdiag_key **)entries)[i]);
 }
 
 static bool child_equal_at(void *entries, size_t i, size_t j)
 {
-	espdiag_key *a = ((espdiag_key **)entries)[i], *b = ((espdiag_key **)entries)[j];
-	return esp_name_equal(a->name, a->name_len, b->name, b->name_len);
+	const espdiag_key *a = ((const espdiag_key **)entries)[i];
+	size_t len;
+	const char *name = key_name_of(((const espdiag_key **)entries)[j], &len);
+	return handle_named(a, child_hash_at(entries, j), name, len);
 }
 
 static uint32_t value_hash_at(void *entries, size_t i)
@@ -919,7 +1183,7 @@ static bool value_equal_at(void *entries, size_t i, size_t j)
 }
 
 /* The child of k (children loaded) named name; NULL when none. */
-static espdiag_key *child_named(espdiag_key *k, const char *name, size_t len)
+static const espdiag_key *child_named(espdiag_key *k, const char *name, size_t len)
 {
 	uint32_t hash = name_hash(name, len);
 	if (k->nchildren > INDEX_MIN && k->child_index == NULL)
@@ -928,15 +1192,15 @@ static espdiag_key *child_named(espdiag_key *k, const char *name, size_t len)
 	if (k->child_index != NULL) {
 		const name_index *x = k->child_index;
 		for (size_t s = hash & x->mask; x->slot[s] != 0; s = (s + 1) & x->mask) {
-			espdiag_key *c = k->children[x->slot[s] - 1];
-			if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len))
+			const espdiag_key *c = k->children[x->slot[s] - 1];
+			if (handle_named(c, hash, name, len))
 				return c;
 		}
 		return NULL;
 	}
 	for (size_t i = 0; i < k->nchildren; i++) {
-		espdiag_key *c = k->children[i];
-		if (key_hash(c) == hash && esp_name_equal(c->name, c->name_len, name, len))
+		const espdiag_key *c = k->children[i];
+		if (handle_named(c, hash, name, len))
 			return c;
 	}
 	return NULL;
@@ -966,20 +1230,56 @@ static espdiag_value *value_named(espdiag_key *k, const char *name, size_t len)
 	return NULL;
 }
 
-/* Brings k up to date and reads its children / values. */
-static int key_children(const espdiag_key *key)
+/* A handle as the view holds it now: a key object brought up to date
+ * (v), or a record still served alone (m). */
+typedef struct kref {
+	espdiag_key *v;
+	const esp_mkey *m;
+} kref;
+
+static int key_ref(const espdiag_key *h, kref *out)
 {
-	espdiag_key *k = (espdiag_key *)key;
-	int rc = key_sync(k);
-	return rc != ESPDIAG_OK ? rc : load_children(k);
+	const esp_mkey *m = direct_key(h);
+	out->v = NULL;
+	out->m = m;
+	if (m == NULL) {
+		out->v = (espdiag_key *)h;
+		return key_sync(out->v);
+	}
+	espdiag_registry *r = reg_of(m);
+	for (int pass = 0;; pass++) {
+		if ((m->view & HAS_VIEW) != 0) {
+			out->v = map_get(r, m);
+			out->m = NULL;
+			return key_sync(out->v);
+		}
+		if ((m->view & GEN_BITS) == (r->gen & GEN_BITS) || pass > 0) {
+			((esp_mkey *)m)->view = r->gen & GEN_BITS;
+			return ESPDIAG_OK;
+		}
+		/* A mount since it was handed out: reading its parent's children
+		 * again says whether a source now shares it (then it has a key
+		 * object) or it is still served alone (a parent served alone
+		 * has only children served alone). */
+		kref p;
+		int rc = key_ref(key_up(h), &p);
+		if (rc == ESPDIAG_OK && p.v != NULL)
+			rc = load_children(p.v);
+		if (rc != ESPDIAG_OK)
+			return rc;
+	}
 }
 
-static int key_values(const espdiag_key *key)
+/* The handle of m's index-th child (m current, so the child is too). */
+static const espdiag_key *record_child(const esp_mkey *m, size_t index)
 {
-	espdiag_key *k = (espdiag_key *)key;
-	int rc = key_sync(k);
-	return rc != ESPDIAG_OK ? rc : load_values(k);
+	esp_mkey *c = esp_memtree_key(m->tree, m->children[index]);
+	if ((c->view & HAS_VIEW) != 0)
+		return record_key(c);
+	c->view = m->view;
+	return record_handle(c);
 }
+
 /* --- the view --- */
 
 ESPDIAG_API int espdiag_registry_new(espdiag_registry **out)
@@ -1025,6 +1325,7 @@ ESPDIAG_API void espdiag_registry_free(espdiag_registry *reg)
 	free(reg->s.table);
 	free(reg->s.counts);
 	free(reg->path_buf);
+	free(reg->map);
 	esp_arena_free(&reg->arena);
 	free(reg);
 }
@@ -1150,8 +1451,12 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 		if (l == NULL)
 			return esp_err_set(&reg->err, ESPDIAG_ENOMEM, "out of memory");
 	}
+	/* Room for the map entry of a .reg source's root mounted at the
+	 * root (added below), before the source is added. */
 	uint32_t src;
-	rc = add_source(reg, backend, "", canon, &src);
+	rc = l != NULL ? map_reserve(reg, 1) : ESPDIAG_OK;
+	if (rc == ESPDIAG_OK)
+		rc = add_source(reg, backend, "", canon, &src);
 	if (rc != ESPDIAG_OK)
 		return esp_err_set(&reg->err, rc, "out of memory");
 	reg->mounts[reg->nmounts++] = (mount){ w.node, src, root };
@@ -1164,7 +1469,9 @@ ESPDIAG_API int espdiag_registry_mount(espdiag_registry *reg, const char *prefix
 		top->layers = l;
 		top->nlayers++;
 		top->values_loaded = false;
+		top->values_direct = false;
 		top->value_index = NULL;
+		map_layers(reg, top);
 	}
 	/* Every other key is brought up to date when next used (key_sync);
 	 * the root's children are read again, reusing the key objects. */
@@ -1378,27 +1685,32 @@ ESPDIAG_API const espdiag_key *espdiag_registry_root(espdiag_registry *reg)
 	return reg != NULL ? reg->root : NULL;
 }
 
-/* The children of an up-to-date key are up to date. */
-static int find_child(espdiag_key *k, const char *name, size_t len, espdiag_key **out)
-{
-	int rc = load_children(k);
-	if (rc != ESPDIAG_OK)
-		return rc;
-	espdiag_key *c = child_named(k, name, len);
-	if (c == NULL)
-		return ESPDIAG_NOTFOUND;
-	*out = c;
-	return ESPDIAG_OK;
-}
-
 struct lookup_walk {
-	espdiag_key *key;
+	const espdiag_key *key;
 };
 
 static int lookup_component(void *ctx, const char *name, size_t len)
 {
 	struct lookup_walk *w = ctx;
-	return find_child(w->key, name, len, &w->key);
+	kref k;
+	int rc = key_ref(w->key, &k);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	if (k.m != NULL) {
+		size_t pos;
+		rc = esp_mkey_find(k.m, false, name, len, &pos);
+		if (rc == ESPDIAG_OK)
+			w->key = record_child(k.m, pos);
+		return rc;
+	}
+	rc = load_children(k.v);
+	if (rc != ESPDIAG_OK)
+		return rc;
+	const espdiag_key *c = child_named(k.v, name, len);
+	if (c == NULL)
+		return ESPDIAG_NOTFOUND;
+	w->key = c;
+	return ESPDIAG_OK;
 }
 
 ESPDIAG_API int espdiag_key_subkey(const espdiag_key **out, const espdiag_key *key,
@@ -1407,11 +1719,12 @@ ESPDIAG_API int espdiag_key_subkey(const espdiag_key **out, const espdiag_key *k
 	if (out == NULL || key == NULL || relpath == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	struct lookup_walk w = { (espdiag_key *)key };
-	int rc = key_sync(w.key);
+	kref k;
+	int rc = key_ref(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	rc = for_each_component(relpath, key->parent == NULL, lookup_component, &w);
+	struct lookup_walk w = { key };
+	rc = for_each_component(relpath, k.v != NULL && k.v->parent == NULL, lookup_component, &w);
 	if (rc == ESPDIAG_OK)
 		*out = w.key;
 	return rc;
@@ -1429,17 +1742,19 @@ ESPDIAG_API const char *espdiag_key_name(const espdiag_key *key)
 {
 	if (key == NULL)
 		return NULL;
-	espdiag_key *k = (espdiag_key *)key;
+	kref k;
 	/* A mount can respell a key; on failure the old spelling stays. */
-	key_sync(k);
-	return c_name(k->reg, &k->cname, k->name, k->name_len);
+	key_ref(key, &k);
+	if (k.v == NULL)
+		return direct_key(key)->name; /* NUL-terminated in the record */
+	return c_name(k.v->reg, &k.v->cname, k.v->name, k.v->name_len);
 }
 
 const char *esp_key_name_bytes(const espdiag_key *key, size_t *len)
 {
-	key_sync((espdiag_key *)key);
-	*len = key->name_len;
-	return key->name;
+	kref k;
+	key_ref(key, &k);
+	return key_name_of(key, len);
 }
 
 const char *esp_value_name_bytes(const espdiag_value *value, size_t *len)
@@ -1453,16 +1768,20 @@ ESPDIAG_API size_t espdiag_key_name_len(const espdiag_key *key)
 {
 	if (key == NULL)
 		return 0;
-	key_sync((espdiag_key *)key);
-	return key->name_len;
+	kref k;
+	size_t len;
+	key_ref(key, &k);
+	key_name_of(key, &len);
+	return len;
 }
 
 ESPDIAG_API const char *espdiag_key_path(const espdiag_key *key)
 {
 	if (key == NULL)
 		return NULL;
-	espdiag_registry *r = key->reg;
-	key_sync((espdiag_key *)key);
+	kref k;
+	key_ref(key, &k);
+	espdiag_registry *r = k.v != NULL ? k.v->reg : reg_of(k.m);
 	size_t len = path_length(key);
 	if (len == SIZE_MAX)
 		return NULL;
@@ -1489,7 +1808,8 @@ ESPDIAG_API int espdiag_key_path_copy(char **out, const espdiag_key *key)
 	*out = NULL;
 	if (key == NULL)
 		return ESPDIAG_EINVAL;
-	key_sync((espdiag_key *)key);
+	kref k;
+	key_ref(key, &k);
 	size_t len = path_length(key);
 	if (len == SIZE_MAX)
 		return ESPDIAG_ENOMEM;
@@ -1504,28 +1824,39 @@ ESPDIAG_API int espdiag_key_path_copy(char **out, const espdiag_key *key)
 
 ESPDIAG_API const espdiag_key *espdiag_key_parent(const espdiag_key *key)
 {
-	return key != NULL ? key->parent : NULL;
+	return key != NULL ? key_up(key) : NULL;
 }
 
 ESPDIAG_API int espdiag_key_last_write(const espdiag_key *key, uint64_t *out)
 {
 	if (key == NULL || out == NULL)
 		return ESPDIAG_EINVAL;
-	int rc = key_sync((espdiag_key *)key);
+	kref k;
+	int rc = key_ref(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	for (uint32_t i = 0; i < key->nlayers; i++) {
-		uint32_t src = key->layers[i].source;
-		espdiag_backend *b = backend_of(key->reg, src);
+	/* A record served alone is a .reg key's: the text has no times. */
+	if (k.v == NULL)
+		return ESPDIAG_NOTFOUND;
+	for (uint32_t i = 0; i < k.v->nlayers; i++) {
+		uint32_t src = k.v->layers[i].source;
+		espdiag_backend *b = backend_of(k.v->reg, src);
 		if (b->key_last_write == NULL)
 			continue;
-		rc = b->key_last_write(b, key->layers[i].node, out);
+		rc = b->key_last_write(b, k.v->layers[i].node, out);
 		if (rc == ESPDIAG_OK)
 			return ESPDIAG_OK;
 		if (rc != ESPDIAG_NOTFOUND)
-			return read_failed(key->reg, src, "key_last_write", key, rc);
+			return read_failed(k.v->reg, src, "key_last_write", k.v, rc);
 	}
 	return ESPDIAG_NOTFOUND;
+}
+
+/* The key with its children read. */
+static int key_children(const espdiag_key *key, kref *k)
+{
+	int rc = key_ref(key, k);
+	return rc != ESPDIAG_OK || k->v == NULL ? rc : load_children(k->v);
 }
 
 ESPDIAG_API int espdiag_key_get_subkey_count(size_t *out, const espdiag_key *key)
@@ -1533,10 +1864,11 @@ ESPDIAG_API int espdiag_key_get_subkey_count(size_t *out, const espdiag_key *key
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = 0;
-	int rc = key_children(key);
+	kref k;
+	int rc = key_children(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	*out = key->nchildren;
+	*out = k.v != NULL ? k.v->nchildren : k.m->nchildren;
 	return ESPDIAG_OK;
 }
 
@@ -1553,13 +1885,21 @@ ESPDIAG_API int espdiag_key_subkey_at(const espdiag_key **out, const espdiag_key
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	int rc = key_children(key);
+	kref k;
+	int rc = key_children(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	if (index >= key->nchildren)
+	if (index >= (k.v != NULL ? k.v->nchildren : k.m->nchildren))
 		return ESPDIAG_NOTFOUND;
-	*out = key->children[index];
+	*out = k.v != NULL ? k.v->children[index] : record_child(k.m, index);
 	return ESPDIAG_OK;
+}
+
+/* The key with its values read. */
+static int key_values(const espdiag_key *key, kref *k)
+{
+	int rc = key_ref(key, k);
+	return rc != ESPDIAG_OK || k->v == NULL ? rc : load_values(k->v);
 }
 
 ESPDIAG_API int espdiag_key_get_value_count(size_t *out, const espdiag_key *key)
@@ -1567,10 +1907,11 @@ ESPDIAG_API int espdiag_key_get_value_count(size_t *out, const espdiag_key *key)
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = 0;
-	int rc = key_values(key);
+	kref k;
+	int rc = key_values(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	*out = key->nvalues;
+	*out = k.v != NULL ? k.v->nvalues : k.m->nvalues;
 	return ESPDIAG_OK;
 }
 
@@ -1587,12 +1928,13 @@ ESPDIAG_API int espdiag_key_value_at(const espdiag_value **out, const espdiag_ke
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	int rc = key_values(key);
+	kref k;
+	int rc = key_values(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
-	if (index >= key->nvalues)
+	if (index >= (k.v != NULL ? k.v->nvalues : k.m->nvalues))
 		return ESPDIAG_NOTFOUND;
-	*out = value_handle(key, index);
+	*out = k.v != NULL ? value_handle(k.v, index) : record_value(&k.m->values[index]);
 	return ESPDIAG_OK;
 }
 
@@ -1602,20 +1944,23 @@ ESPDIAG_API int espdiag_key_value(const espdiag_value **out, const espdiag_key *
 	if (out == NULL || key == NULL)
 		return ESPDIAG_EINVAL;
 	*out = NULL;
-	int rc = key_values(key);
+	kref k;
+	int rc = key_values(key, &k);
 	if (rc != ESPDIAG_OK)
 		return rc;
 	if (name == NULL)
 		name = "";
-	if (key->values_direct) {
+	const esp_mkey *m = k.m;
+	if (m == NULL && k.v->values_direct)
+		m = layer_record(k.v->reg, k.v->layers[0]);
+	if (m != NULL) {
 		size_t pos;
-		rc = esp_memtree_value_find(key->reg->sources[key->layers[0].source].tree,
-		                            (esp_mnode)key->layers[0].node, name, strlen(name), &pos);
+		rc = esp_mkey_find(m, true, name, strlen(name), &pos);
 		if (rc == ESPDIAG_OK)
-			*out = value_handle(key, pos);
+			*out = record_value(&m->values[pos]);
 		return rc;
 	}
-	espdiag_value *v = value_named((espdiag_key *)key, name, strlen(name));
+	espdiag_value *v = value_named(k.v, name, strlen(name));
 	if (v == NULL)
 		return ESPDIAG_NOTFOUND;
 	*out = v;

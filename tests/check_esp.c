@@ -841,7 +841,7 @@ START_TEST(test_timeline)
 		"\\\\ESPTrackingInfo\\\\Diagnostics\\\\Sidecar\\\\2026-11-20T13:02:00.5+01:00\","
 		"\"value\":\"./Device/Vendor/MSFT/EnrollmentStatusTracking/Setup/Apps/Tracking/Sidecar/"
 		"Win32App_aaaaaaaa-0000-0000-0000-000000000001_1\",\"type\":null,\"data\":3,"
-		"\"display\":\"completed\"}]}\n";
+		"\"display\":\"completed\"}],\"source\":\"registry\"}\n";
 	ck_assert_ptr_nonnull(strstr(json, line12));
 	ck_assert_ptr_nonnull(strstr(json, "\"time\":null,\"timestamp\":\"LastLoggedState\",\"last_logged_state\":true,"));
 	ck_assert_ptr_nonnull(strstr(json, "\"category\":\"certificates\",\"category_name\":\"ExpectedCertificateProfiles\","

@@ -233,15 +233,17 @@ START_TEST(test_clock)
 }
 END_TEST
 
-/* A folder with AppWorkload.log and the dump with from replaced by to
- * (each pair in turn). Returns its path (static). */
-static const char *variant(const char *const *edits, size_t n)
+/* A folder with the log (tests/data/<log>) as AppWorkload.log and the
+ * dump (tests/data/<dump>) as apps-dump.reg with edits[2k] replaced by
+ * edits[2k+1]. Returns its path (static). */
+static const char *folder_of(const char *dump, const char *logname, const char *const *edits,
+                             size_t n)
 {
 	static char dir[256];
 	snprintf(dir, sizeof dir, "%s/espdiag-logs-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	size_t size;
-	char *reg = (char *)tu_read_file(tu_data_path("apps/apps-dump.reg"), &size);
+	char *reg = (char *)tu_read_file(tu_data_path(dump), &size);
 	ck_assert_ptr_nonnull(reg);
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		char *at = strstr(reg, edits[i]);
@@ -256,7 +258,7 @@ static const char *variant(const char *const *edits, size_t n)
 	fwrite(reg, 1, size, f);
 	fclose(f);
 	free(reg);
-	unsigned char *log = tu_read_file(tu_data_path("apps/AppWorkload.log"), &size);
+	unsigned char *log = tu_read_file(tu_data_path(logname), &size);
 	snprintf(path, sizeof path, "%s/AppWorkload.log", dir);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
@@ -264,6 +266,12 @@ static const char *variant(const char *const *edits, size_t n)
 	fclose(f);
 	free(log);
 	return dir;
+}
+
+/* The apps fixture with edits to its dump. */
+static const char *variant(const char *const *edits, size_t n)
+{
+	return folder_of("apps/apps-dump.reg", "apps/AppWorkload.log", edits, n);
 }
 
 static void remove_variant(const char *dir)
@@ -475,6 +483,50 @@ START_TEST(test_corpus_logs)
 }
 END_TEST
 
+/* Device preparation (v2, issue 15): the workloads joined with the logs'
+ * apps; the clock from a workload's EndTime; apv2-workload-failed cites
+ * the log. tests/data/apps-v2/AppWorkload.log is logged at UTC-5 beside
+ * tests/data/v2-workload-failed.reg. */
+START_TEST(test_v2_join)
+{
+	static const char *const none[] = { NULL };
+	const char *dir = folder_of("v2-workload-failed.reg", "apps-v2/AppWorkload.log", none, 0);
+	loaded l = load_path(dir);
+	ck_assert_uint_eq(espdiag_esp_workload_count(l.esp), 3);
+	const espdiag_esp_workload *w = espdiag_esp_workload_at(l.esp, 1);
+	ck_assert_ptr_nonnull(w->log_app);
+	ck_assert_str_eq(w->log_app->name, "7-Zip");
+	ck_assert_int_eq(w->log_app->attempts[0]->outcome, ESPDIAG_ESP_ATTEMPT_FAILED);
+	ck_assert_ptr_eq(espdiag_esp_workload_at(l.esp, 0)->log_app,
+	                 espdiag_esp_log_app_find(l.esp, "c0ffee00-0000-4000-8000-000000000001"));
+	ck_assert_ptr_null(espdiag_esp_workload_at(l.esp, 2)->log_app);
+	const espdiag_esp_clock *c = espdiag_esp_clock_info(l.esp);
+	ck_assert(c->known);
+	ck_assert_int_eq(c->utc_offset_minutes, -300);
+	ck_assert_str_eq(c->how,
+	                 "UTC-05:00: AppWorkload.log line 7 (2024-06-20 05:00:59.500 local), which "
+	                 "ends the last attempt of app \"Company Portal\" "
+	                 "(c0ffee00-0000-4000-8000-000000000001), and the EndTime "
+	                 "2024-06-20T10:01:00.0000000Z of its device preparation workload "
+	                 "(ProvisioningProgress), are the same moment within 1 s of a 15-minute "
+	                 "offset; 2 pairs of a log record and a registry time agree");
+	espdiag_report *r;
+	ck_assert_int_eq(espdiag_diagnose(&r, l.esp, NULL), ESPDIAG_OK);
+	ck_assert_str_eq(finding_ids(r), "apv2-workload-failed apv2-page-failed ");
+	const espdiag_finding *f = finding(r, "apv2-workload-failed", 0);
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f),
+	                             "install. Its ErrorCode is 1603, an exit code: 0x80070643"));
+	ck_assert_ptr_nonnull(strstr(espdiag_finding_detail(f),
+	                             " The IME log AppWorkload.log, line 11, gives attempt 1's "
+	                             "installer exit code 1603 (0x80070643, ERROR_INSTALL_FAILURE"));
+	ck_assert_uint_eq(espdiag_finding_evidence_count(f), 5);
+	check_ev(f, 3, "AppWorkload.log", "line 11", "[Win32App] lpExitCode 1603");
+	espdiag_report_free(r);
+	unload(&l);
+	remove_variant(dir);
+}
+END_TEST
+
 Suite *suite_logs(void)
 {
 	Suite *s = suite_create("logs");
@@ -488,6 +540,7 @@ Suite *suite_logs(void)
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_detection_registry);
 	tcase_add_test(tc, test_corpus_logs);
+	tcase_add_test(tc, test_v2_join);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,6 +21,7 @@ int main(void)
 	srunner_add_suite(sr, suite_esp_v13());
 	srunner_add_suite(sr, suite_container());
 	srunner_add_suite(sr, suite_bundle());
+	srunner_add_suite(sr, suite_events());
 	srunner_add_suite(sr, suite_imelog());
 	srunner_add_suite(sr, suite_diagnose());
 	srunner_add_suite(sr, suite_html());

@@ -287,6 +287,40 @@ START_TEST(random_edits_match_a_list)
 }
 END_TEST
 
+/* A frozen tree (a view hands out its records) knows each key's parent
+ * and refuses every edit, so that the records it handed out stay true. */
+START_TEST(frozen_tree_knows_parents_and_refuses_edits)
+{
+	esp_memtree *t;
+	ck_assert_int_eq(esp_memtree_new(&t), ESPDIAG_OK);
+	esp_mnode root = esp_memtree_root(t), a = child(t, root, "A"), b = child(t, a, "B");
+	set_dword(t, b, "V", 7);
+	espdiag_backend *be = esp_memtree_backend(t);
+	esp_memtree_freeze(t);
+	esp_memtree_freeze(t); /* idempotent */
+	ck_assert_ptr_eq(esp_memtree_of(be), t);
+	ck_assert_uint_eq(esp_memtree_key(t, b)->parent, a);
+	ck_assert_uint_eq(esp_memtree_key(t, a)->parent, root);
+	ck_assert_uint_eq(esp_memtree_key(t, root)->parent, root);
+	ck_assert_uint_eq(esp_memtree_key(t, b)->view, 0);
+	esp_mnode found;
+	ck_assert_int_eq(esp_memtree_child(t, a, "b", 1, false, &found), ESPDIAG_OK);
+	ck_assert_uint_eq(found, b);
+	ck_assert_int_eq(esp_memtree_child(t, a, "C", 1, true, &found), ESPDIAG_EINVAL);
+	ck_assert_int_eq(esp_memtree_set_value(t, b, "V", 1, ESPDIAG_REG_DWORD, "xxxx", 4),
+	                 ESPDIAG_EINVAL);
+	ck_assert_int_eq(esp_memtree_delete_value(t, b, "V", 1), ESPDIAG_EINVAL);
+	ck_assert_int_eq(esp_memtree_delete_child(t, a, "B", 1), ESPDIAG_EINVAL);
+	size_t pos;
+	ck_assert_int_eq(esp_mkey_find(esp_memtree_key(t, b), true, "v", 1, &pos), ESPDIAG_OK);
+	ck_assert_uint_eq(pos, 0);
+	ck_assert_uint_eq(esp_le32(esp_mvalue_data(&esp_memtree_key(t, b)->values[0])), 7);
+	ck_assert_int_eq(esp_mkey_find(esp_memtree_key(t, a), false, "B", 1, &pos), ESPDIAG_OK);
+	ck_assert_int_eq(esp_mkey_find(esp_memtree_key(t, a), false, "Z", 1, &pos), ESPDIAG_NOTFOUND);
+	be->free(be);
+}
+END_TEST
+
 Suite *suite_memtree(void)
 {
 	Suite *s = suite_create("memtree");
@@ -296,6 +330,7 @@ Suite *suite_memtree(void)
 	tcase_add_test(tc, delete_and_add_loop_stays_bounded);
 	tcase_add_test(tc, values_taking_turns_with_new_keys_stay_linear);
 	tcase_add_test(tc, random_edits_match_a_list);
+	tcase_add_test(tc, frozen_tree_knows_parents_and_refuses_edits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1316,6 +1316,81 @@ START_TEST(key_paths_are_built_on_demand)
 }
 END_TEST
 
+/* A key that one .reg source alone serves is the source's own record, and
+ * so are its values: names and data are the tree's bytes, not copies the
+ * view made. Handles from lookups, enumeration and parents agree, and a
+ * later mount that merges the key keeps every handle taken before. */
+START_TEST(single_source_keys_are_the_records)
+{
+	static const char *const paths[] = {
+		"HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App=Hi", "HKEY_LOCAL_MACHINE\\SOFTWARE\\Other",
+	};
+	espdiag_backend *b = tree_of_paths(paths, 2);
+	espdiag_node n, app;
+	const char *bname;
+	size_t blen;
+	espdiag_backend_value bv;
+	ck_assert_int_eq(b->root(b, &n), ESPDIAG_OK);
+	ck_assert_int_eq(b->subkey_find(b, n, "HKEY_LOCAL_MACHINE", 18, &n), ESPDIAG_OK);
+	ck_assert_int_eq(b->subkey_find(b, n, "SOFTWARE", 8, &n), ESPDIAG_OK);
+	ck_assert_int_eq(b->subkey_find(b, n, "Vendor", 6, &n), ESPDIAG_OK);
+	ck_assert_int_eq(b->subkey_find(b, n, "App", 3, &app), ESPDIAG_OK);
+	ck_assert_int_eq(b->key_name(b, app, &bname, &blen), ESPDIAG_OK);
+	ck_assert_int_eq(b->value_at(b, app, 0, &bv), ESPDIAG_OK);
+
+	espdiag_registry *reg;
+	ck_assert_int_eq(espdiag_registry_new(&reg), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_registry_mount(reg, NULL, b), ESPDIAG_OK);
+	const espdiag_key *k, *sw, *vendor, *c;
+	const espdiag_value *v, *w;
+	ck_assert_int_eq(espdiag_registry_key(&k, reg, "HKLM\\Software\\vendor\\APP"), ESPDIAG_OK);
+	ck_assert_ptr_eq(espdiag_key_name(k), bname);
+	ck_assert_uint_eq(espdiag_key_name_len(k), 3);
+	ck_assert_int_eq(espdiag_key_value_at(&v, k, 0), ESPDIAG_OK);
+	ck_assert_ptr_eq(espdiag_value_name(v), bv.name);
+	ck_assert_ptr_eq(espdiag_value_data(v), bv.data);
+	ck_assert_uint_eq(espdiag_value_size(v), 4);
+	ck_assert_uint_eq(espdiag_value_type(v), ESPDIAG_REG_DWORD);
+	ck_assert_int_eq(espdiag_key_value(&w, k, "hi"), ESPDIAG_OK);
+	ck_assert_ptr_eq(w, v);
+	ck_assert_int_eq(espdiag_key_value(&w, k, "Ho"), ESPDIAG_NOTFOUND);
+	/* The same handles every way. */
+	ck_assert_int_eq(espdiag_registry_key(&sw, reg, "HKLM\\SOFTWARE"), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_key_subkey_at(&vendor, sw, 0), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_key_subkey_at(&c, vendor, 0), ESPDIAG_OK);
+	ck_assert_ptr_eq(c, k);
+	ck_assert_ptr_eq(espdiag_key_parent(k), vendor);
+	ck_assert_ptr_eq(espdiag_key_parent(vendor), sw);
+	ck_assert_int_eq(espdiag_key_subkey(&c, sw, "VENDOR\\app"), ESPDIAG_OK);
+	ck_assert_ptr_eq(c, k);
+	ck_assert_str_eq(espdiag_key_path(k), "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App");
+	uint64_t t;
+	ck_assert_int_eq(espdiag_key_last_write(k, &t), ESPDIAG_NOTFOUND);
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 0);
+
+	/* A mount below Vendor merges Vendor and App with the new source. */
+	static const char *const more[] = { "App=Ho", "App\\Sub" };
+	ck_assert_int_eq(espdiag_registry_mount(reg, "HKLM\\SOFTWARE\\Vendor", tree_of_paths(more, 2)),
+	                 ESPDIAG_OK);
+	ck_assert_uint_eq(espdiag_key_value_count(k), 2);
+	ck_assert_int_eq(espdiag_key_value_at(&w, k, 1), ESPDIAG_OK);
+	ck_assert_str_eq(espdiag_value_name(w), "Ho");
+	ck_assert_str_eq(espdiag_value_name(v), "Hi"); /* still valid */
+	ck_assert_uint_eq(espdiag_key_subkey_count(k), 1);
+	ck_assert_int_eq(espdiag_key_subkey_at(&c, k, 0), ESPDIAG_OK);
+	ck_assert_ptr_eq(espdiag_key_parent(c), k);
+	ck_assert_str_eq(espdiag_key_path(c), "HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor\\App\\Sub");
+	ck_assert_int_eq(espdiag_key_subkey_at(&c, vendor, 0), ESPDIAG_OK);
+	ck_assert_ptr_eq(c, k);
+	ck_assert_int_eq(espdiag_registry_key(&c, reg, "HKLM\\SOFTWARE\\Vendor\\App"), ESPDIAG_OK);
+	ck_assert_ptr_eq(c, k);
+	ck_assert_ptr_eq(espdiag_key_parent(k), vendor);
+	ck_assert_str_eq(espdiag_key_name(vendor), "Vendor");
+	ck_assert_int_eq(espdiag_registry_status(reg), ESPDIAG_OK);
+	espdiag_registry_free(reg);
+}
+END_TEST
+
 Suite *suite_registry(void)
 {
 	Suite *s = suite_create("registry");
@@ -1342,6 +1417,7 @@ Suite *suite_registry(void)
 	tcase_add_test(tc, mount_updates_earlier_keys);
 	tcase_add_test(tc, mount_merges_repeated_names);
 	tcase_add_test(tc, key_paths_are_built_on_demand);
+	tcase_add_test(tc, single_source_keys_are_the_records);
 	suite_add_tcase(s, tc);
 	/* Quadratic work on these keys takes minutes; linear, about two seconds
 	 * of CPU (the timeout is wall time on a shared machine). */

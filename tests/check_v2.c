@@ -727,7 +727,7 @@ START_TEST(test_timeline)
 		        "\"ProvisioningProgress\",\"type\":null,\"data\":null,\"display\":\"failed\"}],"
 		        "\"event\":\"state\",\"index\":1,\"name\":\"7-Zip\",\"start\":"
 		        "\"2024-06-20T10:01:00.0000000Z\",\"end\":\"2024-06-20T10:05:00.5000000Z\","
-		        "\"error_code\":1603}\n",
+		        "\"error_code\":1603,\"source\":\"workload\"}\n",
 		        strlen(line4) - strlen(strchr(line4, '\n') + 1)),
 		0);
 	free(json);

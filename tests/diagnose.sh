@@ -82,7 +82,7 @@ expect_exit 1 "$espdiag" --format=json "$data/diag-escapes.reg"
 printable "diagnose json"
 
 expect_exit 0 "$espdiag" rules
-[ "$(wc -l < "$tmp/out")" -eq 27 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
+[ "$(wc -l < "$tmp/out")" -eq 31 ] && ok || bad "rules lists $(wc -l < "$tmp/out") rules"
 has "office-install-failed          error    OfficeCSP reports the Microsoft 365 Apps install failed (download or enforcement)"
 has "esp-phase-failed               error    the ESP page's own status says a phase or subcategory failed, was cancelled or timed out"
 printable "rules"

@@ -21,6 +21,7 @@ Suite *suite_fuzz(void);     /* check_fuzz.c: replay of tests/fuzz-regressions *
 Suite *suite_damage(void);   /* check_damage.c: prefix and byte-flip sweeps */
 Suite *suite_memtree(void);  /* check_memtree.c: the in-memory tree: deletions, order */
 Suite *suite_evtx(void);     /* check_evtx.c: the event log reader (writer-made and corpus logs) */
+Suite *suite_events(void);   /* check_events.c: a bundle's events and files, the merged timeline */
 Suite *suite_bundle(void);   /* check_bundle.c: collections, members, their readers */
 Suite *suite_v2(void);       /* check_v2.c: device preparation (v2) and the scenario */
 Suite *suite_input(void);    /* check_input.c: reading files that shrink */

@@ -131,17 +131,30 @@ const unsigned char *tu_utf16(const char *s, size_t *size)
 	return buf;
 }
 
-char *tu_esp_json(const espdiag_esp *esp, uint32_t parts)
+/* A writer's output (espdiag_esp_write_json, espdiag_esp_timeline_write)
+ * as a malloc'd string; NULL when it fails. */
+static char *capture(const espdiag_esp *esp, uint32_t arg,
+                     int (*write)(const espdiag_esp *, uint32_t, FILE *))
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return NULL;
-	int rc = espdiag_esp_write_json(esp, parts, f);
+	int rc = write(esp, arg, f);
 	if (fclose(f) != 0 || rc != ESPDIAG_OK) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+char *tu_esp_json(const espdiag_esp *esp, uint32_t parts)
+{
+	return capture(esp, parts, espdiag_esp_write_json);
+}
+
+char *tu_esp_timeline(const espdiag_esp *esp, uint32_t format)
+{
+	return capture(esp, format, espdiag_esp_timeline_write);
 }

@@ -33,5 +33,8 @@ const unsigned char *tu_utf16(const char *s, size_t *size);
 /* What espdiag_esp_write_json(esp, parts) writes, as a malloc'd string;
  * NULL when it fails. */
 char *tu_esp_json(const espdiag_esp *esp, uint32_t parts);
+/* What espdiag_esp_timeline_write(esp, format) writes, as a malloc'd
+ * string; NULL when it fails. */
+char *tu_esp_timeline(const espdiag_esp *esp, uint32_t format);
 
 #endif

@@ -62,11 +62,37 @@
  *
  * With a bundle's IME logs (espdiag_esp_load_bundle()), findings about an
  * app name it (subject "name", the title and detail), and
- * app-install-failed adds the failed attempt's installer exit code with
+ * app-install-failed and apv2-workload-failed (the workload's app_id
+ * joined with the logs' app) add the failed attempt's installer exit code with
  * its meaning ("error" and "error_code"), and the log records as evidence:
  * "key" the log file, "value" "line N", "data" the record's message, and
  * "path" and "line" as a reader's warning has them ("column" and
  * "offset" 0).
+ *
+ * and, on what only a bundle holds (espdiag_esp_load_bundle(); no phase):
+ *   enrollment-failed               error    DeviceManagement-Enterprise-Diagnostics-
+ *                                            Provider/Admin event 71 or 76 (MDM enrollment
+ *                                            failed) with no event 72 (succeeded) after it;
+ *                                            the code in its data decoded
+ *   odj-failed                      error    that log's event 100 (no connectivity) or
+ *                                            109/110 with state 3 (timed out), no event 107
+ *                                            (blob applied) after it and no ODJApplied key
+ *   hybrid-registration-failed      warning  User Device Registration/Admin event 304 with
+ *                                            no event 306 (registered) after it
+ *   autopilot-not-registered        error    AutopilotDDSZTDFile.json holds an ErrorCode
+ *                                            (807 ZtdDeviceIsNotRegistered) and no profile
+ *                                            was downloaded
+ * The meanings of events 100, 107, 109/110, 304 and 306 are reported by
+ * community tools only, and their findings' details say so. Their
+ * evidence: key the bundle member (the file), value "event ID #RECORD" or
+ * "ErrorCode", data the time, channel and data items. Subject kinds:
+ * "enrollment", "domain_join", "device_registration", "autopilot".
+ *
+ * A bundle given in the options (version 2) with warnings of its own
+ * (espdiag_bundle_warning_count(): an archive damaged or cut short)
+ * damages the input as a damaged registry source does: conclusions are
+ * withheld, the report is incomplete and input-damaged names the
+ * warnings.
  *
  * Device preparation (v2). The ESP rules (all above but
  * office-install-failed, input-damaged and apv2-*) do not run on a device

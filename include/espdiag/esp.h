@@ -114,6 +114,38 @@
  * "evidence" the ProvisioningProgress value; and then "event":"start"|
  * "state", "index", "name", "start", "end" (UTC or null) and "error_code".
  * Change lines stay exactly as they were.
+ *
+ * Since 0.2 every JSON line ends with "source": "registry" (a change),
+ * "workload", "event" (an event log record of a bundle) or "log" (an IME
+ * log record of a bundle). In the text the second field says the source:
+ * a phase name for a change or a workload (those lines are unchanged),
+ * "event" or "log":
+ *
+ *   TIME event EVENT_ID WHAT (CHANNEL #RECORD_ID)
+ *   TIME log - WHAT[: NAME] (FILE:LINE)
+ *   2024-05-01T12:01:00.0000000Z event 76 automatic MDM enrollment failed (Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin #2)
+ *
+ * WHAT is a line for people ("install started"); NAME the app's name (or
+ * id) the line concerns. JSON, one object per line:
+ *
+ *   {"schema":"espdiag-timeline/1","time":"...Z"|null,"local_time":"..."|null,
+ *    "clock":"utc"|"local"|"unknown","source":"event"|"log","what":"...",
+ *    "subject":...|null,"name":...|null,"member":"<file>",
+ *    "channel":"...","event_id":76,"record_id":2        (an event)
+ *    "line":120                                         (a log record)
+ *    "message":"<data items or the log message>"|null,
+ *    "sources":[{"key":"<file>","value":null,"type":null,"data":null,
+ *                "display":"<message>","path":"<file>","line":N}]}
+ *
+ * Order: lines with a UTC time first, merged in UTC order (a tie: the
+ * change, then the workload, then the event or log line, each list in its
+ * own order). A log line whose UTC is unknown (the device's clock offset
+ * was not found) is labelled local: TIME is its local time without "Z"
+ * followed by "(local)" ("2024-05-01T14:02:00.0000000(local)"; JSON "time"
+ * null, "local_time" set, "clock" "local"); such lines come after every
+ * UTC line, in local time order, because their place among UTC lines
+ * cannot be known. Then the untimed changes and untimed workloads as
+ * before, then lines with no time at all (TIME "-").
  */
 #ifndef ESPDIAG_ESP_H
 #define ESPDIAG_ESP_H
@@ -752,10 +784,12 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
 #define ESPDIAG_ESP_JSON_SOURCES 0x400u
 #define ESPDIAG_ESP_JSON_DEVICE_PREPARATION 0x800u /* "device_preparation" (v2) */
 #define ESPDIAG_ESP_JSON_APPS 0x1000u  /* "apps": the IME logs' apps and attempts */
+#define ESPDIAG_ESP_JSON_EVENTS 0x2000u /* "events" (a bundle's event logs) */
+#define ESPDIAG_ESP_JSON_FILES 0x4000u  /* "ztd", "device_hashes", "collection" */
 #define ESPDIAG_ESP_JSON_CLOCK 0x8000u /* "clock": the device's UTC offset */
 /* Everything the report's JSON (espdiag-report/1) embeds; grows as parts
  * are added. */
-#define ESPDIAG_ESP_JSON_REPORT 0x9fffu
+#define ESPDIAG_ESP_JSON_REPORT 0xffffu
 
 /*
  * espdiag_esp_write_json - writes the chosen parts as JSON object members,
@@ -838,6 +872,17 @@ ESPDIAG_API int espdiag_esp_timeline_write(const espdiag_esp *esp, uint32_t form
  * with an ErrorHresult ends with "error_hresult":2147982441 (other items
  * have no such member); an IME app joined to a tracked app is found in
  * "ime_apps" by its app_id.
+ * and, from a bundle (ESPDIAG_ESP_JSON_EVENTS, ESPDIAG_ESP_JSON_FILES):
+ *   "events":[{"member":...,"channel":...,"provider":...,"event_id":76,
+ *     "level":2,"time":"...Z"|null,"record_id":2,"recovered":false,
+ *     "data":[{"name":...,"value":...}]}],
+ *   "ztd":{"member":...,"error_code":807|null,"error_reason":...,
+ *     "tenant_id":...,"tenant_domain":...,"profile_name":...,
+ *     "oobe_config":...,"domain_join_method":...,"policy_download_date":...,
+ *     "ztd_registration_id":...,"correlation_id":...}|null,
+ *   "device_hashes":[{"member":...,"serial":...,"product_id":...,
+ *     "hash_present":true,"hash_length":4000}],
+ *   "collection":{"member":...,"collected":...,"areas":...}|null
  * Any bytes give valid JSON (control characters escaped, invalid UTF-8 as
  * \ufffd). Returns ESPDIAG_OK, ESPDIAG_EINVAL or ESPDIAG_EIO.
  * Ownership: out stays the caller's.
@@ -1186,6 +1231,103 @@ typedef struct espdiag_esp_clock {
 /* Never NULL for a model (known false without a bundle's logs); NULL for
  * NULL. Owned by esp; valid until espdiag_esp_free(esp). */
 ESPDIAG_API const espdiag_esp_clock *espdiag_esp_clock_info(const espdiag_esp *esp);
+
+/* --- Appended in 0.2: the bundle's event logs and Autopilot files --- */
+
+/*
+ * What espdiag_esp_load_bundle() keeps of the bundle's event logs (the
+ * records of the ESP's channels its reader keeps: DeviceManagement-
+ * Enterprise-Diagnostics-Provider/Admin, User Device Registration/Admin,
+ * ModernDeployment-Diagnostics-Provider/Autopilot, Shell-Core/Operational
+ * event 62407) and of its Autopilot files. A model loaded without a
+ * bundle (espdiag_esp_load()) has none of them. Each event is also a line
+ * of the timeline (espdiag_esp_timeline_write()). Damaged chunks of an
+ * event log become model warnings (espdiag_esp_warning_at()).
+ */
+
+/* One named data item of an event: <EventData><Data Name="x">v</Data>, or
+ * a leaf element of <UserData> ("" for a Data element without Name). */
+typedef struct espdiag_esp_event_data {
+	const char *name;
+	const char *value;                   /* "" when the element is empty */
+} espdiag_esp_event_data;
+
+/* One event log record. Handed out by const pointer; fields are only
+ * ever appended. */
+typedef struct espdiag_esp_event {
+	const char *member;                  /* the bundle member (file) it was read from */
+	const char *channel;                 /* System/Channel, "" when absent */
+	const char *provider;                /* System/Provider/@Name, "" when absent */
+	uint32_t event_id;                   /* System/EventID (0 when absent) */
+	uint32_t level;                      /* System/Level: 1 critical, 2 error, 3 warning,
+	                                        4 information, 5 verbose; 0 when absent */
+	bool has_time;                       /* TimeCreated, else the record's written time */
+	int64_t time_unix;                   /* seconds since 1970-01-01 UTC */
+	uint32_t time_100ns;
+	const char *utc_time;                /* "YYYY-MM-DDTHH:MM:SS.fffffffZ", NULL without a time */
+	uint64_t record_id;                  /* EventRecordID */
+	bool recovered;                      /* found in free space: not one the log lists */
+	size_t data_count;
+	const espdiag_esp_event_data *data;  /* in document order */
+} espdiag_esp_event;
+
+/* Events in UTC order (ties: bundle member order, then record order);
+ * events without a time last. Owned by esp; NULL past the end. */
+ESPDIAG_API size_t espdiag_esp_event_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_event *espdiag_esp_event_at(const espdiag_esp *esp, size_t index);
+
+/*
+ * AutopilotDDSZTDFile.json: the Autopilot profile the device downloaded
+ * (its fields as text, numbers in decimal; NULL when absent), or the
+ * error the Autopilot service answers a device it does not know, such as
+ * {"ErrorCode":807,"ErrorReason":"ZtdDeviceIsNotRegistered"}. Handed out
+ * by const pointer; fields are only ever appended.
+ */
+typedef struct espdiag_esp_ztd {
+	const char *member;                  /* the bundle member */
+	bool has_error;                      /* ErrorCode is present */
+	int64_t error_code;
+	const char *error_reason;            /* ErrorReason, NULL when absent */
+	const char *tenant_id;               /* CloudAssignedTenantId */
+	const char *tenant_domain;           /* CloudAssignedTenantDomain */
+	const char *profile_name;            /* DeploymentProfileName */
+	const char *oobe_config;             /* CloudAssignedOobeConfig */
+	const char *domain_join_method;      /* CloudAssignedDomainJoinMethod */
+	const char *policy_download_date;    /* PolicyDownloadDate */
+	const char *ztd_registration_id;     /* ZtdRegistrationId */
+	const char *correlation_id;          /* ZtdCorrelationId */
+} espdiag_esp_ztd;
+
+/* The ZTD file (the last one when the bundle holds several); NULL when the
+ * bundle has none. Owned by esp. */
+ESPDIAG_API const espdiag_esp_ztd *espdiag_esp_ztd_info(const espdiag_esp *esp);
+
+/* One row of a DeviceHash_<name>.csv (header "Device Serial Number,Windows
+ * Product ID,Hardware Hash"). Handed out by const pointer; fields are only
+ * ever appended. */
+typedef struct espdiag_esp_device_hash {
+	const char *member;
+	const char *serial;                  /* "" when the cell is empty */
+	const char *product_id;              /* "" when the cell is empty */
+	bool hash_present;                   /* the Hardware Hash cell is not empty */
+	size_t hash_length;                  /* its characters (the hash itself is not kept) */
+} espdiag_esp_device_hash;
+
+/* Rows in member order, then row order. Owned by esp; NULL past the end. */
+ESPDIAG_API size_t espdiag_esp_device_hash_count(const espdiag_esp *esp);
+ESPDIAG_API const espdiag_esp_device_hash *espdiag_esp_device_hash_at(const espdiag_esp *esp,
+                                                                      size_t index);
+
+/* MdmDiagLogMetadata.json: when the collection was made and its areas.
+ * Handed out by const pointer; fields are only ever appended. */
+typedef struct espdiag_esp_collection {
+	const char *member;
+	const char *collected;               /* the collection time as written; NULL unknown */
+	const char *areas;                   /* the areas, ";"-separated; NULL unknown */
+} espdiag_esp_collection;
+
+/* NULL when the bundle has no metadata file. Owned by esp. */
+ESPDIAG_API const espdiag_esp_collection *espdiag_esp_collection_info(const espdiag_esp *esp);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@ _WHERE.update(dict.fromkeys((
     "ScenarioEvidence", "Workload", "WorkloadState", "devprep_status_name", "scenario_name",
     "workload_state_name"), "esp"))
 _WHERE.update(dict.fromkeys(("Bundle", "Member", "MemberKind"), "bundle"))
+_WHERE.update(dict.fromkeys(("Event", "Ztd", "DeviceHash", "Collection", "load_bundle"),
+                            "events"))
 _WHERE.update(dict.fromkeys((
     "InputWarning", "Key", "Registry", "RegType", "Source", "Value", "reg_type_name"),
     "registry"))

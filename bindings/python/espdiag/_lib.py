@@ -387,8 +387,50 @@ def _declare(table: dict[str, tuple[object, list]], required: bool) -> bool:
     return True
 
 
+# The model of a bundle: its events and Autopilot files (esp.h, 0.2).
+class EventData(Structure):
+    _fields_ = [("name", c_char_p), ("value", c_char_p)]
+
+
+class Event(Structure):
+    _fields_ = [("member", c_char_p), ("channel", c_char_p), ("provider", c_char_p),
+                ("event_id", c_uint32), ("level", c_uint32), ("has_time", c_bool),
+                ("time_unix", c_int64), ("time_100ns", c_uint32), ("utc_time", c_char_p),
+                ("record_id", c_uint64), ("recovered", c_bool), ("data_count", c_size_t),
+                ("data", POINTER(EventData))]
+
+
+class Ztd(Structure):
+    _fields_ = [("member", c_char_p), ("has_error", c_bool), ("error_code", c_int64),
+                ("error_reason", c_char_p), ("tenant_id", c_char_p),
+                ("tenant_domain", c_char_p), ("profile_name", c_char_p),
+                ("oobe_config", c_char_p), ("domain_join_method", c_char_p),
+                ("policy_download_date", c_char_p), ("ztd_registration_id", c_char_p),
+                ("correlation_id", c_char_p)]
+
+
+class DeviceHash(Structure):
+    _fields_ = [("member", c_char_p), ("serial", c_char_p), ("product_id", c_char_p),
+                ("hash_present", c_bool), ("hash_length", c_size_t)]
+
+
+class Collection(Structure):
+    _fields_ = [("member", c_char_p), ("collected", c_char_p), ("areas", c_char_p)]
+
+
+_bundle_model_protos: dict[str, tuple[object, list]] = {
+    "espdiag_esp_load_bundle": (c_int, [POINTER(c_void_p), c_void_p]),
+    "espdiag_esp_event_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_event_at": (POINTER(Event), [c_void_p, c_size_t]),
+    "espdiag_esp_ztd_info": (POINTER(Ztd), [c_void_p]),
+    "espdiag_esp_device_hash_count": (c_size_t, [c_void_p]),
+    "espdiag_esp_device_hash_at": (POINTER(DeviceHash), [c_void_p, c_size_t]),
+    "espdiag_esp_collection_info": (POINTER(Collection), [c_void_p]),
+}
+
 _declare(_protos, True)
 HAS_DIAGNOSE = _declare(_diagnose_protos, False)
+HAS_BUNDLE_MODEL = _declare(_bundle_model_protos, False)
 
 LIBRARY_VERSION: str = lib.espdiag_version().decode("ascii")
 if int(LIBRARY_VERSION.split(".")[0]) != ABI_MAJOR:

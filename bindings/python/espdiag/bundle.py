@@ -3,7 +3,6 @@ one file, its members, and the registry view of its registry members."""
 from __future__ import annotations
 
 import ctypes
-import enum
 import os
 from ctypes import byref, c_char_p, c_void_p, cast
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Optional, Union
 
 from . import _lib
 from ._lib import lib, text
-from ._util import HandleLock, handle_repr
+from ._util import HandleLock, NamedEnum, handle_repr
 from .errors import raise_status
 from .registry import InputWarning, Registry
 
@@ -21,21 +20,22 @@ if TYPE_CHECKING:  # pragma: no cover
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class MemberKind(enum.IntEnum):
-    """What a member is (espdiag_member_kind)."""
-    OTHER = 0
-    REGISTRY = 1
-    EVENT_LOG = 2
-    IME_LOG = 3
-    ZTD_JSON = 4
-    DEVICE_HASH = 5
-    METADATA = 6
-    ARCHIVE = 7
+class MemberKind(NamedEnum):
+    """What a member is (espdiag_member_kind): equals the name the JSON
+    report and `espdiag members` use ("ime_log", ...); .number is the C value."""
+    OTHER = "other", 0
+    REGISTRY = "registry", 1
+    EVENT_LOG = "event_log", 2
+    IME_LOG = "ime_log", 3
+    ZTD_JSON = "ztd_json", 4
+    DEVICE_HASH = "device_hash", 5
+    METADATA = "metadata", 6
+    ARCHIVE = "archive", 7
 
     @property
     def label(self) -> str:
-        """The name the JSON report and `espdiag members` use ("ime_log", ...)."""
-        return text(lib.espdiag_member_kind_name(int(self))) or ""
+        """The name (kept from when MemberKind was an IntEnum: str(kind))."""
+        return str(self.value)
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,8 @@ class Bundle:
         with self._lock:
             for i in range(lib.espdiag_bundle_member_count(self.handle)):
                 m = lib.espdiag_bundle_member_at(self.handle, i).contents
-                out.append(Member(text(m.name) or "", MemberKind(m.kind),
+                out.append(Member(text(m.name) or "", MemberKind.of_number(
+                    int(m.kind), text(lib.espdiag_member_kind_name(int(m.kind)))),
                                   int(m.size) if m.has_size else None, bool(m.read),
                                   text(m.reason), text(m.summary)))
         return out

@@ -801,6 +801,36 @@ class Esp:
         self.device_preparation = DevicePreparation._from(
             lib.espdiag_esp_devprep_info(h).contents)
 
+    # --- a bundle's events and Autopilot files (espdiag.events) ---
+
+    @property
+    def events(self) -> list[Any]:
+        """The bundle's event log records (espdiag.events.Event), UTC order."""
+        from .events import read_events
+        with self._lock:
+            return read_events(self.handle)
+
+    @property
+    def ztd(self) -> Any:
+        """AutopilotDDSZTDFile.json (espdiag.events.Ztd), None without one."""
+        from .events import read_ztd
+        with self._lock:
+            return read_ztd(self.handle)
+
+    @property
+    def device_hashes(self) -> list[Any]:
+        """The rows of DeviceHash_*.csv (espdiag.events.DeviceHash)."""
+        from .events import read_device_hashes
+        with self._lock:
+            return read_device_hashes(self.handle)
+
+    @property
+    def collection(self) -> Any:
+        """MdmDiagLogMetadata.json (espdiag.events.Collection), None without one."""
+        from .events import read_collection
+        with self._lock:
+            return read_collection(self.handle)
+
     # --- derived views ---
 
     @property

@@ -34,6 +34,7 @@ class BundleTest(unittest.TestCase):
     def test_intune_zip(self) -> None:
         with Bundle.open(self.fx("intune.zip")) as b:
             self.assertEqual(b.format, "zip")
+            self.assertEqual(repr(b), "<espdiag.Bundle zip of 13 members, 3 registry>")
             self.assertEqual(b.registry_count, 3)
             members = b.members
             self.assertEqual(len(members), 13)
@@ -74,6 +75,7 @@ class BundleTest(unittest.TestCase):
         self.assertIn("more than the limit of 2 members", cm.exception.message)
         b = Bundle.open(self.fx("single/notes.txt"))
         b.close()
+        self.assertEqual(repr(b), "<espdiag.Bundle (closed)>")
         b.close()
         with self.assertRaises(ValueError):
             b.members

@@ -16,7 +16,8 @@ CATALOGUE = [
     "network-profile-pending", "modern-app-pending", "reboot-required", "esp-completed",
     "input-damaged", "office-install-failed", "esp-phase-failed", "apv2-workload-failed",
     "apv2-page-failed", "apv2-timeout", "apv2-not-applied", "app-detection-failed",
-    "app-slow"]
+    "app-slow", "enrollment-failed", "odj-failed", "hybrid-registration-failed",
+    "autopilot-not-registered"]
 
 
 class TestSample(unittest.TestCase):

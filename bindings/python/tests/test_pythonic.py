@@ -216,6 +216,8 @@ class TestEnums(unittest.TestCase):
             self.assertEqual(f"{member}", name)
             self.assertEqual(json.dumps(member), f'"{name}"')
         self.assertIs(f.severity, Severity.ERROR)
+        from espdiag import MemberKind
+        self.assertEqual((MemberKind.IME_LOG, MemberKind.of_number(3).label), ("ime_log", "ime_log"))
         self.assertEqual((Severity.ERROR.number, Outcome("failed").number), (3, 2))
         self.assertEqual({x.severity for x in espdiag.rules()},
                          {Severity.INFO, Severity.WARNING, Severity.ERROR})
