@@ -177,6 +177,7 @@ static const char style[] =
 	".mk-failure{fill:var(--fail);stroke:var(--bg);stroke-width:1.5}"
 	".mk-start{fill:var(--shade)}.mk-event{fill:var(--other)}"
 	".mk-log{fill:var(--fg);stroke:var(--bg);stroke-width:1}\n"
+	".gantt g.dim{opacity:.18}.filter input[type=search]{width:18rem;max-width:60%}\n"
 	".legend{list-style:none;padding:0;margin:.4rem 0;display:flex;flex-wrap:wrap;gap:.3rem 1rem}"
 	".sw{margin-right:.3em}.sw.s-not_installed{color:var(--ni)}.sw.s-in_progress"
 	"{color:var(--ip)}.sw.s-completed{color:var(--ok)}.sw.s-failed{color:var(--fail)}"
@@ -202,7 +203,57 @@ static const char style[] =
 	"@media print{:root{--bg:#fff;--fg:#000;--panel:#f3f3f3;--zebra:#f5f5f5}"
 	"body{padding:0;font-size:10pt}*{print-color-adjust:exact;-webkit-print-color-adjust:exact}"
 	".layout{display:block}.side{position:static;max-height:none;overflow:visible}"
+	".filter{display:none}"
 	"section.run+section.run{break-before:page}tr,.finding{break-inside:avoid}}\n";
+
+/*
+ * The one script: a filter above each chart (rows by name, id or state
+ * text, or failed only) that dims the chart's other rows and hides the
+ * apps table's; "#filter=TEXT" in the address fills it in. The report
+ * reads fully without it: the script only adds the control. The document's
+ * Content-Security-Policy allows this script by its SHA-256 (SCRIPT_HASH,
+ * checked by tests/html.sh) and no other.
+ */
+static const char script[] =
+	"(function () {\n"
+	"'use strict';\n"
+	"var m = /^#filter=(.*)$/.exec(location.hash), initial = '';\n"
+	"try { initial = m ? decodeURIComponent(m[1]) : ''; } catch (e) { initial = ''; }\n"
+	"function each(list, fn) { Array.prototype.forEach.call(list, fn); }\n"
+	"each(document.querySelectorAll('section.run'), function (s) {\n"
+	"var svg = s.querySelector('svg.gantt');\n"
+	"if (!svg) return;\n"
+	"var box = document.createElement('p'), text = document.createElement('input');\n"
+	"var label = document.createElement('label'), failed = document.createElement('input');\n"
+	"box.className = 'filter';\n"
+	"text.type = 'search';\n"
+	"text.placeholder = 'Filter rows by name, id or state';\n"
+	"text.setAttribute('aria-label', text.placeholder);\n"
+	"text.value = initial;\n"
+	"failed.type = 'checkbox';\n"
+	"label.appendChild(failed);\n"
+	"label.appendChild(document.createTextNode(' failed only'));\n"
+	"box.appendChild(text);\n"
+	"box.appendChild(document.createTextNode(' '));\n"
+	"box.appendChild(label);\n"
+	"svg.parentNode.insertBefore(box, svg);\n"
+	"function apply() {\n"
+	"var q = text.value.trim().toLowerCase(), f = failed.checked;\n"
+	"function keep(t, bad) { return (!q || t.toLowerCase().indexOf(q) >= 0) && (!f || bad); }\n"
+	"each(s.querySelectorAll('g[data-row]'), function (g) {\n"
+	"var t = g.querySelector('text title');\n"
+	"g.classList.toggle('dim', !keep(t ? t.textContent : '', g.getAttribute('data-state') === 'failed'));\n"
+	"});\n"
+	"each(s.querySelectorAll('tr[data-app]'), function (r) {\n"
+	"r.hidden = !keep(r.textContent, r.classList.contains('failed'));\n"
+	"});\n"
+	"}\n"
+	"text.addEventListener('input', apply);\n"
+	"failed.addEventListener('change', apply);\n"
+	"if (initial) apply();\n"
+	"});\n"
+	"})();\n";
+#define SCRIPT_HASH "sha256-usEzbSP02BqTe4eJdtKGMdcRNJ8moBpEnNtZ4EtrSW0="
 
 const char *html_phase_title(uint32_t phase)
 {
@@ -471,6 +522,41 @@ static void legend_html(FILE *out, const chart *c)
 	fputs("</ul>", out);
 }
 
+/* The most attempts an app's cell lists; the count says how many there are. */
+#define APP_ATTEMPTS_SHOWN 5
+
+/* An app's attempts in the IME logs: their number, then each one's
+ * outcome, exit code and install time. */
+static void attempts_html(FILE *out, const espdiag_esp_log_app *a)
+{
+	if (a == NULL || a->attempt_count == 0) {
+		fputs("&#8212;", out);
+		return;
+	}
+	fprintf(out, "<span data-attempts=\"%zu\">%zu</span>:", a->attempt_count, a->attempt_count);
+	for (size_t i = 0; i < a->attempt_count && i < APP_ATTEMPTS_SHOWN; i++) {
+		const espdiag_esp_attempt *t = a->attempts[i];
+		fprintf(out, "%s #%" PRIu32 " ", i ? ";" : "", t->number);
+		human(out, espdiag_esp_attempt_outcome_name(t->outcome));
+		if (t->has_exit_code)
+			fprintf(out, ", exit %" PRIu32, t->exit_code);
+		if (t->has_install_duration) {
+			char d[CHART_TIME_BUFSIZE];
+			chart_duration_format(d, t->install_duration_ms);
+			fprintf(out, ", %s", d);
+		}
+	}
+	if (a->attempt_count > APP_ATTEMPTS_SHOWN)
+		fprintf(out, "; &#8230; %zu more", a->attempt_count - APP_ATTEMPTS_SHOWN);
+}
+
+/* The last attempt the logs give, NULL when none. */
+static const espdiag_esp_attempt *last_attempt(const chart_row *r)
+{
+	const espdiag_esp_log_app *a = r->log_app;
+	return a && a->attempt_count ? a->attempts[a->attempt_count - 1] : NULL;
+}
+
 static void apps_html(FILE *out, const chart *c)
 {
 	size_t n = 0;
@@ -498,21 +584,32 @@ static void apps_html(FILE *out, const chart *c)
 		html_phase(out, r->phase, r->sid);
 		fputs("</td><td>", out);
 		html_cstr(out, r->state);
-		/* Attempts arrive with the IME logs (the evidence bundle). */
-		fputs("</td><td>&#8212;</td><td>", out);
+		fputs("</td><td>", out);
+		attempts_html(out, r->log_app);
+		fputs("</td><td>", out);
+		/* The evidence's own time first; else the last attempt's install
+		 * time in the IME logs. */
+		const espdiag_esp_attempt *last = last_attempt(r);
+		char d[CHART_TIME_BUFSIZE];
 		if (r->has_duration) {
-			char d[CHART_TIME_BUFSIZE];
 			chart_duration_format(d, r->duration);
 			fprintf(out, "%s%s", r->duration_upper_bound ? "&#8804; " : "", d);
+		} else if (last != NULL && last->has_install_duration) {
+			chart_duration_format(d, last->install_duration_ms);
+			fprintf(out, "%s (install, attempt %" PRIu32 ")", d, last->number);
 		} else {
 			fputs("<span class=\"muted\">&#8212;</span>", out);
 		}
 		fputs("</td><td>", out);
 		if (r->has_error_code)
 			fprintf(out, "<code>0x%08" PRIx32 "</code>", r->error_code);
+		else if (last != NULL && last->has_hresult && last->outcome == ESPDIAG_ESP_ATTEMPT_FAILED)
+			fprintf(out, "<code>0x%08" PRIx32 "</code>", last->hresult);
 		fputs("</td><td>", out);
 		if (r->has_exit_code)
 			fprintf(out, "%" PRId64, r->exit_code);
+		else if (last != NULL && last->has_exit_code)
+			fprintf(out, "%" PRIu32, last->exit_code);
 		fputs("</td></tr>", out);
 	}
 	fputs("</tbody></table>", out);
@@ -769,7 +866,7 @@ int espdiag_html_write(const espdiag_html *h, FILE *out)
 		return ESPDIAG_EINVAL;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'\">\n"
+	      "style-src 'unsafe-inline'; script-src '" SCRIPT_HASH "'\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta name=\"color-scheme\" content=\"light dark\">\n",
 	      out);
@@ -795,7 +892,7 @@ int espdiag_html_write(const espdiag_html *h, FILE *out)
 		fputs("<p class=\"muted\">No input.</p>\n", out);
 	for (size_t i = 0; i < h->count; i++)
 		fwrite(h->sections[i].body, 1, h->sections[i].len, out);
-	fputs("</main>\n</body>\n</html>\n", out);
+	fprintf(out, "</main>\n<script>%s</script>\n</body>\n</html>\n", script);
 	return ferror(out) ? ESPDIAG_EIO : ESPDIAG_OK;
 }
 

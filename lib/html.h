@@ -88,6 +88,8 @@ typedef struct chart_row {
 	bool has_duration;
 	chart_time duration;        /* from in progress (or last not installed) to done or failed */
 	bool duration_upper_bound;  /* no "in progress" was seen: at most this long */
+	/* The IME logs' app of the same id (the bundle), NULL when none. */
+	const struct espdiag_esp_log_app *log_app;
 	size_t bar_count, bar_cap;
 	chart_bar *bars;            /* time order */
 	size_t marker_count, marker_cap;

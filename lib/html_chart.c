@@ -641,10 +641,15 @@ static void add_app_details(builder *b, const espdiag_esp_setup *s)
 		if (r == NULL)
 			continue;
 		if (a->app_guid != NULL) {
+			/* The IME logs' catalogue names the app (the bundle); the
+			 * GUID stays in the row's title (its id). */
+			const char *who = a->name ? a->name : chart_printf(c, "Win32 app %s", a->app_guid);
 			const char *guid = chart_strdup(c, a->app_guid);
-			const char *name = a->version.has ? chart_printf(c, "Win32 app %s (revision %u)",
-			                                                 a->app_guid, a->version.value)
-			                                  : chart_printf(c, "Win32 app %s", a->app_guid);
+			const char *name = who == NULL    ? NULL
+			                   : a->version.has ? chart_printf(c, "%s (revision %u)", who,
+			                                                   a->version.value)
+			                                    : who;
+			r->log_app = espdiag_esp_log_app_find(b->esp, a->app_guid);
 			if (guid != NULL)
 				r->subject_id = guid;
 			if (name != NULL)

@@ -144,6 +144,33 @@ static void tick_text(chart_time t, chart_time step, char *label, size_t n, char
 		snprintf(label, n, "%.*s", step < 60000 ? 8 : 5, space + 1);
 }
 
+/* The zone labels end here: clear of a first tick's label at X0. */
+#define ZONE_X (X0 - 20)
+
+/* The device's local time under each tick: the time of day, the date in
+ * the zone label, and again (as MM-DD) at a tick where it changes; ticks a
+ * day or more apart show the date. */
+static void draw_local_ticks(const pen *p, chart_time first, chart_time step)
+{
+	const chart *c = p->c;
+	FILE *out = p->out;
+	chart_time off = (chart_time)c->utc_offset_minutes * 60000;
+	char label[CHART_TIME_BUFSIZE], date[CHART_TIME_BUFSIZE], last[CHART_TIME_BUFSIZE];
+	tick_text(first + off, step, label, sizeof label, last);
+	fprintf(out, "<text class=\"zone\" x=\"%.1f\" y=\"%.1f\">local%s%s (UTC%+03d:%02d)</text>",
+	        ZONE_X, AXIS_H + LOCAL_H - 2, step < 86400000 ? " " : "",
+	        step < 86400000 ? last : "", c->utc_offset_minutes / 60,
+	        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes : c->utc_offset_minutes) % 60);
+	for (chart_time t = first; t <= c->t1; t += step) {
+		tick_text(t + off, step, label, sizeof label, date);
+		bool new_day = step < 86400000 && strcmp(date, last) != 0 && strlen(date) > 5;
+		fprintf(out, "<text class=\"tick local\" x=\"%.1f\" y=\"%.1f\">%s%s%s</text>",
+		        xof(p, t), AXIS_H + LOCAL_H - 2, new_day ? date + strlen(date) - 5 : "",
+		        new_day ? " " : "", label);
+		snprintf(last, sizeof last, "%s", date);
+	}
+}
+
 static void draw_axis(const pen *p, double top, double bottom, double height)
 {
 	const chart *c = p->c;
@@ -153,16 +180,11 @@ static void draw_axis(const pen *p, double top, double bottom, double height)
 	if (first < c->t0)
 		first += step;
 	fprintf(out, "<g class=\"axis\"><text class=\"zone\" x=\"%.1f\" y=\"28\">UTC</text>",
-	        X0 - 6);
+	        ZONE_X);
 	if (!c->has_utc_offset)
 		fprintf(out, "<text class=\"zone-note\" x=\"%.1f\" y=\"28\">the device&#39;s offset "
 		        "from UTC is unknown</text>", LABEL_X);
-	if (c->has_utc_offset)
-		fprintf(out, "<text class=\"zone\" x=\"%.1f\" y=\"%.1f\">local (UTC%+03d:%02d)</text>",
-		        X0 - 6, AXIS_H + LOCAL_H - 2, c->utc_offset_minutes / 60,
-		        (c->utc_offset_minutes < 0 ? -c->utc_offset_minutes : c->utc_offset_minutes) % 60);
 	char last_date[CHART_TIME_BUFSIZE] = "";
-	char last_local[CHART_TIME_BUFSIZE] = "";
 	for (chart_time t = first; t <= c->t1; t += step) {
 		char label[CHART_TIME_BUFSIZE], date[CHART_TIME_BUFSIZE];
 		double x = xof(p, t);
@@ -176,17 +198,9 @@ static void draw_axis(const pen *p, double top, double bottom, double height)
 			fprintf(out, "<text class=\"date\" x=\"%.1f\" y=\"12\">%s</text>", x, date);
 			snprintf(last_date, sizeof last_date, "%s", date);
 		}
-		if (c->has_utc_offset) {
-			chart_time local = t + (chart_time)c->utc_offset_minutes * 60000;
-			char ldate[CHART_TIME_BUFSIZE];
-			tick_text(local, step, label, sizeof label, ldate);
-			fprintf(out, "<text class=\"tick local\" x=\"%.1f\" y=\"%.1f\">%s%s%s</text>", x,
-			        AXIS_H + LOCAL_H - 2, strcmp(ldate, last_local) != 0 ? ldate : "",
-			        strcmp(ldate, last_local) != 0 && step < 86400000 ? " " : "",
-			        step < 86400000 ? label : "");
-			snprintf(last_local, sizeof last_local, "%s", ldate);
-		}
 	}
+	if (c->has_utc_offset)
+		draw_local_ticks(p, first, step);
 	fputs("</g>", out);
 }
 

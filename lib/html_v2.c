@@ -78,6 +78,7 @@ static int add_workload(chart *c, chart_band *band, const espdiag_esp_workload *
 	r->value = chart_strdup(c, w->value);
 	/* Workloads are the apps and scripts the page installs. */
 	r->app = true;
+	r->log_app = w->log_app;
 	if (w->has_error_code && w->error_code != 0) {
 		/* As apv2-workload-failed reads it: a positive number below 2^31
 		 * is an exit code, the rest an HRESULT (signed or not). */

@@ -5,6 +5,7 @@
  * API's errors. The browser and
  * tidy checks are in tests/html.sh and tests/html_browser.py. */
 #include <check.h>
+#include <espdiag/bundle.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,7 +229,8 @@ START_TEST(test_document)
 	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
 	                              ESPDIAG_OK));
 	ck_assert_ptr_nonnull(strstr(buf, "<!DOCTYPE html>\n<html lang=\"en\">"));
-	ck_assert_ptr_nonnull(strstr(buf, "content=\"default-src 'none'; style-src 'unsafe-inline'\""));
+	ck_assert_ptr_nonnull(strstr(buf, "content=\"default-src 'none'; style-src 'unsafe-inline'; "
+	                                  "script-src 'sha256-"));
 	ck_assert_ptr_nonnull(strstr(buf, "data-rows=\"6\" data-bars=\"8\" data-markers=\"1\""));
 	ck_assert_uint_eq(count(buf, "data-bar=\""), 8);
 	ck_assert_uint_eq(count(buf, "data-row=\""), 6);
@@ -240,7 +242,10 @@ START_TEST(test_document)
 	ck_assert_uint_eq(count(buf, "data-finding=\"app-install-incomplete\""), 1);
 	ck_assert_uint_eq(count(buf, "data-run=\""), 1);
 	ck_assert_uint_eq(count(buf, "<nav"), 0);
-	ck_assert_uint_eq(count(buf, "<script"), 0);
+	/* One script, the filter, last. */
+	ck_assert_uint_eq(count(buf, "<script"), 1);
+	ck_assert_ptr_nonnull(strstr(buf, "</main>\n<script>(function () {\n'use strict';\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "})();\n</script>\n</body>\n</html>\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "<title>ESP report: "));
 	ck_assert_ptr_nonnull(strstr(buf, "<td>&#8804; 7 min 38 s</td>"));
 	ck_assert_ptr_nonnull(strstr(buf, "<td>38 min 25 s</td>"));
@@ -398,7 +403,8 @@ START_TEST(test_document_v2)
 	ck_assert_uint_eq(count(buf, "<tr data-app=\"workload\""), 3);
 	ck_assert_ptr_nonnull(strstr(buf, "<tr data-app=\"workload\" class=\"failed\"><td>7-Zip</td>"
 	                                  "<td><code>" W2 "</code></td><td>Device preparation (v2)"
-	                                  "</td><td>failed</td><td>&#8212;</td><td>4 min</td>"
+	                                  "</td><td>failed</td><td>&#8212;</td>"
+	                                  "<td>4 min</td>"
 	                                  "<td></td><td>1603</td></tr>"));
 	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device preparation timeout</dt><dd>3600 s "
 	                                  "(PageTimeoutSeconds)</dd>"));
@@ -506,12 +512,12 @@ START_TEST(test_document_moments)
 		     "record: &lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x "
 		     "onerror=alert(2)&gt;]]&gt;</title></circle>"));
 	ck_assert_ptr_nonnull(strstr(buf, "(&lt;b&gt;not-a-row&lt;/b&gt;) at 2026-11-24"));
-	ck_assert_uint_eq(count(buf, "<script"), 0);
+	ck_assert_uint_eq(count(buf, "<script"), 1);   /* the report's filter */
 	ck_assert_uint_eq(count(buf, "<img"), 0);
 	ck_assert_uint_eq(count(buf, "<b>"), 0);
 	ck_assert_uint_eq(count(buf, "<![CDATA["), 0);
 	/* Local time beside UTC: the axis, the facts, the bars' titles. */
-	ck_assert_ptr_nonnull(strstr(buf, ">local (UTC-01:30)</text>"));
+	ck_assert_ptr_nonnull(strstr(buf, ">local 2026-11-24 (UTC-01:30)</text>"));
 	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device time</dt><dd>UTC-01:30</dd>"));
 	ck_assert_ptr_nonnull(strstr(buf, "error at 2026-11-24 09:58:07.250 UTC; local "
 	                                  "08:28:07.250\n"));
@@ -531,9 +537,85 @@ START_TEST(test_document_moments)
 	                                  "00:58:07.250\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "(38 min 25 s); local 2026-11-25 00:19:41.500 to "
 	                                  "2026-11-25 00:58:07.250\n"));
-	ck_assert_ptr_nonnull(strstr(buf, ">local (UTC+15:00)</text>"));
+	ck_assert_ptr_nonnull(strstr(buf, ">local 2026-11-25 (UTC+15:00)</text>"));
 	free(buf);
 	unload(&l);
+
+	/* At UTC+14:00 the local date changes at 10:00 UTC: that tick says so. */
+	load_moments(&l, true, 840);
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(l.report, l.esp, NULL, out),
+	                              ESPDIAG_OK));
+	ck_assert_ptr_nonnull(strstr(buf, ">local 2026-11-24 (UTC+14:00)</text>"));
+	ck_assert_ptr_nonnull(strstr(buf, ">23:50</text><text class=\"tick local\" x=\"838.7\" "
+	                                  "y=\"48.0\">11-25 00:00</text>"));
+	ck_assert_uint_eq(count(buf, ">11-25 "), 1);
+	free(buf);
+	unload(&l);
+}
+END_TEST
+
+/* --- a real bundle: tests/data/apps (the ESP's registry and AppWorkload.log at UTC+2) --- */
+
+START_TEST(test_bundle_apps)
+{
+	espdiag_bundle *bundle;
+	espdiag_esp *esp;
+	espdiag_report *report;
+	chart c;
+	char *buf = NULL;
+	ck_assert_int_eq(espdiag_bundle_new(&bundle, NULL), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_bundle_open_file(bundle, TEST_DATA_DIR "/apps"), ESPDIAG_OK);
+	ck_assert_int_eq(espdiag_esp_load_bundle(&esp, bundle), ESPDIAG_OK);
+	espdiag_diagnose_options o = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
+	o.registry = espdiag_bundle_registry(bundle);
+	o.bundle = bundle;
+	ck_assert_int_eq(espdiag_diagnose(&report, esp, &o), ESPDIAG_OK);
+
+	chart_init(&c);
+	ck_assert_int_eq(chart_from_esp(&c, esp), ESPDIAG_OK);
+	ck_assert_int_eq(chart_finish(&c), ESPDIAG_OK);
+	ck_assert(c.has_utc_offset);
+	ck_assert_int_eq(c.utc_offset_minutes, 120);
+	const chart_row *zip = row_named(&c, "Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1");
+	ck_assert_str_eq(zip->name, "7-Zip (revision 1)");
+	ck_assert_ptr_nonnull(zip->log_app);
+	ck_assert_str_eq(zip->log_app->id, "7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91");
+	/* The app's log milestones are on its row, in UTC, each with its line. */
+	size_t logs = 0;
+	for (size_t i = 0; i < zip->marker_count; i++) {
+		const chart_marker *m = &zip->markers[i];
+		if (m->kind != CHART_MARK_LOG)
+			continue;
+		logs++;
+		ck_assert_str_eq(m->source, "IME log");
+		ck_assert_ptr_nonnull(strstr(m->evidence, "AppWorkload.log line "));
+	}
+	ck_assert_uint_eq(logs, 6);
+	chart_free(&c);
+
+	CAPTURE(buf, ck_assert_int_eq(espdiag_report_write_html(report, esp, NULL, out),
+	                              ESPDIAG_OK));
+	/* The apps table: names, attempts, the logs' exit codes. */
+	ck_assert_ptr_nonnull(strstr(
+		buf, "<tr data-app=\"win32_app\" class=\"failed\"><td>7-Zip (revision 1)</td><td><code>"
+		     "Win32App_7a1f0e52-1d2c-4b8e-9f3a-0c5d6e7f8a91_1</code></td><td>Device setup</td>"
+		     "<td>error</td><td><span data-attempts=\"1\">1</span>: #1 failed, exit 1603, 30 "
+		     "s</td><td>6 min 45 s</td><td><code>0x80070643</code></td><td>1603</td></tr>"));
+	ck_assert_ptr_nonnull(strstr(
+		buf, "<td>Retry Tool (revision 1)</td><td><code>Win32App_c3d4e5f6-a7b8-4c9d-8e0f-"
+		     "1a2b3c4d5e6f_1</code></td><td>Device setup</td><td>completed</td><td><span "
+		     "data-attempts=\"2\">2</span>: #1 failed, exit 1618, 1 min 39 s; #2 succeeded, "
+		     "exit 0, 32 min 30 s</td>"));
+	ck_assert_ptr_nonnull(strstr(buf, ">local 2024-05-01 (UTC+02:00)</text>"));
+	/* the text report's clock line (lib/esp_clock.c) */
+	ck_assert_ptr_nonnull(strstr(buf, "<dt>Device time</dt><dd>UTC+02:00 (AppWorkload.log line "
+	                                  "12 (2024-05-01 10:07:12.000 local), which ends a failed "
+	                                  "attempt of app &quot;7-Zip&quot;"));
+	ck_assert_uint_gt(count(buf, "data-marker=\"log\""), 0);
+	free(buf);
+	espdiag_report_free(report);
+	espdiag_esp_free(esp);
+	espdiag_bundle_free(bundle);
 }
 END_TEST
 
@@ -575,6 +657,7 @@ Suite *suite_html(void)
 	tcase_add_test(tc, test_document_v2);
 	tcase_add_test(tc, test_chart_moments);
 	tcase_add_test(tc, test_document_moments);
+	tcase_add_test(tc, test_bundle_apps);
 	tcase_add_test(tc, test_api_errors);
 	suite_add_tcase(s, tc);
 	return s;

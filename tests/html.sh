@@ -51,10 +51,30 @@ count 'data-bar="' 4
 count 'data-marker="failure"' 1
 has 'data-band="device_preparation_v2" data-status="failed"'
 
+# A folder bundle: names and attempts from the IME log, its milestones as
+# markers, the device's local time (UTC+02:00) beside UTC.
+expect_exit 1 "$espdiag" report "$data/apps"
+has '<td>7-Zip (revision 1)</td>'
+has '<span data-attempts="2">2</span>: #1 failed, exit 1618, 1 min 39 s; #2 succeeded, exit 0, 32 min 30 s'
+has '>local 2024-05-01 (UTC+02:00)</text>'
+count 'data-marker="log"' 26
+
 # Names that are markup stay text: no element but ours, each name escaped.
 expect_exit 1 "$espdiag" report "$data/html-escapes.reg"
 cp "$tmp/out" "$tmp/escapes.html"
-for tag in '<script' '<img' '<svg onload' '<b ' '<i>' '<![CDATA['; do lacks "$tag"; done
+for tag in '<img' '<svg onload' '<b ' '<i>' '<![CDATA['; do lacks "$tag"; done
+# One script, the report's filter; the Content-Security-Policy names its hash.
+count '<script' 1
+if command -v python3 > /dev/null 2>&1; then
+	python3 - "$tmp/escapes.html" <<'PY' && ok || bad "the script's SHA-256 is not the one the Content-Security-Policy allows"
+import base64, hashlib, re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+script = re.findall(r"<script>(.*?)</script>", page, re.S)
+allowed = re.search(r"script-src 'sha256-([^']*)'", page).group(1)
+digest = base64.b64encode(hashlib.sha256(script[0].encode()).digest()).decode()
+sys.exit(0 if len(script) == 1 and digest == allowed else 1)
+PY
+fi
 has 'Win32 app &lt;script&gt;alert(1)&lt;/script&gt; (revision 1)'
 has 'Win32App_&quot;&gt;&lt;img src=x onerror=alert(2)&gt;_2'
 has 'Win32App_]]&gt;&lt;svg onload=alert(3)&gt;_3'
@@ -64,7 +84,7 @@ n=$(LC_ALL=C tr -d '\n\t\040-\176\200-\377' < "$tmp/escapes.html" | wc -c)
 [ "$n" -eq 0 ] && ok || bad "$n control bytes in the HTML"
 
 if command -v tidy > /dev/null 2>&1; then
-	for f in "$sample" "$data"/diag-*.reg "$data"/v2-*.reg "$data/html-escapes.reg"; do
+	for f in "$sample" "$data"/diag-*.reg "$data"/v2-*.reg "$data/html-escapes.reg" "$data/apps"; do
 		"$espdiag" report --output "$tmp/t.html" "$f" 2> /dev/null
 		# tidy exits 0 when clean, 1 on warnings, 2 on errors; we want clean.
 		if out=$(tidy -e -q "$tmp/t.html" 2>&1); then ok; else bad "tidy $(basename "$f"): $out"; fi

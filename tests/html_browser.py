@@ -184,15 +184,15 @@ def check_dom(name, dom, report, changes):
            for c in changes}
     for item in report["items"]:
         ids.add((item["kind"], item["id"]))
+    lower = dom.lower()
     for _, ident in ids:
         if re.search(r"[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]", ident):
             continue
-        if "id: " + html.escape(ident, quote=False) not in dom:
+        # Registry key names ignore case: a row may spell the id otherwise.
+        if ("id: " + html.escape(ident, quote=False)).lower() not in lower:
             fail("%s: no row names %r" % (name, ident))
     # Nothing from the input became markup.
-    for tag in ("script", "img", "iframe", "object", "b", "i"):
-        if re.search(r"<%s[\s>]" % tag, dom):
-            fail("%s: a <%s> element in the DOM" % (name, tag))
+    no_foreign_elements(name, dom)
     if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
         fail("%s: an event-handler attribute in the DOM" % name)
 
@@ -208,6 +208,8 @@ def main():
         return 1
     inputs = [SAMPLE] + sorted(glob.glob(os.path.join(SRC, "tests", "data", "diag-*.reg")))
     inputs += sorted(glob.glob(os.path.join(SRC, "tests", "data", "v2-*.reg")))
+    # A folder bundle: the ESP's registry and an IME log at UTC+2.
+    inputs.append(os.path.join(SRC, "tests", "data", "apps"))
     inputs.append(os.path.join(SRC, "tests", "data", "html-escapes.reg"))
     work = tempfile.mkdtemp(prefix="espdiag-html-")
     try:
@@ -218,8 +220,12 @@ def main():
             subprocess.run([ESPDIAG, "report", "--output", page, path],
                            capture_output=True, check=False)
             report = json.loads(run_espdiag("--format=json", path).decode("utf-8"))
-            changes = [json.loads(line) for line in
-                       run_espdiag("timeline", "--format=json", path).decode("utf-8").splitlines()]
+            # The registry's changes and the workloads (a bundle's timeline
+            # also holds its log and event lines: those are markers).
+            changes = [c for c in (json.loads(line) for line in
+                                   run_espdiag("timeline", "--format=json", path)
+                                   .decode("utf-8").splitlines())
+                       if c.get("source", "registry") in ("registry", "workload")]
             jobs.append((name, page, os.path.join(work, name + ".png"), report, changes))
         # The sample's model with the bundle's moments and a clock
         # (tests/html_page.c): markers, local time, hostile texts.
@@ -228,6 +234,9 @@ def main():
             subprocess.run([os.path.join(BUILD, "tests", "html_page"), SAMPLE, "60"],
                            stdout=f, check=False)
         jobs.append(("moments", page, os.path.join(work, "moments.png"), None, None))
+        # The filter filled in from the address: only Retry Tool stays.
+        jobs.append(("filtered", os.path.join(work, "apps.html") + "#filter=retry",
+                     os.path.join(work, "filtered.png"), None, None))
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             doms = list(pool.map(lambda j: render(chrome, j[1], j[2], work), jobs))
         for (name, _, png, report, changes), dom in zip(jobs, doms):
@@ -235,11 +244,16 @@ def main():
                 check_png(name, png)
                 moments_dom(dom)
                 continue
+            if name == "filtered":
+                filtered_dom(dom)
+                continue
             colours = ()
             if name == os.path.basename(SAMPLE):
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
                 sample_dom(dom)
+            if name == "apps":
+                bundle_dom(dom)
             if name == "v2-workload-failed.reg":
                 colours = (("failure", bytes.fromhex("cf222e")),
                            ("completed", bytes.fromhex("1a7f37")))
@@ -254,6 +268,22 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     print("html_browser: %d files, %d failures" % (len(jobs), len(failures)))
     return 1 if failures else 0
+
+
+def no_foreign_elements(name, dom):
+    """No element or event handler from the input; one script, the
+    report's own filter, which ran (the Content-Security-Policy let it:
+    its control is in the DOM)."""
+    for tag in ("img", "iframe", "object", "b", "i"):
+        if re.search(r"<%s[\s>]" % tag, dom):
+            fail("%s: a <%s> element in the DOM" % (name, tag))
+    scripts = re.findall(r"<script[\s>]", dom)
+    if len(scripts) != 1 or not re.search(r"<script>\(function \(\) \{\n'use strict';", dom):
+        fail("%s: %d script elements, expected only the report's filter" % (name, len(scripts)))
+    if '<p class="filter"><input type="search"' not in dom:
+        fail("%s: the filter script did not run" % name)
+    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
+        fail("%s: an event-handler attribute in the DOM" % name)
 
 
 def sample_dom(dom):
@@ -306,6 +336,36 @@ def v2_dom(dom):
         fail("%s: no timeout line" % name)
 
 
+def bundle_dom(dom):
+    """A real bundle: the apps named from the IME log, each with its log
+    milestones on its row; local time (UTC+02:00); the apps table's
+    attempts."""
+    name = "apps"
+    row = re.search(r'<g data-row="win32_app" data-state="failed"[^>]*><text[^>]*>7-Zip '
+                    r'\(revision 1\)<title>(.*?)</g>', dom, re.S)
+    if row is None:
+        fail("%s: no failed row named 7-Zip" % name)
+    elif count(row.group(1), r' data-marker="log"') != 6:
+        fail("%s: 7-Zip's row has %d log markers, expected 6" %
+             (name, count(row.group(1), r' data-marker="log"')))
+    if ">local 2024-05-01 (UTC+02:00)</text>" not in dom:
+        fail("%s: no local time on the axis" % name)
+    if '<span data-attempts="2">2</span>: #1 failed, exit 1618' not in dom:
+        fail("%s: the apps table lacks Retry Tool's attempts" % name)
+
+
+def filtered_dom(dom):
+    """tests/data/apps with #filter=retry: the other rows dimmed, the other
+    apps hidden."""
+    name = "filtered"
+    dimmed = re.findall(r'<g data-row="[^"]*" data-state="[^"]*"[^>]*?( class="dim")?>', dom)
+    if dimmed != [' class="dim"', ' class="dim"', '', ' class="dim"']:
+        fail("%s: rows dimmed %s" % (name, dimmed))
+    shown = re.findall(r'<tr data-app="[^"]*"(?: class="failed")?( hidden="")?><td>([^<]*)', dom)
+    if [n for h, n in shown if not h] != ["Retry Tool (revision 1)"]:
+        fail("%s: apps shown %s" % (name, shown))
+
+
 def moments_dom(dom):
     """The bundle's moments: an event on the lane, the failed app's IME log
     record on its row, one naming no row on the lane, each with its title;
@@ -332,13 +392,9 @@ def moments_dom(dom):
     if "&lt;script&gt;alert(1)&lt;/script&gt;\"&gt;&lt;img src=x onerror=alert(2)&gt;" \
             not in dom:
         fail("%s: the hostile record is not shown as text" % name)
-    if ">local (UTC+01:00)</text>" not in dom:
+    if ">local 2026-11-24 (UTC+01:00)</text>" not in dom:
         fail("%s: no local time on the axis" % name)
-    for tag in ("script", "img", "b"):
-        if re.search(r"<%s[\s>]" % tag, dom):
-            fail("%s: a <%s> element in the DOM" % (name, tag))
-    if re.search(r"<[a-z]+[^<>]*\son[a-z]+=", dom):
-        fail("%s: an event-handler attribute in the DOM" % name)
+    no_foreign_elements(name, dom)
 
 
 if __name__ == "__main__":
