@@ -13,6 +13,8 @@ class TestLibrary(unittest.TestCase):
         self.assertEqual(int(v.split(".")[0]), espdiag.ABI_MAJOR)
         major, minor, patch = (int(x) for x in v.split("."))
         self.assertEqual(_lib.lib.espdiag_version_number(), (major << 16) | (minor << 8) | patch)
+        # the package and the library it ships with are one release
+        self.assertEqual(espdiag.__version__, v)
 
     def test_loaded_from_env(self):
         path = os.environ.get("ESPDIAG_LIBRARY")

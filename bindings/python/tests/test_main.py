@@ -7,6 +7,7 @@ import subprocess
 import sys
 import unittest
 
+import espdiag
 from espdiag.__main__ import main
 
 from support import SAMPLE, data
@@ -63,7 +64,7 @@ class TestMain(unittest.TestCase):
         self.assertIn("2026-11-24T09:58:07.2500000Z device_setup device Sidecar win32_app "
                       "error(4) Win32App_7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d_3\n", out)
         rc, out, _ = py("--version")
-        self.assertEqual((rc, out), (0, "espdiag 0.1.0\n"))
+        self.assertEqual((rc, out), (0, f"espdiag {espdiag.__version__}\n"))
 
     def test_as_the_command_prints_it(self):
         if not COMMAND or not os.access(COMMAND, os.X_OK):
