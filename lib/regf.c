@@ -159,6 +159,7 @@ typedef struct regf {
 	 * and lazy_off are malloc'd arrays of lazy_cap; ranks_due: every bin is
 	 * checked, the ids become ranks at the next call (to_ranks). */
 	bool ids_lazy, ranks_due;
+	uint32_t walk_root_guess;  /* check_all_bins' walk's root guess (REGF_NONE) */
 	regf_map lazy_id;
 	uint32_t *lazy_off;
 	size_t lazy_n, lazy_cap;
@@ -1688,10 +1689,16 @@ static void lazy_fetch(regf *h, uint32_t from, uint32_t to)
  * next call. */
 static void check_all_bins(regf *h, uint32_t *root_guess)
 {
-	if (h->page_bin == NULL)
+	/* The walk runs once (a lookup past the budget may have run it
+	 * already): its root guess is kept for the callers after it. */
+	if (h->page_bin == NULL) {
+		*root_guess = h->walk_root_guess;
 		return;
+	}
 	lazy_fetch(h, 0, h->bins_size);
-	walk_bins(h, REGF_BASE + (uint64_t)h->bins_size, root_guess);
+	h->walk_root_guess = REGF_NONE;
+	walk_bins(h, REGF_BASE + (uint64_t)h->bins_size, &h->walk_root_guess);
+	*root_guess = h->walk_root_guess;
 	free(h->page_bin);
 	h->page_bin = NULL;
 	h->ranks_due = h->ids_lazy;
@@ -2022,6 +2029,7 @@ int esp_regf_open_mode(espdiag_backend **out, esp_input *in, const char *file,
 	h->in = *in;
 	h->last_rank[0] = h->last_rank[1] = -1; /* last_id 0 names no key */
 	h->vals_rank = -1;
+	h->walk_root_guess = REGF_NONE;
 	/* The input is ours now: the caller's copy must not release it again. */
 	in->release = NULL;
 	in->consumed = NULL;

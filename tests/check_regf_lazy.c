@@ -219,6 +219,22 @@ START_TEST(t_lazy_clean)
 }
 END_TEST
 
+/* A fuzz input (fuzz_hive): the base block's root is no key, and the
+ * lookup of it already made the lazy reader check every bin; the root the
+ * walk found must still be used, as the eager reader uses it (the lazy
+ * open used to fail with "a transaction log ..., not a hive"). */
+START_TEST(t_lazy_root_found_by_the_walk)
+{
+	FILE *f = fopen(TEST_DATA_DIR "/lazy-root-guess.hive", "rb");
+	ck_assert_ptr_nonnull(f);
+	static unsigned char buf[70000];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	ck_assert_uint_eq(n, 63989);
+	same_both_ways(buf, n, NULL, NULL, NULL);
+}
+END_TEST
+
 /* A cell with a bad size deep inside: the rest of its bin is skipped (a
  * key and a value list with it), the same warnings both ways. */
 START_TEST(t_lazy_bad_cell_deep)
@@ -583,6 +599,7 @@ Suite *suite_regf_lazy(void)
 	TCase *tc = tcase_create("lazy");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_lazy_clean);
+	tcase_add_test(tc, t_lazy_root_found_by_the_walk);
 	tcase_add_test(tc, t_lazy_bad_cell_deep);
 	tcase_add_test(tc, t_lazy_bad_hbin_deep);
 	tcase_add_test(tc, t_lazy_bin_size_damaged);
