@@ -3,39 +3,27 @@
  * what it holds (nested archives included), with caps small enough that
  * their paths are reached, and the results are walked as the CLI walks
  * them: the model of the whole bundle, its diagnosis, timeline and JSON. */
-#include <stdio.h>
 #include <string.h>
 
-#include <espdiag/diagnose.h>
 #include <espdiag/esp.h>
 
 #include "bundle_private.h"
+#include "pipeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The model of the bundle, its report and every writer, into /dev/null. */
+/* The model of the bundle, its report and every writer (fuzz/pipeline.c). */
 static size_t diagnose_bundle(espdiag_bundle *b)
 {
 	espdiag_esp *esp;
 	if (espdiag_esp_load_bundle(&esp, b) != ESPDIAG_OK)
 		return 0;
-	size_t n = espdiag_esp_item_count(esp);
-	FILE *sink = fopen("/dev/null", "w");
 	espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
 	opts.registry = espdiag_bundle_registry(b);
 	opts.bundle = b;
-	espdiag_report *report;
-	if (sink != NULL && espdiag_diagnose(&report, esp, &opts) == ESPDIAG_OK) {
-		n += espdiag_report_finding_count(report);
-		(void)espdiag_report_write_json(report, sink);
-		(void)espdiag_report_write_text(report, 1, sink);
-		espdiag_report_free(report);
-	}
-	if (sink != NULL) {
-		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_TEXT, sink);
-		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_JSON, sink);
-		fclose(sink);
-	}
+	pipeline_result r = { 0 };
+	pipeline_model(esp, &opts, &r);
+	size_t n = espdiag_esp_item_count(esp) + r.findings;
 	espdiag_esp_free(esp);
 	return n;
 }

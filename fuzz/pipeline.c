@@ -81,23 +81,72 @@ void pipeline_all(const uint8_t *data, size_t size, pipeline_result *r)
 	}
 	espdiag_esp *esp = NULL;
 	if (espdiag_esp_load(&esp, reg) == ESPDIAG_OK) {
-		FILE *sink = fopen("/dev/null", "w");
-		if (sink != NULL) {
-			(void)espdiag_esp_timeline_write(esp, 0, sink);
-			fclose(sink);
-		}
 		espdiag_diagnose_options opts = ESPDIAG_DIAGNOSE_OPTIONS_INIT;
 		opts.registry = reg;
-		espdiag_report *report = NULL;
-		r->diagnose_status = espdiag_diagnose(&report, esp, &opts);
-		if (r->diagnose_status == ESPDIAG_OK) {
-			r->findings = espdiag_report_finding_count(report);
-			char *json = NULL;
-			if (espdiag_report_to_json(&json, report) == ESPDIAG_OK)
-				espdiag_free(json);
-		}
-		espdiag_report_free(report);
+		pipeline_model(esp, &opts, r);
 	}
 	espdiag_esp_free(esp);
 	espdiag_registry_free(reg);
+}
+
+void pipeline_model(const espdiag_esp *esp, const espdiag_diagnose_options *opts,
+                    pipeline_result *r)
+{
+	FILE *sink = fopen("/dev/null", "w");
+	if (sink != NULL) {
+		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_TEXT, sink);
+		(void)espdiag_esp_timeline_write(esp, ESPDIAG_ESP_FORMAT_JSON, sink);
+	}
+	espdiag_report *report = NULL;
+	r->diagnose_status = espdiag_diagnose(&report, esp, opts);
+	if (r->diagnose_status == ESPDIAG_OK) {
+		r->findings = espdiag_report_finding_count(report);
+		char *json = NULL;
+		if (espdiag_report_to_json(&json, report) == ESPDIAG_OK)
+			espdiag_free(json);
+		if (sink != NULL)
+			(void)espdiag_report_write_text(report, 1, sink);
+	}
+	espdiag_report_free(report);
+	if (sink != NULL)
+		fclose(sink);
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3ull;
+	return h;
+}
+
+void pipeline_backend_walk(espdiag_backend *b, espdiag_node n, pipeline_seen *s, unsigned depth)
+{
+	const char *name;
+	size_t len, nv = 0, nk = 0;
+	uint64_t t = 0;
+	s->keys++;
+	s->digest = fnv(s->digest, &depth, sizeof depth);
+	if (b->key_name(b, n, &name, &len) == ESPDIAG_OK)
+		s->digest = fnv(s->digest, name, len);
+	if (b->key_last_write(b, n, &t) == ESPDIAG_OK)
+		s->digest = fnv(s->digest, &t, sizeof t);
+	if (b->value_count(b, n, &nv) == ESPDIAG_OK) {
+		for (size_t i = 0; i < nv; i++) {
+			espdiag_backend_value v;
+			if (b->value_at(b, n, i, &v) != ESPDIAG_OK)
+				continue;
+			s->values++;
+			s->digest = fnv(s->digest, v.name, v.name_len);
+			s->digest = fnv(s->digest, &v.type, sizeof v.type);
+			s->digest = fnv(s->digest, v.data, v.size);
+		}
+	}
+	if (b->subkey_count(b, n, &nk) == ESPDIAG_OK) {
+		for (size_t i = 0; i < nk; i++) {
+			espdiag_node k;
+			if (b->subkey_at(b, n, i, &k) == ESPDIAG_OK)
+				pipeline_backend_walk(b, k, s, depth + 1);
+		}
+	}
 }

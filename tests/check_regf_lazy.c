@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "pipeline.h"
 #include "readers.h"
 #include "regf_writer.h"
 #include "suites.h"
@@ -69,58 +70,14 @@ static espdiag_backend *open_mode(const unsigned char *buf, size_t size, int mod
 	return b;
 }
 
-/* What a walk of the whole tree saw: a digest of every key's name and
- * time and every value's name, type and bytes, and the counts. */
-typedef struct seen {
-	uint64_t digest;
-	size_t keys, values;
-} seen;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static void walk(espdiag_backend *b, espdiag_node n, seen *s, unsigned depth)
-{
-	const char *name;
-	size_t len, nv = 0, nk = 0;
-	uint64_t t = 0;
-	s->keys++;
-	s->digest = fnv(s->digest, &depth, sizeof depth);
-	if (b->key_name(b, n, &name, &len) == ESPDIAG_OK)
-		s->digest = fnv(s->digest, name, len);
-	if (b->key_last_write(b, n, &t) == ESPDIAG_OK)
-		s->digest = fnv(s->digest, &t, sizeof t);
-	if (b->value_count(b, n, &nv) == ESPDIAG_OK) {
-		for (size_t i = 0; i < nv; i++) {
-			espdiag_backend_value v;
-			if (b->value_at(b, n, i, &v) != ESPDIAG_OK)
-				continue;
-			s->values++;
-			s->digest = fnv(s->digest, v.name, v.name_len);
-			s->digest = fnv(s->digest, &v.type, sizeof v.type);
-			s->digest = fnv(s->digest, v.data, v.size);
-		}
-	}
-	if (b->subkey_count(b, n, &nk) == ESPDIAG_OK) {
-		for (size_t i = 0; i < nk; i++) {
-			espdiag_node k;
-			if (b->subkey_at(b, n, i, &k) == ESPDIAG_OK)
-				walk(b, k, s, depth + 1);
-		}
-	}
-}
+typedef pipeline_seen seen;
 
 static seen walk_all(espdiag_backend *b)
 {
 	seen s = { 0xcbf29ce484222325ull, 0, 0 };
 	espdiag_node root;
 	ck_assert_int_eq(b->root(b, &root), ESPDIAG_OK);
-	walk(b, root, &s, 0);
+	pipeline_backend_walk(b, root, &s, 0);
 	return s;
 }
 
