@@ -10,6 +10,9 @@
  *   hive dump, hivexml / ours     "hivexml FILE" vs "espdiag dump FILE"
  *   hive walk, hivex / ours       the same walk through libhivex's C API
  *                                 (bench_hivex_walk) and through ours
+ *   hive walk, hivex / floor      for information: the same walk with no
+ *                                 library over the file read whole (see
+ *                                 floor.h), the most the figure above can be
  *   one value, hivex / ours       open a 60 MB hive, read one REG_SZ;
  *                                 and the RSS that adds
  *   Python import                 "python3 -c 'import espdiag'" minus
@@ -62,6 +65,7 @@
 #include <espdiag/espdiag.h>
 
 #include "digest.h"
+#include "floor.h"
 #include "pin.h"
 
 #define MAX_ROUNDS 50
@@ -94,7 +98,7 @@ static long peak_kib(void)
 
 /* ---- the work done through libespdiag, in a forked child ---- */
 
-enum op { OP_PARSE, OP_WALK, OP_WALK_DIGEST, OP_GET };
+enum op { OP_PARSE, OP_WALK, OP_WALK_DIGEST, OP_GET, OP_FLOOR };
 
 typedef struct result {
 	int status;
@@ -197,6 +201,19 @@ static void run_job(const job *j, result *r)
 	memset(r, 0, sizeof *r);
 	long before = peak_kib();
 	double t0 = now();
+	if (j->op == OP_FLOOR) {
+		floor_counts c = { 0 };
+		if (floor_walk(j->path, &c) != 0) {
+			r->status = ESPDIAG_EIO;
+			snprintf(r->errmsg, sizeof r->errmsg, "%s: %s", j->path, strerror(errno));
+		}
+		r->seconds = now() - t0;
+		r->keys = c.keys;
+		r->values = c.values;
+		r->bytes = c.bytes;
+		r->sum = c.sum;
+		return;
+	}
 	r->status = espdiag_registry_new(&reg);
 	if (r->status == ESPDIAG_OK)
 		r->status = espdiag_registry_open_file(reg, j->path, NULL, NULL);
@@ -474,8 +491,8 @@ static int once(const char *path)
 }
 
 enum {
-	R_PARSE, R_DUMP, R_WALK, R_WALK_RSS, R_HDUMP, R_HWALK, R_GET, R_GET_RSS, R_PY, R_PY_LOAD,
-	R_COUNT
+	R_PARSE, R_DUMP, R_WALK, R_WALK_RSS, R_HDUMP, R_HWALK, R_HFLOOR, R_GET, R_GET_RSS, R_PY,
+	R_PY_LOAD, R_COUNT
 };
 
 int main(int argc, char **argv)
@@ -527,6 +544,7 @@ int main(int argc, char **argv)
 		              .target = 5 },
 		[R_HWALK] = { .name = "hive walk: hivex C walk / ours", .unit = "x",
 		              .at_most = false, .target = 3 },
+		[R_HFLOOR] = { .name = "... hivex C walk / floor", .unit = "x", .at_most = false },
 		[R_GET] = { .name = "one value, 60 MB hive: hivex/ours", .unit = "x",
 		            .at_most = false, .target = 10 },
 		[R_GET_RSS] = { .name = "one value: RSS growth (ours)", .unit = "MiB",
@@ -548,7 +566,7 @@ int main(int argc, char **argv)
 	double reg_size = 0;
 	char line[512], big_key[256] = "", big_value[64] = "", big_data[128] = "";
 	job reg_parse = { OP_PARSE, o.reg, NULL, NULL }, reg_walk = { OP_WALK, o.reg, NULL, NULL };
-	job hive_walk = { OP_WALK, o.hive, NULL, NULL };
+	job hive_walk = { OP_WALK, o.hive, NULL, NULL }, hive_floor = { OP_FLOOR, o.hive, NULL, NULL };
 	job big_get = { OP_GET, o.big, big_key, big_value };
 	char *iconv_argv[] = { "iconv", "-f", "UTF-16LE", "-t", "UTF-8", (char *)o.reg, NULL };
 	char *dump_argv[] = { (char *)o.espdiag, "dump", (char *)o.reg, NULL };
@@ -603,11 +621,16 @@ int main(int argc, char **argv)
 				fatal("the hive walks differ: hivex %s", out);
 			printf(", as hivex counts them");
 		} else {
-			rows[R_HWALK].skipped = "no libhivex (bench_hivex_walk)";
+			rows[R_HWALK].skipped = rows[R_HFLOOR].skipped = "no libhivex (bench_hivex_walk)";
 		}
+		result f = child_job(&hive_floor, NULL);
+		if (f.keys != r.keys || f.values != r.values || f.bytes != r.bytes)
+			fatal("the floor walk differs: %" PRIu64 " keys, %" PRIu64 " values, %" PRIu64
+			      " bytes", f.keys, f.values, f.bytes);
 		printf("\n");
 	} else {
-		rows[R_HDUMP].skipped = rows[R_HWALK].skipped = "no hive (--hive)";
+		rows[R_HDUMP].skipped = rows[R_HWALK].skipped = rows[R_HFLOOR].skipped =
+			"no hive (--hive)";
 	}
 	if (o.big != NULL && o.big_counts != NULL) {
 		read_line(o.big_counts, line, sizeof line);
@@ -664,10 +687,15 @@ int main(int argc, char **argv)
 				double t_ours = child_job(&hive_walk, NULL).seconds;
 				child_exec(hwalk_argv, out, sizeof out);
 				double t_hivex = field_double(out, "seconds");
+				double t_floor = child_job(&hive_floor, NULL).seconds;
 				rows[R_HWALK].v[i] = t_hivex / t_ours;
 				abs_s[R_HWALK][0][i] = t_ours;
 				abs_s[R_HWALK][1][i] = t_hivex;
 				rows[R_HWALK].n = i + 1;
+				rows[R_HFLOOR].v[i] = t_hivex / t_floor;
+				abs_s[R_HFLOOR][0][i] = t_floor;
+				abs_s[R_HFLOOR][1][i] = t_hivex;
+				rows[R_HFLOOR].n = i + 1;
 			}
 		}
 		if (o.big != NULL && o.big_counts != NULL) {
@@ -689,12 +717,13 @@ int main(int argc, char **argv)
 	}
 	static const char *const yard_name[R_COUNT] = {
 		[R_PARSE] = "iconv", [R_DUMP] = "iconv", [R_WALK] = "iconv",
-		[R_HDUMP] = "hivexml", [R_HWALK] = "hivex", [R_GET] = "hivex",
+		[R_HDUMP] = "hivexml", [R_HWALK] = "hivex", [R_HFLOOR] = "hivex", [R_GET] = "hivex",
 	};
 	for (int k = 0; k < R_COUNT; k++)
 		if (yard_name[k] != NULL && rows[k].n > 0)
 			snprintf(rows[k].detail, sizeof rows[k].detail,
-			         "median s: ours %.4f, %s %.4f", median(abs_s[k][0], rows[k].n),
+			         "median s: %s %.4f, %s %.4f", k == R_HFLOOR ? "floor" : "ours",
+			         median(abs_s[k][0], rows[k].n),
 			         yard_name[k], median(abs_s[k][1], rows[k].n));
 
 	/* --- Python: many short runs, alternating --- */

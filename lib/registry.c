@@ -121,7 +121,7 @@ typedef struct pending {
 	size_t len;
 	layer first;
 	layer *layers;     /* the key's layer array, once allocated */
-	uint32_t hash;
+	uint32_t hash;      /* name_hash; 0: not taken yet (a key of one layer) */
 	uint32_t nlayers;
 	uint32_t more, last; /* the list of the other layers; NONE when empty */
 	uint32_t old;      /* the existing child it becomes; NONE: a new one */
@@ -780,6 +780,8 @@ static int pair_with_old(espdiag_key *k, scratch *s)
 	}
 	for (size_t j = 0; j < s->np; j++) {
 		pending *p = &s->p[j];
+		if (p->hash == 0) /* one layer: not hashed by load_children */
+			p->hash = name_hash(p->name, p->len);
 		for (size_t x = p->hash & mask; first[x] != 0; x = (x + 1) & mask) {
 			if (!handle_named(k->children[first[x] - 1], p->hash, p->name, p->len))
 				continue;
@@ -967,7 +969,10 @@ static int load_children(espdiag_key *k)
 			rc = b->key_name(b, l.node, &name, &len);
 			if (rc != ESPDIAG_OK)
 				return read_failed(r, src, "key_name", k, rc);
-			uint32_t hash = name_hash(name, len);
+			/* Hashed only to merge: a key of one layer (a hive's,
+			 * say) hashes its children's names when one is looked up
+			 * (key_hash), not on every walk. */
+			uint32_t hash = merge ? name_hash(name, len) : 0;
 			uint32_t j = NONE;
 			if (merge) {
 				uint32_t e = *pending_slot(s, mask, name, len, hash);
