@@ -5,9 +5,9 @@
  * over the file read whole with read(2), the way our reader gets a hive
  * (lib/input.c reads, never maps: a mapped file that shrinks kills the
  * process with SIGBUS). It checks only what keeps it inside the buffer:
- * no cell bitmap, no loop or sharing checks, no warnings, no API, so no
- * reader that reads the file and hands out what it holds can be faster.
- * Its ratio to the hivex walk is the most that ratio could be for ours.
+ * no cell bitmap, no loop or sharing checks, no warnings, no API: a reader
+ * that reads the file and checks what it follows can hardly be faster, so
+ * its ratio to the hivex walk is about the most that ratio can be for ours.
  *
  * A yardstick for a known-good hive (the corpus's SYSTEM); a damaged one
  * gives other counts, which bench.c then reports as a mismatch.
