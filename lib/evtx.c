@@ -217,6 +217,156 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 	return rc;
 }
 
+/* --- template value counts, checked before libevtx reads them ---
+ * libevtx 20181227 reads binary XML with the libfwevt of 2018-01-24, whose
+ * libfwevt_xml_document_read_template_instance_values multiplies a
+ * template instance's 32-bit value count by 4 in 32 bits before checking
+ * it against the chunk: a count of 2^30 or more wraps, passes the check,
+ * and every descriptor is then read (one allocation each) until memory
+ * runs out: an 8 KiB record took 24 GB before the kernel killed the
+ * process (found by fuzz_evtx). Newer libfwevt checks the count; this
+ * build's does not. So every template instance libevtx could read is
+ * found here first, where libfwevt finds it (read_fragment, then
+ * read_template_instance, in the libfwevt source of that date): a
+ * record's binary XML starts 24 bytes into the record, at a fragment
+ * header whose next token may be the instance; the instance's definition
+ * follows it inline when its offset names the place right after the
+ * token, and the value count follows the definition (else the token);
+ * each value of type BinXml (0x21) is read in turn as binary XML. Offsets
+ * count from the chunk's start, and libfwevt bounds them by the chunk. A
+ * count whose descriptors (4 bytes each) cannot fit in the chunk, and any
+ * instance nested deeper than BINXML_MAX_DEPTH, has its count set to 0 in
+ * a private copy of the file, with a warning: libevtx then fails that
+ * record ("cannot be read; skipped") and reads the others as before. */
+#define BINXML_FRAGMENT 0x0Fu
+#define BINXML_TEMPLATE_INSTANCE 0x0Cu
+#define BINXML_VALUE_BINXML 0x21u
+#define BINXML_MAX_DEPTH 16u /* the warning says 16 */
+
+typedef struct guard {
+	esp_evtx *log;
+	const unsigned char *data; /* the file */
+	unsigned char *copy;       /* its private copy, once a count is set to 0 */
+	size_t size;
+	bool *patched;             /* per whole chunk */
+	int status;
+} guard;
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int k = 0; k < 4; k++)
+		p[k] = (unsigned char)(v >> (8 * k));
+}
+
+/* Sets the count at chunk offset at (chunk i) to 0 in the copy. */
+static void guard_patch(guard *g, size_t i, size_t record, size_t at, uint32_t count,
+                        const char *why)
+{
+	size_t base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+	if (g->copy == NULL) {
+		g->copy = malloc(g->size);
+		if (g->copy == NULL) {
+			g->status = ESPDIAG_ENOMEM;
+			return;
+		}
+		memcpy(g->copy, g->data, g->size);
+	}
+	memset(g->copy + base + at, 0, 4);
+	g->patched[i] = true;
+	int rc = esp_warn(&g->log->warnings, 0, 0, base + at,
+	                  "record at offset 0x%zx: a template instance declares %lu values "
+	                  "(at offset 0x%zx), %s; the record is not read",
+	                  base + record, (unsigned long)count, base + at, why);
+	if (rc != ESPDIAG_OK)
+		g->status = rc;
+}
+
+/* The binary XML at chunk offset pos of chunk i (record at record). */
+static void guard_binxml(guard *g, size_t i, size_t record, size_t pos, unsigned depth)
+{
+	const unsigned char *c = g->data + FILE_HEADER_SIZE + i * CHUNK_SIZE;
+	if (pos + 4 >= CHUNK_SIZE || c[pos] != BINXML_FRAGMENT)
+		return;
+	size_t t = pos + 4; /* the token after the fragment header */
+	if (c[t] != BINXML_TEMPLATE_INSTANCE || t + 10 >= CHUNK_SIZE)
+		return;
+	size_t after = t + 10, def = esp_le32(c + t + 6), values = after;
+	if (def > after)
+		return; /* libfwevt refuses it */
+	if (def == after) {
+		if (def + 24 >= CHUNK_SIZE)
+			return;
+		values = def + 24 + (size_t)esp_le32(c + def + 20);
+	}
+	if (values + 4 >= CHUNK_SIZE)
+		return;
+	uint32_t count = esp_le32(c + values);
+	size_t desc = values + 4;
+	if ((uint64_t)count * 4 >= CHUNK_SIZE - desc) {
+		if (count > 0)
+			guard_patch(g, i, record, values, count, "more than its chunk holds");
+		return;
+	}
+	if (depth >= BINXML_MAX_DEPTH) {
+		if (count > 0)
+			guard_patch(g, i, record, values, count,
+			            "inside binary XML nested more than 16 levels deep");
+		return;
+	}
+	size_t at = desc + (size_t)count * 4;
+	for (uint32_t v = 0; v < count && at < CHUNK_SIZE && g->status == ESPDIAG_OK; v++) {
+		const unsigned char *d = c + desc + 4 * (size_t)v;
+		if (d[2] == BINXML_VALUE_BINXML)
+			guard_binxml(g, i, record, at, depth + 1);
+		at += esp_le16(d);
+	}
+}
+
+/* Checks every record of every whole chunk (any place with a record's
+ * signature, size and size copy, as libevtx finds live and recovered
+ * ones); *copy gets the private copy when a count was set to 0 (else
+ * NULL), with the CRC-32s of a patched chunk recomputed when they held. */
+static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size,
+                           const bool *damaged, size_t nchunks, unsigned char **copy)
+{
+	guard g = { log, data, NULL, size, calloc(nchunks ? nchunks : 1, sizeof(bool)),
+		    ESPDIAG_OK };
+	*copy = NULL;
+	if (g.patched == NULL)
+		return ESPDIAG_ENOMEM;
+	for (size_t i = 0; i < nchunks && g.status == ESPDIAG_OK; i++) {
+		const unsigned char *c = data + FILE_HEADER_SIZE + i * CHUNK_SIZE;
+		for (size_t p = 0; p + 24 <= CHUNK_SIZE && g.status == ESPDIAG_OK; p++) {
+			if (c[p] != '*' || memcmp(c + p, "**\0\0", 4) != 0)
+				continue;
+			uint32_t n = esp_le32(c + p + 4);
+			if (n >= 24 && n <= CHUNK_SIZE - p && esp_le32(c + p + n - 4) == n)
+				guard_binxml(&g, i, p, p + 24, 0);
+		}
+	}
+	if (g.copy != NULL) {
+		crc_table crc;
+		crc_init(&crc);
+		for (size_t i = 0; i < nchunks; i++) {
+			if (!g.patched[i] || damaged[i])
+				continue;
+			unsigned char *c = g.copy + FILE_HEADER_SIZE + i * CHUNK_SIZE;
+			uint32_t free_off = esp_le32(c + 48);
+			put_le32(c + 52, crc_update(&crc, 0, c + CHUNK_HEADER_SIZE,
+			                                free_off - CHUNK_HEADER_SIZE));
+			put_le32(c + 124, crc_update(&crc, crc_update(&crc, 0, c, 120), c + 128,
+			                                 CHUNK_HEADER_SIZE - 128));
+		}
+	}
+	free(g.patched);
+	if (g.status != ESPDIAG_OK) {
+		free(g.copy);
+		return g.status;
+	}
+	*copy = g.copy;
+	return ESPDIAG_OK;
+}
+
 /* --- where each record is ---
  * libevtx 20181227 leaves a record's offset unset (libevtx_record_get_offset
  * gives 0), so the records are found here too, by their header ("**\0\0",
@@ -931,6 +1081,7 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 	r.p.max_data = opts->max_data ? opts->max_data : ESP_EVTX_DEFAULT_MAX_DATA;
 	r.nchunks = size > FILE_HEADER_SIZE ? (size - FILE_HEADER_SIZE) / CHUNK_SIZE : 0;
 	bool *damaged = calloc(r.nchunks ? r.nchunks : 1, sizeof *damaged);
+	unsigned char *guarded = NULL; /* the file with bad template counts set to 0 */
 	r.damaged = damaged;
 	r.p.parser = XML_ParserCreate("UTF-8");
 	int rc;
@@ -938,10 +1089,14 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 		rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", name);
 	else if ((rc = check_structure(log, data, size, damaged, r.nchunks)) != ESPDIAG_OK)
 		rc = esp_err_set(err, rc, "%s: out of memory", name);
+	else if ((rc = guard_templates(log, data, size, damaged, r.nchunks, &guarded)) !=
+	         ESPDIAG_OK)
+		rc = esp_err_set(err, rc, "%s: out of memory", name);
 	else {
 		r.located = locate_records(data, r.nchunks, &r.nlocated);
-		rc = read_file(&r, data, size, err);
+		rc = read_file(&r, guarded != NULL ? guarded : data, size, err);
 	}
+	free(guarded);
 	free(r.located);
 	if (r.p.parser != NULL)
 		XML_ParserFree(r.p.parser);

@@ -342,6 +342,68 @@ START_TEST(test_damaged_chunk_records)
 }
 END_TEST
 
+/* The file offset of the value count of the template instance that
+ * starts the record at off (the writer's: its definition inline). */
+static uint64_t template_count_offset(const ew_log *w, uint64_t off, size_t chunk)
+{
+	const unsigned char *p = w->buf + off;
+	uint64_t base = ew_chunk_offset(chunk);
+	ck_assert_uint_eq(p[24], 0x0F); /* fragment header */
+	ck_assert_uint_eq(p[28], 0x0C); /* template instance */
+	uint32_t def = (uint32_t)p[34] | (uint32_t)p[35] << 8 | (uint32_t)p[36] << 16 |
+	               (uint32_t)p[37] << 24;
+	ck_assert_uint_eq(def, off + 38 - base); /* inline */
+	const unsigned char *d = w->buf + base + def;
+	uint32_t size = (uint32_t)d[20] | (uint32_t)d[21] << 8 | (uint32_t)d[22] << 16 |
+	                (uint32_t)d[23] << 24;
+	return base + def + 24 + size;
+}
+
+/* A template instance declaring 2^30 values (libevtx's libfwevt of 2018
+ * multiplies the count by 4 in 32 bits, so it passes its check and then
+ * takes all memory: found by fuzz_evtx): that record is named and not
+ * read, within a few MB, and the chunk's other record is, its chunk not
+ * called damaged. */
+START_TEST(test_template_count_wraps)
+{
+	ew_log w;
+	ew_init(&w);
+	const ew_data d[] = { { "Name", "Second" } };
+	const ew_event a = { SHELL, SHELL_GUID, 62407, 4, T0, SHELL "/Operational", NULL, NULL, 0,
+		             NULL };
+	const ew_event b = { SHELL, SHELL_GUID, 62408, 4, T0 + 1, SHELL "/Operational", NULL, d, 1,
+		             NULL };
+	uint64_t first = ew_add(&w, &a);
+	ew_add(&w, &b);
+	uint64_t at = template_count_offset(&w, first, 0);
+	w.buf[at + 3] = 0x40; /* the count becomes 0x40000000 + its own */
+	ew_finish(&w);
+	uint32_t count = (uint32_t)w.buf[at] | (uint32_t)w.buf[at + 1] << 8 |
+	                 (uint32_t)w.buf[at + 2] << 16 | (uint32_t)w.buf[at + 3] << 24;
+	esp_evtx *log = read_ok(&w, w.size, NULL);
+	ck_assert_uint_eq(esp_evtx_count(log), 1);
+	const esp_evtx_record *r = esp_evtx_at(log, 0);
+	ck_assert_uint_eq(r->event_id, 62408);
+	ck_assert_uint_eq(r->flags & ESP_EVTX_DAMAGED_CHUNK, 0);
+	check_data(r, 0, "Name", "Second");
+	ck_assert_uint_eq(esp_evtx_warning_count(log), 2);
+	const espdiag_warning *wn = esp_evtx_warning_at(log, 0);
+	char want[200];
+	snprintf(want, sizeof want,
+	         "record at offset 0x%llx: a template instance declares %lu values (at offset "
+	         "0x%llx), more than its chunk holds; the record is not read",
+	         (unsigned long long)first, (unsigned long)count, (unsigned long long)at);
+	ck_assert_str_eq(wn->message, want);
+	ck_assert_uint_eq(wn->offset, at);
+	wn = esp_evtx_warning_at(log, 1);
+	ck_assert_msg(strncmp(wn->message, "record 0 at offset 0x", 21) == 0 &&
+	                      strstr(wn->message, "cannot be read") != NULL,
+	              "%s", wn->message);
+	esp_evtx_free(log);
+	ew_free(&w);
+}
+END_TEST
+
 /* A chunk without its signature: named; the next chunk is still read. */
 START_TEST(test_chunk_without_signature)
 {
@@ -667,6 +729,7 @@ Suite *suite_evtx(void)
 	tcase_add_test(tc, test_recovered);
 	tcase_add_test(tc, test_damaged_chunk_header);
 	tcase_add_test(tc, test_damaged_chunk_records);
+	tcase_add_test(tc, test_template_count_wraps);
 	tcase_add_test(tc, test_chunk_without_signature);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_not_evtx);
