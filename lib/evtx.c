@@ -234,10 +234,12 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
  * token, and the value count follows the definition (else the token);
  * each value of type BinXml (0x21) is read in turn as binary XML. Offsets
  * count from the chunk's start, and libfwevt bounds them by the chunk. A
- * count whose descriptors (4 bytes each) cannot fit in the chunk, and any
- * instance nested deeper than BINXML_MAX_DEPTH, has its count set to 0 in
- * a private copy of the file, with a warning: libevtx then fails that
- * record ("cannot be read; skipped") and reads the others as before. */
+ * count whose descriptors (4 bytes each) cannot fit in the chunk, or any
+ * instance nested deeper than BINXML_MAX_DEPTH, keeps its record from
+ * libevtx: in a private copy of the file the record's first token is made
+ * one libfwevt refuses, with a warning, so libevtx fails that record
+ * ("cannot be read; skipped") before it reaches the count, and reads the
+ * others as before. */
 #define BINXML_FRAGMENT 0x0Fu
 #define BINXML_TEMPLATE_INSTANCE 0x0Cu
 #define BINXML_VALUE_BINXML 0x21u
@@ -246,11 +248,18 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 typedef struct guard {
 	esp_evtx *log;
 	const unsigned char *data; /* the file */
-	unsigned char *copy;       /* its private copy, once a count is set to 0 */
+	unsigned char *copy;       /* its private copy, once a record is kept from libevtx */
 	size_t size;
 	bool *patched;             /* per whole chunk */
 	int status;
 } guard;
+
+/* The first template instance of a record that libevtx must not read. */
+typedef struct flaw {
+	size_t at;      /* chunk offset of its value count */
+	uint32_t count;
+	const char *why;
+} flaw;
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
@@ -258,9 +267,10 @@ static void put_le32(unsigned char *p, uint32_t v)
 		p[k] = (unsigned char)(v >> (8 * k));
 }
 
-/* Sets the count at chunk offset at (chunk i) to 0 in the copy. */
-static void guard_patch(guard *g, size_t i, size_t record, size_t at, uint32_t count,
-                        const char *why)
+/* Keeps the record at chunk offset record (chunk i) from libevtx: its
+ * binary XML's first token becomes one libfwevt refuses (0xFF), in the
+ * copy, so that libevtx skips the record before it reaches the count. */
+static void guard_patch(guard *g, size_t i, size_t record, const flaw *f)
 {
 	size_t base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
 	if (g->copy == NULL) {
@@ -271,61 +281,58 @@ static void guard_patch(guard *g, size_t i, size_t record, size_t at, uint32_t c
 		}
 		memcpy(g->copy, g->data, g->size);
 	}
-	memset(g->copy + base + at, 0, 4);
+	g->copy[base + record + 24] = 0xFF;
 	g->patched[i] = true;
-	int rc = esp_warn(&g->log->warnings, 0, 0, base + at,
+	int rc = esp_warn(&g->log->warnings, 0, 0, base + f->at,
 	                  "record at offset 0x%zx: a template instance declares %lu values "
 	                  "(at offset 0x%zx), %s; the record is not read",
-	                  base + record, (unsigned long)count, base + at, why);
+	                  base + record, (unsigned long)f->count, base + f->at, f->why);
 	if (rc != ESPDIAG_OK)
 		g->status = rc;
 }
 
-/* The binary XML at chunk offset pos of chunk i (record at record). */
-static void guard_binxml(guard *g, size_t i, size_t record, size_t pos, unsigned depth)
+/* Whether the binary XML at chunk offset pos of chunk c holds a template
+ * instance libevtx must not read (*f says which). */
+static bool guard_binxml(const unsigned char *c, size_t pos, unsigned depth, flaw *f)
 {
-	const unsigned char *c = g->data + FILE_HEADER_SIZE + i * CHUNK_SIZE;
 	if (pos + 4 >= CHUNK_SIZE || c[pos] != BINXML_FRAGMENT)
-		return;
+		return false;
 	size_t t = pos + 4; /* the token after the fragment header */
 	if (c[t] != BINXML_TEMPLATE_INSTANCE || t + 10 >= CHUNK_SIZE)
-		return;
+		return false;
 	size_t after = t + 10, def = esp_le32(c + t + 6), values = after;
 	if (def > after)
-		return; /* libfwevt refuses it */
+		return false; /* libfwevt refuses it */
 	if (def == after) {
 		if (def + 24 >= CHUNK_SIZE)
-			return;
+			return false;
 		values = def + 24 + (size_t)esp_le32(c + def + 20);
 	}
 	if (values + 4 >= CHUNK_SIZE)
-		return;
+		return false;
 	uint32_t count = esp_le32(c + values);
 	size_t desc = values + 4;
-	if ((uint64_t)count * 4 >= CHUNK_SIZE - desc) {
-		if (count > 0)
-			guard_patch(g, i, record, values, count, "more than its chunk holds");
-		return;
-	}
-	if (depth >= BINXML_MAX_DEPTH) {
-		if (count > 0)
-			guard_patch(g, i, record, values, count,
-			            "inside binary XML nested more than 16 levels deep");
-		return;
-	}
+	*f = (flaw){ values, count, NULL };
+	if (count > 0 && (uint64_t)count * 4 >= CHUNK_SIZE - desc)
+		f->why = "more than its chunk holds";
+	else if (count > 0 && depth >= BINXML_MAX_DEPTH)
+		f->why = "inside binary XML nested more than 16 levels deep";
+	if (f->why != NULL)
+		return true;
 	size_t at = desc + (size_t)count * 4;
-	for (uint32_t v = 0; v < count && at < CHUNK_SIZE && g->status == ESPDIAG_OK; v++) {
+	for (uint32_t v = 0; v < count && at < CHUNK_SIZE; v++) {
 		const unsigned char *d = c + desc + 4 * (size_t)v;
-		if (d[2] == BINXML_VALUE_BINXML)
-			guard_binxml(g, i, record, at, depth + 1);
+		if (d[2] == BINXML_VALUE_BINXML && guard_binxml(c, at, depth + 1, f))
+			return true;
 		at += esp_le16(d);
 	}
+	return false;
 }
 
 /* Checks every record of every whole chunk (any place with a record's
  * signature, size and size copy, as libevtx finds live and recovered
- * ones); *copy gets the private copy when a count was set to 0 (else
- * NULL), with the CRC-32s of a patched chunk recomputed when they held. */
+ * ones); *copy gets the private copy when a record was kept from libevtx
+ * (else NULL), with the CRC-32s of its chunk recomputed when they held. */
 static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size,
                            const bool *damaged, size_t nchunks, unsigned char **copy)
 {
@@ -340,8 +347,10 @@ static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size
 			if (c[p] != '*' || memcmp(c + p, "**\0\0", 4) != 0)
 				continue;
 			uint32_t n = esp_le32(c + p + 4);
-			if (n >= 24 && n <= CHUNK_SIZE - p && esp_le32(c + p + n - 4) == n)
-				guard_binxml(&g, i, p, p + 24, 0);
+			flaw f;
+			if (n >= 24 && n <= CHUNK_SIZE - p && esp_le32(c + p + n - 4) == n &&
+			    guard_binxml(c, p + 24, 0, &f))
+				guard_patch(&g, i, p, &f);
 		}
 	}
 	if (g.copy != NULL) {
@@ -1081,7 +1090,7 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 	r.p.max_data = opts->max_data ? opts->max_data : ESP_EVTX_DEFAULT_MAX_DATA;
 	r.nchunks = size > FILE_HEADER_SIZE ? (size - FILE_HEADER_SIZE) / CHUNK_SIZE : 0;
 	bool *damaged = calloc(r.nchunks ? r.nchunks : 1, sizeof *damaged);
-	unsigned char *guarded = NULL; /* the file with bad template counts set to 0 */
+	unsigned char *guarded = NULL; /* the file with records kept from libevtx */
 	r.damaged = damaged;
 	r.p.parser = XML_ParserCreate("UTF-8");
 	int rc;
