@@ -329,12 +329,30 @@ static bool guard_binxml(const unsigned char *c, size_t pos, unsigned depth, fla
 	return false;
 }
 
+/* The CRC-32s of chunk c (as read) recomputed into its patched copy, when
+ * they held in c: libevtx then sees the chunk as whole as it was. */
+static void recrc_chunk(const crc_table *crc, const unsigned char *c, unsigned char *copy)
+{
+	uint32_t free_off = esp_le32(c + 48);
+	if (memcmp(c, "ElfChnk", 8) != 0 || free_off < CHUNK_HEADER_SIZE || free_off > CHUNK_SIZE)
+		return;
+	uint32_t records = crc_update(crc, 0, c + CHUNK_HEADER_SIZE, free_off - CHUNK_HEADER_SIZE);
+	uint32_t header = crc_update(crc, crc_update(crc, 0, c, 120), c + 128,
+	                             CHUNK_HEADER_SIZE - 128);
+	if (records != esp_le32(c + 52) || header != esp_le32(c + 124))
+		return;
+	put_le32(copy + 52, crc_update(crc, 0, copy + CHUNK_HEADER_SIZE,
+	                               free_off - CHUNK_HEADER_SIZE));
+	put_le32(copy + 124, crc_update(crc, crc_update(crc, 0, copy, 120), copy + 128,
+	                                CHUNK_HEADER_SIZE - 128));
+}
+
 /* Checks every record of every whole chunk (any place with a record's
  * signature, size and size copy, as libevtx finds live and recovered
  * ones); *copy gets the private copy when a record was kept from libevtx
  * (else NULL), with the CRC-32s of its chunk recomputed when they held. */
 static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size,
-                           const bool *damaged, size_t nchunks, unsigned char **copy)
+                           size_t nchunks, unsigned char **copy)
 {
 	guard g = { log, data, NULL, size, calloc(nchunks ? nchunks : 1, sizeof(bool)),
 		    ESPDIAG_OK };
@@ -356,16 +374,10 @@ static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size
 	if (g.copy != NULL) {
 		crc_table crc;
 		crc_init(&crc);
-		for (size_t i = 0; i < nchunks; i++) {
-			if (!g.patched[i] || damaged[i])
-				continue;
-			unsigned char *c = g.copy + FILE_HEADER_SIZE + i * CHUNK_SIZE;
-			uint32_t free_off = esp_le32(c + 48);
-			put_le32(c + 52, crc_update(&crc, 0, c + CHUNK_HEADER_SIZE,
-			                                free_off - CHUNK_HEADER_SIZE));
-			put_le32(c + 124, crc_update(&crc, crc_update(&crc, 0, c, 120), c + 128,
-			                                 CHUNK_HEADER_SIZE - 128));
-		}
+		for (size_t i = 0; i < nchunks; i++)
+			if (g.patched[i])
+				recrc_chunk(&crc, data + FILE_HEADER_SIZE + i * CHUNK_SIZE,
+				            g.copy + FILE_HEADER_SIZE + i * CHUNK_SIZE);
 	}
 	free(g.patched);
 	if (g.status != ESPDIAG_OK) {
@@ -1098,7 +1110,7 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 		rc = esp_err_set(err, ESPDIAG_ENOMEM, "%s: out of memory", name);
 	else if ((rc = check_structure(log, data, size, damaged, r.nchunks)) != ESPDIAG_OK)
 		rc = esp_err_set(err, rc, "%s: out of memory", name);
-	else if ((rc = guard_templates(log, data, size, damaged, r.nchunks, &guarded)) !=
+	else if ((rc = guard_templates(log, data, size, r.nchunks, &guarded)) !=
 	         ESPDIAG_OK)
 		rc = esp_err_set(err, rc, "%s: out of memory", name);
 	else {

@@ -404,6 +404,33 @@ START_TEST(test_template_count_wraps)
 }
 END_TEST
 
+/* The same record in a chunk whose header is all zeros (read as never
+ * written, so not damaged, though its bytes hold records): the record is
+ * still named, and the CRC-32s, which did not hold, are left as they are
+ * (found by fuzz_evtx: recomputing them read past the chunk). */
+START_TEST(test_template_count_in_blank_chunk)
+{
+	ew_log w;
+	ew_init(&w);
+	const ew_event a = { SHELL, SHELL_GUID, 62407, 4, T0, SHELL "/Operational", NULL, NULL, 0,
+		             NULL };
+	uint64_t first = ew_add(&w, &a);
+	uint64_t at = template_count_offset(&w, first, 0);
+	w.buf[at + 3] = 0x40;
+	ew_finish(&w);
+	memset(w.buf + ew_chunk_offset(0), 0, 512);
+	esp_evtx *log = read_ok(&w, w.size, NULL);
+	ck_assert_uint_eq(esp_evtx_count(log), 0);
+	ck_assert_uint_ge(esp_evtx_warning_count(log), 1);
+	const espdiag_warning *wn = esp_evtx_warning_at(log, 0);
+	ck_assert_msg(strstr(wn->message, "a template instance declares") != NULL, "%s",
+	              wn->message);
+	ck_assert_uint_eq(wn->offset, at);
+	esp_evtx_free(log);
+	ew_free(&w);
+}
+END_TEST
+
 /* A chunk without its signature: named; the next chunk is still read. */
 START_TEST(test_chunk_without_signature)
 {
@@ -730,6 +757,7 @@ Suite *suite_evtx(void)
 	tcase_add_test(tc, test_damaged_chunk_header);
 	tcase_add_test(tc, test_damaged_chunk_records);
 	tcase_add_test(tc, test_template_count_wraps);
+	tcase_add_test(tc, test_template_count_in_blank_chunk);
 	tcase_add_test(tc, test_chunk_without_signature);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_not_evtx);
