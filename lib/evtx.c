@@ -218,48 +218,31 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 }
 
 /* --- template value counts, checked before libevtx reads them ---
- * libevtx 20181227 reads binary XML with the libfwevt of 2018-01-24, whose
- * libfwevt_xml_document_read_template_instance_values multiplies a
- * template instance's 32-bit value count by 4 in 32 bits before checking
- * it against the chunk: a count of 2^30 or more wraps, passes the check,
- * and every descriptor is then read (one allocation each) until memory
- * runs out: an 8 KiB record took 24 GB before the kernel killed the
- * process (found by fuzz_evtx). Newer libfwevt checks the count; this
- * build's does not. So every template instance libevtx could read is
- * found here first, where libfwevt finds it (read_fragment, then
- * read_template_instance, in the libfwevt source of that date): a
- * record's binary XML starts 24 bytes into the record, at a fragment
- * header whose next token may be the instance; the instance's definition
- * follows it inline when its offset names the place right after the
- * token, and the value count follows the definition (else the token);
- * each value of type BinXml (0x21) is read in turn as binary XML. Offsets
- * count from the chunk's start, and libfwevt bounds them by the chunk. A
- * count whose descriptors (4 bytes each) cannot fit in the chunk, or any
- * instance nested deeper than BINXML_MAX_DEPTH, keeps its record from
- * libevtx: in a private copy of the file the record's first token is made
- * one libfwevt refuses, with a warning, so libevtx fails that record
- * ("cannot be read; skipped") before it reaches the count, and reads the
- * others as before. */
-#define BINXML_FRAGMENT 0x0Fu
+ * libevtx 20181227 reads binary XML with a libfwevt of 2018 whose
+ * libfwevt_xml_document_read_template_instance_values (source of
+ * 2018-01-24) multiplies a template instance's 32-bit value count by 4 in
+ * 32 bits before checking it against the chunk: a count of 2^30 or more
+ * wraps, passes the check, and every descriptor is then read (one
+ * allocation each) until memory runs out: an 8 KiB record took 24 GB
+ * before the kernel killed the process (found by fuzz_evtx). Newer
+ * libfwevt checks the count; this build's does not.
+ *
+ * A template instance can be reached from many places (a record's first
+ * fragment, a later one, a value of type BinXml substituted in an
+ * element, a template instance token standing alone in such a value), so
+ * rather than follow them all, every byte of every whole chunk that
+ * libfwevt would take for a template instance token (0x0C) is looked at
+ * as libfwevt would read it (read_template_instance, same source): its
+ * definition offset may not lie past the token's 10 bytes; when it names
+ * the place right after them the definition is inline (24 bytes of header
+ * and its data) and the value count follows it, else the count follows
+ * the token. Offsets count from the chunk's start. A count that would
+ * wrap is set to 0 in a private copy of the file, with a warning; libevtx
+ * then reads no values for that instance, and reads the rest as before.
+ * Only such counts are touched: a count below 2^30 that the chunk cannot
+ * hold, libfwevt refuses itself. */
 #define BINXML_TEMPLATE_INSTANCE 0x0Cu
-#define BINXML_VALUE_BINXML 0x21u
-#define BINXML_MAX_DEPTH 16u /* the warning says 16 */
-
-typedef struct guard {
-	esp_evtx *log;
-	const unsigned char *data; /* the file */
-	unsigned char *copy;       /* its private copy, once a record is kept from libevtx */
-	size_t size;
-	bool *patched;             /* per whole chunk */
-	int status;
-} guard;
-
-/* The first template instance of a record that libevtx must not read. */
-typedef struct flaw {
-	size_t at;      /* chunk offset of its value count */
-	uint32_t count;
-	const char *why;
-} flaw;
+#define BINXML_WRAPPING_COUNT UINT32_C(0x40000000) /* 4 times it overflows 32 bits */
 
 static void put_le32(unsigned char *p, uint32_t v)
 {
@@ -267,66 +250,21 @@ static void put_le32(unsigned char *p, uint32_t v)
 		p[k] = (unsigned char)(v >> (8 * k));
 }
 
-/* Keeps the record at chunk offset record (chunk i) from libevtx: its
- * binary XML's first token becomes one libfwevt refuses (0xFF), in the
- * copy, so that libevtx skips the record before it reaches the count. */
-static void guard_patch(guard *g, size_t i, size_t record, const flaw *f)
+/* The chunk offset of the value count of a template instance whose token
+ * is at t, as libfwevt finds it; 0 when libfwevt would read none. */
+static size_t template_count_at(const unsigned char *c, size_t t)
 {
-	size_t base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
-	if (g->copy == NULL) {
-		g->copy = malloc(g->size);
-		if (g->copy == NULL) {
-			g->status = ESPDIAG_ENOMEM;
-			return;
-		}
-		memcpy(g->copy, g->data, g->size);
-	}
-	g->copy[base + record + 24] = 0xFF;
-	g->patched[i] = true;
-	int rc = esp_warn(&g->log->warnings, 0, 0, base + f->at,
-	                  "record at offset 0x%zx: a template instance declares %lu values "
-	                  "(at offset 0x%zx), %s; the record is not read",
-	                  base + record, (unsigned long)f->count, base + f->at, f->why);
-	if (rc != ESPDIAG_OK)
-		g->status = rc;
-}
-
-/* Whether the binary XML at chunk offset pos of chunk c holds a template
- * instance libevtx must not read (*f says which). */
-static bool guard_binxml(const unsigned char *c, size_t pos, unsigned depth, flaw *f)
-{
-	if (pos + 4 >= CHUNK_SIZE || c[pos] != BINXML_FRAGMENT)
-		return false;
-	size_t t = pos + 4; /* the token after the fragment header */
 	if (c[t] != BINXML_TEMPLATE_INSTANCE || t + 10 >= CHUNK_SIZE)
-		return false;
+		return 0;
 	size_t after = t + 10, def = esp_le32(c + t + 6), values = after;
 	if (def > after)
-		return false; /* libfwevt refuses it */
+		return 0; /* libfwevt refuses it */
 	if (def == after) {
 		if (def + 24 >= CHUNK_SIZE)
-			return false;
+			return 0;
 		values = def + 24 + (size_t)esp_le32(c + def + 20);
 	}
-	if (values + 4 >= CHUNK_SIZE)
-		return false;
-	uint32_t count = esp_le32(c + values);
-	size_t desc = values + 4;
-	*f = (flaw){ values, count, NULL };
-	if (count > 0 && (uint64_t)count * 4 >= CHUNK_SIZE - desc)
-		f->why = "more than its chunk holds";
-	else if (count > 0 && depth >= BINXML_MAX_DEPTH)
-		f->why = "inside binary XML nested more than 16 levels deep";
-	if (f->why != NULL)
-		return true;
-	size_t at = desc + (size_t)count * 4;
-	for (uint32_t v = 0; v < count && at < CHUNK_SIZE; v++) {
-		const unsigned char *d = c + desc + 4 * (size_t)v;
-		if (d[2] == BINXML_VALUE_BINXML && guard_binxml(c, at, depth + 1, f))
-			return true;
-		at += esp_le16(d);
-	}
-	return false;
+	return values + 4 < CHUNK_SIZE ? values : 0;
 }
 
 /* The CRC-32s of chunk c (as read) recomputed into its patched copy, when
@@ -347,44 +285,48 @@ static void recrc_chunk(const crc_table *crc, const unsigned char *c, unsigned c
 	                                CHUNK_HEADER_SIZE - 128));
 }
 
-/* Checks every record of every whole chunk (any place with a record's
- * signature, size and size copy, as libevtx finds live and recovered
- * ones); *copy gets the private copy when a record was kept from libevtx
- * (else NULL), with the CRC-32s of its chunk recomputed when they held. */
+/* Sets every wrapping template value count of every whole chunk to 0 in
+ * a private copy of the file; *copy gets it (NULL when none was found). */
 static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size,
                            size_t nchunks, unsigned char **copy)
 {
-	guard g = { log, data, NULL, size, calloc(nchunks ? nchunks : 1, sizeof(bool)),
-		    ESPDIAG_OK };
 	*copy = NULL;
-	if (g.patched == NULL)
-		return ESPDIAG_ENOMEM;
-	for (size_t i = 0; i < nchunks && g.status == ESPDIAG_OK; i++) {
-		const unsigned char *c = data + FILE_HEADER_SIZE + i * CHUNK_SIZE;
-		for (size_t p = 0; p + 24 <= CHUNK_SIZE && g.status == ESPDIAG_OK; p++) {
-			if (c[p] != '*' || memcmp(c + p, "**\0\0", 4) != 0)
+	crc_table crc;
+	bool crc_ready = false;
+	for (size_t i = 0; i < nchunks; i++) {
+		size_t base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+		const unsigned char *c = data + base;
+		bool patched = false;
+		for (size_t t = 0; t + 10 < CHUNK_SIZE; t++) {
+			size_t at = c[t] == BINXML_TEMPLATE_INSTANCE ? template_count_at(c, t) : 0;
+			if (at == 0 || esp_le32(c + at) < BINXML_WRAPPING_COUNT)
 				continue;
-			uint32_t n = esp_le32(c + p + 4);
-			flaw f;
-			if (n >= 24 && n <= CHUNK_SIZE - p && esp_le32(c + p + n - 4) == n &&
-			    guard_binxml(c, p + 24, 0, &f))
-				guard_patch(&g, i, p, &f);
+			if (*copy == NULL) {
+				*copy = malloc(size);
+				if (*copy == NULL)
+					return ESPDIAG_ENOMEM;
+				memcpy(*copy, data, size);
+			}
+			put_le32(*copy + base + at, 0);
+			patched = true;
+			int rc = esp_warn(&log->warnings, 0, 0, base + at,
+			                  "chunk %zu: the template instance at offset 0x%zx declares "
+			                  "%lu values (at offset 0x%zx), a count libevtx would wrap; "
+			                  "read as 0, so what holds it may not be read",
+			                  i, base + t, (unsigned long)esp_le32(c + at), base + at);
+			if (rc != ESPDIAG_OK) {
+				free(*copy);
+				*copy = NULL;
+				return rc;
+			}
+		}
+		if (patched) {
+			if (!crc_ready)
+				crc_init(&crc);
+			crc_ready = true;
+			recrc_chunk(&crc, c, *copy + base);
 		}
 	}
-	if (g.copy != NULL) {
-		crc_table crc;
-		crc_init(&crc);
-		for (size_t i = 0; i < nchunks; i++)
-			if (g.patched[i])
-				recrc_chunk(&crc, data + FILE_HEADER_SIZE + i * CHUNK_SIZE,
-				            g.copy + FILE_HEADER_SIZE + i * CHUNK_SIZE);
-	}
-	free(g.patched);
-	if (g.status != ESPDIAG_OK) {
-		free(g.copy);
-		return g.status;
-	}
-	*copy = g.copy;
 	return ESPDIAG_OK;
 }
 

@@ -361,9 +361,9 @@ static uint64_t template_count_offset(const ew_log *w, uint64_t off, size_t chun
 
 /* A template instance declaring 2^30 values (libevtx's libfwevt of 2018
  * multiplies the count by 4 in 32 bits, so it passes its check and then
- * takes all memory: found by fuzz_evtx): that record is named and not
- * read, within a few MB, and the chunk's other record is, its chunk not
- * called damaged. */
+ * takes all memory: found by fuzz_evtx): the count is named and read as 0,
+ * within a few MB; that record then fails in libevtx, and the chunk's
+ * other record is read, its chunk not called damaged. */
 START_TEST(test_template_count_wraps)
 {
 	ew_log w;
@@ -390,9 +390,9 @@ START_TEST(test_template_count_wraps)
 	const espdiag_warning *wn = esp_evtx_warning_at(log, 0);
 	char want[200];
 	snprintf(want, sizeof want,
-	         "record at offset 0x%llx: a template instance declares %lu values (at offset "
-	         "0x%llx), more than its chunk holds; the record is not read",
-	         (unsigned long long)first, (unsigned long)count, (unsigned long long)at);
+	         "chunk 0: the template instance at offset 0x%llx declares %lu values (at offset "
+	         "0x%llx), a count libevtx would wrap; read as 0, so what holds it may not be read",
+	         (unsigned long long)first + 28, (unsigned long)count, (unsigned long long)at);
 	ck_assert_str_eq(wn->message, want);
 	ck_assert_uint_eq(wn->offset, at);
 	wn = esp_evtx_warning_at(log, 1);
@@ -404,8 +404,40 @@ START_TEST(test_template_count_wraps)
 }
 END_TEST
 
+/* A template instance token standing anywhere in a chunk (libfwevt also
+ * reads one that stands alone in a BinXml value substituted into an
+ * element: found by fuzz_evtx after the record-level check) is looked at
+ * where it stands: here in the free space, its definition elsewhere, so
+ * its count follows its 10 bytes. The live record reads as before. */
+START_TEST(test_template_count_anywhere)
+{
+	ew_log w;
+	ew_init(&w);
+	const ew_event a = { SHELL, SHELL_GUID, 62407, 4, T0, SHELL "/Operational", NULL, NULL, 0,
+		             NULL };
+	ew_add(&w, &a);
+	ew_finish(&w);
+	size_t t = 0x8000; /* chunk-relative, in the free space */
+	unsigned char *c = w.buf + ew_chunk_offset(0);
+	const unsigned char token[] = { 0x0C, 0x01, 1, 2, 3, 4, 0x00, 0x02, 0, 0,
+		                        0x00, 0x00, 0x00, 0xC0 }; /* def 0x200; count 0xC0000000 */
+	memcpy(c + t, token, sizeof token);
+	esp_evtx *log = read_ok(&w, w.size, NULL);
+	ck_assert_uint_eq(esp_evtx_count(log), 1);
+	ck_assert_uint_eq(esp_evtx_at(log, 0)->event_id, 62407);
+	ck_assert_uint_eq(esp_evtx_warning_count(log), 1);
+	const espdiag_warning *wn = esp_evtx_warning_at(log, 0);
+	ck_assert_str_eq(wn->message, "chunk 0: the template instance at offset 0x9000 declares "
+	                              "3221225472 values (at offset 0x900a), a count libevtx "
+	                              "would wrap; read as 0, so what holds it may not be read");
+	ck_assert_uint_eq(wn->offset, 0x900a);
+	esp_evtx_free(log);
+	ew_free(&w);
+}
+END_TEST
+
 /* The same record in a chunk whose header is all zeros (read as never
- * written, so not damaged, though its bytes hold records): the record is
+ * written, so not damaged, though its bytes hold records): the count is
  * still named, and the CRC-32s, which did not hold, are left as they are
  * (found by fuzz_evtx: recomputing them read past the chunk). */
 START_TEST(test_template_count_in_blank_chunk)
@@ -423,7 +455,7 @@ START_TEST(test_template_count_in_blank_chunk)
 	ck_assert_uint_eq(esp_evtx_count(log), 0);
 	ck_assert_uint_ge(esp_evtx_warning_count(log), 1);
 	const espdiag_warning *wn = esp_evtx_warning_at(log, 0);
-	ck_assert_msg(strstr(wn->message, "a template instance declares") != NULL, "%s",
+	ck_assert_msg(strstr(wn->message, "a count libevtx would wrap") != NULL, "%s",
 	              wn->message);
 	ck_assert_uint_eq(wn->offset, at);
 	esp_evtx_free(log);
@@ -758,6 +790,7 @@ Suite *suite_evtx(void)
 	tcase_add_test(tc, test_damaged_chunk_records);
 	tcase_add_test(tc, test_template_count_wraps);
 	tcase_add_test(tc, test_template_count_in_blank_chunk);
+	tcase_add_test(tc, test_template_count_anywhere);
 	tcase_add_test(tc, test_chunk_without_signature);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_not_evtx);
