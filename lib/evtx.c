@@ -143,6 +143,19 @@ static uint32_t crc_update(const crc_table *c, uint32_t crc, const unsigned char
 	return ~crc;
 }
 
+/* A chunk's stored CRC-32s cover its header but the CRC field itself
+ * (bytes 0-120 and 128-512), and its records up to the free space. */
+static uint32_t chunk_header_crc(const crc_table *c, const unsigned char *chunk)
+{
+	return crc_update(c, crc_update(c, 0, chunk, 120), chunk + 128, CHUNK_HEADER_SIZE - 128);
+}
+
+static uint32_t chunk_records_crc(const crc_table *c, const unsigned char *chunk,
+                                  uint32_t free_off)
+{
+	return crc_update(c, 0, chunk + CHUNK_HEADER_SIZE, free_off - CHUNK_HEADER_SIZE);
+}
+
 static bool all_zero(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -185,8 +198,7 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 			continue;
 		}
 		uint32_t hstored = esp_le32(c + 124);
-		uint32_t hcalc = crc_update(&crc, crc_update(&crc, 0, c, 120), c + 128,
-		                            CHUNK_HEADER_SIZE - 128);
+		uint32_t hcalc = chunk_header_crc(&crc, c);
 		if (hstored != hcalc) {
 			damaged[i] = true;
 			rc = esp_warn(&log->warnings, 0, 0, off,
@@ -205,7 +217,7 @@ static int check_structure(esp_evtx *log, const unsigned char *data, size_t size
 			continue;
 		}
 		uint32_t rstored = esp_le32(c + 52);
-		uint32_t rcalc = crc_update(&crc, 0, c + CHUNK_HEADER_SIZE, free_off - CHUNK_HEADER_SIZE);
+		uint32_t rcalc = chunk_records_crc(&crc, c, free_off);
 		if (rstored != rcalc) {
 			damaged[i] = true;
 			rc = esp_warn(&log->warnings, 0, 0, off,
@@ -269,20 +281,19 @@ static size_t template_count_at(const unsigned char *c, size_t t)
 
 /* The CRC-32s of chunk c (as read) recomputed into its patched copy, when
  * they held in c: libevtx then sees the chunk as whole as it was. */
-static void recrc_chunk(const crc_table *crc, const unsigned char *c, unsigned char *copy)
+static void recrc_chunk(const unsigned char *c, unsigned char *copy)
 {
 	uint32_t free_off = esp_le32(c + 48);
 	if (memcmp(c, "ElfChnk", 8) != 0 || free_off < CHUNK_HEADER_SIZE || free_off > CHUNK_SIZE)
 		return;
-	uint32_t records = crc_update(crc, 0, c + CHUNK_HEADER_SIZE, free_off - CHUNK_HEADER_SIZE);
-	uint32_t header = crc_update(crc, crc_update(crc, 0, c, 120), c + 128,
-	                             CHUNK_HEADER_SIZE - 128);
-	if (records != esp_le32(c + 52) || header != esp_le32(c + 124))
+	crc_table crc;
+	crc_init(&crc);
+	if (chunk_records_crc(&crc, c, free_off) != esp_le32(c + 52) ||
+	    chunk_header_crc(&crc, c) != esp_le32(c + 124))
 		return;
-	put_le32(copy + 52, crc_update(crc, 0, copy + CHUNK_HEADER_SIZE,
-	                               free_off - CHUNK_HEADER_SIZE));
-	put_le32(copy + 124, crc_update(crc, crc_update(crc, 0, copy, 120), copy + 128,
-	                                CHUNK_HEADER_SIZE - 128));
+	/* the records' CRC first: the header's covers it */
+	put_le32(copy + 52, chunk_records_crc(&crc, copy, free_off));
+	put_le32(copy + 124, chunk_header_crc(&crc, copy));
 }
 
 /* Sets every wrapping template value count of every whole chunk to 0 in
@@ -291,14 +302,12 @@ static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size
                            size_t nchunks, unsigned char **copy)
 {
 	*copy = NULL;
-	crc_table crc;
-	bool crc_ready = false;
 	for (size_t i = 0; i < nchunks; i++) {
 		size_t base = FILE_HEADER_SIZE + i * CHUNK_SIZE;
 		const unsigned char *c = data + base;
 		bool patched = false;
 		for (size_t t = 0; t + 10 < CHUNK_SIZE; t++) {
-			size_t at = c[t] == BINXML_TEMPLATE_INSTANCE ? template_count_at(c, t) : 0;
+			size_t at = template_count_at(c, t);
 			if (at == 0 || esp_le32(c + at) < BINXML_WRAPPING_COUNT)
 				continue;
 			if (*copy == NULL) {
@@ -307,7 +316,7 @@ static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size
 					return ESPDIAG_ENOMEM;
 				memcpy(*copy, data, size);
 			}
-			put_le32(*copy + base + at, 0);
+			memset(*copy + base + at, 0, 4);
 			patched = true;
 			int rc = esp_warn(&log->warnings, 0, 0, base + at,
 			                  "chunk %zu: the template instance at offset 0x%zx declares "
@@ -320,12 +329,8 @@ static int guard_templates(esp_evtx *log, const unsigned char *data, size_t size
 				return rc;
 			}
 		}
-		if (patched) {
-			if (!crc_ready)
-				crc_init(&crc);
-			crc_ready = true;
-			recrc_chunk(&crc, c, *copy + base);
-		}
+		if (patched)
+			recrc_chunk(c, *copy + base);
 	}
 	return ESPDIAG_OK;
 }
