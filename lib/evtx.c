@@ -1008,6 +1008,28 @@ out:
 	return rc;
 }
 
+/* libevtx (its libfwevt) recurses once for each level of a record's binary
+ * XML, with no limit, and a 64 KiB chunk nests about 5,000 elements: about
+ * 240 bytes a level in a -O2 build, 1.2 MiB in all, more than a Windows
+ * thread or a small worker thread has (tests/check_evtx.c,
+ * test_deep_nesting_on_a_small_stack). So it runs on a stack of its own,
+ * 13 times that: room for sanitizer builds' bigger frames, and for BinXml
+ * values nested through substitutions. */
+#define LIBEVTX_STACK ((size_t)16 << 20)
+
+typedef struct read_call {
+	reader *r;
+	const unsigned char *data;
+	size_t size;
+	esp_err *err;
+} read_call;
+
+static int read_file_call(void *arg)
+{
+	read_call *c = arg;
+	return read_file(c->r, c->data, c->size, c->err);
+}
+
 int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const char *name,
                   const esp_evtx_options *opts, esp_err *err)
 {
@@ -1062,7 +1084,8 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 		rc = esp_err_set(err, rc, "%s: out of memory", name);
 	else {
 		r.located = locate_records(data, r.nchunks, &r.nlocated);
-		rc = read_file(&r, guarded != NULL ? guarded : data, size, err);
+		read_call call = { &r, guarded != NULL ? guarded : data, size, err };
+		rc = esp_call_on_stack(read_file_call, &call, LIBEVTX_STACK);
 	}
 	free(guarded);
 	free(r.located);

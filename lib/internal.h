@@ -187,6 +187,14 @@ static inline bool esp_mul_overflows(size_t a, size_t b, size_t *out)
  * elements). ESPDIAG_OK, or ESPDIAG_ENOMEM with the array unchanged. */
 int esp_reserve_one(void **array, size_t n, size_t *cap, size_t elem, size_t first);
 
+/* Returns fn(arg), run on a thread of its own whose stack is stack_size
+ * bytes, the caller waiting: for a library that recurses as deep as its
+ * input nests (libevtx), whatever stack the caller's thread has. Where no
+ * thread can be made (out of memory or threads), fn runs on the caller's
+ * stack, as it would without this. The stack's pages are only reserved
+ * until touched. lib/thread.c. */
+int esp_call_on_stack(int (*fn)(void *), void *arg, size_t stack_size);
+
 /* Little-endian loads (the data may be unaligned). */
 static inline uint16_t esp_le16(const unsigned char *p)
 {

@@ -245,7 +245,35 @@ enum { S_PROVIDER, S_GUID, S_EVENT_ID, S_LEVEL, S_TIME, S_RECORD_ID, S_CHANNEL, 
        S_DATA };
 
 /* The template definition's element tree. */
-static void put_template_body(bb *b, const ew_event *ev)
+/* depth levels of <x> inside the element just opened, its close-start
+ * token written here; the name is stored once and the other levels refer
+ * to it (as Windows refers to names a chunk already holds), so one chunk
+ * holds about 5,000 levels. */
+static void put_nested(bb *b, unsigned depth)
+{
+	size_t *sizes = malloc(depth * sizeof *sizes);
+	if (sizes == NULL)
+		fail("out of memory");
+	uint32_t name = 0;
+	for (unsigned i = 0; i < depth; i++) {
+		put8(b, T_OPEN);
+		put16(b, 0xffff);
+		sizes[i] = b->len;
+		put32(b, 0);
+		if (i == 0) {
+			name = (uint32_t)here(b);
+			put_name(b, "x");
+		} else {
+			put32(b, name);
+		}
+		put8(b, T_CLOSE_START);
+	}
+	for (unsigned i = depth; i-- > 0;)
+		end_element(b, sizes[i]);
+	free(sizes);
+}
+
+static void put_template_body(bb *b, const ew_event *ev, unsigned depth)
 {
 	size_t event = open_element(b, "Event", 1);
 	size_t al = open_attrs(b);
@@ -301,6 +329,11 @@ static void put_template_body(bb *b, const ew_event *ev)
 		}
 		end_element(b, inner);
 		end_element(b, ud);
+	} else if (depth > 0) {
+		size_t ed = open_element(b, "EventData", 0);
+		put8(b, T_CLOSE_START);
+		put_nested(b, depth);
+		end_element(b, ed);
 	} else if (ev->data_count == 0) {
 		size_t ed = open_element(b, "EventData", 0);
 		empty_element(b, ed);
@@ -352,7 +385,7 @@ static void value_int(value *v, unsigned type, uint64_t x, size_t size)
 
 /* The record's binary XML: a fragment holding a template instance whose
  * definition follows it inline, then the instance's values. */
-static void put_event(bb *b, const ew_event *ev, uint64_t id)
+static void put_event(bb *b, const ew_event *ev, uint64_t id, unsigned depth)
 {
 	put8(b, T_FRAGMENT);
 	put8(b, 1);
@@ -375,7 +408,7 @@ static void put_event(bb *b, const ew_event *ev, uint64_t id)
 	put8(b, 1);
 	put8(b, 1);
 	put8(b, 0);
-	put_template_body(b, ev);
+	put_template_body(b, ev, depth);
 	put8(b, T_EOF);
 	store32(b->p + size_at, (uint32_t)(b->len - start));
 
@@ -474,13 +507,13 @@ void ew_new_chunk(ew_log *w)
 	start_chunk(w);
 }
 
-static uint64_t add(ew_log *w, const ew_event *ev, int slack)
+static uint64_t add(ew_log *w, const ew_event *ev, int slack, unsigned depth)
 {
 	if (w->chunks == 0 || (w->slack && !slack))
 		ew_new_chunk(w);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bb b = { NULL, 0, 0, w->pos + RECORD_HEADER };
-		put_event(&b, ev, w->next_id);
+		put_event(&b, ev, w->next_id, depth);
 		while ((RECORD_HEADER + b.len + 4) % 8 != 0)
 			put8(&b, 0);
 		size_t size = RECORD_HEADER + b.len + 4;
@@ -516,14 +549,19 @@ static uint64_t add(ew_log *w, const ew_event *ev, int slack)
 
 uint64_t ew_add(ew_log *w, const ew_event *ev)
 {
-	return add(w, ev, 0);
+	return add(w, ev, 0, 0);
+}
+
+uint64_t ew_add_nested(ew_log *w, const ew_event *ev, unsigned depth)
+{
+	return add(w, ev, 0, depth);
 }
 
 uint64_t ew_add_slack(ew_log *w, const ew_event *ev)
 {
 	if (w->chunks == 0)
 		ew_new_chunk(w);
-	return add(w, ev, 1);
+	return add(w, ev, 1, 0);
 }
 
 /* CRC-32 of RFC 1952, initial value 0. */

@@ -57,6 +57,10 @@ void ew_free(ew_log *w);
 /* Appends a record with the next identifier; starts a new chunk when the
  * current one is full. Returns the record's file offset. */
 uint64_t ew_add(ew_log *w, const ew_event *ev);
+/* Appends a record whose EventData holds, instead of the event's items,
+ * depth elements each inside the one before (<x><x>...</x></x>): binary
+ * XML nested as deep as a chunk allows, for libevtx's recursion. */
+uint64_t ew_add_nested(ew_log *w, const ew_event *ev, unsigned depth);
 /* Writes a record (with the next identifier) into the current chunk's
  * free space: libevtx finds it as a recovered record. Records added after
  * it go into a new chunk. */
