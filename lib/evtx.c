@@ -1009,12 +1009,13 @@ out:
 }
 
 /* libevtx (its libfwevt) recurses once for each level of a record's binary
- * XML, with no limit, and a 64 KiB chunk nests about 5,000 elements: about
- * 240 bytes a level in a -O2 build, 1.2 MiB in all, more than a Windows
- * thread or a small worker thread has (tests/check_evtx.c,
- * test_deep_nesting_on_a_small_stack). So it runs on a stack of its own,
- * 13 times that: room for sanitizer builds' bigger frames, and for BinXml
- * values nested through substitutions. */
+ * XML, with no limit. A 64 KiB chunk nests about 5,000 elements, at about
+ * 240 bytes of stack a level (1.2 MiB), or about 2,800 template instances
+ * each inside a value of the one before, at about 1 KiB a level (2 to
+ * 3 MiB, with or without sanitizers: libevtx is not instrumented). That
+ * is more than a Windows thread (1 MiB) or a small worker thread has
+ * (tests/check_evtx.c, test_deep_*_on_a_small_stack). So libevtx runs on
+ * a stack of its own, over 5 times the most it was seen to need. */
 #define LIBEVTX_STACK ((size_t)16 << 20)
 
 typedef struct read_call {

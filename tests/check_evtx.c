@@ -464,12 +464,13 @@ START_TEST(test_template_count_in_blank_chunk)
 }
 END_TEST
 
-/* Binary XML nested as deep as one chunk allows (4,800 elements) is read
- * on a caller's small stack: libevtx recurses once per level, about 240
- * bytes each (1.2 MiB here), so the reader runs it on a stack of its own.
- * Read from a thread with 256 KiB of stack, as an embedding program's
- * worker may have (a Windows program's main thread has 1 MiB); without
- * the reader's own stack this test dies of SIGSEGV. */
+/* Binary XML nested as deep as one chunk allows is read on a caller's
+ * small stack: libevtx recurses once per level, so the reader runs it on a
+ * stack of its own. Each log is read from a thread with 256 KiB of stack,
+ * as an embedding program's worker may have (a Windows program's main
+ * thread has 1 MiB); without the reader's own stack both tests die of
+ * SIGSEGV. libevtx indents each level, so the deep record's XML outgrows
+ * the cap: it is skipped, said, and the next record read. */
 typedef struct deep_read {
 	const ew_log *w;
 	esp_evtx *log;
@@ -484,13 +485,13 @@ static void *read_deep(void *arg)
 	return NULL;
 }
 
-START_TEST(test_deep_nesting_on_a_small_stack)
+static void check_deep(ew_nesting how, unsigned depth, const char *warning)
 {
 	ew_log w;
 	ew_init(&w);
 	const ew_event a = { DMEDP, DMEDP_GUID, 72, 4, T0, DMEDP "/Admin", NULL, NULL, 0, NULL };
 	const ew_event b = { DMEDP, DMEDP_GUID, 109, 4, T0 + 1, DMEDP "/Admin", NULL, NULL, 0, NULL };
-	ew_add_nested(&w, &a, 4800);
+	ew_add_nested(&w, &a, how, depth);
 	ew_add(&w, &b);
 	ew_finish(&w);
 	deep_read d = { &w, NULL, -1, { "" } };
@@ -502,17 +503,31 @@ START_TEST(test_deep_nesting_on_a_small_stack)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	pthread_attr_destroy(&attr);
 	ck_assert_msg(d.rc == ESPDIAG_OK, "rc %d: %s", d.rc, d.err.msg);
-	/* libevtx indents each level, so the record's XML outgrows the cap:
-	 * skipped, said, and the next record read */
 	ck_assert_uint_eq(esp_evtx_warning_count(d.log), 1);
-	ck_assert_str_eq(esp_evtx_warning_at(d.log, 0)->message,
-	                 "record 0 (id 1) at offset 0x1200: 46142937 bytes of XML, more than the "
-	                 "limit of 1048576; skipped");
+	ck_assert_str_eq(esp_evtx_warning_at(d.log, 0)->message, warning);
 	ck_assert_uint_eq(esp_evtx_count(d.log), 1);
 	ck_assert_uint_eq(esp_evtx_at(d.log, 0)->event_id, 109);
 	ck_assert_uint_eq(esp_evtx_at(d.log, 0)->record_id, 2);
 	esp_evtx_free(d.log);
 	ew_free(&w);
+}
+
+/* 4,800 elements: about 240 bytes of stack a level, 1.2 MiB */
+START_TEST(test_deep_elements_on_a_small_stack)
+{
+	check_deep(EW_NEST_ELEMENTS, 4800,
+	           "record 0 (id 1) at offset 0x1200: 46142937 bytes of XML, more than the "
+	           "limit of 1048576; skipped");
+}
+END_TEST
+
+/* 2,800 template instances each in a value of the one before: about 1 KiB
+ * a level, 2-3 MiB */
+START_TEST(test_deep_values_on_a_small_stack)
+{
+	check_deep(EW_NEST_VALUES, 2800,
+	           "record 0 (id 1) at offset 0x1200: 15705210 bytes of XML, more than the "
+	           "limit of 1048576; skipped");
 }
 END_TEST
 
@@ -844,7 +859,8 @@ Suite *suite_evtx(void)
 	tcase_add_test(tc, test_template_count_wraps);
 	tcase_add_test(tc, test_template_count_in_blank_chunk);
 	tcase_add_test(tc, test_template_count_anywhere);
-	tcase_add_test(tc, test_deep_nesting_on_a_small_stack);
+	tcase_add_test(tc, test_deep_elements_on_a_small_stack);
+	tcase_add_test(tc, test_deep_values_on_a_small_stack);
 	tcase_add_test(tc, test_chunk_without_signature);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_not_evtx);

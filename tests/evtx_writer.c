@@ -383,10 +383,76 @@ static void value_int(value *v, unsigned type, uint64_t x, size_t size)
 	v->size = size;
 }
 
+/* depth template instances each inside a value of the one before: the
+ * record is <x>%0</x> (the definition inline), its value 0 binary XML (a
+ * fragment with an instance of the same definition and one value, again
+ * binary XML), depth times; the innermost value is the string "a". Each
+ * level takes 23 bytes, so one chunk holds about 2,800. */
+static void put_nested_values(bb *b, uint64_t id, unsigned depth)
+{
+	enum { LEVEL = 23, V_BINXML = 0x21 };
+	put8(b, T_FRAGMENT);
+	put8(b, 1);
+	put8(b, 1);
+	put8(b, 0);
+	put8(b, T_TEMPLATE);
+	put8(b, 1);
+	put32(b, (uint32_t)id);
+	uint32_t definition = (uint32_t)(here(b) + 4);
+	put32(b, definition);
+	put32(b, 0);
+	for (int i = 0; i < 16; i++)
+		put8(b, 0xa0 + i);
+	size_t size_at = b->len;
+	put32(b, 0);
+	size_t start = b->len;
+	put8(b, T_FRAGMENT);
+	put8(b, 1);
+	put8(b, 1);
+	put8(b, 0);
+	size_t x = open_element(b, "x", 0);
+	put8(b, T_CLOSE_START);
+	subst(b, 0, V_BINXML);
+	end_element(b, x);
+	put8(b, T_EOF);
+	store32(b->p + size_at, (uint32_t)(b->len - start));
+	size_t size = 2 + (size_t)LEVEL * depth; /* of the value this level holds */
+	if (size > 0xffff)
+		fail("values nested too deep for one chunk");
+	put32(b, 1);
+	put16(b, (unsigned)size);
+	put8(b, depth > 0 ? V_BINXML : V_STRING);
+	put8(b, 0);
+	for (unsigned level = 1; level <= depth; level++) {
+		size -= LEVEL;
+		put8(b, T_FRAGMENT);
+		put8(b, 1);
+		put8(b, 1);
+		put8(b, 0);
+		put8(b, T_TEMPLATE);
+		put8(b, 1);
+		put32(b, (uint32_t)id);
+		put32(b, definition); /* not here: the value count follows */
+		put32(b, 1);
+		put16(b, (unsigned)size);
+		put8(b, level < depth ? V_BINXML : V_STRING);
+		put8(b, 0);
+	}
+	put8(b, 'a');
+	put8(b, 0);
+	for (unsigned level = 1; level <= depth; level++)
+		put8(b, T_EOF);
+	put8(b, T_EOF);
+}
+
 /* The record's binary XML: a fragment holding a template instance whose
  * definition follows it inline, then the instance's values. */
-static void put_event(bb *b, const ew_event *ev, uint64_t id, unsigned depth)
+static void put_event(bb *b, const ew_event *ev, uint64_t id, ew_nesting how, unsigned depth)
 {
+	if (how == EW_NEST_VALUES) {
+		put_nested_values(b, id, depth);
+		return;
+	}
 	put8(b, T_FRAGMENT);
 	put8(b, 1);
 	put8(b, 1);
@@ -408,7 +474,7 @@ static void put_event(bb *b, const ew_event *ev, uint64_t id, unsigned depth)
 	put8(b, 1);
 	put8(b, 1);
 	put8(b, 0);
-	put_template_body(b, ev, depth);
+	put_template_body(b, ev, how == EW_NEST_ELEMENTS ? depth : 0);
 	put8(b, T_EOF);
 	store32(b->p + size_at, (uint32_t)(b->len - start));
 
@@ -507,13 +573,13 @@ void ew_new_chunk(ew_log *w)
 	start_chunk(w);
 }
 
-static uint64_t add(ew_log *w, const ew_event *ev, int slack, unsigned depth)
+static uint64_t add(ew_log *w, const ew_event *ev, int slack, ew_nesting how, unsigned depth)
 {
 	if (w->chunks == 0 || (w->slack && !slack))
 		ew_new_chunk(w);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bb b = { NULL, 0, 0, w->pos + RECORD_HEADER };
-		put_event(&b, ev, w->next_id, depth);
+		put_event(&b, ev, w->next_id, how, depth);
 		while ((RECORD_HEADER + b.len + 4) % 8 != 0)
 			put8(&b, 0);
 		size_t size = RECORD_HEADER + b.len + 4;
@@ -549,19 +615,19 @@ static uint64_t add(ew_log *w, const ew_event *ev, int slack, unsigned depth)
 
 uint64_t ew_add(ew_log *w, const ew_event *ev)
 {
-	return add(w, ev, 0, 0);
+	return add(w, ev, 0, EW_NEST_ELEMENTS, 0);
 }
 
-uint64_t ew_add_nested(ew_log *w, const ew_event *ev, unsigned depth)
+uint64_t ew_add_nested(ew_log *w, const ew_event *ev, ew_nesting how, unsigned depth)
 {
-	return add(w, ev, 0, depth);
+	return add(w, ev, 0, how, depth);
 }
 
 uint64_t ew_add_slack(ew_log *w, const ew_event *ev)
 {
 	if (w->chunks == 0)
 		ew_new_chunk(w);
-	return add(w, ev, 1, 0);
+	return add(w, ev, 1, EW_NEST_ELEMENTS, 0);
 }
 
 /* CRC-32 of RFC 1952, initial value 0. */

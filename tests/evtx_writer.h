@@ -57,10 +57,14 @@ void ew_free(ew_log *w);
 /* Appends a record with the next identifier; starts a new chunk when the
  * current one is full. Returns the record's file offset. */
 uint64_t ew_add(ew_log *w, const ew_event *ev);
-/* Appends a record whose EventData holds, instead of the event's items,
- * depth elements each inside the one before (<x><x>...</x></x>): binary
- * XML nested as deep as a chunk allows, for libevtx's recursion. */
-uint64_t ew_add_nested(ew_log *w, const ew_event *ev, unsigned depth);
+/* Appends a record whose binary XML nests depth levels deep, for
+ * libevtx's recursion: EW_NEST_ELEMENTS, an event whose EventData holds,
+ * instead of its items, elements each inside the one before
+ * (<x><x>...</x></x>; a chunk holds about 5,000); EW_NEST_VALUES, template
+ * instances each inside a binary XML value of the one before (of ev, only
+ * the time is used; a chunk holds about 2,800). */
+typedef enum ew_nesting { EW_NEST_ELEMENTS, EW_NEST_VALUES } ew_nesting;
+uint64_t ew_add_nested(ew_log *w, const ew_event *ev, ew_nesting how, unsigned depth);
 /* Writes a record (with the next identifier) into the current chunk's
  * free space: libevtx finds it as a recovered record. Records added after
  * it go into a new chunk. */
