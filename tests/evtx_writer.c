@@ -383,6 +383,45 @@ static void value_int(value *v, unsigned type, uint64_t x, size_t size)
 	v->size = size;
 }
 
+/* A fragment header: token, major and minor version, flags. */
+static void put_fragment(bb *b)
+{
+	put8(b, T_FRAGMENT);
+	put8(b, 1);
+	put8(b, 1);
+	put8(b, 0);
+}
+
+/* A template instance of the definition at chunk offset definition
+ * (right after these 10 bytes: inline, see open_definition). */
+static void put_instance(bb *b, uint64_t id, uint32_t definition)
+{
+	put8(b, T_TEMPLATE);
+	put8(b, 1);
+	put32(b, (uint32_t)id); /* the template's identifier: any */
+	put32(b, definition);
+}
+
+/* An inline definition up to its body: the next definition (none), the
+ * GUID, the size (patched by close_definition, from the returned
+ * position) and the body's fragment header. */
+static size_t open_definition(bb *b)
+{
+	put32(b, 0);
+	for (int i = 0; i < 16; i++)
+		put8(b, 0xa0 + i);
+	size_t size_at = b->len;
+	put32(b, 0);
+	put_fragment(b);
+	return size_at;
+}
+
+static void close_definition(bb *b, size_t size_at)
+{
+	put8(b, T_EOF);
+	store32(b->p + size_at, (uint32_t)(b->len - size_at - 4));
+}
+
 /* depth template instances each inside a value of the one before: the
  * record is <x>%0</x> (the definition inline), its value 0 binary XML (a
  * fragment with an instance of the same definition and one value, again
@@ -391,31 +430,15 @@ static void value_int(value *v, unsigned type, uint64_t x, size_t size)
 static void put_nested_values(bb *b, uint64_t id, unsigned depth)
 {
 	enum { LEVEL = 23, V_BINXML = 0x21 };
-	put8(b, T_FRAGMENT);
-	put8(b, 1);
-	put8(b, 1);
-	put8(b, 0);
-	put8(b, T_TEMPLATE);
-	put8(b, 1);
-	put32(b, (uint32_t)id);
-	uint32_t definition = (uint32_t)(here(b) + 4);
-	put32(b, definition);
-	put32(b, 0);
-	for (int i = 0; i < 16; i++)
-		put8(b, 0xa0 + i);
-	size_t size_at = b->len;
-	put32(b, 0);
-	size_t start = b->len;
-	put8(b, T_FRAGMENT);
-	put8(b, 1);
-	put8(b, 1);
-	put8(b, 0);
+	put_fragment(b);
+	uint32_t definition = (uint32_t)(here(b) + 10);
+	put_instance(b, id, definition);
+	size_t size_at = open_definition(b);
 	size_t x = open_element(b, "x", 0);
 	put8(b, T_CLOSE_START);
 	subst(b, 0, V_BINXML);
 	end_element(b, x);
-	put8(b, T_EOF);
-	store32(b->p + size_at, (uint32_t)(b->len - start));
+	close_definition(b, size_at);
 	size_t size = 2 + (size_t)LEVEL * depth; /* of the value this level holds */
 	if (size > 0xffff)
 		fail("values nested too deep for one chunk");
@@ -425,14 +448,8 @@ static void put_nested_values(bb *b, uint64_t id, unsigned depth)
 	put8(b, 0);
 	for (unsigned level = 1; level <= depth; level++) {
 		size -= LEVEL;
-		put8(b, T_FRAGMENT);
-		put8(b, 1);
-		put8(b, 1);
-		put8(b, 0);
-		put8(b, T_TEMPLATE);
-		put8(b, 1);
-		put32(b, (uint32_t)id);
-		put32(b, definition); /* not here: the value count follows */
+		put_fragment(b);
+		put_instance(b, id, definition); /* not inline: the value count follows */
 		put32(b, 1);
 		put16(b, (unsigned)size);
 		put8(b, level < depth ? V_BINXML : V_STRING);
@@ -453,30 +470,11 @@ static void put_event(bb *b, const ew_event *ev, uint64_t id, ew_nesting how, un
 		put_nested_values(b, id, depth);
 		return;
 	}
-	put8(b, T_FRAGMENT);
-	put8(b, 1);
-	put8(b, 1);
-	put8(b, 0);
-	put8(b, T_TEMPLATE);
-	put8(b, 1);
-	put32(b, (uint32_t)id); /* the template's identifier: any */
-	put32(b, (uint32_t)(here(b) + 4)); /* the definition: right here */
-	put32(b, 0);            /* next definition: none */
-	unsigned char guid[16];
-	for (int i = 0; i < 16; i++)
-		guid[i] = (unsigned char)(0xa0 + i);
-	for (int i = 0; i < 16; i++)
-		put8(b, guid[i]);
-	size_t size_at = b->len;
-	put32(b, 0);
-	size_t start = b->len;
-	put8(b, T_FRAGMENT);
-	put8(b, 1);
-	put8(b, 1);
-	put8(b, 0);
+	put_fragment(b);
+	put_instance(b, id, (uint32_t)(here(b) + 10));
+	size_t size_at = open_definition(b);
 	put_template_body(b, ev, how == EW_NEST_ELEMENTS ? depth : 0);
-	put8(b, T_EOF);
-	store32(b->p + size_at, (uint32_t)(b->len - start));
+	close_definition(b, size_at);
 
 	size_t nvalues = S_DATA + ev->data_count;
 	value *vals = calloc(nvalues, sizeof *vals);
