@@ -12,7 +12,8 @@
  *                                 (bench_hivex_walk) and through ours
  *   hive walk, hivex / floor      for information: the same walk with no
  *                                 library over the file read whole (see
- *                                 floor.h), the most the figure above can be
+ *                                 floor.h), about the most the figure above
+ *                                 can be for a reader that reads the file
  *   one value, hivex / ours       open a 60 MB hive, read one REG_SZ;
  *                                 and the RSS that adds
  *   Python import                 "python3 -c 'import espdiag'" minus
