@@ -192,7 +192,7 @@ int esp_reserve_one(void **array, size_t n, size_t *cap, size_t elem, size_t fir
  * input nests (libevtx), whatever stack the caller's thread has. Where no
  * thread can be made (out of memory or threads), fn runs on the caller's
  * stack, as it would without this. The stack's pages are only reserved
- * until touched. lib/thread.c. */
+ * until touched. The wait is no cancellation point. lib/thread.c. */
 int esp_call_on_stack(int (*fn)(void *), void *arg, size_t stack_size);
 
 /* Little-endian loads (the data may be unaligned). */

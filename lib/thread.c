@@ -30,6 +30,11 @@ int esp_call_on_stack(int (*fn)(void *), void *arg, size_t stack_size)
 	pthread_attr_destroy(&attr);
 	if (!started)
 		return fn(arg);
+	/* pthread_join is a cancellation point: a caller cancelled there
+	 * would leave the thread running on c, on a stack being unwound. */
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_join(thread, NULL);
+	pthread_setcancelstate(cancel, NULL);
 	return c.rc;
 }

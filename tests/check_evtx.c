@@ -531,6 +531,50 @@ START_TEST(test_deep_values_on_a_small_stack)
 }
 END_TEST
 
+/* A caller cancelled (pthread_cancel) while the reader waits for
+ * libevtx's thread is not cancelled there: that thread would go on
+ * writing into the caller's unwound stack. The read finishes and the
+ * cancellation waits for the caller's next cancellation point. */
+typedef struct cancelled_read {
+	const ew_log *w;
+	int go; /* set (atomically) once the cancellation is pending */
+	bool returned;
+	int rc;
+	esp_evtx *log;
+} cancelled_read;
+
+static void *read_then_test_cancel(void *arg)
+{
+	cancelled_read *c = arg;
+	while (!__atomic_load_n(&c->go, __ATOMIC_ACQUIRE))
+		; /* no cancellation point before the read */
+	esp_err err = { "" };
+	c->rc = esp_evtx_read(&c->log, c->w->buf, c->w->size, "test.evtx", NULL, &err);
+	c->returned = true;
+	pthread_testcancel();
+	return NULL;
+}
+
+START_TEST(test_cancelled_caller)
+{
+	ew_log w;
+	two_chunks(&w);
+	cancelled_read c = { &w, 0, false, -1, NULL };
+	pthread_t t;
+	void *result = NULL;
+	ck_assert_int_eq(pthread_create(&t, NULL, read_then_test_cancel, &c), 0);
+	ck_assert_int_eq(pthread_cancel(t), 0);
+	__atomic_store_n(&c.go, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_join(t, &result), 0);
+	ck_assert(result == PTHREAD_CANCELED);
+	ck_assert(c.returned);
+	ck_assert_int_eq(c.rc, ESPDIAG_OK);
+	ck_assert_uint_eq(esp_evtx_count(c.log), 3);
+	esp_evtx_free(c.log);
+	ew_free(&w);
+}
+END_TEST
+
 /* A chunk without its signature: named; the next chunk is still read. */
 START_TEST(test_chunk_without_signature)
 {
@@ -861,6 +905,7 @@ Suite *suite_evtx(void)
 	tcase_add_test(tc, test_template_count_anywhere);
 	tcase_add_test(tc, test_deep_elements_on_a_small_stack);
 	tcase_add_test(tc, test_deep_values_on_a_small_stack);
+	tcase_add_test(tc, test_cancelled_caller);
 	tcase_add_test(tc, test_chunk_without_signature);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_not_evtx);
