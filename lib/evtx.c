@@ -1072,7 +1072,7 @@ int esp_evtx_read(esp_evtx **out, const unsigned char *data, size_t size, const 
 	r.p.max_data = opts->max_data ? opts->max_data : ESP_EVTX_DEFAULT_MAX_DATA;
 	r.nchunks = size > FILE_HEADER_SIZE ? (size - FILE_HEADER_SIZE) / CHUNK_SIZE : 0;
 	bool *damaged = calloc(r.nchunks ? r.nchunks : 1, sizeof *damaged);
-	unsigned char *guarded = NULL; /* the file with records kept from libevtx */
+	unsigned char *guarded = NULL; /* the file with wrapping counts read as 0 */
 	r.damaged = damaged;
 	r.p.parser = XML_ParserCreate("UTF-8");
 	int rc;

@@ -351,13 +351,10 @@ static uint64_t template_count_offset(const ew_log *w, uint64_t off, size_t chun
 	uint64_t base = ew_chunk_offset(chunk);
 	ck_assert_uint_eq(p[24], 0x0F); /* fragment header */
 	ck_assert_uint_eq(p[28], 0x0C); /* template instance */
-	uint32_t def = (uint32_t)p[34] | (uint32_t)p[35] << 8 | (uint32_t)p[36] << 16 |
-	               (uint32_t)p[37] << 24;
+	uint32_t def = esp_le32(p + 34);
 	ck_assert_uint_eq(def, off + 38 - base); /* inline */
 	const unsigned char *d = w->buf + base + def;
-	uint32_t size = (uint32_t)d[20] | (uint32_t)d[21] << 8 | (uint32_t)d[22] << 16 |
-	                (uint32_t)d[23] << 24;
-	return base + def + 24 + size;
+	return base + def + 24 + esp_le32(d + 20);
 }
 
 /* A template instance declaring 2^30 values (libevtx's libfwevt of 2018
@@ -379,8 +376,7 @@ START_TEST(test_template_count_wraps)
 	uint64_t at = template_count_offset(&w, first, 0);
 	w.buf[at + 3] = 0x40; /* the count becomes 0x40000000 + its own */
 	ew_finish(&w);
-	uint32_t count = (uint32_t)w.buf[at] | (uint32_t)w.buf[at + 1] << 8 |
-	                 (uint32_t)w.buf[at + 2] << 16 | (uint32_t)w.buf[at + 3] << 24;
+	uint32_t count = esp_le32(w.buf + at);
 	esp_evtx *log = read_ok(&w, w.size, NULL);
 	ck_assert_uint_eq(esp_evtx_count(log), 1);
 	const esp_evtx_record *r = esp_evtx_at(log, 0);

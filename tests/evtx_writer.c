@@ -244,7 +244,6 @@ static void guid_bytes(const char *s, unsigned char out[16])
 enum { S_PROVIDER, S_GUID, S_EVENT_ID, S_LEVEL, S_TIME, S_RECORD_ID, S_CHANNEL, S_COMPUTER,
        S_DATA };
 
-/* The template definition's element tree. */
 /* depth levels of <x> inside the element just opened, its close-start
  * token written here; the name is stored once and the other levels refer
  * to it (as Windows refers to names a chunk already holds), so one chunk
@@ -273,6 +272,8 @@ static void put_nested(bb *b, unsigned depth)
 	free(sizes);
 }
 
+/* The template definition's element tree; depth > 0: EventData holds
+ * put_nested's elements instead of the event's items. */
 static void put_template_body(bb *b, const ew_event *ev, unsigned depth)
 {
 	size_t event = open_element(b, "Event", 1);
@@ -473,7 +474,7 @@ static void put_event(bb *b, const ew_event *ev, uint64_t id, ew_nesting how, un
 	put_fragment(b);
 	put_instance(b, id, (uint32_t)(here(b) + 10));
 	size_t size_at = open_definition(b);
-	put_template_body(b, ev, how == EW_NEST_ELEMENTS ? depth : 0);
+	put_template_body(b, ev, depth);
 	close_definition(b, size_at);
 
 	size_t nvalues = S_DATA + ev->data_count;
